@@ -1,0 +1,11 @@
+# The two commands of the README, plus the benchmarks. Each installs what it needs.
+.PHONY: demo test bench lint
+
+demo:
+	@scripts/run python -m scripts.demo
+
+test:
+	@scripts/run scripts/test-suite
+
+bench:
+	@scripts/run python -m bench

@@ -1,0 +1,126 @@
+"""Platform settings read from stack config, and the clients built from them.
+
+Stack config keys (project `courseware`):
+
+    courseware:edx                {"lmsUrl": ..., "studioUrl": ..., "clientId": ...}
+    courseware:edxClientSecret    secret: `pulumi config set --secret edxClientSecret ...`
+    courseware:mitxonline         {"url": ..., "manageCommand": [argv...], "commandTimeout": 600}
+    courseware:mitxonlineApiKey   secret: `pulumi config set --secret mitxonlineApiKey ...`
+
+Providers receive the whole stack config in `configure()` (spec/pulumi-dynamic.md §4),
+after unpickling, so nothing read here is ever serialised into state. `Platforms` holds
+one set of clients per process, shared by every provider and every worker thread.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, ValidationError
+
+from provider.errors import ConfigurationError
+
+PROJECT = "courseware"
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class EdxSettings(_Settings):
+    lms_url: HttpUrl = Field(alias="lmsUrl")
+    studio_url: HttpUrl = Field(alias="studioUrl")
+    client_id: str = Field(alias="clientId", min_length=1)
+    client_secret: SecretStr = Field(alias="clientSecret")
+
+
+class MitxOnlineSettings(_Settings):
+    url: HttpUrl
+    manage_command: tuple[str, ...] = Field(alias="manageCommand", min_length=1)
+    command_timeout: float = Field(alias="commandTimeout", default=600.0, gt=0)
+    api_key: SecretStr = Field(alias="apiKey")
+
+
+class PlatformSettings(_Settings):
+    edx: EdxSettings | None = None
+    mitxonline: MitxOnlineSettings | None = None
+
+    def require_edx(self) -> EdxSettings:
+        if self.edx is None:
+            raise ConfigurationError(
+                "edX is not configured: set `courseware:edx` (lmsUrl, studioUrl, clientId) and "
+                "`pulumi config set --secret edxClientSecret <secret>`"
+            )
+        return self.edx
+
+    def require_mitxonline(self) -> MitxOnlineSettings:
+        if self.mitxonline is None:
+            raise ConfigurationError(
+                "MITx Online is not configured: set `courseware:mitxonline` (url, manageCommand) and "
+                "`pulumi config set --secret mitxonlineApiKey <key>`"
+            )
+        return self.mitxonline
+
+
+class ConfigSource(Protocol):
+    """What settings are read from: `pulumi.dynamic.Config`, or a plain dict of full keys."""
+
+    def get(self, key: str, /) -> Any: ...
+
+
+def _key(name: str) -> str:
+    return f"{PROJECT}:{name}"
+
+
+def _object(raw: ConfigSource, name: str) -> dict[str, Any] | None:
+    text = raw.get(_key(name))
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigurationError(f"stack config `{_key(name)}` is not an object: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ConfigurationError(f"stack config `{_key(name)}` must be an object, got {type(value).__name__}")
+    return value
+
+
+def settings_from_config(raw: ConfigSource) -> PlatformSettings:
+    """Build settings from the stack config the engine passes (`project:key` -> string)."""
+    edx = _object(raw, "edx")
+    mitx = _object(raw, "mitxonline")
+    data: dict[str, Any] = {}
+    if edx is not None:
+        data["edx"] = {**edx, "clientSecret": raw.get(_key("edxClientSecret"))}
+    if mitx is not None:
+        data["mitxonline"] = {**mitx, "apiKey": raw.get(_key("mitxonlineApiKey"))}
+    try:
+        return PlatformSettings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_input=False)
+        )
+        raise ConfigurationError(f"invalid platform settings in stack config: {problems}") from None
+
+
+class _Registry:
+    """The settings of this provider process, set by `configure()` and read by every call."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._settings: PlatformSettings | None = None
+
+    def configure(self, settings: PlatformSettings) -> None:
+        with self._lock:
+            self._settings = settings
+
+    def get(self) -> PlatformSettings:
+        with self._lock:
+            if self._settings is None:
+                raise ConfigurationError("the provider was called before configure(): no stack config")
+            return self._settings
+
+
+platform_settings = _Registry()

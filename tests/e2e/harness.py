@@ -1,0 +1,152 @@
+"""Drive the real Pulumi CLI against a throwaway project, stack and file backend.
+
+Each `PulumiProject` is a temporary directory with its own Pulumi.yaml (project
+`courseware`, runtime python), a program copied in, and its own `file://` backend and
+PULUMI_HOME, so tests never share state. Commands are argv lists; every result keeps
+stdout and stderr so a failing assertion shows what the CLI said.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+PASSPHRASE = "courseware-local"
+# Long enough for a slow `up`, short enough that a hung engine fails the test.
+COMMAND_TIMEOUT = 600
+
+
+@cache
+def toolchain_bin() -> Path:
+    """The directory of the pinned CLI (built once per machine by scripts/toolchain)."""
+    done = subprocess.run(
+        [str(REPO / "scripts" / "toolchain")], capture_output=True, text=True, check=True, timeout=3600
+    )
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+@dataclass
+class Result:
+    argv: list[str]
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def __str__(self) -> str:
+        return (
+            f"$ {' '.join(self.argv)}\n(exit {self.exit_code})\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+        )
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+class PulumiProject:
+    def __init__(self, root: Path, program: Path, stack: str = "test") -> None:
+        self.root = root
+        self.stack = stack
+        root.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(program, root / "program", dirs_exist_ok=True)
+        (root / "Pulumi.yaml").write_text(
+            yaml.safe_dump({"name": "courseware", "runtime": "python", "main": "program/"})
+        )
+        (root / "backend").mkdir(exist_ok=True)
+        venv_bin = Path(sys.executable).parent
+        self.env = {
+            **os.environ,
+            "PATH": f"{venv_bin}{os.pathsep}{toolchain_bin()}{os.pathsep}{os.environ.get('PATH', '')}",
+            "PULUMI_PYTHON_CMD": sys.executable,
+            "PULUMI_HOME": str(root / "home"),
+            "PULUMI_BACKEND_URL": f"file://{root / 'backend'}",
+            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            "NO_COLOR": "1",
+        }
+        self.run("stack", "init", stack)
+
+    def run(self, *args: str, expect: int | None = 0, env: dict[str, str] | None = None) -> Result:
+        argv = ["pulumi", *args, "--non-interactive"]
+        done = subprocess.run(
+            argv,
+            cwd=self.root,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        result = Result(argv, done.returncode, done.stdout, done.stderr)
+        if expect is not None:
+            assert result.exit_code == expect, str(result)
+        return result
+
+    # Configuration ---------------------------------------------------------------
+    def set_config(self, key: str, value: Any, *, secret: bool = False) -> None:
+        """Set `courseware:<key>`; objects and lists are stored as structured config."""
+        if isinstance(value, (dict, list)):
+            self._set_structured(key, value, secret=secret)
+            return
+        args = ["config", "set", f"courseware:{key}", str(value)]
+        if secret:
+            args.append("--secret")
+        self.run(*args)
+
+    def _set_structured(self, key: str, value: Any, *, secret: bool) -> None:
+        # Structured values are written into the stack file, as an operator would; the
+        # CLI's `config set --path` would turn every leaf into a string.
+        assert not secret, "structured secrets are not used by this project"
+        path = self.root / f"Pulumi.{self.stack}.yaml"
+        data = yaml.safe_load(path.read_text()) if path.exists() else {}
+        data = data or {}
+        data.setdefault("config", {})[f"courseware:{key}"] = value
+        path.write_text(yaml.safe_dump(data, sort_keys=True))
+
+    # Operations ------------------------------------------------------------------
+    def up(self, *extra: str, expect: int | None = 0) -> Result:
+        return self.run("up", "--yes", "--skip-preview", *extra, expect=expect)
+
+    def preview(self, *extra: str, expect: int | None = 0) -> Result:
+        return self.run("preview", *extra, expect=expect)
+
+    def preview_json(self, *extra: str, expect: int | None = 0) -> dict[str, Any]:
+        result = self.run("preview", "--json", *extra, expect=expect)
+        digest: dict[str, Any] = result.json()
+        return digest
+
+    def refresh(self, *extra: str, expect: int | None = 0) -> Result:
+        return self.run("refresh", "--yes", *extra, expect=expect)
+
+    def destroy(self, *extra: str, expect: int | None = 0) -> Result:
+        return self.run("destroy", "--yes", "--skip-preview", *extra, expect=expect)
+
+    def export(self) -> dict[str, Any]:
+        state: dict[str, Any] = self.run("stack", "export").json()
+        return state
+
+    def outputs(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        args = ["stack", "output", "--json"] + (["--show-secrets"] if show_secrets else [])
+        values: dict[str, Any] = self.run(*args).json()
+        return values
+
+    def resources(self, type_token: str) -> list[dict[str, Any]]:
+        """The resources of one type in the current state (from `pulumi stack export`)."""
+        deployment = self.export()["deployment"]
+        return [r for r in deployment.get("resources") or [] if r["type"] == type_token]
+
+
+def change_summary(result: Result) -> dict[str, int]:
+    """The `changeSummary` of a `preview --json` digest, or of `up/destroy/refresh --json`."""
+    digest = result.json()
+    summary: dict[str, int] = digest.get("changeSummary") or {}
+    return summary
