@@ -1,0 +1,77 @@
+"""The `courseware` command: CI reports on top of the Pulumi CLI.
+
+    courseware plan-summary [FILE]          markdown for a pull-request comment, from
+                                            `pulumi preview --json` (FILE or stdin)
+    courseware drift [--stack S] [--json]   refresh in preview mode and report drift;
+                                            exit 0 in sync, 2 drift found, 1 error
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import IO, Any
+
+import click
+
+from provider import reports
+
+EXIT_IN_SYNC = 0
+EXIT_ERROR = 1
+EXIT_DRIFT = 2  # Terraform's -detailed-exitcode convention
+
+
+def _read_digest(stream: IO[str]) -> dict[str, Any]:
+    text = stream.read()
+    try:
+        digest = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(
+            f"the input is not the JSON of `pulumi preview --json` ({exc.msg} at line {exc.lineno})"
+        ) from None
+    if not isinstance(digest, dict) or "steps" not in digest:
+        raise click.ClickException("the input has no `steps`: pass the output of `pulumi preview --json`")
+    return digest
+
+
+@click.group()
+def main() -> None:
+    """Courseware as code: reports for CI."""
+
+
+@main.command("plan-summary")
+@click.argument("preview_json", type=click.File("r"), default="-")
+def plan_summary(preview_json: IO[str]) -> None:
+    """Summarise `pulumi preview --json` (a file, or - for stdin) as markdown."""
+    click.echo(reports.plan_markdown(reports.plan_changes(_read_digest(preview_json))))
+
+
+@main.command()
+@click.option("--stack", "-s", help="The stack to check (default: the selected stack).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def drift(stack: str | None, as_json: bool) -> None:
+    """Compare the live platforms with the stack's state, field by field.
+
+    Runs `pulumi refresh --preview-only --json`, which reads every resource and writes
+    nothing. Exits 0 when in sync, 2 when drift is found, 1 on error.
+    """
+    argv = ["pulumi", "refresh", "--preview-only", "--json", "--non-interactive"]
+    if stack:
+        argv += ["--stack", stack]
+    done = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
+    try:
+        digest = json.loads(done.stdout) if done.stdout.strip() else {}
+    except json.JSONDecodeError:
+        digest = {}
+    errors = [d.get("message", "") for d in digest.get("diagnostics") or [] if d.get("severity") == "error"]
+    if done.returncode != 0 or not digest:
+        click.echo(f"`{' '.join(argv)}` failed (exit {done.returncode}):", err=True)
+        click.echo("\n".join(errors) or done.stderr.strip() or done.stdout.strip(), err=True)
+        sys.exit(EXIT_ERROR)
+    changes = reports.drift_changes(digest)
+    if as_json:
+        click.echo(json.dumps(reports.drift_json(changes), indent=2, default=str))
+    else:
+        click.echo(reports.drift_markdown(changes), nl=False)
+    sys.exit(EXIT_DRIFT if changes else EXIT_IN_SYNC)

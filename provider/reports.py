@@ -1,0 +1,184 @@
+"""Field-level reports from the Pulumi CLI's JSON: pull-request plan summaries and drift.
+
+Both read the `PreviewDigest` document that `pulumi preview --json` and `pulumi refresh
+--preview-only --json` print (spec/pulumi-dynamic.md §9.2). Dynamic providers send no
+detailed diff, so the changed fields are computed here from the old and new property
+bags, over declared fields only: keys starting with `__` (the pickled provider) are
+engine plumbing, never a change anyone made.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# The signature key the engine uses for secret values in JSON.
+_SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SECRET = "[secret]"
+
+# Operations in the order a reviewer should read them: what destroys first.
+_ORDER = ["delete-replaced", "replace", "create-replacement", "delete", "update", "create"]
+_TITLES = {
+    "replace": "replace",
+    "create-replacement": "replace",
+    "delete-replaced": "replace",
+    "delete": "delete",
+    "update": "update",
+    "create": "create",
+}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    name: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    op: str
+    urn: str
+    type: str
+    name: str
+    fields: list[FieldChange] = field(default_factory=list)
+
+    @property
+    def destructive(self) -> bool:
+        return self.op in {"delete", "replace", "create-replacement", "delete-replaced"}
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        if _SECRET_SIG in value:
+            return SECRET
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
+
+
+def _declared(props: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {k: _masked(v) for k, v in (props or {}).items() if not k.startswith("__")}
+
+
+def field_changes(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> list[FieldChange]:
+    """Every declared field whose value differs between two property bags, secrets masked."""
+    before, after = _declared(old), _declared(new)
+    return [
+        FieldChange(name, before.get(name), after.get(name))
+        for name in sorted(set(before) | set(after))
+        if before.get(name) != after.get(name)
+    ]
+
+
+def _urn_parts(urn: str) -> tuple[str, str]:
+    # urn:pulumi:<stack>::<project>::<type>::<name>
+    parts = urn.split("::")
+    return parts[-2].split("$")[-1], parts[-1]
+
+
+def plan_changes(digest: Mapping[str, Any]) -> list[ResourceChange]:
+    """The changes a `pulumi preview --json` digest proposes, destructive ones first."""
+    changes = []
+    for step in digest.get("steps") or []:
+        op = step.get("op", "")
+        if op not in _TITLES or not (step.get("oldState") or step.get("newState") or {}).get("custom", True):
+            continue
+        old_state = step.get("oldState") or {}
+        new_state = step.get("newState") or {}
+        # diff and update compare old outputs with new inputs (spec/pulumi-dynamic.md §6.1)
+        old = old_state.get("outputs") or old_state.get("inputs")
+        new = new_state.get("inputs")
+        rtype, name = _urn_parts(step["urn"])
+        changes.append(ResourceChange(op, step["urn"], rtype, name, field_changes(old, new)))
+    # replace shows as three steps in some digests; keep one per resource
+    seen: set[str] = set()
+    unique = []
+    for change in sorted(changes, key=lambda c: (_ORDER.index(c.op), c.type, c.name)):
+        if change.urn not in seen:
+            seen.add(change.urn)
+            unique.append(change)
+    return unique
+
+
+def drift_changes(digest: Mapping[str, Any]) -> list[ResourceChange]:
+    """Resources whose live state differs from state, from `refresh --preview-only --json`.
+
+    `read` returns the live object in its declared shape as inputs, so the old inputs are
+    what was declared and applied, and the new inputs what the platform holds now.
+    """
+    drifted = []
+    for step in digest.get("steps") or []:
+        old_state = step.get("oldState") or {}
+        if not old_state.get("custom"):
+            continue
+        new_state = step.get("newState")
+        rtype, name = _urn_parts(step["urn"])
+        if not new_state or step.get("op") == "delete":
+            drifted.append(ResourceChange("delete", step["urn"], rtype, name, []))
+            continue
+        fields = field_changes(old_state.get("inputs"), new_state.get("inputs"))
+        if fields:
+            drifted.append(ResourceChange("update", step["urn"], rtype, name, fields))
+    return drifted
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return "`" + text.replace("`", "'").replace("|", "\\|").replace("\n", " ") + "`"
+
+
+def plan_markdown(changes: Iterable[ResourceChange]) -> str:
+    """A pull-request comment: replacements and deletions first, then updates and creates."""
+    changes = list(changes)
+    if not changes:
+        return "### Courseware plan\n\nNo changes: the platforms already match the stack.\n"
+    counts: dict[str, int] = {}
+    for change in changes:
+        counts[_TITLES[change.op]] = counts.get(_TITLES[change.op], 0) + 1
+    summary = ", ".join(f"{n} to {op}" for op, n in sorted(counts.items(), key=lambda kv: _ORDER.index(kv[0])))
+    lines = ["### Courseware plan", "", summary, ""]
+    destructive = [c for c in changes if c.destructive]
+    if destructive:
+        lines += ["> **Warning**: this plan replaces or deletes resources:", ">"]
+        lines += [f"> - **{_TITLES[c.op]}** `{c.type}` `{c.name}`" for c in destructive]
+        lines.append("")
+    for change in changes:
+        lines.append(f"#### {_TITLES[change.op]} `{change.type}` `{change.name}`")
+        if change.fields:
+            lines += ["", "| field | old | new |", "|---|---|---|"]
+            lines += [f"| {f.name} | {_cell(f.old)} | {_cell(f.new)} |" for f in change.fields]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def drift_markdown(changes: Iterable[ResourceChange]) -> str:
+    changes = list(changes)
+    if not changes:
+        return "No drift: every resource matches its declaration.\n"
+    lines = [f"Drift found in {len(changes)} resource(s):", ""]
+    for change in changes:
+        if change.op == "delete":
+            lines.append(f"- `{change.type}` `{change.name}`: gone from the platform")
+            continue
+        lines.append(f"- `{change.type}` `{change.name}`:")
+        lines += [f"    - {f.name}: declared {_cell(f.old)}, live {_cell(f.new)}" for f in change.fields]
+    return "\n".join(lines) + "\n"
+
+
+def drift_json(changes: Iterable[ResourceChange]) -> list[dict[str, Any]]:
+    return [
+        {
+            "urn": c.urn,
+            "type": c.type,
+            "name": c.name,
+            "status": "deleted" if c.op == "delete" else "drifted",
+            "fields": [{"field": f.name, "declared": f.old, "live": f.new} for f in c.fields],
+        }
+        for c in changes
+    ]

@@ -1,0 +1,97 @@
+"""Plan summaries and drift reports from the CLI's JSON digests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from provider import reports
+
+SECRET = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "x"}
+
+
+def urn(rtype: str, name: str) -> str:
+    return f"urn:pulumi:dev::courseware::{rtype}::{name}"
+
+
+def step(op: str, rtype: str, name: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, Any]:
+    return {
+        "op": op,
+        "urn": urn(rtype, name),
+        "oldState": None if old is None else {"custom": True, "type": rtype, "inputs": old, "outputs": old},
+        "newState": None if new is None else {"custom": True, "type": rtype, "inputs": new},
+    }
+
+
+RUN = "pulumi-python:dynamic/edx:CourseRun"
+CONTRACT = "pulumi-python:dynamic/mitxonline:Contract"
+
+
+def test_plan_lists_changed_fields_with_old_and_new_values() -> None:
+    digest = {
+        "steps": [
+            step("same", RUN, "other", {"title": "A"}, {"title": "A"}),
+            step("update", RUN, "intro", {"title": "Old", "__provider": "p1"}, {"title": "New", "__provider": "p2"}),
+            step("update", CONTRACT, "ucode", {"max_learners": 15, "name": "C"}, {"max_learners": 20, "name": "C"}),
+        ]
+    }
+    changes = reports.plan_changes(digest)
+    assert [(c.name, [(f.name, f.old, f.new) for f in c.fields]) for c in changes] == [
+        ("intro", [("title", "Old", "New")]),
+        ("ucode", [("max_learners", 15, 20)]),
+    ]
+    text = reports.plan_markdown(changes)
+    assert "| title | `Old` | `New` |" in text
+    assert "| max_learners | `15` | `20` |" in text
+    assert "__provider" not in text
+    assert "2 to update" in text
+
+
+def test_replacements_and_deletions_are_called_out_first() -> None:
+    digest = {
+        "steps": [
+            step("create", RUN, "new", None, {"title": "N"}),
+            step("replace", RUN, "moved", {"course_key": "a"}, {"course_key": "b"}),
+            step("delete", CONTRACT, "gone", {"name": "G"}, None),
+        ]
+    }
+    changes = reports.plan_changes(digest)
+    assert [c.op for c in changes] == ["replace", "delete", "create"]
+    text = reports.plan_markdown(changes)
+    warning = text.index("**Warning**")
+    assert warning < text.index("#### create")
+    assert "**replace** `pulumi-python:dynamic/edx:CourseRun` `moved`" in text
+
+
+def test_secrets_are_masked() -> None:
+    digest = {"steps": [step("update", RUN, "x", {"codes": SECRET, "n": 1}, {"codes": SECRET, "n": 2})]}
+    [change] = reports.plan_changes(digest)
+    assert [f.name for f in change.fields] == ["n"]
+    digest = {"steps": [step("create", RUN, "y", None, {"token": SECRET})]}
+    assert "ciphertext" not in reports.plan_markdown(reports.plan_changes(digest))
+
+
+def test_empty_plan_says_so() -> None:
+    assert "No changes" in reports.plan_markdown([])
+
+
+def test_drift_reports_declared_and_live_values() -> None:
+    digest = {
+        "steps": [
+            step("refresh", RUN, "intro", {"title": "Declared"}, {"title": "Edited in Studio"}),
+            step("refresh", RUN, "same", {"title": "T"}, {"title": "T"}),
+            {"op": "delete", "urn": urn(CONTRACT, "c"), "oldState": {"custom": True, "inputs": {}}, "newState": None},
+        ]
+    }
+    drift = reports.drift_json(reports.drift_changes(digest))
+    assert drift == [
+        {
+            "urn": urn(RUN, "intro"),
+            "type": RUN,
+            "name": "intro",
+            "status": "drifted",
+            "fields": [{"field": "title", "declared": "Declared", "live": "Edited in Studio"}],
+        },
+        {"urn": urn(CONTRACT, "c"), "type": CONTRACT, "name": "c", "status": "deleted", "fields": []},
+    ]
+    text = reports.drift_markdown(reports.drift_changes(digest))
+    assert "title: declared `Declared`, live `Edited in Studio`" in text
