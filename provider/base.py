@@ -15,11 +15,13 @@ Public API:
     check_failures(error, prefix)     pydantic ValidationError -> [CheckFailure]
     check_declared(model, news)       per-field validation -> Checked(values, inputs, failures)
     normalise_field(model, name, v)   one field through the model's field type
+    parse_declared(model, props)      the whole model from props, extra keys ignored
     changed_fields(model, olds, news) declared fields whose normalised values differ
     diff_declared(model, olds, news, create_only)
                                       DiffResult over declared fields only
     ProviderBase                      ResourceProvider whose configure() reads stack config
     logger(name)                      a stdlib logger writing to stderr
+    PROVIDER_KEY                      "__provider", the key the engine adds to every props dict
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import sys
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pulumi.dynamic import CheckFailure, ConfigureRequest, DiffResult, ResourceProvider
 from pulumi.output import Unknown
@@ -42,6 +44,8 @@ from provider.settings import platform_settings, settings_from_config
 PROVIDER_KEY = "__provider"
 
 _LOGGER_ROOT = "provider"
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def is_unknown(value: object) -> bool:
@@ -78,13 +82,15 @@ _ADVICE: dict[str, str] = {
 
 
 def _reason(error: ErrorDetails) -> str:
-    message = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    advice = _ADVICE.get(error["type"])
-    if advice is None:
-        return message
-    if error["type"] in ("missing", "extra_forbidden"):
-        return advice
-    return f"{message} (got {error['input']!r}); {advice}"
+    kind = error["type"]
+    if kind in ("missing", "extra_forbidden"):
+        return _ADVICE[kind]
+    if kind in ("value_error", "assertion_error"):
+        # Raised by our own validators, whose message already says what to write.
+        return error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    advice = _ADVICE.get(kind)
+    reason = f"{error['msg']} (got {error['input']!r})"
+    return f"{reason}; {advice}" if advice else reason
 
 
 def check_failures(error: ValidationError, prefix: str = "") -> list[CheckFailure]:
@@ -100,7 +106,7 @@ def check_failures(error: ValidationError, prefix: str = "") -> list[CheckFailur
 def _adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
     info = model.model_fields[name]
     # The metadata carries the Annotated validators and constraints of the field's type.
-    hint: Any = Annotated[(info.annotation, *info.metadata)]
+    hint: Any = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
     return TypeAdapter(hint)
 
 
@@ -127,18 +133,14 @@ class Checked:
     values:   the known, valid declared fields, normalised (Python types), absent fields
               at their defaults; what cross-field rules run on
     inputs:   the props to return from check: valid fields in their normalised JSON form,
-              Unknowns and invalid values as they came, `__provider` kept
+              absent ones at their non-None defaults, Unknowns and invalid values as they
+              came, `__provider` kept
     failures: every problem found
     """
 
     values: dict[str, Any] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)
     failures: list[CheckFailure] = field(default_factory=list)
-
-    @property
-    def complete(self) -> bool:
-        """Every declared field is known and valid, so the whole model can be built."""
-        return not self.failures and not has_unknown(self.inputs)
 
 
 def check_declared(model: type[BaseModel], news: Mapping[str, Any]) -> Checked:
@@ -158,8 +160,12 @@ def check_declared(model: type[BaseModel], news: Mapping[str, Any]) -> Checked:
         if name not in news:
             if info.is_required():
                 checked.failures.append(CheckFailure(name, _ADVICE["missing"]))
-            else:
-                checked.values[name] = _default(model, name)
+                continue
+            default = checked.values[name] = _default(model, name)
+            # Defaults are written into the inputs so state always holds the same keys
+            # that `read` rebuilds from the live object; refresh then shows only drift.
+            if default is not None:
+                checked.inputs[name] = _dump(model, name, default)
             continue
         raw = news[name]
         if has_unknown(raw):
@@ -174,6 +180,12 @@ def check_declared(model: type[BaseModel], news: Mapping[str, Any]) -> Checked:
         checked.values[name] = value
         checked.inputs[name] = _dump(model, name, value)
     return checked
+
+
+def parse_declared(model: type[ModelT], props: Mapping[str, Any]) -> ModelT:
+    """The model built from the declared keys of `props` (checked inputs or state outputs),
+    ignoring `__provider` and output-only keys. Raises ValidationError."""
+    return model.model_validate({name: props[name] for name in model.model_fields if name in props})
 
 
 def _comparable(model: type[BaseModel], name: str, props: Mapping[str, Any]) -> Any:

@@ -16,8 +16,11 @@
     │   └── CommandFailed         a management command exited non-zero; carries argv,
     │       │                     exit code, stdout and stderr
     │       ├── CommandTimedOut   the command ran past its timeout and was killed
-    │       └── ContractLocked    MITx Online refuses to save a contract that is inactive or
-    │                             outside its dates (spec/mitxonline.md §12.5)
+    │       └── CommandRefused    the command printed one of its known refusal messages,
+    │           │                 whatever its exit code (several refuse and exit 0, §3.12);
+    │           │                 carries `reason`, the refusal in plain words
+    │           └── ContractLocked  MITx Online refuses to save a contract that is inactive
+    │                             or outside its dates (spec/mitxonline.md §12.2, §12.5)
     └── Drifted                   the live object differs from the declaration and adoption
                                   was not asked for; carries the differing fields
 
@@ -132,7 +135,18 @@ class CommandTimedOut(CommandFailed):
     """A management command ran past its timeout and was killed."""
 
 
-class ContractLocked(CommandFailed):
+class CommandRefused(CommandFailed):
+    """A management command printed a known refusal; `reason` says what it means."""
+
+    def __init__(
+        self, argv: Sequence[str], exit_code: int, stdout: str, stderr: str, reason: str, step: str = ""
+    ) -> None:
+        super().__init__(argv, exit_code, stdout, stderr, step)
+        self.reason = reason
+        self.args = (f"{reason}\n{self.args[0]}",)
+
+
+class ContractLocked(CommandRefused):
     """MITx Online cannot save the contract: it is inactive, or outside its dates."""
 
 

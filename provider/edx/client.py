@@ -1,0 +1,366 @@
+"""The HTTP client for the edX LMS (token) and Studio (`/api/v1/course_runs/`).
+
+spec/edx-studio-api.md §22 lays down the rules this follows:
+
+- a JWT from the LMS token endpoint (client credentials, `token_type=jwt`, §3.1), cached
+  until shortly before it expires and shared by the provider's worker threads;
+  `Authorization: JWT <token>` (§3.2); one retry with a new token after a 401;
+- explicit timeouts, with a longer read timeout for rerun and clone, which copy the
+  whole course inside the request (§9.5, §18);
+- retries with capped exponential backoff on 429, 5xx and connection errors, honouring
+  `Retry-After` (§18), through tenacity. A request that may have reached the server
+  (5xx, a timeout or a dropped connection after sending) is retried only when repeating
+  it is harmless: GET, PATCH and the token request. A POST that creates, reruns or clones
+  is retried only when it cannot have been applied (429, or no connection made); the
+  caller looks the run up again after any other failure (§22, "After a failed or
+  timed-out POST, GET again before raising");
+- pagination by following `next` (§5);
+- failures become provider.errors carrying method, URL, status and body, never the token
+  or the client secret (which travel only in headers and the token request's form body).
+
+`transport=` takes an httpx transport so tests can inject answers and faults.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from provider.base import logger
+from provider.edx.keys import CourseKey
+from provider.edx.models import ManagedFields, StudioCourseRun
+from provider.errors import (
+    Conflict,
+    HttpError,
+    NotFound,
+    PlatformError,
+    RateLimited,
+    ServerError,
+    Unauthorized,
+    Unreachable,
+)
+from provider.settings import EdxSettings
+
+log = logger("edx.client")
+
+_COURSE_RUNS = "/api/v1/course_runs/"
+# §5: the page size may be raised to at most 100.
+_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard the client tries. `attempts` counts the first try."""
+
+    attempts: int = 5
+    backoff: float = 0.5
+    max_backoff: float = 8.0
+    # A Retry-After longer than this is cut short: the provider process serves at most
+    # four calls at once (spec/pulumi-dynamic.md §5) and must not stall for minutes.
+    max_retry_after: float = 60.0
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = 10.0
+    request: float = 60.0
+    # Rerun and clone copy the course inside the request (§9.5); MITx Online allows 60 s
+    # and still sees proxies cut them, so give them longer and look again on failure.
+    copy: float = 300.0
+
+
+# Renew the token this long before it expires, so a request never carries a token that
+# expires on the way.
+_TOKEN_MARGIN = 60.0
+
+
+@dataclass
+class _Token:
+    value: str
+    expires_at: float
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    header = response.headers.get("Retry-After")
+    if header is None:
+        return None
+    if header.strip().isdigit():
+        return float(header)
+    try:
+        when = email.utils.parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _error(response: httpx.Response, step: str) -> HttpError:
+    method, url, status = response.request.method, str(response.request.url), response.status_code
+    body = response.text
+    if status in (401, 403):
+        return Unauthorized(method, url, status, body, step)
+    if status == 404:
+        return NotFound(method, url, status, body, step)
+    # Rerun and clone answer 400 "... already exists" for a taken key (§9.2, §10).
+    if status == 409 or (status == 400 and "already exist" in body):
+        return Conflict(method, url, status, body, step)
+    if status == 429:
+        return RateLimited(method, url, status, body, step, retry_after=_retry_after(response))
+    if status >= 500:
+        return ServerError(method, url, status, body, step)
+    return HttpError(method, url, status, body, step)
+
+
+# Errors raised before the request left this machine: repeating them is always safe.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def _retryable(idempotent: bool) -> Callable[[BaseException], bool]:
+    def decide(error: BaseException) -> bool:
+        if isinstance(error, RateLimited):
+            return True  # the server refused the request without acting on it
+        if isinstance(error, Unreachable) and isinstance(error.__cause__, _NOT_SENT):
+            return True
+        return idempotent and isinstance(error, ServerError | Unreachable)
+
+    return decide
+
+
+class EdxClient:
+    """One client per process and settings: thread-safe, holds the only copy of the JWT."""
+
+    def __init__(
+        self,
+        settings: EdxSettings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy = RetryPolicy(),
+        timeouts: Timeouts = Timeouts(),
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._settings = settings
+        self._lms = str(settings.lms_url).rstrip("/")
+        self._studio = str(settings.studio_url).rstrip("/")
+        self._retry = retry
+        self._timeouts = timeouts
+        self._sleep = sleep
+        self._clock = clock
+        self._http = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(timeouts.request, connect=timeouts.connect),
+            headers={"Accept": "application/json"},
+        )
+        self._token_lock = threading.Lock()
+        self._token: _Token | None = None
+
+    def __repr__(self) -> str:
+        return f"EdxClient(lms={self._lms!r}, studio={self._studio!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- transport ---------------------------------------------------------------------
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(error, RateLimited) and error.retry_after is not None:
+            return min(error.retry_after, self._retry.max_retry_after)
+        backoff = wait_exponential(multiplier=self._retry.backoff, max=self._retry.max_backoff)
+        return float(backoff(state))
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome is not None else None
+        wait = state.next_action.sleep if state.next_action is not None else 0.0
+        log.info("retrying in %.1f s after attempt %d: %s", wait, state.attempt_number, error)
+
+    def _send_once(self, request: httpx.Request, step: str) -> httpx.Response:
+        try:
+            response = self._http.send(request)
+        except httpx.TransportError as exc:
+            raise Unreachable(request.method, str(request.url), f"{type(exc).__name__}: {exc}", step) from exc
+        if response.is_success:
+            return response
+        raise _error(response, step)
+
+    def _send(self, build: Callable[[], httpx.Request], *, step: str, idempotent: bool) -> httpx.Response:
+        retrying = Retrying(
+            retry=retry_if_exception(_retryable(idempotent)),
+            wait=self._wait,
+            stop=stop_after_attempt(self._retry.attempts),
+            sleep=self._sleep,
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        # `build` runs per attempt, so a retry after a token renewal carries the new token.
+        response: httpx.Response = retrying(lambda: self._send_once(build(), step))
+        return response
+
+    # -- authentication (§3) -----------------------------------------------------------
+
+    def _fetch_token(self) -> _Token:
+        url = f"{self._lms}/oauth2/access_token"
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self._settings.client_id,
+            "client_secret": self._settings.client_secret.get_secret_value(),
+            "token_type": "jwt",
+        }
+        started = self._clock()
+        # Asking for a token changes nothing on the server, so it is always retried.
+        response = self._send(
+            lambda: self._http.build_request("POST", url, data=form), step="edX token", idempotent=True
+        )
+        try:
+            payload = response.json()
+            value = str(payload["access_token"])
+            lifetime = float(payload["expires_in"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise PlatformError(f"edX token: POST {url} answered without access_token/expires_in") from exc
+        # Short-lived tokens are renewed at half their life rather than never cached.
+        margin = min(_TOKEN_MARGIN, lifetime / 2)
+        return _Token(value, started + lifetime - margin)
+
+    def _current_token(self, stale: str | None = None) -> str:
+        """The cached JWT, renewed when near expiry or when `stale` was just rejected."""
+        with self._token_lock:
+            token = self._token
+            if token is None or token.value == stale or self._clock() >= token.expires_at:
+                token = self._token = self._fetch_token()
+            return token.value
+
+    def _studio_call(
+        self,
+        method: str,
+        url: str,
+        *,
+        step: str,
+        idempotent: bool,
+        json: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        timeout: httpx.Timeout | None = None,
+    ) -> httpx.Response:
+        token = self._current_token()
+
+        def build() -> httpx.Request:
+            return self._http.build_request(
+                method,
+                url,
+                json=json,
+                params=params,
+                headers={"Authorization": f"JWT {token}"},
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+
+        try:
+            return self._send(build, step=step, idempotent=idempotent)
+        except Unauthorized as exc:
+            # §22: retry once with a new token after a 401 (a revoked or clock-skewed JWT).
+            # A 403 means the user is not staff (§3.5); a new token will not change that.
+            if exc.status != 401:
+                raise
+            token = self._current_token(stale=token)
+            return self._send(build, step=step, idempotent=idempotent)
+
+    # -- Studio course runs (§4-§10) ---------------------------------------------------
+
+    def _run_url(self, key: CourseKey) -> str:
+        # A literal `+` is fine in a path (§2.1); the trailing slash is required (§2).
+        return f"{self._studio}{_COURSE_RUNS}{key}/"
+
+    def get_course_run(self, key: CourseKey) -> StudioCourseRun:
+        """GET /api/v1/course_runs/{key}/ (§6); raises NotFound."""
+        response = self._studio_call("GET", self._run_url(key), step=f"read {key}", idempotent=True)
+        return StudioCourseRun.model_validate(response.json())
+
+    def find_course_run(self, key: CourseKey) -> StudioCourseRun | None:
+        """The run, or None when Studio answers 404."""
+        try:
+            return self.get_course_run(key)
+        except NotFound:
+            return None
+
+    def list_course_runs(self) -> Iterator[StudioCourseRun]:
+        """Every run Studio lists, following `next` (§5); in no particular order."""
+        url: str | None = f"{self._studio}{_COURSE_RUNS}"
+        params: dict[str, Any] | None = {"page_size": _PAGE_SIZE}
+        while url is not None:
+            response = self._studio_call("GET", url, step="list course runs", idempotent=True, params=params)
+            page = response.json()
+            for item in page.get("results", []):
+                yield StudioCourseRun.model_validate(item)
+            # `next` is absolute and already carries the page size.
+            url, params = page.get("next"), None
+
+    def create_course_run(self, key: CourseKey, fields: ManagedFields) -> StudioCourseRun:
+        """POST /api/v1/course_runs/ (§7). Enrollment dates go in the schedule too."""
+        body = {"org": key.org, "number": key.number, "run": key.run, **fields.patch_body(_ALL_FIELDS)}
+        response = self._studio_call(
+            "POST", f"{self._studio}{_COURSE_RUNS}", step=f"create {key}", idempotent=False, json=body
+        )
+        return StudioCourseRun.model_validate(response.json())
+
+    def rerun_course_run(self, source: CourseKey, key: CourseKey, fields: ManagedFields) -> StudioCourseRun:
+        """POST /api/v1/course_runs/{source}/rerun/ (§9): same org only; enrollment dates
+        are discarded by the server (§9.3 step 5), so they are not sent."""
+        body = {"run": key.run, "number": key.number, **fields.patch_body(_ALL_FIELDS - _ENROLLMENT)}
+        response = self._studio_call(
+            "POST",
+            f"{self._run_url(source)}rerun/",
+            step=f"rerun {source} as {key}",
+            idempotent=False,
+            json=body,
+            timeout=self._copy_timeout(),
+        )
+        return StudioCourseRun.model_validate(response.json())
+
+    def clone_course_run(self, source: CourseKey, key: CourseKey) -> None:
+        """POST /api/v1/course_runs/clone/ (§10): any org; answers a message, not the run."""
+        body = {"source_course_id": str(source), "destination_course_id": str(key)}
+        self._studio_call(
+            "POST",
+            f"{self._studio}{_COURSE_RUNS}clone/",
+            step=f"clone {source} to {key}",
+            idempotent=False,
+            json=body,
+            timeout=self._copy_timeout(),
+        )
+
+    def patch_course_run(self, key: CourseKey, body: dict[str, Any]) -> StudioCourseRun:
+        """PATCH /api/v1/course_runs/{key}/ (§8). Never PUT: it would erase the team (§8.2).
+        Setting fields to given values is idempotent, so it is retried like a read."""
+        response = self._studio_call(
+            "PATCH", self._run_url(key), step=f"update {key}", idempotent=True, json=body
+        )
+        return StudioCourseRun.model_validate(response.json())
+
+    def _copy_timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(self._timeouts.copy, connect=self._timeouts.connect)
+
+
+_ENROLLMENT = frozenset({"enrollment_start", "enrollment_end"})
+_ALL_FIELDS = frozenset(ManagedFields.model_fields)
+
+
+_clients: dict[EdxSettings, EdxClient] = {}
+_clients_lock = threading.Lock()
+
+
+def client_for(settings: EdxSettings) -> EdxClient:
+    """The process's client for these settings, built on first use.
+
+    Settings are hashed with their secret, so a rotated secret gets a new client and
+    a new token.
+    """
+    with _clients_lock:
+        client = _clients.get(settings)
+        if client is None:
+            client = _clients[settings] = EdxClient(settings)
+        return client

@@ -1,0 +1,311 @@
+"""`edx:CourseRun`: an edX course run kept in its declared state.
+
+Written through Studio's `/api/v1/course_runs/` (spec/edx-studio-api.md §7-§10), observed
+through `GET /api/v1/course_runs/{key}/` (§6). docs/resources/edx-course-run.md says, field
+by field, which call writes it and what a change does.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from provider.base import (
+    ProviderBase,
+    check_declared,
+    diff_declared,
+    logger,
+    parse_declared,
+)
+from provider.edx.client import EdxClient, client_for
+from provider.edx.keys import CourseKey
+from provider.edx.models import CourseRunArgs, ManagedFields, StudioCourseRun
+from provider.errors import Drifted, NotFound, PlatformError
+from provider.settings import platform_settings
+
+log = logger("edx.course_run")
+
+KEY_PARTS = ("org", "number", "run")
+# A run's key cannot change (§8: org, number and run are ignored on update), and the
+# source only matters when the run is made, so these replace the run when they change.
+CREATE_ONLY = frozenset({"course_key", *KEY_PARTS, "source_key"})
+
+
+def _client() -> EdxClient:
+    return client_for(platform_settings.get().require_edx())
+
+
+def _check_key(values: dict[str, Any], inputs: dict[str, Any]) -> list[CheckFailure]:
+    """Complete the key: `course_key` from org/number/run, or the parts from the key."""
+    declared_key = values["course_key"]
+    parts = {name: values[name] for name in KEY_PARTS}
+    if declared_key is None:
+        missing = [name for name, value in parts.items() if value is None]
+        if len(missing) == len(KEY_PARTS):
+            return [
+                CheckFailure(
+                    "course_key", "declare the run's key, e.g. course_key: course-v1:MITx+6.00x+1T2026"
+                )
+            ]
+        if missing:
+            return [
+                CheckFailure(name, "declare org, number and run together, or course_key instead")
+                for name in missing
+            ]
+        key = CourseKey(**parts)
+        inputs["course_key"] = str(key)
+        return []
+    key = CourseKey.parse(declared_key)
+    failures = []
+    for name, value in parts.items():
+        expected = getattr(key, name)
+        if value is not None and value != expected:
+            failures.append(
+                CheckFailure(name, f"{value!r} disagrees with course_key {key}; write {expected!r} or remove it")
+            )
+        inputs[name] = expected
+    return failures
+
+
+# (earlier, later, strict, reason given on `later`), from Studio's UI validators (§19 item 4).
+_DATE_ORDER = (
+    ("start", "end", True, "must be later than start"),
+    ("enrollment_start", "enrollment_end", False, "cannot be before enrollment_start"),
+    ("enrollment_start", "start", False, "cannot be before enrollment_start"),
+    ("enrollment_end", "end", False, "cannot be before enrollment_end"),
+)
+
+
+def _check_dates(values: dict[str, Any]) -> list[CheckFailure]:
+    """Date order. Studio checks it only in its UI, never in the API (§19 item 4)."""
+    failures = []
+    for earlier, later, strict, reason in _DATE_ORDER:
+        first, second = values.get(earlier), values.get(later)
+        if first is None or second is None:
+            continue
+        if second < first or (strict and second == first):
+            failures.append(
+                CheckFailure(
+                    later,
+                    f"{reason} ({later} {second:%Y-%m-%dT%H:%M:%SZ}, {earlier} {first:%Y-%m-%dT%H:%M:%SZ}); "
+                    "move one of the two dates",
+                )
+            )
+    return failures
+
+
+def _outputs(args: CourseRunArgs, live: StudioCourseRun) -> dict[str, Any]:
+    """Every declared field: the key and Studio fields as Studio has them, the rest as declared."""
+    fields = live.managed().model_dump(mode="json")
+    key = live.key
+    return {
+        "course_key": str(key),
+        "org": key.org,
+        "number": key.number,
+        "run": key.run,
+        **fields,
+        "source_key": args.source_key,
+        "on_delete": args.on_delete,
+        "adopt": args.adopt,
+    }
+
+
+def _converge(client: EdxClient, key: CourseKey, declared: ManagedFields, live: StudioCourseRun) -> StudioCourseRun:
+    """PATCH the fields where the live run differs from the declaration, and only those."""
+    differences = declared.differences(live.managed())
+    if not differences:
+        return live
+    log.info("%s: setting %s", key, ", ".join(sorted(differences)))
+    return client.patch_course_run(key, declared.patch_body(set(differences)))
+
+
+def _write(client: EdxClient, args: CourseRunArgs) -> StudioCourseRun:
+    """Make the run: a blank create, or a copy of `source_key`.
+
+    A copy within the source's org is a rerun (§9): synchronous, documented and tested
+    upstream, sets title, dates and pacing in the same call and answers the new run. Rerun
+    cannot change the org (§19 item 10), so a copy into another org is a clone (§10),
+    which answers only a message and keeps the source's values: it is read back, and
+    `_converge` then patches every field. Both leave enrollment dates that differ from the
+    declaration (rerun nulls them, §9.3 step 5), which `_converge` sets with a PATCH.
+    """
+    key, declared = args.key, args.managed()
+    if args.source_key is None:
+        return client.create_course_run(key, declared)
+    source = CourseKey.parse(args.source_key)
+    # Fails with NotFound naming the source before anything is written.
+    client.get_course_run(source)
+    if source.org == key.org:
+        return client.rerun_course_run(source, key, declared)
+    client.clone_course_run(source, key)
+    return client.get_course_run(key)
+
+
+class CourseRunProvider(ProviderBase):
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        checked = check_declared(CourseRunArgs, news)
+        values, failures = checked.values, checked.failures
+        # The key is completed only when all its fields are known and valid (`values`
+        # holds no others); during preview an unknown part just leaves it for the next
+        # check (spec/pulumi-dynamic.md §6.5).
+        if all(name in values for name in ("course_key", *KEY_PARTS)):
+            failures.extend(_check_key(values, checked.inputs))
+            source, key = values.get("source_key"), checked.inputs.get("course_key")
+            if source is not None and isinstance(key, str) and CourseKey.parse(source).same_as(CourseKey.parse(key)):
+                failures.append(CheckFailure("source_key", "is the run itself; name the run to copy from"))
+        failures.extend(_check_dates(values))
+        return CheckResult(checked.inputs, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return diff_declared(CourseRunArgs, olds, news, CREATE_ONLY)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        args = parse_declared(CourseRunArgs, props)
+        key, declared = args.key, args.managed()
+        client = _client()
+        live = client.find_course_run(key)
+        if live is not None:
+            differences = declared.differences(live.managed())
+            if live.id != str(key):
+                differences["course_key"] = (str(key), live.id)
+            if differences and (not args.adopt or "course_key" in differences):
+                raise Drifted(f"edX course run {key}", differences)
+            log.info("%s already exists in Studio: adopting it", key)
+        else:
+            try:
+                live = _write(client, args)
+            except PlatformError as failure:
+                # The write may have been applied although its answer was lost (a proxy
+                # timeout on a long rerun, §9.5): look again before giving up (§22).
+                live = client.find_course_run(key)
+                if live is None:
+                    raise
+                log.warning("%s: %s; the run exists all the same, continuing with it", key, failure)
+        live = _converge(client, key, declared, live)
+        return CreateResult(str(key), _outputs(args, live))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        live = _client().find_course_run(CourseKey.parse(id_))
+        if live is None:
+            # The engine reads a blank id as "gone" (spec/pulumi-dynamic.md §2.3).
+            return ReadResult("", {})
+        declared_only = {name: props[name] for name in ("source_key", "on_delete", "adopt") if name in props}
+        args = CourseRunArgs.model_construct(**declared_only)
+        outs = _outputs(args, live)
+        # Inputs rebuilt from the live run, so refresh shows drift field by field (§6.6).
+        return ReadResult(live.id, outs, {name: value for name, value in outs.items() if value is not None})
+
+    def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        args = parse_declared(CourseRunArgs, news)
+        key = args.key
+        client = _client()
+        try:
+            live = client.get_course_run(key)
+        except NotFound as exc:
+            raise PlatformError(
+                f"edX course run {key} is gone from Studio; run `pulumi refresh` and then `pulumi up` "
+                "to create it again"
+            ) from exc
+        return UpdateResult(_outputs(args, _converge(client, key, args.managed(), live)))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        key = CourseKey.parse(id_)
+        if props.get("on_delete", "retain") != "retire":
+            log.warning(
+                "%s is retained in Studio: edX has no API that deletes a course run (spec §16). "
+                "Declare `on_delete: retire` to close its enrollment on delete.",
+                key,
+            )
+            return
+        client = _client()
+        live = client.find_course_run(key)
+        if live is None:
+            log.info("%s is already gone from Studio", key)
+            return
+        _retire(client, live)
+
+
+def _retire(client: EdxClient, live: StudioCourseRun) -> None:
+    """Close enrollment now, as MITx Online's run retirement does (§16).
+
+    The course end is left alone, so enrolled learners keep their access until the end
+    they were promised. Studio's own rules (§19 item 4) bound the cutoff: enrollment
+    cannot end after the course ends, nor start after it ends.
+    """
+    now = datetime.now(UTC).replace(microsecond=0)
+    current = live.managed()
+    cutoff = now if current.end is None or current.end > now else current.end
+    changes: dict[str, datetime] = {}
+    if current.enrollment_end is None or current.enrollment_end > cutoff:
+        changes["enrollment_end"] = cutoff
+    if current.enrollment_start is not None and current.enrollment_start > cutoff:
+        changes["enrollment_start"] = cutoff
+    if not changes:
+        log.warning("%s: enrollment already closed at %s; retained in Studio", live.key, current.enrollment_end)
+        return
+    client.patch_course_run(live.key, current.model_copy(update=changes).patch_body(set(changes)))
+    log.warning("%s retired: enrollment closed at %s; the run stays in Studio (spec §16)", live.key, cutoff)
+
+
+class CourseRun(Resource, module="edx", name="CourseRun"):
+    """An edX course run. Declare the key as `course_key` or as `org`, `number` and `run`.
+
+    Dates are ISO-8601 strings (a timezone is assumed UTC when missing); `pacing` is
+    `self_paced` or `instructor_paced`; `source_key` copies an existing run; `on_delete`
+    is `retain` (default) or `retire`; `adopt` takes over an existing run that differs.
+    """
+
+    course_key: pulumi.Output[str]
+    org: pulumi.Output[str]
+    number: pulumi.Output[str]
+    run: pulumi.Output[str]
+    title: pulumi.Output[str]
+    start: pulumi.Output[str]
+    end: pulumi.Output[str]
+    enrollment_start: pulumi.Output[str | None]
+    enrollment_end: pulumi.Output[str | None]
+    pacing: pulumi.Output[str]
+    source_key: pulumi.Output[str | None]
+    on_delete: pulumi.Output[str]
+    adopt: pulumi.Output[bool]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        title: pulumi.Input[str],
+        start: pulumi.Input[str],
+        end: pulumi.Input[str],
+        course_key: pulumi.Input[str] | None = None,
+        org: pulumi.Input[str] | None = None,
+        number: pulumi.Input[str] | None = None,
+        run: pulumi.Input[str] | None = None,
+        enrollment_start: pulumi.Input[str] | None = None,
+        enrollment_end: pulumi.Input[str] | None = None,
+        pacing: pulumi.Input[str] | None = None,
+        source_key: pulumi.Input[str] | None = None,
+        on_delete: pulumi.Input[str] | None = None,
+        adopt: pulumi.Input[bool] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        # Every key is passed, None included, so every output attribute exists
+        # (spec/pulumi-dynamic.md §2.4); the engine drops the Nones before check.
+        props: dict[str, Any] = {
+            "course_key": course_key,
+            "org": org,
+            "number": number,
+            "run": run,
+            "title": title,
+            "start": start,
+            "end": end,
+            "enrollment_start": enrollment_start,
+            "enrollment_end": enrollment_end,
+            "pacing": pacing,
+            "source_key": source_key,
+            "on_delete": on_delete,
+            "adopt": adopt,
+        }
+        super().__init__(CourseRunProvider(), name, props, opts)

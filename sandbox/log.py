@@ -1,0 +1,76 @@
+"""The request and command log (`courseware-sandbox log`).
+
+Headers are never recorded (so no Authorization value can leak), and query parameters
+whose names look secret are redacted.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+_SECRET_PARAMS = ("secret", "token", "password", "key")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _redacted_query(query: dict[str, list[str]]) -> str:
+    safe = {
+        name: ["***" if any(word in name.lower() for word in _SECRET_PARAMS) else value for value in values]
+        for name, values in query.items()
+    }
+    return urlencode(safe, doseq=True)
+
+
+def record_http(
+    db: sqlite3.Connection,
+    *,
+    app: str,
+    method: str,
+    path: str,
+    query: dict[str, list[str]],
+    status: int | None,
+    duration_ms: float,
+    fault_id: int | None,
+) -> None:
+    """`status` is None when the connection was dropped without an answer."""
+    db.execute(
+        "INSERT INTO log (time, kind, app, method, path, query, status, duration_ms, fault_id)"
+        " VALUES (?, 'http', ?, ?, ?, ?, ?, ?, ?)",
+        (_now(), app, method, path, _redacted_query(query), status, round(duration_ms, 3), fault_id),
+    )
+
+
+def record_command(
+    db: sqlite3.Connection, *, argv: list[str], exit_code: int, duration_ms: float, fault_id: int | None
+) -> None:
+    db.execute(
+        "INSERT INTO log (time, kind, argv, exit_code, duration_ms, fault_id) VALUES (?, 'command', ?, ?, ?, ?)",
+        (_now(), json.dumps(argv), exit_code, round(duration_ms, 3), fault_id),
+    )
+
+
+def entries(db: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    for row in db.execute("SELECT * FROM log ORDER BY id"):
+        entry: dict[str, Any] = {"time": row["time"], "kind": row["kind"]}
+        if row["kind"] == "http":
+            entry.update(
+                app=row["app"],
+                method=row["method"],
+                path=row["path"],
+                query=row["query"],
+                status=row["status"],
+                dropped=row["status"] is None,
+            )
+        else:
+            entry.update(argv=json.loads(row["argv"]), exit_code=row["exit_code"])
+        entry["duration_ms"] = row["duration_ms"]
+        if row["fault_id"] is not None:
+            entry["fault_id"] = row["fault_id"]
+        yield entry

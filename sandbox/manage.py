@@ -1,0 +1,76 @@
+"""`courseware-sandbox manage`: one emulated `manage.py` invocation.
+
+It needs only the store, so it works while the server is stopped (except commands that
+call edX over HTTP). The start-up delay simulates Django's ~20 s boot (mitxonline.md
+§12.1); command fault rules are applied around the command.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from sandbox import faults, log
+from sandbox.context import CommandContext
+from sandbox.mitxonline import commands
+from sandbox.settings import load_context
+from sandbox.state import prepare_state
+
+
+def run_manage(state_dir: Path, argv: list[str]) -> int:
+    """Run one command; returns the process exit status (0-255)."""
+    started = time.monotonic()
+    db = prepare_state(state_dir)
+    base = load_context(db, state_dir)
+    time.sleep(base.settings.command_delay)
+    rule = faults.fire_command(db, argv)
+    if rule and rule.latency:
+        time.sleep(rule.latency)
+    if rule and rule.fail:
+        sys.stderr.write((rule.body or f"CommandError: sandbox fault {rule.id}: {argv[0]} failed") + "\n")
+        code = 1
+    else:
+        ctx = CommandContext(
+            db=db,
+            state_dir=state_dir,
+            urls=base.urls,
+            settings=base.settings,
+            stdout=sys.stdout,
+            stderr=sys.stderr,
+            env=dict(os.environ),
+        )
+        code = _run(argv, ctx)
+        if rule and rule.applied_then_error:
+            sys.stdout.flush()
+            sys.stderr.write((rule.body or f"CommandError: sandbox fault {rule.id}: failed after running") + "\n")
+            code = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    code %= 256  # `exit(-1)` is 255 to the shell (mitxonline.md §3.12)
+    log.record_command(
+        db,
+        argv=argv,
+        exit_code=code,
+        duration_ms=(time.monotonic() - started) * 1000,
+        fault_id=rule.id if rule else None,
+    )
+    return code
+
+
+def _run(argv: list[str], ctx: CommandContext) -> int:
+    """An uncaught exception is a traceback and exit 1, as with a real `manage.py`."""
+    try:
+        return commands.run(argv, ctx)
+    except SystemExit as exc:  # argparse errors (exit 2) and explicit exits
+        if exc.code is None:
+            return 0
+        if isinstance(exc.code, int):
+            return exc.code
+        ctx.stderr.write(f"{exc.code}\n")
+        return 1
+    except Exception:
+        traceback.print_exc(file=ctx.stderr)
+        return 1

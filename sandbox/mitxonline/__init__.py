@@ -1,0 +1,6 @@
+"""MITx Online emulation: REST reads, management commands and the Celery clone worker.
+
+Entry points: ``schema.SCHEMA`` (tables), ``rest.handle`` (HTTP port),
+``commands.run`` (``manage.py``) and ``worker.tick`` (asynchronous edX clones).
+Behaviour follows ``spec/mitxonline.md``; section 12 of it wins where it disagrees.
+"""

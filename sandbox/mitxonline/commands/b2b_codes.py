@@ -1,0 +1,258 @@
+"""``b2b_codes validate|fix|check``, ``expire``, ``output`` (mitxonline.md §3.9, §6, §12.2.1, §12.3).
+
+``output --format json|csv`` only works with ``--filename``: without it the real
+command crashes after the "Filtering by" line (§12.2.1), and so does this one.
+``assign`` is not emulated (the sandbox has no users).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from pathlib import Path
+
+from sandbox.context import CommandContext
+from sandbox.mitxonline import codes, repo
+from sandbox.mitxonline.commands.base import Command, CommandError, CommandParser
+from sandbox.mitxonline.commands.tables import console_width, render
+from sandbox.mitxonline.console import EmulatedException, Output
+from sandbox.mitxonline.models import AUTO_MEMBERSHIP_TYPES, Contract, EnrollmentCode, Product
+
+MIT_LEARN_ATTACH_URL = "https://learn.mit.edu/enrollmentcode/"
+CODE_COLUMNS = (
+    "Contract", "Course Run", "Enrollment Code", "Assigned To", "Attach Redemption", "Enroll Redemption", "Attach Link"
+)  # fmt: skip
+USAGE_COLUMNS = ("Contract", "Code", "Redeemed By", "Redemption Date", "Type")
+ASSIGNMENT_COLUMNS = ("Contract", "Code", "Assigned To", "Assigned Email", "Assignment Date")
+STATS_COLUMNS = (
+    "Contract", "Seat Limit", "Assignments", "Attachments", "Run Count", "Enrollments", "Total Codes",
+    "Redeemed for Attachment", "Redeemed for Enrollment",
+)  # fmt: skip
+
+
+def _add_target(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--contract")
+    parser.add_argument("--organization", "--org", dest="organization")
+
+
+def configure(parser: CommandParser) -> None:
+    sub = parser.add_subparsers(dest="subcommand", required=True, parser_class=CommandParser)
+    validate = sub.add_parser("validate", aliases=["fix", "check"], streams=parser.streams)
+    _add_target(validate)
+    validate.add_argument("--fix", action="store_true", help="ignored: validate always fixes (§3.9)")
+    expire = sub.add_parser("expire", streams=parser.streams)
+    _add_target(expire)
+    expire.add_argument("--expire", action="store_true")
+    output = sub.add_parser("output", streams=parser.streams)
+    _add_target(output)
+    output.add_argument("--format", choices=["fancy", "csv", "json"], default="fancy")
+    output.add_argument("--filename")
+    view = output.add_mutually_exclusive_group()
+    for flag in ("--stats", "--usage", "--assignments", "--all"):
+        view.add_argument(flag, action="store_true")
+    output.add_argument("--no-redemptions", dest="no_redemptions", action="store_true")
+
+
+def _targets(args: argparse.Namespace, ctx: CommandContext, out: Output) -> list[Contract] | None:
+    """The contracts selected by ``--contract`` or ``--organization``; None without a target."""
+    if args.contract:
+        out.out(f"Filtering by contract: {args.contract}")
+        found = repo.contracts_by_id_or_slug(ctx.db, args.contract)
+        if not found:
+            raise CommandError(f"Identifier {args.contract} not found.")
+        if len(found) > 1:
+            out.out(f"Warning: {len(found)} contracts use the slug {args.contract}; processing all of them.")
+        return found
+    if args.organization:
+        out.out(f"Filtering by organization: {args.organization}")
+        orgs = repo.organizations_matching(ctx.db, args.organization)
+        if not orgs:
+            raise CommandError(f"Identifier {args.organization} not found.")
+        return [c for o in orgs for c in repo.fetch(Contract, ctx.db, "r.organization_id = ?", [o.id])]
+    return None
+
+
+def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
+    contracts = _targets(args, ctx, out)
+    if args.subcommand == "output":
+        if contracts is None:
+            out.out("No contract or org specified - operating on all contracts.")
+            contracts = repo.fetch(Contract, ctx.db)
+        _output(args, ctx, out, contracts)
+    elif not contracts:
+        out.out("No contracts found.")
+    elif args.subcommand == "expire":
+        _expire(args, ctx, out, contracts)
+    else:
+        for contract in contracts:
+            _validate(ctx, out, contract)
+        out.out(f"Checked {len(contracts)} contracts.")
+    return 0
+
+
+def _validate(ctx: CommandContext, out: Output, contract: Contract) -> None:
+    db = ctx.db
+    price = contract.price.quantize(codes.PRICE_STEP)
+    missing = [r for r in repo.contract_runs(db, contract.id) if not repo.products_of_run(db, r.id, active_only=False)]
+    if missing:
+        out.out(f"Contract {contract} has associated course runs that are missing products.")
+        for run in missing:
+            repo.insert(db, "mitx_product", {"run_id": run.id, "price": price, "description": run.courseware_id})
+        out.out(f"Added {len(missing)} products.")
+    products = repo.contract_products(db, contract.id)
+    mispriced = [p for p in products if p.price != price]
+    for product in mispriced:
+        repo.update(db, "mitx_product", product.id, {"price": price})
+    if mispriced:
+        out.out(f"Updated {len(mispriced)} products.")
+    existing = codes.codes_of_contract(db, contract)
+    if contract.membership_type in AUTO_MEMBERSHIP_TYPES and contract.price == 0:
+        unused = [c for c in existing if not repo.code_is_used(db, c.id)]
+        # As written in MITx Online: only when at least one code was redeemed (§3.9 step 3).
+        if len(existing) > len(unused):
+            _drop_codes(ctx, products, unused)
+        return
+    out.out(f"Contract {contract} is type {contract.membership_type}")
+    expected = codes.expected_code_count(contract, len(products))
+    out.out(f"Found {len(existing)} enrollment codes, expected {expected}")
+    if len(existing) != expected:
+        out.out(f"Code count for {contract} is not what is expected: expected {expected}, got {len(existing)}")
+        codes.ensure_enrollment_codes_exist(db, contract)
+    fixed = codes.fix_code_terms(db, contract)
+    if fixed:
+        out.out(f"Updated {fixed} codes.")
+
+
+def _drop_codes(ctx: CommandContext, products: list[Product], unused: list[EnrollmentCode]) -> None:
+    for code in unused:
+        for product in products:
+            codes.detach_code(ctx.db, code.id, product.id)
+        repo.delete_code_if_orphan(ctx.db, code.id)
+
+
+def _expire(args: argparse.Namespace, ctx: CommandContext, out: Output, contracts: list[Contract]) -> None:
+    """Detach unused codes and delete the ones left without products; dry run without --expire."""
+    lines: list[str] = []
+    for contract in contracts:
+        products = repo.contract_products(ctx.db, contract.id)
+        for code in codes.codes_of_contract(ctx.db, contract):
+            if repo.code_is_used(ctx.db, code.id):
+                continue
+            outcome = "detached"
+            if args.expire:
+                for product in products:
+                    codes.detach_code(ctx.db, code.id, product.id)
+                outcome = "deleted" if repo.delete_code_if_orphan(ctx.db, code.id) else "detached"
+            lines.append(f"{contract.slug},{code.discount_code},{outcome}")
+    out.out(f"{len(lines)} codes removed.")
+    for line in lines:
+        out.out(line)
+
+
+def _code_rows(ctx: CommandContext, contract: Contract, every_code: bool) -> list[dict[str, str]]:
+    """Per run, unredeemed codes up to the remaining seats (one when uncapped), or all (§3.9)."""
+    db = ctx.db
+    attached = repo.scalar(
+        db, "SELECT COUNT(*) FROM mitx_code_redemption WHERE contract_id = ? AND kind = 'attach'", [contract.id]
+    )
+    seats = max((contract.max_learners or 1) - (attached if contract.max_learners else 0), 0)
+    rows: list[dict[str, str]] = []
+    for product in repo.contract_products(db, contract.id):
+        run_key = repo.product_run_key(db, product.id)
+        product_codes = repo.codes_of_products(db, [product.id])
+        if not every_code:
+            product_codes = [c for c in product_codes if not repo.code_is_used(db, c.id)][:seats]
+        for code in product_codes:
+            kinds = {
+                row["kind"]: row["user_email"]
+                for row in repo.rows(
+                    db, "SELECT kind, user_email FROM mitx_code_redemption WHERE discount_id = ?", [code.id]
+                )
+            }
+            rows.append({
+                "Contract": contract.name,
+                "Course Run": run_key,
+                "Enrollment Code": code.discount_code,
+                "Assigned To": "",
+                "Attach Redemption": kinds.get("attach", ""),
+                "Enroll Redemption": kinds.get("enroll", ""),
+                "Attach Link": f"{MIT_LEARN_ATTACH_URL}{code.discount_code}/",
+            })
+    return rows
+
+
+def _usage_rows(ctx: CommandContext, contract: Contract) -> list[dict[str, str]]:
+    product_ids = [p.id for p in repo.contract_products(ctx.db, contract.id)]
+    rows: list[dict[str, str]] = []
+    for code in repo.codes_of_products(ctx.db, product_ids):
+        for row in repo.rows(
+            ctx.db, "SELECT user_email, redeemed_on, kind FROM mitx_code_redemption WHERE discount_id = ?", [code.id]
+        ):
+            rows.append({
+                "Contract": contract.name,
+                "Code": code.discount_code,
+                "Redeemed By": row["user_email"],
+                "Redemption Date": row["redeemed_on"],
+                "Type": row["kind"],
+            })
+    return rows
+
+
+def _stats_row(ctx: CommandContext, contract: Contract) -> list[str]:
+    db = ctx.db
+
+    def count(sql: str) -> str:
+        return str(repo.scalar(db, sql, [contract.id]))
+
+    code_ids = "SELECT dp.discount_id FROM mitx_discount_product dp JOIN mitx_product p ON p.id = dp.product_id " \
+        "JOIN mitx_course_run r ON r.id = p.run_id WHERE r.b2b_contract_id = ?"
+    return [
+        contract.name,
+        str(contract.max_learners) if contract.max_learners else "Unlim",
+        "0",  # assignments: `b2b_codes assign` is not emulated
+        count("SELECT COUNT(*) FROM mitx_code_redemption WHERE contract_id = ? AND kind = 'attach'"),
+        str(len(repo.contract_runs(db, contract.id))),
+        count("SELECT COUNT(*) FROM mitx_enrollment e JOIN mitx_course_run r ON r.id = e.run_id "
+              "WHERE r.b2b_contract_id = ?"),
+        str(len(codes.codes_of_contract(db, contract))),
+        count(f"SELECT COUNT(*) FROM mitx_code_redemption WHERE kind = 'attach' AND discount_id IN ({code_ids})"),
+        count(f"SELECT COUNT(*) FROM mitx_code_redemption WHERE kind = 'enroll' AND discount_id IN ({code_ids})"),
+    ]
+
+
+def _output(args: argparse.Namespace, ctx: CommandContext, out: Output, contracts: list[Contract]) -> None:
+    width = console_width(ctx.env)
+    if args.stats:
+        out.out(render(STATS_COLUMNS, [_stats_row(ctx, c) for c in contracts], width))
+        return
+    columns: tuple[str, ...]
+    if args.usage:
+        columns, rows = USAGE_COLUMNS, [r for c in contracts for r in _usage_rows(ctx, c)]
+    elif args.assignments:
+        columns, rows = ASSIGNMENT_COLUMNS, []  # nothing assigns codes in the sandbox
+    else:
+        columns, rows = CODE_COLUMNS, [r for c in contracts for r in _code_rows(ctx, c, args.all)]
+    if args.format != "fancy" and not args.filename:
+        # Django's OutputWrapper is not a context manager (§12.2.1).
+        raise EmulatedException(
+            "TypeError", "'OutputWrapper' object does not support the context manager protocol"
+        )
+    if not rows:
+        out.out("Nothing to output.")
+        return
+    if args.format == "fancy":
+        out.out(render(columns, [[row[c] for c in columns] for row in rows], width))
+        return
+    assert args.filename is not None
+    with Path(args.filename).open("w", newline="", encoding="utf-8") as handle:
+        if args.format == "json":
+            json.dump(rows, handle, indent=2)
+        else:
+            writer = csv.DictWriter(handle, fieldnames=list(columns))
+            writer.writeheader()
+            writer.writerows(rows)
+    out.out(f"Wrote {args.format} output to {args.filename}.")
+
+
+COMMANDS = (Command("b2b_codes", configure, handle),)

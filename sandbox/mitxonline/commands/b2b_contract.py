@@ -1,0 +1,448 @@
+"""``b2b_contract create|modify|export|import`` (mitxonline.md §3.7, §12.2.2, §12.3, §12.5).
+
+Quirks kept on purpose:
+- ``create`` is not idempotent: a repeat makes ``<slug>-2`` (§3.7, §12.3).
+- A contract outside ``active_objects`` (inactive, or today outside its dates) cannot be
+  saved: ``create`` of such a contract writes it and then fails, ``modify`` fails and
+  changes nothing (§12.2.2, §12.5.1).
+- ``import`` is create-only: an existing slug is left unchanged (§12.5.4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sandbox.context import CommandContext
+from sandbox.mitxonline import api, repo
+from sandbox.mitxonline.commands.base import Command, CommandError, CommandParser
+from sandbox.mitxonline.console import EmulatedException, Output, contract_does_not_exist
+from sandbox.mitxonline.models import (
+    DEFAULT_ORG_KEY_PREFIX,
+    MEMBERSHIP_TYPES,
+    Contract,
+    Organization,
+    now,
+    to_sql,
+)
+
+EXPORT_VERSION = 1
+
+
+def configure(parser: CommandParser) -> None:
+    sub = parser.add_subparsers(dest="subcommand", required=True, parser_class=CommandParser)
+
+    create = sub.add_parser("create", streams=parser.streams)
+    create.add_argument("organization")
+    create.add_argument("contract_name")
+    create.add_argument("membership_type", choices=MEMBERSHIP_TYPES)
+    create.add_argument("--description", default="")
+    create.add_argument("--start")
+    create.add_argument("--end")
+    create.add_argument("--max-learners", dest="max_learners", type=int)
+    create.add_argument("--price")
+    create.add_argument("--create", action="store_true")
+    create.add_argument("--org-key", dest="org_key")
+
+    modify = sub.add_parser("modify", streams=parser.streams)
+    modify.add_argument("contract_id", type=int)
+    modify.add_argument("--start")
+    modify.add_argument("--end")
+    activity = modify.add_mutually_exclusive_group()
+    activity.add_argument("--active", action="store_true")
+    activity.add_argument("--inactive", "--delete", dest="inactive", action="store_true")
+    modify.add_argument("--max-learners", dest="max_learners", type=int)
+    modify.add_argument("--price")
+    modify.add_argument("--no-price", dest="no_price", action="store_true")
+    modify.add_argument("--no-learner-cap", dest="no_learner_cap", action="store_true")
+    modify.add_argument("--no-start-date", dest="no_start_date", action="store_true")
+    modify.add_argument("--no-end-date", dest="no_end_date", action="store_true")
+
+    export = sub.add_parser("export", streams=parser.streams)
+    export.add_argument("contract")
+    export.add_argument("--output")
+
+    importer = sub.add_parser("import", streams=parser.streams)
+    importer.add_argument("file", help="an export file, or - for stdin")
+    importer.add_argument("--commit", action="store_true")
+    importer.add_argument("--slug")
+    importer.add_argument("--skip-runs", dest="skip_runs", action="store_true")
+
+
+def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
+    handlers = {"create": _create, "modify": _modify, "export": _export, "import": _import}
+    handlers[args.subcommand](args, ctx, out)
+    return 0
+
+
+# Shared -------------------------------------------------------------------------
+
+
+def _validation_error(messages: dict[str, list[str]]) -> EmulatedException:
+    return EmulatedException("django.core.exceptions.ValidationError", str(messages))
+
+
+def _parse_date(field: str, value: str | None) -> date | None:
+    """Wagtail's ``full_clean`` of a DateField: ``YYYY-MM-DD`` or a ValidationError (§9.1)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _validation_error(
+            {field: [f"“{value}” value has an invalid date format. It must be in YYYY-MM-DD format."]}
+        ) from None
+
+
+def _parse_decimal(field: str, value: str | None) -> Decimal | None:
+    if value is None:
+        return None
+    price = api.parse_price(value)
+    if price is None:
+        raise _validation_error({field: [f"“{value}” value must be a decimal number."]})
+    return price
+
+
+def create_organization(
+    db: sqlite3.Connection, name: str, org_key: str, *, prefix: str = DEFAULT_ORG_KEY_PREFIX,
+    sso_organization_id: str | None = None, description: str = "",
+) -> Organization:
+    """An ``OrganizationPage`` under the organization index, slug ``org-<name>`` (§1.6)."""
+    slug = repo.slugify(f"org-{name}")
+    problems: dict[str, list[str]] = {}
+    if repo.organization_by_key(db, org_key) is not None:
+        problems["org_key"] = ["Organization page with this Org key already exists."]
+    if repo.scalar(
+        db, "SELECT COUNT(*) FROM mitx_page WHERE parent_id = ? AND slug = ?", [repo.ORGANIZATION_INDEX_PAGE_ID, slug]
+    ):
+        problems["slug"] = [f"The slug '{slug}' is already in use within the parent page at '/organizations/'."]
+    if problems:
+        raise _validation_error(problems)
+    page_id = repo.new_page(db, "b2b.organizationpage", repo.ORGANIZATION_INDEX_PAGE_ID, name, slug, True)
+    repo.insert(
+        db,
+        "mitx_organization",
+        {
+            "id": page_id,
+            "name": name,
+            "org_key": org_key,
+            "org_key_prefix": prefix,
+            "description": description,
+            "sso_organization_id": sso_organization_id,
+            "slug": slug,
+        },
+    )
+    return repo.organization_by_id(db, page_id)
+
+
+def _unique_contract_slug(db: sqlite3.Connection, org: Organization, name: str) -> str:
+    """Wagtail's slug from the title, ``-2``, ``-3``… among the organization's contracts."""
+    base = repo.slugify(name)
+    slug, n = base, 1
+    while repo.scalar(db, "SELECT COUNT(*) FROM mitx_contract WHERE organization_id = ? AND slug = ?", [org.id, slug]):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def insert_contract(db: sqlite3.Connection, org: Organization, values: dict[str, Any]) -> Contract:
+    slug = values.pop("slug", None) or _unique_contract_slug(db, org, values["name"])
+    page_id = repo.new_page(db, "b2b.contractpage", org.id, values["name"], slug, True)
+    repo.insert(db, "mitx_contract", {"id": page_id, "organization_id": org.id, "slug": slug, **values})
+    contract = repo.contract_by_id(db, page_id)
+    assert contract is not None
+    return contract
+
+
+def save_contract(db: sqlite3.Connection, contract: Contract, changes: dict[str, Any]) -> None:
+    """``ContractPage.save()``: re-reads the *stored* page through ``active_objects`` first."""
+    stored = repo.contract_by_id(db, contract.id)
+    if stored is None or not stored.in_active_objects(now().date()):
+        raise contract_does_not_exist()
+    if changes:
+        repo.update(db, "mitx_contract", contract.id, changes)
+
+
+# create / modify ----------------------------------------------------------------
+
+
+def _create(args: argparse.Namespace, ctx: CommandContext, out: Output) -> None:
+    db = ctx.db
+    out.out(f"Creating contract '{args.contract_name}' for organization '{args.organization}'")
+    org = repo.first(Organization, db, "r.name = ? OR r.org_key = ?", [args.organization, args.organization])
+    if org is None:
+        if not args.create:
+            raise CommandError(f"Organization '{args.organization}' does not exist. Use --create to create it.")
+        if not args.org_key:
+            raise CommandError(f"To create '{args.organization}', you must supply an org key.")
+        org = create_organization(db, args.organization, args.org_key)
+        out.out(f"Created organization '{org}'")
+    contract = insert_contract(
+        db,
+        org,
+        {
+            "name": args.contract_name,
+            "description": args.description,
+            "membership_type": args.membership_type,
+            "contract_start": _parse_date("contract_start", args.start),
+            "contract_end": _parse_date("contract_end", args.end),
+            "max_learners": args.max_learners,
+            "enrollment_fixed_price": _parse_decimal("enrollment_fixed_price", args.price),
+        },
+    )
+    # The command saves the new page a second time; outside its window that save fails
+    # after the contract was written (§12.5.1).
+    save_contract(db, contract, {})
+    out.out(f"Created contract '{contract}' for organization '{org}'")
+
+
+def _modify(args: argparse.Namespace, ctx: CommandContext, out: Output) -> None:
+    contract = repo.contract_by_id(ctx.db, args.contract_id)
+    if contract is None:
+        raise CommandError(f"Contract with ID '{args.contract_id}' does not exist.")
+    changes: dict[str, Any] = {}
+    # Order of §3.7: start, end, active, inactive, max learners, price, then the clears.
+    if args.start:
+        changes["contract_start"] = _parse_date("contract_start", args.start)
+    if args.end:
+        changes["contract_end"] = _parse_date("contract_end", args.end)
+    if args.active:
+        changes["active"] = True
+    if args.inactive:
+        changes["active"] = False
+    if args.max_learners is not None:
+        changes["max_learners"] = args.max_learners
+    if args.price is not None:
+        changes["enrollment_fixed_price"] = _parse_decimal("enrollment_fixed_price", args.price)
+    clears = (
+        (args.no_price, "enrollment_fixed_price"),
+        (args.no_learner_cap, "max_learners"),
+        (args.no_start_date, "contract_start"),
+        (args.no_end_date, "contract_end"),
+    )
+    changes.update({field: None for flag, field in clears if flag})
+    save_contract(ctx.db, contract, changes)
+    out.out(f"Modified contract with ID '{contract.id}'")
+
+
+# export -------------------------------------------------------------------------
+
+
+def _variant_dicts(db: sqlite3.Connection, owner_type: str, owner_id: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "language": v.language,
+            "variant_industry": v.variant_industry,
+            "variant_length": v.variant_length,
+            "b2b_only": v.b2b_only,
+            "default_variant": v.default_variant,
+        }
+        for v in repo.variants_of(db, owner_type, owner_id)
+    ]
+
+
+def export_document(db: sqlite3.Connection, contract: Contract) -> dict[str, Any]:
+    """The ``version: 1`` export (§3.7, formats of §12.5.5).
+
+    Programs are not emulated, so ``programs`` is always ``[]``: what a real export
+    gives for a contract with only courses attached (§12.3).
+    """
+    org = repo.organization_by_id(db, contract.organization_id)
+    return {
+        "version": EXPORT_VERSION,
+        "exported_at": now().isoformat(),
+        "source_contract_id": contract.id,
+        "source_contract_slug": contract.slug,
+        "organization": {
+            "name": org.name,
+            "org_key": org.org_key,
+            "org_key_prefix": org.org_key_prefix,
+            "sso_organization_id": org.sso_organization_id,
+        },
+        "contract": {
+            "name": contract.name,
+            "slug": contract.slug,
+            "description": contract.description,
+            "welcome_message": contract.welcome_message,
+            "welcome_message_extra": contract.welcome_message_extra,
+            "membership_type": contract.membership_type,
+            "contract_start": to_sql(contract.contract_start),
+            "contract_end": to_sql(contract.contract_end),
+            "active": contract.active,
+            "max_learners": contract.max_learners,
+            "enrollment_fixed_price": to_sql(contract.enrollment_fixed_price),
+            "google_sheet_target": contract.google_sheet_target,
+            "google_sheet_target_tab": contract.google_sheet_target_tab,
+            "variant_options": _variant_dicts(db, "contract", contract.id),
+        },
+        "programs": [],
+    }
+
+
+def _export(args: argparse.Namespace, ctx: CommandContext, out: Output) -> None:
+    found = repo.contracts_by_id_or_slug(ctx.db, args.contract)
+    if not found:
+        raise CommandError(f"Contract '{args.contract}' not found.")
+    text = json.dumps(export_document(ctx.db, found[0]), indent=2)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        out.err(f"Contract '{found[0].slug}' exported to {args.output}")
+    else:
+        out.out(text)
+
+
+# import -------------------------------------------------------------------------
+
+
+def _import(args: argparse.Namespace, ctx: CommandContext, out: Output) -> None:
+    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    document = json.loads(text)
+    if document.get("version") != EXPORT_VERSION:
+        raise CommandError(f"Unsupported export format version {document.get('version')}, expected 1.")
+    db = ctx.db
+    # Everything inside one transaction, rolled back for a dry run or a crash (§3.7).
+    db.execute("SAVEPOINT b2b_contract_import")
+    try:
+        contract = _apply_import(document, args, ctx, out)
+    except BaseException:
+        db.execute("ROLLBACK TO b2b_contract_import")
+        db.execute("RELEASE b2b_contract_import")
+        raise
+    out.out(f"Import complete. Contract slug: {contract.slug} (id={contract.id})")
+    if not args.commit:
+        out.out("Dry run — rolling back. Pass --commit to apply changes.")
+        db.execute("ROLLBACK TO b2b_contract_import")
+    db.execute("RELEASE b2b_contract_import")
+
+
+def _apply_import(document: dict[str, Any], args: argparse.Namespace, ctx: CommandContext, out: Output) -> Contract:
+    db = ctx.db
+    out.out("Step 0: ensuring the home page, index pages and organization index")
+    repo.ensure_base_pages(db)
+
+    out.out("Step 1: organization")
+    org_doc = document["organization"]
+    org = repo.organization_by_key(db, org_doc["org_key"])
+    if org is None:
+        org = create_organization(
+            db,
+            org_doc["name"],
+            org_doc["org_key"],
+            prefix=org_doc.get("org_key_prefix") or DEFAULT_ORG_KEY_PREFIX,
+            sso_organization_id=org_doc.get("sso_organization_id"),
+        )
+        out.out(f"Created organization: {org}")
+    else:
+        out.out(f"Organization exists: {org}")
+
+    out.out("Step 2: programs, courses and source runs")
+    for program in document["programs"]:
+        for course_doc in program.get("courses", []):
+            _import_course(ctx, out, course_doc)
+
+    out.out("Step 3: contract")
+    contract_doc = document["contract"]
+    slug = args.slug or contract_doc["slug"]
+    existing = repo.first(Contract, db, "r.slug = ?", [slug])
+    if existing is not None:
+        out.out(f"Contract exists: {existing.slug} (id={existing.id})")
+        return existing
+    contract = insert_contract(
+        db,
+        org,
+        {
+            "name": contract_doc["name"],
+            "slug": slug,
+            "description": contract_doc.get("description", ""),
+            "welcome_message": contract_doc.get("welcome_message", ""),
+            "welcome_message_extra": contract_doc.get("welcome_message_extra", ""),
+            "membership_type": contract_doc["membership_type"],
+            "contract_start": _parse_date("contract_start", contract_doc.get("contract_start")),
+            "contract_end": _parse_date("contract_end", contract_doc.get("contract_end")),
+            "active": contract_doc.get("active", True),
+            "max_learners": contract_doc.get("max_learners"),
+            "enrollment_fixed_price": _parse_decimal(
+                "enrollment_fixed_price", contract_doc.get("enrollment_fixed_price")
+            ),
+            "google_sheet_target": contract_doc.get("google_sheet_target", ""),
+            "google_sheet_target_tab": contract_doc.get("google_sheet_target_tab", "Sheet1"),
+        },
+    )
+    # Saved again with its children: an inactive export crashes here (§12.5.4).
+    save_contract(db, contract, {})
+    out.out(f"Created contract: {contract.slug} (id={contract.id})")
+
+    out.out("Step 4: contract variant options")
+    _ensure_variants(db, "contract", contract.id, contract_doc.get("variant_options", []))
+
+    out.out("Step 5: programs")
+    for program in document["programs"]:
+        out.out(f"Skipped (programs are not emulated by the sandbox): {program['readable_id']}")
+    return contract
+
+
+def _import_course(ctx: CommandContext, out: Output, course_doc: dict[str, Any]) -> None:
+    db = ctx.db
+    course = repo.course_by_readable_id(db, course_doc["readable_id"])
+    if course is None:
+        course = api.create_course(db, course_doc["readable_id"], course_doc["title"], live=True)
+        out.out(f"Created course: {course}")
+    page = repo.page_of_course(db, course.id)
+    if page is None:
+        api.create_default_courseware_page(db, course, live=True)
+    elif not page.live:
+        repo.update(db, "mitx_course_page", page.id, {"live": True, "last_published_at": now()})
+        repo.update(db, "mitx_page", page.id, {"live": True})
+    for name in course_doc.get("departments", []):
+        repo.add_course_department(db, course.id, repo.get_or_create_department(db, name))
+    for run_doc in course_doc.get("source_runs", []):
+        fields = ("language", "variant_industry", "variant_length", "is_primary_language")
+        run = repo.run_by_courseware_id(db, run_doc["courseware_id"], usable_only=False)
+        if run is None:
+            run = api.create_run(
+                db,
+                {
+                    "course_id": course.id,
+                    **{k: run_doc[k] for k in (
+                        "courseware_id", "run_tag", "title", "is_source_run", "start_date", "end_date",
+                        "enrollment_start", "enrollment_end", "live", "is_self_paced", "has_courseware_url", *fields,
+                    ) if k in run_doc},
+                },
+            )
+        elif run_doc.get("is_source_run") and not run.is_source_run:
+            repo.update(db, "mitx_course_run", run.id, {"is_source_run": True, **{k: run_doc[k] for k in fields}})
+        for mode in run_doc.get("enrollment_modes", []):
+            repo.attach_mode(db, run.id, mode)
+    _ensure_variants(db, "course", course.id, course_doc.get("variant_options", []))
+
+
+def _ensure_variants(db: sqlite3.Connection, owner_type: str, owner_id: int, variants: list[dict[str, Any]]) -> None:
+    existing = {v.variant for v in repo.variants_of(db, owner_type, owner_id)}
+    for doc in variants:
+        key = (doc.get("language", ""), doc.get("variant_industry", ""), doc.get("variant_length", ""))
+        if key in existing:
+            continue
+        repo.insert(
+            db,
+            "mitx_supported_variant",
+            {
+                "owner_type": owner_type,
+                "owner_id": owner_id,
+                "language": key[0],
+                "variant_industry": key[1],
+                "variant_length": key[2],
+                "active": doc.get("active", True),
+                "b2b_only": doc.get("b2b_only", False),
+                "default_variant": doc.get("default_variant", False),
+            },
+        )
+        existing.add(key)
+
+
+COMMANDS = (Command("b2b_contract", configure, handle),)

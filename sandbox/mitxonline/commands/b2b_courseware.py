@@ -1,0 +1,244 @@
+"""``b2b_courseware add|remove`` (mitxonline.md §3.8, §5, §12.2.3, §12.2.4, §12.2.6, §12.5).
+
+Quirks kept on purpose:
+- flags must precede the positionals; after them they are ``unrecognized arguments``
+  (exit 2), except ``--also`` (§12.2.4);
+- the edX clone is queued, not run: the worker performs it after the clone delay (§5.2);
+- on a contract outside ``active_objects`` the final ``contract.save()`` fails after
+  the runs, products and clones were made, and ``--make-codes`` never runs (§12.5.1);
+- per-item problems exit 0 (§3.8).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Any
+
+from sandbox.context import CommandContext
+from sandbox.mitxonline import api, codes, keys, openedx, repo
+from sandbox.mitxonline.commands.b2b_contract import save_contract
+from sandbox.mitxonline.commands.base import Command, CommandError, CommandParser
+from sandbox.mitxonline.commands.options import LANGUAGES
+from sandbox.mitxonline.console import EmulatedException, Output
+from sandbox.mitxonline.models import Contract, Course, CourseRun, now
+
+
+def _also_only(top: CommandParser) -> type[argparse.Action]:
+    """A trailing-arguments action that accepts only ``--also X`` and rejects any other flag
+    through the top-level parser, as argparse does for MITx Online's command (§12.2.4)."""
+
+    class AlsoOnly(argparse.Action):
+        def __call__(
+            self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+            values: str | Sequence[Any] | None, option_string: str | None = None,
+        ) -> None:
+            tokens = list(values or [])
+            also: list[str] = []
+            unrecognized: list[str] = []
+            while tokens:
+                token = tokens.pop(0)
+                if token == "--also" and tokens:
+                    also.append(tokens.pop(0))
+                else:
+                    unrecognized.append(token)
+            if unrecognized:
+                top.error(f"unrecognized arguments: {' '.join(unrecognized)}")
+            setattr(namespace, self.dest, also)
+
+    return AlsoOnly
+
+
+def configure(parser: CommandParser) -> None:
+    sub = parser.add_subparsers(dest="subcommand", required=True, parser_class=CommandParser)
+    trailing = _also_only(parser)
+
+    add = sub.add_parser("add", streams=parser.streams)
+    add.add_argument("--no-create-runs", dest="no_create_runs", action="store_true")
+    add.add_argument("--allow-reruns", dest="allow_reruns", action="store_true")
+    add.add_argument("--force", action="store_true")
+    add.add_argument("--import", dest="import_depts", metavar="DEPARTMENTS")
+    add.add_argument("--prefix")
+    add.add_argument("--make-codes", dest="make_codes", action="store_true")
+    add.add_argument("--no-lang", dest="no_lang", action="store_true")
+    add.add_argument("--lang", choices=LANGUAGES)
+    add.add_argument("--variant", action="append", default=[])
+
+    remove = sub.add_parser("remove", streams=parser.streams)
+    remove.add_argument("--remove-program-runs", dest="remove_program_runs", action="store_true")
+
+    for subparser in (add, remove):
+        subparser.add_argument("--also", dest="also_before", action="append", default=[])
+        subparser.add_argument("contract")
+        subparser.add_argument("courseware")
+        subparser.add_argument("also", nargs=argparse.REMAINDER, action=trailing, metavar="--also COURSEWARE")
+
+
+def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
+    found = repo.contracts_by_id_or_slug(ctx.db, args.contract)
+    if not found:
+        raise CommandError(f"Contract with ID/slug '{args.contract}' does not exist.")
+    ids = [args.courseware, *args.also_before, *args.also]
+    if args.subcommand == "add":
+        _add(args, ctx, out, found[0], ids)
+    else:
+        _remove(ctx, out, found[0], ids)
+    return 0
+
+
+def resolve_courseware(ctx: CommandContext, courseware_id: str) -> Course | CourseRun | None:
+    """``resolve_courseware_object_from_id``: a usable run, else a course (§3.8).
+
+    Programs are not emulated, so ``program-…`` ids never resolve.
+    """
+    if courseware_id.startswith("program-"):
+        return None
+    return repo.run_by_courseware_id(ctx.db, courseware_id, usable_only=True) or repo.course_by_readable_id(
+        ctx.db, courseware_id
+    )
+
+
+def _parse_variant(text: str) -> api.Variant:
+    parts = [*text.split(","), "", ""][:3]
+    return (parts[0], parts[1], parts[2])
+
+
+def _add(args: argparse.Namespace, ctx: CommandContext, out: Output, contract: Contract, ids: list[str]) -> None:
+    contract_variants = tuple(v.variant for v in repo.variants_of(ctx.db, "contract", contract.id))
+    if args.variant:
+        wanted = tuple(_parse_variant(v) for v in args.variant)
+        if any(v not in contract_variants for v in wanted):
+            out.out(f"Bad variant options specified: {args.variant}")
+            return
+        contract_variants = wanted
+    filters = api.RunFilters(contract_variants=contract_variants, no_lang=args.no_lang, only_lang=args.lang)
+    managed = 0
+    for courseware_id in ids:
+        target = resolve_courseware(ctx, courseware_id)
+        if target is None and args.import_depts is not None:
+            managed += _import_and_add(args, ctx, out, contract, courseware_id, filters)
+        elif isinstance(target, CourseRun):
+            managed += _attach_run(args, ctx, out, contract, target)
+        elif isinstance(target, Course):
+            managed += _add_course(args, ctx, out, contract, target, filters)
+    save_contract(ctx.db, contract, {})
+    if args.make_codes:
+        out.out(f"Queueing enrollment code check for {contract}")
+        codes.ensure_enrollment_codes_exist(ctx.db, contract)
+    out.out(f"Managed {managed} courseware items for {len(ids)} specified courseware IDs.")
+
+
+def _attach_run(args: argparse.Namespace, ctx: CommandContext, out: Output, contract: Contract, run: CourseRun) -> int:
+    if run.b2b_contract_id == contract.id:
+        out.out(f"Run '{run.courseware_id}' is already owned by this contract.")
+        return 0
+    if run.b2b_contract_id is not None and not args.force:
+        owner = repo.contract_by_id(ctx.db, run.b2b_contract_id)
+        out.out(f"Run '{run.courseware_id}' is already owned by {owner}.")
+        return 0
+    # No product is created here; `b2b_codes validate` adds it (§3.8).
+    repo.update(ctx.db, "mitx_course_run", run.id, {"b2b_contract_id": contract.id})
+    return 1
+
+
+def _add_course(
+    args: argparse.Namespace, ctx: CommandContext, out: Output, contract: Contract, course: Course,
+    filters: api.RunFilters, *, require_designated_source_run: bool = True,
+) -> int:
+    try:
+        created = api.create_contract_run(
+            ctx,
+            out,
+            contract,
+            course,
+            prefix=args.prefix,
+            skip_edx=args.no_create_runs,
+            allow_reruns=args.allow_reruns,
+            filters=filters,
+            require_designated_source_run=require_designated_source_run,
+        )
+    except keys.InvalidKeyError:
+        out.out(f"Invalid key error for course {course}. Is the course's readable ID configured correctly?")
+        return 0
+    if not created:
+        out.out(f"Failed to create run for course {course} for contract {contract}.")
+        return 0
+    for item in created:
+        out.out(f"Created run {item.run} and product {item.product} for course {course} for contract {contract}.")
+    return 1
+
+
+def _import_and_add(
+    args: argparse.Namespace, ctx: CommandContext, out: Output, contract: Contract, courseware_id: str,
+    filters: api.RunFilters,
+) -> int:
+    """``import_and_create_contract_run`` (§5.1 step 2)."""
+    out.out(f"Attempting to import {courseware_id} from edX...")
+    run = repo.run_by_courseware_id(ctx.db, courseware_id, usable_only=False)
+    if run is None:
+        options = api.ImportOptions(
+            live=True,
+            create_cms_page=True,
+            ingest_content_files_for_ai=True,
+            departments=tuple(d for d in args.import_depts.split(",") if d),
+            create_depts=True,
+            is_source_run=True,
+        )
+        run = api.import_courserun_from_edx(ctx, out, courseware_id, options)
+    if run is None:
+        raise EmulatedException(
+            "ValueError", f"Import and create contract run for {courseware_id} failed - could not import from edX."
+        )
+    course = repo.course_by_id(ctx.db, run.course_id)
+    if _add_course(args, ctx, out, contract, course, filters, require_designated_source_run=False):
+        out.out(f"Importing {courseware_id} succeeded: {run} created.")
+        return 1
+    out.out(f"Importing {courseware_id} failed. Skipping")
+    return 0
+
+
+def _remove(ctx: CommandContext, out: Output, contract: Contract, ids: list[str]) -> None:
+    for courseware_id in ids:
+        target = resolve_courseware(ctx, courseware_id)
+        if target is None:
+            # remove does not skip unresolved ids (§3.8, §12.3).
+            raise EmulatedException("AttributeError", "'NoneType' object has no attribute 'courseruns'")
+        if isinstance(target, CourseRun):
+            runs = [target]
+        else:
+            runs = repo.runs_of_course(ctx.db, target.id, usable_only=True)
+            runs = [r for r in runs if r.b2b_contract_id == contract.id]
+        for run in runs:
+            _retire_from_contract(ctx, out, contract, run)
+
+
+def _retire_from_contract(ctx: CommandContext, out: Output, contract: Contract, run: CourseRun) -> None:
+    db = ctx.db
+    stamp = now()
+    changes: dict[str, object] = {}
+    if run.live or run.enrollment_end is None or run.enrollment_end > stamp:
+        changes.update({"live": False, "enrollment_end": stamp})
+    keep_link = repo.enrollment_count(db, run.id) > 0
+    if not keep_link:
+        changes["b2b_contract_id"] = None
+    if changes:
+        repo.update(db, "mitx_course_run", run.id, changes)
+    for product in repo.products_of_run(db, run.id, active_only=False):
+        repo.update(db, "mitx_product", product.id, {"is_active": False})
+        for code in repo.codes_of_products(db, [product.id]):
+            codes.detach_code(db, code.id, product.id)
+            repo.delete_code_if_orphan(db, code.id)
+    updated = repo.run_by_courseware_id(db, run.courseware_id, usable_only=False)
+    assert updated is not None
+    try:
+        # Observed: title and pacing only, no schedule (§12.3).
+        openedx.put_run(ctx, updated, with_schedule=False)
+    except openedx.EdxError as exc:
+        out.log("ERROR", f"Could not push dates for {run.courseware_id} to edX: {exc}")
+    if keep_link:
+        out.out(f"Deactivated {run.courseware_id} but kept it linked to {contract} (has enrollments).")
+    else:
+        out.out(f"Deactivated and unlinked {run.courseware_id} from {contract} (no enrollments).")
+
+
+COMMANDS = (Command("b2b_courseware", configure, handle),)

@@ -1,0 +1,175 @@
+"""``create_courseware`` and ``create_courseware_page`` (mitxonline.md §3.2, §3.3, §12.3).
+
+``create_courseware`` touches the local database only; every refusal goes to stderr
+with ``exit(-1)``, i.e. exit status 255. ``create_courseware_page`` reports on stdout
+and exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import timedelta
+
+from sandbox.context import CommandContext
+from sandbox.mitxonline import api, repo
+from sandbox.mitxonline.commands.base import Command, CommandExit, CommandParser
+from sandbox.mitxonline.commands.options import add_language
+from sandbox.mitxonline.console import Output
+from sandbox.mitxonline.models import Course, now, parse_datetime
+
+EXIT_MINUS_ONE = 255  # exit(-1) as the shell sees it
+
+
+def configure_create(parser: CommandParser) -> None:
+    parser.add_argument("type", choices=["program", "course", "courserun"])
+    parser.add_argument("courseware_id")
+    parser.add_argument("title")
+    parser.add_argument("--live", action="store_true")
+    parser.add_argument("--self-paced", dest="self_paced", action="store_true")
+    parser.add_argument("--create-run", "--run-tag", dest="run_tag")
+    parser.add_argument("--create-run-as-sourcerun", dest="as_source", action="store_true")
+    parser.add_argument("--start")
+    parser.add_argument("--end")
+    parser.add_argument("--enrollment-start", dest="enrollment_start")
+    parser.add_argument("--enrollment-end", dest="enrollment_end")
+    parser.add_argument("--upgrade")
+    parser.add_argument("--program")
+    requirement = parser.add_mutually_exclusive_group()
+    requirement.add_argument("--required", action="store_true")
+    requirement.add_argument("--elective", action="store_true")
+    parser.add_argument("--related", action="append", default=[])
+    parser.add_argument("--dept", "-d", dest="depts", action="append", default=[])
+    parser.add_argument("--create-depts", dest="create_depts", action="store_true")
+    parser.add_argument("--create-page", dest="create_page", action="store_true")
+    parser.add_argument("--create-certificate-page", dest="create_certificate_page", action="store_true")
+    parser.add_argument("--create-signatory", dest="create_signatory", action="store_true")
+    parser.add_argument("--set-courserun-dates-automatically", dest="auto_dates", action="store_true")
+    parser.add_argument("--price")
+    parser.add_argument("--mode-audit", dest="mode_audit", action="store_true")
+    parser.add_argument("--mode-verified", dest="mode_verified", action="store_true")
+    parser.add_argument("--b2b-only", dest="b2b_only", action="store_true")
+    parser.add_argument("--program-course", dest="program_course", action="store_true")
+    add_language(parser)
+    parser.add_argument("--force", action="store_true")
+
+
+def _refuse(out: Output, message: str) -> CommandExit:
+    out.err(message)
+    return CommandExit(EXIT_MINUS_ONE)
+
+
+def handle_create(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
+    db = ctx.db
+    if args.type == "program":
+        raise _refuse(out, "The sandbox does not emulate programs.")
+    if not args.courseware_id.startswith(("course", "program")) and not args.force:
+        raise _refuse(
+            out,
+            f'Object ID "{args.courseware_id}" would be named "{args.title}" - you might have your ID and '
+            "title options swapped. Use --force to force creation anyway.",
+        )
+    missing_depts = [d for d in args.depts if repo.department_by_name(db, d) is None]
+    if missing_depts and not args.create_depts:
+        raise _refuse(out, "The departments specified do not currently exist.")
+    if args.type == "course":
+        if repo.course_by_readable_id(db, args.courseware_id) is not None:
+            raise _refuse(out, f"Course with ID {args.courseware_id} already exists.")
+        course = api.create_course(db, args.courseware_id, args.title, live=args.live)
+        for name in args.depts:
+            repo.add_course_department(db, course.id, repo.get_or_create_department(db, name))
+        out.out(f"Created Course {course.id}: {course.title} ({course.readable_id}).")
+        if args.create_page:
+            api.create_default_courseware_page(db, course, live=args.live)
+        if args.run_tag:
+            _create_run(args, ctx, out, course)
+        return 0
+    found = repo.course_by_readable_id(db, args.courseware_id)
+    if found is None:
+        raise _refuse(out, f"Course with ID {args.courseware_id} doesn't exist.")
+    if not args.run_tag:
+        raise _refuse(
+            out, "You must specify the run tag with either --run-tag or --create-run when creating a course run."
+        )
+    _create_run(args, ctx, out, found)
+    return 0
+
+
+def _create_run(args: argparse.Namespace, ctx: CommandContext, out: Output, course: Course) -> None:
+    courseware_id = f"{course.readable_id}+{args.run_tag}"
+    if repo.run_by_courseware_id(ctx.db, courseware_id, usable_only=False) is not None:
+        raise _refuse(out, f"Course run for {course.readable_id} with ID {args.run_tag} already exists.")
+    dates = {
+        "start_date": args.start,
+        "end_date": args.end,
+        "enrollment_start": args.enrollment_start,
+        "enrollment_end": args.enrollment_end,
+        "upgrade_deadline": args.upgrade,
+    }
+    values: dict[str, object] = {k: parse_datetime(v) if v else None for k, v in dates.items()}
+    if args.auto_dates:
+        # Unset dates: start = enrollment start = yesterday, the rest a year ahead (§3.2).
+        yesterday, next_year = now() - timedelta(days=1), now() + timedelta(days=365)
+        for name in ("start_date", "enrollment_start"):
+            values[name] = values[name] or yesterday
+        for name in ("end_date", "enrollment_end", "upgrade_deadline"):
+            values[name] = values[name] or next_year
+    run = api.create_run(
+        ctx.db,
+        {
+            **values,
+            "course_id": course.id,
+            "title": args.title,
+            "courseware_id": courseware_id,
+            "run_tag": args.run_tag,
+            "live": args.live,
+            "is_self_paced": args.self_paced,
+            "is_source_run": args.as_source,
+            "language": args.language,
+            "is_primary_language": args.primary_lang,
+        },
+    )
+    for flag, mode in ((args.mode_audit, "audit"), (args.mode_verified, "verified")):
+        if flag:
+            repo.attach_mode(ctx.db, run.id, mode)
+    if args.price:
+        price = api.parse_price(args.price)
+        if price is not None:
+            api.upsert_product(ctx.db, run, price)
+    out.out(f"Created course run {run.id}: {run}")
+
+
+def configure_page(parser: CommandParser) -> None:
+    # Underscores in the flag names, as in MITx Online (§3.3).
+    parser.add_argument("courseware_id")
+    parser.add_argument("--live", action="store_true")
+    parser.add_argument("--include_in_learn_catalog", action="store_true")
+    parser.add_argument("--ingest_content_files_for_ai", action="store_true")
+    parser.add_argument("--include_optional_values", action="store_true")
+    parser.add_argument("--link_to_instructor", help="comma-separated InstructorPage ids (none exist in the sandbox)")
+
+
+def handle_page(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
+    course = repo.course_by_readable_id(ctx.db, args.courseware_id)
+    if course is None:
+        out.out(f"Can't find courseware object for {args.courseware_id}, stopping.")
+        return 1
+    try:
+        page = api.create_default_courseware_page(
+            ctx.db,
+            course,
+            live=args.live,
+            include_in_learn_catalog=args.include_in_learn_catalog,
+            ingest_content_files_for_ai=args.ingest_content_files_for_ai,
+        )
+    except api.PageValidationError as exc:
+        out.out(f"An error occurred creating the about page for {args.courseware_id}: {exc.messages}")
+        return 1
+    out.out(f"About page created successfully for {args.courseware_id}")
+    out.out(f"{ctx.urls.mitxonline_url}/cms/pages/{page.id}/edit/")
+    return 0
+
+
+COMMANDS = (
+    Command("create_courseware", configure_create, handle_create),
+    Command("create_courseware_page", configure_page, handle_page),
+)

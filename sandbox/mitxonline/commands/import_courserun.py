@@ -1,0 +1,89 @@
+"""``import_courserun`` (mitxonline.md §3.1, §12.3): create a run (and course) from edX.
+
+Handled errors are printed and the command exits 0 (§3.12).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from sandbox.context import CommandContext
+from sandbox.mitxonline import api, repo
+from sandbox.mitxonline.commands.base import Command, CommandParser
+from sandbox.mitxonline.commands.options import add_variant_fields
+from sandbox.mitxonline.console import Output
+
+
+def configure(parser: CommandParser) -> None:
+    parser.add_argument("--courserun", help="edX course key of one run; wins over --program")
+    parser.add_argument("--program", help="program readable_id or id (with --run-tag)")
+    parser.add_argument("--run-tag", dest="run_tag")
+    parser.add_argument("--use-specific-course", dest="use_specific_course")
+    parser.add_argument("--live", action="store_true")
+    parser.add_argument("--create-cms-page", dest="create_cms_page", action="store_true")
+    parser.add_argument("--publish-cms-page", dest="publish_cms_page", action="store_true")
+    parser.add_argument("--draft-cms-page", dest="draft_cms_page", action="store_true")
+    parser.add_argument("--include-in-learn-catalog", dest="include_in_learn_catalog", action="store_true")
+    parser.add_argument("--ingest-content-files-for-ai", dest="ingest_content_files_for_ai", action="store_true")
+    parser.add_argument("--price")
+    parser.add_argument(
+        "--block_countries", help="accepted for compatibility; the sandbox keeps no country blocks"
+    )
+    parser.add_argument("-d", "--dept", "--department", dest="depts", action="append", default=[])
+    parser.add_argument("--create-depts", dest="create_depts", action="store_true")
+    parser.add_argument("--contract", help="resolved but never applied, as in MITx Online (§3.1)")
+    parser.add_argument("--source-course", dest="source_course", action="store_true")
+    add_variant_fields(parser)
+
+
+def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
+    if args.publish_cms_page and args.draft_cms_page:
+        out.out("Cannot specify both --publish-cms-page and --draft-cms-page.")
+        return 0
+    if args.contract and not repo.contracts_by_id_or_slug(ctx.db, args.contract):
+        # The only effect of --contract: an unknown one aborts (§3.1, §10).
+        out.out(f"Contract '{args.contract}' not found or B2B module not available.")
+        return 0
+    if not args.courserun:
+        # Programs are not emulated, so every --program lookup fails like an unknown one.
+        out.out(f"Program {args.program} not found.")
+        return 0
+    options = api.ImportOptions(
+        live=args.live,
+        use_specific_course=args.use_specific_course,
+        create_cms_page=args.create_cms_page,
+        publish_cms_page=True if args.publish_cms_page else False if args.draft_cms_page else None,
+        include_in_learn_catalog=args.include_in_learn_catalog,
+        ingest_content_files_for_ai=args.ingest_content_files_for_ai,
+        price=args.price,
+        departments=tuple(args.depts),
+        create_depts=args.create_depts,
+        is_source_run=args.source_course,
+        language=args.language,
+        is_primary_language=args.primary_lang,
+        variant_length=args.length,
+        variant_industry=args.industry,
+    )
+    run = api.import_courserun_from_edx(ctx, out, args.courserun, options)
+    if run is None:
+        out.out("0 course runs created")
+        return 0
+    if args.run_tag:
+        repo.update(ctx.db, "mitx_course_run", run.id, {"run_tag": args.run_tag})
+    else:
+        out.out(
+            f"WARNING: No specific run tag specified for {run.courseware_id} in language {run.language}, "
+            f"so using the default {run.run_tag}. This is probably not what you want."
+        )
+    course = repo.course_by_id(ctx.db, run.course_id)
+    out.out(f"Created new run {run.courseware_id} in course {course}")
+    if not api.is_valid_variant(ctx.db, run):
+        out.out(
+            f"Created run {run.courseware_id} is not a valid variant for course {course}. "
+            "Consider adjusting the run settings or course variant options."
+        )
+    out.out("1 course runs created")
+    return 0
+
+
+COMMANDS = (Command("import_courserun", configure, handle),)

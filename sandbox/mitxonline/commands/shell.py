@@ -1,0 +1,46 @@
+"""``shell`` (Django 5.2; mitxonline.md §12.5.2): run ``-c`` code and print its output.
+
+Used to read back files that other commands wrote where they run (``b2b_codes output
+--filename``). The code runs with ``exec`` in a fresh namespace of this process: a
+local sandbox runs only what its own user passes. Without ``--no-imports`` (and at
+verbosity ≥ 1) Django first prints how many objects it imported and a blank line;
+the emulation imports none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import traceback
+
+from sandbox.context import CommandContext
+from sandbox.mitxonline.commands.base import Command, CommandError, CommandParser
+from sandbox.mitxonline.console import Output
+
+
+def configure(parser: CommandParser) -> None:
+    parser.add_argument("--no-startup", dest="no_startup", action="store_true")
+    parser.add_argument("--no-imports", dest="no_imports", action="store_true")
+    parser.add_argument("-i", "--interface", choices=["ipython", "bpython", "python"])
+    parser.add_argument("-c", "--command")
+
+
+def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
+    if args.command is None:
+        raise CommandError("The sandbox's shell has no interactive mode; pass the code with -c.")
+    if not args.no_imports and args.verbosity >= 1:
+        out.out("0 objects imported automatically (use -v 2 for details).")
+        out.out("")
+    namespace: dict[str, object] = {"__name__": "__main__"}
+    with contextlib.redirect_stdout(ctx.stdout), contextlib.redirect_stderr(ctx.stderr):
+        try:
+            exec(compile(args.command, "<command>", "exec"), namespace)
+        except SystemExit as exc:
+            return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+        except Exception:
+            ctx.stderr.write(traceback.format_exc())
+            return 1
+    return 0
+
+
+COMMANDS = (Command("shell", configure, handle),)

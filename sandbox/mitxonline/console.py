@@ -1,0 +1,43 @@
+"""Output of MITx Online code: stdout/stderr lines, JSON log records, emulated exceptions."""
+
+from __future__ import annotations
+
+import json
+
+from sandbox.context import CommandContext
+from sandbox.mitxonline.models import now
+
+
+class EmulatedException(Exception):
+    """An exception raised inside MITx Online, reported as a traceback (exit 1)."""
+
+    def __init__(self, qualified_name: str, message: str) -> None:
+        super().__init__(f"{qualified_name}: {message}")
+        self.qualified_name = qualified_name
+        self.message = message
+
+
+def contract_does_not_exist() -> EmulatedException:
+    """What ``Page.save`` raises for a contract outside ``active_objects`` (§12.2.2, §12.5.1)."""
+    return EmulatedException(
+        "b2b.models.ContractPage.DoesNotExist", "ContractPage matching query does not exist."
+    )
+
+
+class Output:
+    """``self.stdout.write`` / ``self.stderr.write`` (one line each) plus the JSON log."""
+
+    def __init__(self, ctx: CommandContext, logger: str) -> None:
+        self.ctx = ctx
+        self.logger = logger
+
+    def out(self, message: str) -> None:
+        self.ctx.stdout.write(message + "\n")
+
+    def err(self, message: str) -> None:
+        self.ctx.stderr.write(message + "\n")
+
+    def log(self, level: str, message: str) -> None:
+        """A structured log record on stderr, as MITx Online's JSON logging writes it (§12.2.6)."""
+        record = {"time": now().isoformat(), "level": level, "name": self.logger, "message": message}
+        self.ctx.stderr.write(json.dumps(record) + "\n")

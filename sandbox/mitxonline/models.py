@@ -1,0 +1,283 @@
+"""Typed rows of the MITx Online emulation (mitxonline.md §1), read from ``mitx_*`` tables.
+
+Each dataclass names its table; ``Model.from_row`` converts SQLite values (0/1, ISO
+strings, decimal strings) into Python types using the field annotations, so the row
+shape is written once: in the schema and in these classes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar, Self
+
+# Source run conventions (mitxonline.md §1.2): the flag, or the legacy run tag.
+SOURCE_RUN_TAG = "SOURCE"
+DEFAULT_ORG_KEY_PREFIX = "UAI_"  # UAI_COURSEWARE_ID_PREFIX (§1.6)
+ORG_KEY_MAX_LENGTH = 30  # §1.6
+MEMBERSHIP_TYPES = ("managed", "code", "auto")  # argparse choices order (§12.3)
+# CONTRACT_MEMBERSHIP_AUTOS (§1.7): members come from the organization, not from codes.
+AUTO_MEMBERSHIP_TYPES = ("auto", "managed")
+
+
+def parse_datetime(value: str) -> datetime:
+    """An ISO-8601 value stored or received (``Z`` or offset) as an aware UTC datetime."""
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def format_datetime(value: datetime) -> str:
+    """DRF's output format: UTC with ``Z``, microseconds only when non-zero."""
+    text = value.astimezone(UTC).isoformat()
+    return text.replace("+00:00", "Z")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _convert(value: Any, annotation: Any) -> Any:
+    if value is None:
+        return None
+    args = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+    target = args[0] if args else annotation
+    if target is bool:
+        return bool(value)
+    if target is Decimal:
+        return Decimal(str(value))
+    if target is date:
+        return date.fromisoformat(value)
+    if target is datetime:
+        return parse_datetime(value)
+    return value
+
+
+def to_sql(value: Any) -> Any:
+    """A Python value as SQLite stores it in the ``mitx_*`` tables."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+class Model:
+    table: ClassVar[str]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Self:
+        hints = typing.get_type_hints(cls)
+        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+        return cls(**{name: _convert(row[name], hints[name]) for name in names})
+
+
+@dataclass
+class Course(Model):
+    table: ClassVar[str] = "mitx_course"
+    id: int
+    title: str
+    readable_id: str
+    live: bool
+
+    def __str__(self) -> str:
+        return f"{self.readable_id} | {self.title}"
+
+
+@dataclass
+class CourseRun(Model):
+    table: ClassVar[str] = "mitx_course_run"
+    id: int
+    course_id: int
+    title: str
+    courseware_id: str
+    run_tag: str
+    start_date: datetime | None
+    end_date: datetime | None
+    enrollment_start: datetime | None
+    enrollment_end: datetime | None
+    certificate_available_date: datetime | None
+    expiration_date: datetime | None
+    upgrade_deadline: datetime | None
+    live: bool
+    is_self_paced: bool
+    has_courseware_url: bool
+    b2b_contract_id: int | None
+    is_source_run: bool
+    is_primary_language: bool
+    language: str
+    variant_length: str
+    variant_industry: str
+
+    @property
+    def counts_as_source(self) -> bool:
+        """Flag or legacy ``SOURCE`` tag (§1.2); such runs are hidden from ``CourseRun.objects``."""
+        return self.is_source_run or self.run_tag == SOURCE_RUN_TAG
+
+    @property
+    def variant(self) -> tuple[str, str, str]:
+        return (self.language, self.variant_industry, self.variant_length)
+
+    def __str__(self) -> str:
+        return f"{self.courseware_id} | {self.title}"
+
+
+@dataclass
+class CoursePage(Model):
+    table: ClassVar[str] = "mitx_course_page"
+    id: int
+    course_id: int | None
+    title: str
+    slug: str
+    live: bool
+    description: str
+    length: str
+    min_weekly_hours: str
+    max_weekly_hours: str
+    include_in_learn_catalog: bool
+    ingest_content_files_for_ai: bool
+    first_published_at: datetime | None
+    last_published_at: datetime | None
+
+
+@dataclass
+class Organization(Model):
+    table: ClassVar[str] = "mitx_organization"
+    id: int
+    name: str
+    org_key: str
+    org_key_prefix: str
+    description: str
+    sso_organization_id: str | None
+    slug: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass
+class Contract(Model):
+    table: ClassVar[str] = "mitx_contract"
+    id: int
+    organization_id: int
+    name: str
+    slug: str
+    description: str
+    welcome_message: str
+    welcome_message_extra: str
+    membership_type: str
+    contract_start: date | None
+    contract_end: date | None
+    active: bool
+    max_learners: int | None
+    enrollment_fixed_price: Decimal | None
+    google_sheet_target: str | None
+    google_sheet_target_tab: str
+
+    def in_active_objects(self, today: date) -> bool:
+        """Membership of ``ContractPage.active_objects``, the model's ``_default_manager`` (§1.7).
+
+        Wagtail's ``Page.save`` re-reads the page through that manager, so a contract
+        outside this set cannot be saved by any command (§12.2.2, §12.5.1).
+        """
+        if not self.active:
+            return False
+        if self.contract_start is not None and today < self.contract_start:
+            return False
+        return not (self.contract_end is not None and today > self.contract_end)
+
+    @property
+    def price(self) -> Decimal:
+        """``enrollment_fixed_price``; null or 0 means free (§1.7)."""
+        return self.enrollment_fixed_price or Decimal("0")
+
+    @property
+    def requires_enrollment_codes(self) -> bool:
+        return self.price > 0 or self.membership_type == "code"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass
+class SupportedVariant(Model):
+    table: ClassVar[str] = "mitx_supported_variant"
+    id: int
+    owner_type: str
+    owner_id: int
+    language: str
+    variant_length: str
+    variant_industry: str
+    active: bool
+    b2b_only: bool
+    default_variant: bool
+
+    @property
+    def variant(self) -> tuple[str, str, str]:
+        return (self.language, self.variant_industry, self.variant_length)
+
+
+@dataclass
+class Product(Model):
+    table: ClassVar[str] = "mitx_product"
+    id: int
+    run_id: int
+    price: Decimal
+    description: str
+    is_active: bool
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.description}"
+
+
+@dataclass
+class EnrollmentCode(Model):
+    """An ``ecommerce.Discount`` used as a B2B enrollment code (§1.9)."""
+
+    table: ClassVar[str] = "mitx_discount"
+    id: int
+    discount_code: str
+    amount: Decimal
+    discount_type: str
+    redemption_type: str
+    payment_type: str
+    is_bulk: bool
+    activation_date: datetime | None
+    expiration_date: datetime | None
+    created_on: datetime
+
+
+@dataclass
+class KeycloakOrganization(Model):
+    """An organization as Keycloak's admin API lists it (seeded by ``sandbox_keycloak_orgs``)."""
+
+    table: ClassVar[str] = "mitx_keycloak_org"
+    id: str
+    alias: str
+    name: str
+    description: str
+
+
+@dataclass
+class CloneTask(Model):
+    """A queued ``openedx.tasks.clone_courserun`` (§5.2)."""
+
+    table: ClassVar[str] = "mitx_clone_task"
+    id: int
+    run_id: int
+    source_courseware_id: str
+    target_courseware_id: str
+    status: str
+    eta: float
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    finished_at: datetime | None

@@ -1,0 +1,216 @@
+"""The sandbox server process: three ports (edX LMS, edX Studio, MITx Online) served by
+stdlib ThreadingHTTPServers, the fault layer, the request log and the worker thread.
+
+Started detached by `courseware-sandbox start`; runs until SIGTERM (`stop`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import sqlite3
+import sys
+import threading
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from sandbox import faults, log
+from sandbox.context import AppContext
+from sandbox.edx import lms, studio
+from sandbox.faults import FaultRule
+from sandbox.http import App, Request, Response
+from sandbox.mitxonline import rest, worker
+from sandbox.settings import get_value, load_context, set_value
+from sandbox.state import prepare_state
+from sandbox.store import connect, transaction
+
+HOST = "127.0.0.1"
+PID_FILE = "server.pid"
+LOG_FILE = "server.log"
+# Answered by every port without logging or faults, so `start` can wait for readiness.
+PING_PATH = "/__sandbox__/ping"
+WORKER_INTERVAL = 0.2
+APPS: tuple[tuple[str, str, App], ...] = (
+    ("lms", "edx_lms_url", lms.handle),
+    ("studio", "edx_studio_url", studio.handle),
+    ("mitxonline", "mitxonline_url", rest.handle),
+)
+
+
+class _AppServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, port: int, name: str, app: App, state_dir: Path) -> None:
+        super().__init__((HOST, port), _Handler)
+        self.name = name
+        self.app = app
+        self.state_dir = state_dir
+        self.local = threading.local()
+
+    def db(self) -> sqlite3.Connection:
+        """One connection per request thread (sqlite3 connections stay in their thread)."""
+        conn: sqlite3.Connection | None = getattr(self.local, "db", None)
+        if conn is None:
+            conn = connect(self.state_dir)
+            self.local.db = conn
+        return conn
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _AppServer
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Requests go to the SQLite log, not to stderr."""
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            chunks: list[bytes] = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def _dispatch(self) -> None:
+        started = time.monotonic()
+        url = urlsplit(self.path)
+        req = Request(
+            method=self.command,
+            path=unquote(url.path),  # Django decodes the path: %2B is `+` (§2.1)
+            query=parse_qs(url.query, keep_blank_values=True),
+            headers={name.lower(): value for name, value in self.headers.items()},
+            body=self._read_body(),
+        )
+        if req.path == PING_PATH:
+            self._send(Response(200, {"app": self.server.name}), head=False)
+            return
+        db = self.server.db()
+        rule = faults.fire_http(db, self.server.name, req.method, req.path)
+        status = self._respond(req, load_context(db, self.server.state_dir), rule)
+        log.record_http(
+            db,
+            app=self.server.name,
+            method=req.method,
+            path=req.path,
+            query=req.query,
+            status=status,
+            duration_ms=(time.monotonic() - started) * 1000,
+            fault_id=rule.id if rule else None,
+        )
+
+    def _respond(self, req: Request, ctx: AppContext, rule: FaultRule | None) -> int | None:
+        """Apply the fault (if any) around the app; the status sent, None if dropped."""
+        if rule and rule.latency:
+            time.sleep(rule.latency)
+        if rule and not rule.applied_then_error and (rule.drop_connection or rule.status):
+            return self._fault_answer(rule, default_status=500)
+        response = self._call_app(req, ctx)
+        if rule and rule.applied_then_error:
+            # The write happened; the client only sees an error (or nothing at all).
+            return self._fault_answer(rule, default_status=500)
+        self._send(response, head=req.method == "HEAD")
+        return response.status
+
+    def _call_app(self, req: Request, ctx: AppContext) -> Response:
+        try:
+            return self.server.app(req, ctx)
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            return Response(500, "<h1>Server Error (500)</h1>")
+
+    def _fault_answer(self, rule: FaultRule, default_status: int) -> int | None:
+        if rule.drop_connection:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return None
+        headers = {"Retry-After": rule.retry_after} if rule.retry_after else {}
+        status = rule.status or default_status
+        body = rule.body if rule.body is not None else {"detail": f"sandbox fault {rule.id}"}
+        self._send(Response(status, body, headers), head=False)
+        return status
+
+    def _send(self, response: Response, *, head: bool) -> None:
+        data, headers = response.encode()
+        self.send_response(response.status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(data)
+
+
+def _bind(
+    name: str, app: App, state_dir: Path, db: sqlite3.Connection, port_base: int | None, index: int
+) -> _AppServer:
+    """Port `port_base + index`, else the port of the previous run if free, else any."""
+    if port_base is not None:
+        return _AppServer(port_base + index, name, app, state_dir)
+    previous = get_value(db, f"port_{name}")
+    if previous:
+        try:
+            return _AppServer(int(previous), name, app, state_dir)
+        except OSError:
+            pass
+    return _AppServer(0, name, app, state_dir)
+
+
+def _worker_loop(state_dir: Path, stop: threading.Event) -> None:
+    """Calls the MITx Online worker (due asynchronous edX clones) every 0.2 s."""
+    db = connect(state_dir)
+    while not stop.wait(WORKER_INTERVAL):
+        try:
+            worker.tick(load_context(db, state_dir))
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+
+
+def serve(state_dir: Path, port_base: int | None) -> None:
+    db = prepare_state(state_dir)
+    servers = [_bind(name, app, state_dir, db, port_base, index) for index, (name, _, app) in enumerate(APPS)]
+    with transaction(db):
+        for server, (name, url_key, _) in zip(servers, APPS, strict=True):
+            port = server.server_address[1]
+            set_value(db, f"port_{name}", str(port))
+            set_value(db, url_key, f"http://{HOST}:{port}")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
+    threads = [threading.Thread(target=server.serve_forever, daemon=True) for server in servers]
+    threads.append(threading.Thread(target=_worker_loop, args=(state_dir, stop), daemon=True))
+    for thread in threads:
+        thread.start()
+    pid_file = state_dir / PID_FILE
+    pid_file.write_text(str(os.getpid()))
+    print(f"sandbox serving {state_dir} on ports {[s.server_address[1] for s in servers]}", flush=True)
+    stop.wait()
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+    pid_file.unlink(missing_ok=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run the sandbox server in the foreground.")
+    parser.add_argument("--state-dir", type=Path, required=True)
+    parser.add_argument("--port-base", type=int)
+    args = parser.parse_args(argv)
+    serve(args.state_dir.resolve(), args.port_base)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""The sandbox's single SQLite store: one database file per state directory.
+
+The server (many request threads plus the worker thread) and separate `manage`
+processes all write to it, so it runs in WAL mode with a generous busy timeout, and
+every thread opens its own connection (sqlite3 connections are not shared).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sandbox.edx.models import SCHEMA as EDX_SCHEMA
+from sandbox.mitxonline.schema import SCHEMA as MITXONLINE_SCHEMA
+
+DB_NAME = "sandbox.sqlite3"
+BUSY_TIMEOUT_MS = 30_000
+
+CORE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS log (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    time        TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('http', 'command')),
+    app         TEXT,
+    method      TEXT,
+    path        TEXT,
+    query       TEXT,
+    status      INTEGER,
+    argv        TEXT,
+    exit_code   INTEGER,
+    duration_ms REAL NOT NULL,
+    fault_id    INTEGER
+);
+CREATE TABLE IF NOT EXISTS faults (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    app                TEXT,
+    method             TEXT,
+    path               TEXT,
+    path_is_regex      INTEGER NOT NULL DEFAULT 0,
+    command            TEXT,
+    status             INTEGER,
+    retry_after        TEXT,
+    body               TEXT,
+    latency            REAL NOT NULL DEFAULT 0,
+    drop_connection    INTEGER NOT NULL DEFAULT 0,
+    fail               INTEGER NOT NULL DEFAULT 0,
+    applied_then_error INTEGER NOT NULL DEFAULT 0,
+    remaining          INTEGER NOT NULL,
+    fired              INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+
+def connect(state_dir: Path) -> sqlite3.Connection:
+    """A connection to an existing store, without (re)applying the schema."""
+    conn = sqlite3.connect(
+        state_dir / DB_NAME,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,  # autocommit; multi-statement writes use `transaction()`
+        check_same_thread=True,
+    )
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def open_store(state_dir: Path) -> sqlite3.Connection:
+    """Create the state directory and database if needed and apply every domain's schema."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    conn = connect(state_dir)
+    conn.execute("PRAGMA journal_mode = WAL")
+    for schema in (CORE_SCHEMA, EDX_SCHEMA, MITXONLINE_SCHEMA):
+        conn.executescript(schema)
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """`BEGIN IMMEDIATE` ... `COMMIT`, or `ROLLBACK` on error, on an autocommit connection.
+
+    IMMEDIATE takes the write lock up front, so two writers never deadlock upgrading a
+    read lock; the busy timeout makes the second one wait instead.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -1,0 +1,183 @@
+"""A scripted MITx Online for unit tests: a runner function and an httpx MockTransport.
+
+Nothing here starts a process. `FakeMitx.calls` records every command (without the
+prefix) so tests can count them; `on(command, handler)` scripts a command's answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from provider.mitxonline.client import MitxOnline
+from provider.mitxonline.transport import Completed
+from provider.settings import MitxOnlineSettings
+
+PREFIX = ("manage.py",)
+TODAY = dt.date(2026, 9, 1)
+URL = "http://mitxonline.test"
+API_KEY = "unit-test-api-key"
+
+Handler = Callable[[list[str], str | None], Completed]
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A rich heavy-head table as `b2b_list` prints it (§12.2.5)."""
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+
+    def cells(values: Sequence[str], edge: str) -> str:
+        return edge + edge.join(f" {v.ljust(w)} " for v, w in zip(values, widths, strict=True)) + edge
+
+    rule = "━" * 10
+    return "\n".join([f"┏{rule}┓", cells(headers, "┃"), f"┡{rule}┩", *(cells(r, "│") for r in rows), f"└{rule}┘"])
+
+
+def ok(stdout: str = "", stderr: str = "") -> Completed:
+    return Completed(0, stdout, stderr)
+
+
+@dataclass
+class FakeMitx:
+    contracts: list[dict[str, Any]] = field(default_factory=list)
+    organizations: list[dict[str, Any]] = field(default_factory=list)
+    courses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    edx_runs: set[str] = field(default_factory=set)
+    calls: list[list[str]] = field(default_factory=list)
+    stdins: list[str | None] = field(default_factory=list)
+    envs: list[Mapping[str, str]] = field(default_factory=list)
+    http: list[httpx.Request] = field(default_factory=list)
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    now: float = 0.0
+
+    def on(self, command: str, handler: Handler) -> None:
+        self.handlers[command] = handler
+
+    def commands(self) -> list[str]:
+        """The calls as `command subcommand` words, in order."""
+        return [_name(call) for call in self.calls]
+
+    def runner(self, argv: Sequence[str], *, timeout: float, stdin: str | None, env: Mapping[str, str]) -> Completed:
+        assert tuple(argv[: len(PREFIX)]) == PREFIX
+        args = list(argv[len(PREFIX) :])
+        self.calls.append(args)
+        self.stdins.append(stdin)
+        self.envs.append(env)
+        name = _name(args)
+        if name in self.handlers:
+            return self.handlers[name](args, stdin)
+        if name == "b2b_list contracts":
+            headers = [
+                "ID",
+                "Name",
+                "Slug",
+                "Org Name",
+                "Membership",
+                "Start",
+                "End",
+                "Active",
+                "Max Learners",
+                "Price",
+            ]
+            rows = [
+                [
+                    str(c["id"]),
+                    c["name"],
+                    c["slug"],
+                    c["org_name"],
+                    c["membership_type"],
+                    c.get("start") or "",
+                    c.get("end") or "",
+                    "Yes" if c.get("active", True) else "No",
+                    str(c["max_learners"]) if c.get("max_learners") else "Unlim",
+                    c.get("price") or "",
+                ]
+                for c in self.contracts
+            ]
+            return ok(table(headers, rows))
+        if name == "b2b_list organizations":
+            rows = [[str(o["id"]), o["name"], o["slug"], o["key"], "0"] for o in self.organizations]
+            return ok(table(["ID", "Name", "Slug", "Key", "Contracts"], rows))
+        return ok()
+
+    def handle_http(self, request: httpx.Request) -> httpx.Response:
+        self.http.append(request)
+        assert request.headers["Authorization"] == f"Api-Key {API_KEY}"
+        path = request.url.path
+        if path == "/api/internal/courses/":
+            wanted = request.url.params["readable_id"]
+            found = [c for c in self.courses.values() if c["readable_id"] == wanted]
+            return httpx.Response(200, json={"count": len(found), "next": None, "results": found})
+        if path == "/api/v0/b2b/organizations/":
+            body = [
+                {
+                    "id": o["id"],
+                    "name": o["name"],
+                    "slug": o["slug"],
+                    "sso_organization_id": o.get("sso"),
+                    "contracts": [{"id": c["id"]} for c in self.contracts if c["org_name"] == o["name"]],
+                }
+                for o in self.organizations
+            ]
+            return httpx.Response(200, json=body)
+        if path == "/api/v0/b2b/contracts/":
+            return httpx.Response(
+                200,
+                json=[
+                    {"id": c["id"], "name": c["name"], "slug": c["slug"], "description": c.get("description", "")}
+                    for c in self.contracts
+                    if c.get("active", True)
+                ],
+            )
+        return httpx.Response(404, json={"detail": "Not found."})
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+    def client(self) -> MitxOnline:
+        settings = MitxOnlineSettings.model_validate(
+            {"url": URL, "manageCommand": list(PREFIX), "apiKey": API_KEY, "commandTimeout": 30}
+        )
+        return MitxOnline(
+            settings,
+            runner=self.runner,
+            transport=httpx.MockTransport(self.handle_http),
+            edx_run_exists=lambda key: key in self.edx_runs,
+            today=lambda: TODAY,
+            sleep=self.sleep,
+            clock=lambda: self.now,
+        )
+
+    def add_course(self, readable_id: str, title: str = "Intro", **fields: Any) -> dict[str, Any]:
+        course = {
+            "id": len(self.courses) + 1,
+            "readable_id": readable_id,
+            "title": title,
+            "departments": [],
+            "courseruns": [],
+            "page": None,
+            **fields,
+        }
+        self.courses[readable_id] = course
+        return course
+
+    def add_run(self, course: str, courseware_id: str, **fields: Any) -> dict[str, Any]:
+        run = {
+            "courseware_id": courseware_id,
+            "run_tag": courseware_id.rsplit("+", 1)[1],
+            "title": "Intro",
+            "live": True,
+            "is_self_paced": True,
+            "b2b_contract": None,
+            **fields,
+        }
+        self.courses[course]["courseruns"].append(run)
+        return run
+
+
+def _name(args: Sequence[str]) -> str:
+    two_words = ("b2b_contract", "b2b_courseware", "b2b_codes", "b2b_list")
+    return f"{args[0]} {args[1]}" if args[0] in two_words else args[0]

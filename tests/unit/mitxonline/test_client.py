@@ -1,0 +1,150 @@
+"""The shared client: one listing per refresh, forgotten after writes; codes; the edX wait."""
+
+from __future__ import annotations
+
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+
+from provider.mitxonline import commands
+from provider.mitxonline.client import MitxOnline, SharedReads
+from provider.mitxonline.transport import Completed
+from tests.unit.mitxonline.fake import FakeMitx, ok
+
+
+def contract(**fields: object) -> dict[str, object]:
+    return {
+        "id": 18,
+        "name": "IDP University Contract",
+        "slug": "idp-university-contract",
+        "org_name": "IDP University",
+        "membership_type": "managed",
+        **fields,
+    }
+
+
+def test_concurrent_reads_of_one_key_load_once() -> None:
+    shared = SharedReads()
+    loads: list[int] = []
+    gate = threading.Event()
+
+    def load() -> int:
+        gate.wait(5)
+        loads.append(1)
+        return 7
+
+    threads = [threading.Thread(target=lambda: shared.get("b2b_list contracts", load)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.05)
+    gate.set()
+    for thread in threads:
+        thread.join(5)
+    assert loads == [1]
+
+
+def test_forget_and_age_make_the_next_read_load_again() -> None:
+    now = [0.0]
+    shared = SharedReads(max_age=300, clock=lambda: now[0])
+    counter = iter(range(10))
+    assert shared.get("k", lambda: next(counter)) == 0
+    assert shared.get("k", lambda: next(counter)) == 0
+    shared.forget()
+    assert shared.get("k", lambda: next(counter)) == 1
+    now[0] = 301
+    assert shared.get("k", lambda: next(counter)) == 2
+
+
+def test_many_contract_reads_cost_one_listing(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.contracts = [contract(id=n, slug=f"c{n}", max_learners=15, price="12.50") for n in range(18, 28)]
+    rows = [client.contract(n) for n in range(18, 28)]
+    assert fake.commands() == ["b2b_list contracts"]
+    assert rows[0] is not None and (rows[0].max_learners, rows[0].price) == (15, Decimal("12.50"))
+    assert client.contract(99) is None
+
+
+def test_a_write_forgets_the_listing(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.contracts = [contract()]
+    client.contracts()
+    client.write(commands.contract_modify(18, {"active": False}), "deactivate")
+    client.contracts()
+    assert fake.commands() == ["b2b_list contracts", "b2b_contract modify", "b2b_list contracts"]
+
+
+def test_a_failed_write_forgets_the_listing_too(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.on("b2b_contract modify", lambda args, stdin: Completed(1, "", "boom"))
+    client.contracts()
+    with pytest.raises(Exception, match="boom"):
+        client.write(commands.contract_modify(18, {"active": False}), "deactivate")
+    client.contracts()
+    assert fake.commands().count("b2b_list contracts") == 2
+
+
+def test_contract_rows_read_unlimited_seats_free_price_and_inactive(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.contracts = [contract(active=False, start="2026-11-01", end="2027-11-30")]
+    row = client.contract(18)
+    assert row is not None
+    assert (row.active, row.max_learners, row.price, str(row.start)) == (False, None, None, "2026-11-01")
+
+
+def test_contract_by_slug_tells_its_own_from_another_organizations(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.organizations = [
+        {"id": 17, "name": "IDP University", "slug": "org-idp-university", "key": "IDPU"},
+        {"id": 20, "name": "BigCo", "slug": "org-bigco", "key": "BIGCO"},
+    ]
+    fake.contracts = [contract(id=18, slug="shared"), contract(id=21, slug="shared", org_name="BigCo")]
+    mine, others = client.contract_by_slug("BIGCO", "shared")
+    assert mine is not None and mine.id == 21
+    assert [row.id for row in others] == [18]
+
+
+def test_contract_by_slug_needs_no_organization_listing_when_the_slug_is_free(
+    fake: FakeMitx, client: MitxOnline
+) -> None:
+    fake.contracts = [contract()]
+    assert client.contract_by_slug("IDPU", "new-contract") == (None, [])
+    assert fake.commands() == ["b2b_list contracts"]
+
+
+def test_codes_are_written_to_a_file_and_read_back(fake: FakeMitx, client: MitxOnline) -> None:
+    rows = '[{"Contract": "c", "Course Run": "course-v1:UAI_B+A+1T21C2026_en", "Enrollment Code": "abc"}]'
+    fake.on("b2b_codes output", lambda args, stdin: ok("Filtering by contract: 21\nWrote json output to f."))
+    fake.on("shell", lambda args, stdin: ok(rows))
+    codes = client.codes(21)
+    assert [c.code for c in codes] == ["abc"]
+    output, shell = fake.calls
+    filename = output[output.index("--filename") + 1]
+    assert filename.startswith("/tmp/courseware-codes-21-") and repr(filename) in shell[-1]
+
+
+def test_wait_for_edx_polls_until_the_clone_appears(fake: FakeMitx, client: MitxOnline) -> None:
+    keys = ["course-v1:UAI_B+A+1T21C2026_en", "course-v1:UAI_B+B+1T21C2026_en"]
+    fake.edx_runs = {keys[0]}
+    original = fake.sleep
+
+    def sleep(seconds: float) -> None:
+        original(seconds)
+        if fake.now >= 10:
+            fake.edx_runs.add(keys[1])
+
+    fake.sleep = sleep  # type: ignore[method-assign]
+    waiting = fake.client()
+    assert waiting.wait_for_edx(keys, timeout=60, poll=5) == []
+    assert fake.now == 10
+
+
+def test_wait_for_edx_gives_up_at_the_deadline(fake: FakeMitx, client: MitxOnline) -> None:
+    assert client.wait_for_edx(["course-v1:UAI_B+A+1T21C2026_en"], timeout=30, poll=5) == [
+        "course-v1:UAI_B+A+1T21C2026_en"
+    ]
+    assert fake.now == 30
+
+
+def test_rest_reads_send_the_api_key_and_encode_plus(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.add_course("course-v1:UAI_SOURCE+A.0001x")
+    assert client.course("course-v1:UAI_SOURCE+A.0001x") is not None
+    assert "%2B" in str(fake.http[0].url)
+    assert client.course("course-v1:UAI_SOURCE+A.0001x") is not None
+    assert len(fake.http) == 1

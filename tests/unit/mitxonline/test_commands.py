@@ -1,0 +1,141 @@
+"""Argument vectors of the commands, their grammar checks, and the output parsers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from provider.errors import DeclarationError
+from provider.mitxonline import commands
+from tests.unit.mitxonline.fake import table
+
+
+def test_add_puts_flags_first_and_batches_the_rest_with_also() -> None:
+    # §12.2.4: flags after the positionals are an argparse error; §12.5.3: --also batches.
+    courses = ["course-v1:UAI_SOURCE+A.0001x", "course-v1:UAI_SOURCE+B.0002x", "course-v1:UAI_SOURCE+C.0003x"]
+    invocation = commands.courseware_add(21, courses, make_codes=True)
+    assert (invocation.command, list(invocation.args)) == (
+        "b2b_courseware",
+        ["add", "--make-codes", "21", courses[0], "--also", courses[1], "--also", courses[2]],
+    )
+
+
+def test_remove_batches_too() -> None:
+    invocation = commands.courseware_remove(21, ["course-v1:A+B", "course-v1:A+C"])
+    assert invocation.args == ("remove", "21", "course-v1:A+B", "--also", "course-v1:A+C")
+
+
+def test_courseware_refuses_bad_course_ids_all_at_once() -> None:
+    with pytest.raises(DeclarationError) as caught:
+        commands.courseware_add(21, ["course-v1:A+B+RUN", "--force", "course-v1:OK+X"], make_codes=False)
+    assert [p.path for p in caught.value.problems] == ["courses[0]", "courses[1]"]
+
+
+def test_modify_carries_only_the_changed_flags() -> None:
+    invocation = commands.contract_modify(
+        21, {"max_learners": 20, "price": Decimal("12.5"), "start": dt.date(2026, 9, 1), "end": None}
+    )
+    assert invocation.args == (
+        "modify",
+        "21",
+        "--start",
+        "2026-09-01",
+        "--no-end-date",
+        "--max-learners",
+        "20",
+        "--price",
+        "12.50",
+    )
+    assert commands.contract_modify(21, {"active": False}).args == ("modify", "21", "--inactive")
+    assert commands.contract_modify(21, {"max_learners": None, "price": None}).args == (
+        "modify",
+        "21",
+        "--no-learner-cap",
+        "--no-price",
+    )
+
+
+def test_import_sends_the_document_on_stdin_with_the_slug() -> None:
+    invocation = commands.contract_import({"version": 1}, "bigco-codes-contract")
+    assert invocation.args == ("import", "--commit", "--slug", "bigco-codes-contract", "-")
+    assert json.loads(invocation.stdin or "") == {"version": 1}
+    with pytest.raises(DeclarationError):
+        commands.contract_import({}, "bad slug")
+
+
+def test_import_courserun_names_course_tag_and_flags() -> None:
+    invocation = commands.import_courserun(
+        "course-v1:UAI_SOURCE+A.0001x+SOURCE", "course-v1:UAI_SOURCE+A.0001x", "SOURCE", live=True, source=True
+    )
+    assert invocation.args == (
+        "--courserun",
+        "course-v1:UAI_SOURCE+A.0001x+SOURCE",
+        "--use-specific-course",
+        "course-v1:UAI_SOURCE+A.0001x",
+        "--run-tag",
+        "SOURCE",
+        "--live",
+        "--source-course",
+    )
+    with pytest.raises(DeclarationError) as caught:
+        commands.import_courserun("not a key", "course-v1:X", "a b", live=False, source=False)
+    assert [p.path for p in caught.value.problems] == ["courseware_id", "course", "run_tag"]
+
+
+def test_create_course_and_page_use_the_documented_flags() -> None:
+    course = commands.create_course("course-v1:A+B", "Intro", live=True, departments=["Math"])
+    assert course.args == ("--live", "--dept", "Math", "--create-depts", "course", "course-v1:A+B", "Intro")
+    page = commands.create_courseware_page("course-v1:A+B", live=True, catalog=False, ingest=True)
+    assert page.args == ("--live", "--ingest_content_files_for_ai", "course-v1:A+B")
+    with pytest.raises(DeclarationError):
+        commands.create_course("course-v1:A+B", "-rm", live=False, departments=[])
+
+
+def test_codes_go_through_a_file_and_a_read_back() -> None:
+    output = commands.codes_output(21, "/tmp/codes-21.json")
+    assert output.args[-2:] == ("--filename", "/tmp/codes-21.json") and "--all" in output.args
+    back = commands.shell_read_back("/tmp/codes-21.json")
+    assert back.args[:2] == ("--no-imports", "-c") and "\n" not in back.args[2]
+    with pytest.raises(DeclarationError):
+        commands.shell_read_back("/tmp/x'); import os; ('")
+
+
+def test_the_read_back_code_prints_and_removes_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "codes.json"
+    target.write_text('[{"Enrollment Code": "c1"}]')
+    exec(commands.shell_read_back(str(target)).args[2], {})
+    assert capsys.readouterr().out == '[{"Enrollment Code": "c1"}]'
+    assert not target.exists()
+    exec(commands.shell_read_back(str(target)).args[2], {})
+    assert capsys.readouterr().out == "[]"
+
+
+def test_parse_table_reads_rows_by_header() -> None:
+    text = "Contracts\n" + table(["ID", "Name", "Slug"], [["18", "IDP University Contract", "idp"], ["19", "B", "b"]])
+    assert commands.parse_table(text) == [
+        {"ID": "18", "Name": "IDP University Contract", "Slug": "idp"},
+        {"ID": "19", "Name": "B", "Slug": "b"},
+    ]
+
+
+def test_parse_table_joins_a_wrapped_cell() -> None:
+    text = table(["ID", "Name"], [["18", "IDP University"], ["", "Contract"]])
+    assert commands.parse_table(text) == [{"ID": "18", "Name": "IDP University Contract"}]
+
+
+def test_parse_table_refuses_a_narrowed_table() -> None:
+    with pytest.raises(ValueError, match="COLUMNS"):
+        commands.parse_table(table(["ID", "Name"], [["18", "IDP Univ…"]]))
+
+
+def test_parse_import_and_json_documents() -> None:
+    assert commands.parse_import("Step 3: contract\nImport complete. Contract slug: acme (id=42)\n") == ("acme", 42)
+    assert commands.parse_import("nothing") is None
+    assert commands.import_found_existing("Contract exists: acme (id=42)")
+    assert commands.parse_json_document('Filtering by contract: 3\n[{"a": 1}]\n') == [{"a": 1}]
+    with pytest.raises(ValueError):
+        commands.parse_json_document("Nothing to output.")

@@ -1,0 +1,215 @@
+"""mitxonline:Contract with a scripted MITx Online: check, diff, create, update, read, delete."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from pulumi.output import Unknown
+
+from provider.errors import DeclarationError, Drifted
+from provider.mitxonline.client import MitxOnline
+from provider.mitxonline.contract import ContractProvider
+from provider.mitxonline.transport import Completed
+from tests.unit.mitxonline.fake import FakeMitx, ok
+
+LOCKED = "b2b.models.ContractPage.DoesNotExist: ContractPage matching query does not exist."
+
+
+def declared(**changes: Any) -> dict[str, Any]:
+    news = {
+        "organization": "BIGCO",
+        "organization_name": "BigCo Codes",
+        "name": "BigCo Codes Contract",
+        "membership_type": "code",
+        "max_learners": 15,
+        "__provider": "serialised",
+        **changes,
+    }
+    result = ContractProvider().check({}, news)
+    assert result.failures == []
+    return result.inputs
+
+
+def listed(**fields: Any) -> dict[str, Any]:
+    return {
+        "id": 21,
+        "name": "BigCo Codes Contract",
+        "slug": "bigco-codes-contract",
+        "org_name": "BigCo Codes",
+        "membership_type": "code",
+        "max_learners": 15,
+        **fields,
+    }
+
+
+@pytest.fixture
+def bigco(fake: FakeMitx) -> FakeMitx:
+    fake.organizations = [{"id": 20, "name": "BigCo Codes", "slug": "org-bigco-codes", "key": "BIGCO"}]
+    return fake
+
+
+def failures(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, str]:
+    return {f.property: f.reason for f in ContractProvider().check(olds, news).failures}
+
+
+def test_check_fills_the_slug_from_the_name() -> None:
+    assert declared()["slug"] == "bigco-codes-contract"
+
+
+def test_check_reports_every_problem_at_once() -> None:
+    found = failures(
+        {},
+        {
+            "organization": "BIG CO",
+            "organization_name": "x",
+            "name": "a\nb",
+            "membership_type": "sso",
+            "start": "2027-01-01",
+            "end": "2026-01-01",
+            "max_learners": -1,
+            "price": "1.234",
+            "colour": "red",
+        },
+    )
+    assert {"organization", "name", "membership_type", "end", "max_learners", "price", "colour"} <= set(found)
+
+
+def test_check_tolerates_unknowns() -> None:
+    result = ContractProvider().check({}, {**declared(), "organization_name": Unknown(), "max_learners": Unknown()})
+    assert result.failures == []
+
+
+def test_check_refuses_a_create_only_change_with_what_to_do() -> None:
+    olds = declared()
+    found = failures(olds, {**olds, "name": "BigCo Renamed", "membership_type": "managed", "slug": None})
+    assert "Wagtail admin" in found["name"] and "new contract" in found["membership_type"]
+    assert "slug" not in found  # an undeclared slug follows the name: reported once, on the name
+
+
+def test_check_refuses_reactivation() -> None:
+    olds = {**declared(), "active": False}
+    assert "never be made active again" in failures(olds, {**olds, "active": True})["active"]
+
+
+def test_diff_compares_declared_fields_only_and_never_replaces() -> None:
+    outs = {**declared(), "contract_id": 21, "__provider": "old"}
+    provider = ContractProvider()
+    assert provider.diff("21", outs, declared()).changes is False
+    result = provider.diff("21", outs, declared(max_learners=20, organization_name="Renamed Org"))
+    assert (result.changes, result.replaces) == (True, [])
+    assert provider.diff("21", outs, {**declared(), "max_learners": Unknown()}).changes is True
+
+
+def test_create_imports_once_with_the_organization_and_no_listing_after(bigco: FakeMitx, client: MitxOnline) -> None:
+    bigco.on(
+        "b2b_contract import", lambda args, stdin: ok("Import complete. Contract slug: bigco-codes-contract (id=21)")
+    )
+    result = ContractProvider().create(declared(org_key_prefix="B2B_", price="12.5", start="2026-08-01"))
+    assert bigco.commands() == ["b2b_list contracts", "b2b_contract import"]
+    document = json.loads(bigco.stdins[1] or "")
+    assert document["organization"] == {
+        "name": "BigCo Codes",
+        "org_key": "BIGCO",
+        "org_key_prefix": "B2B_",
+        "sso_organization_id": None,
+    }
+    assert document["contract"]["slug"] == "bigco-codes-contract" and document["programs"] == []
+    assert (document["contract"]["max_learners"], document["contract"]["enrollment_fixed_price"]) == (15, "12.50")
+    assert (result.id, result.outs["contract_id"], result.outs["active"]) == ("21", 21, True)
+
+
+def test_create_adopts_a_matching_contract_without_writing(bigco: FakeMitx, client: MitxOnline) -> None:
+    bigco.contracts = [listed()]
+    result = ContractProvider().create(declared())
+    assert result.id == "21"
+    assert bigco.commands() == ["b2b_list contracts", "b2b_list organizations"]
+
+
+def test_create_refuses_a_differing_contract_unless_adopted(bigco: FakeMitx, client: MitxOnline) -> None:
+    bigco.contracts = [listed(max_learners=10)]
+    with pytest.raises(Drifted, match="max_learners: declared 15, live 10"):
+        ContractProvider().create(declared())
+    ContractProvider().create(declared(adopt=True))
+    assert bigco.calls[-1] == ["b2b_contract", "modify", "21", "--max-learners", "15"]
+
+
+def test_create_refuses_a_slug_another_organization_uses(bigco: FakeMitx, client: MitxOnline) -> None:
+    bigco.organizations.append({"id": 17, "name": "IDP University", "slug": "org-idp", "key": "IDPU"})
+    bigco.contracts = [listed(id=18, org_name="IDP University")]
+    with pytest.raises(DeclarationError, match="finds contracts by slug alone"):
+        ContractProvider().create(declared())
+    assert "b2b_contract import" not in bigco.commands()
+
+
+def test_create_outside_the_dates_is_maybe_applied(bigco: FakeMitx, client: MitxOnline, caplog: Any) -> None:
+    # §12.5.1: the import exits 1 but the contract exists.
+    def create(args: list[str], stdin: str | None) -> Completed:
+        bigco.contracts.append(listed(start="2026-11-01"))
+        return Completed(1, "Step 3: contract", LOCKED)
+
+    bigco.on("b2b_contract import", create)
+    result = ContractProvider().create(declared(start="2026-11-01"))
+    assert result.outs["contract_id"] == 21 and result.outs["start"] == "2026-11-01"
+    assert "starts on 2026-11-01" in caplog.text and "cannot save a contract outside its dates" in caplog.text
+
+
+def test_create_raises_when_the_failed_import_made_nothing(bigco: FakeMitx, client: MitxOnline) -> None:
+    bigco.on("b2b_contract import", lambda args, stdin: Completed(1, "", "Traceback: KeyError"))
+    with pytest.raises(Exception, match="KeyError"):
+        ContractProvider().create(declared())
+
+
+def test_update_modifies_only_the_changed_fields_in_one_command(fake: FakeMitx, client: MitxOnline) -> None:
+    olds = {**declared(), "contract_id": 21, "active": True}
+    result = ContractProvider().update("21", olds, declared(max_learners=20))
+    assert fake.calls == [["b2b_contract", "modify", "21", "--max-learners", "20"]]
+    assert result.outs["max_learners"] == 20
+
+
+def test_update_of_an_inactive_contract_is_refused_before_any_command(fake: FakeMitx, client: MitxOnline) -> None:
+    olds = {**declared(), "active": False}
+    with pytest.raises(DeclarationError, match="inactive contract can never be modified again"):
+        ContractProvider().update("21", olds, declared(max_learners=20, active=False))
+    assert fake.calls == []
+
+
+def test_update_outside_the_dates_is_refused_in_plain_words(fake: FakeMitx, client: MitxOnline) -> None:
+    olds = {**declared(), "active": True, "start": "2026-11-01"}
+    with pytest.raises(DeclarationError, match=r"starts on 2026-11-01, after today \(2026-09-01\)"):
+        ContractProvider().update("21", olds, declared(max_learners=20, start="2026-11-01"))
+    assert fake.calls == []
+
+
+def test_update_rereads_after_a_failed_modify(fake: FakeMitx, client: MitxOnline, caplog: Any) -> None:
+    def applied_then_failed(args: list[str], stdin: str | None) -> Completed:
+        fake.contracts = [listed(max_learners=20)]
+        return Completed(1, "", "some crash after saving")
+
+    fake.on("b2b_contract modify", applied_then_failed)
+    olds = {**declared(), "active": True}
+    result = ContractProvider().update("21", olds, declared(max_learners=20))
+    assert result.outs["max_learners"] == 20 and "applied all the same" in caplog.text
+
+
+def test_read_rebuilds_inputs_from_the_listing(bigco: FakeMitx, client: MitxOnline) -> None:
+    bigco.contracts = [listed(max_learners=20, description="Seats for BigCo")]
+    state = {**declared(), "contract_id": 21}
+    result = ContractProvider().read("21", state)
+    assert result.inputs is not None and result.outs is not None
+    assert (result.inputs["max_learners"], result.inputs["organization"]) == (20, "BIGCO")
+    assert result.inputs["description"] == "Seats for BigCo"
+    assert result.outs["organization_name"] == "BigCo Codes"
+    assert ContractProvider().read("99", state).id == ""
+
+
+def test_delete_deactivates_once(fake: FakeMitx, client: MitxOnline) -> None:
+    ContractProvider().delete("21", {**declared(), "active": True})
+    ContractProvider().delete("21", {**declared(), "active": False})
+    assert fake.calls == [["b2b_contract", "modify", "21", "--inactive"]]
+
+
+def test_delete_outside_the_dates_warns_instead_of_failing(fake: FakeMitx, client: MitxOnline, caplog: Any) -> None:
+    ContractProvider().delete("21", {**declared(), "active": True, "end": "2026-01-31"})
+    assert fake.calls == [] and "ended on 2026-01-31" in caplog.text
