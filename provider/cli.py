@@ -9,8 +9,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from typing import IO, Any
 
 import click
@@ -33,6 +35,16 @@ def _read_digest(stream: IO[str]) -> dict[str, Any]:
     if not isinstance(digest, dict) or "steps" not in digest:
         raise click.ClickException("the input has no `steps`: pass the output of `pulumi preview --json`")
     return digest
+
+
+def _json_lines(text: str) -> Iterator[dict[str, Any]]:
+    for line in text.splitlines():
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            yield value
 
 
 @click.group()
@@ -59,17 +71,21 @@ def drift(stack: str | None, as_json: bool) -> None:
     argv = ["pulumi", "refresh", "--preview-only", "--json", "--non-interactive"]
     if stack:
         argv += ["--stack", stack]
-    done = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
-    try:
-        digest = json.loads(done.stdout) if done.stdout.strip() else {}
-    except json.JSONDecodeError:
-        digest = {}
-    errors = [d.get("message", "") for d in digest.get("diagnostics") or [] if d.get("severity") == "error"]
-    if done.returncode != 0 or not digest:
+    # Streaming mode prints one engine event per line; only its per-resource events carry
+    # the refreshed values (see reports.drift_changes).
+    env = {**os.environ, "PULUMI_ENABLE_STREAMING_JSON_PREVIEW": "true"}
+    done = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False, env=env)
+    events = list(_json_lines(done.stdout))
+    errors = [
+        e["diagnosticEvent"]["message"].strip()
+        for e in events
+        if (e.get("diagnosticEvent") or {}).get("severity") == "error"
+    ]
+    if done.returncode != 0 or not events:
         click.echo(f"`{' '.join(argv)}` failed (exit {done.returncode}):", err=True)
         click.echo("\n".join(errors) or done.stderr.strip() or done.stdout.strip(), err=True)
         sys.exit(EXIT_ERROR)
-    changes = reports.drift_changes(digest)
+    changes = reports.drift_changes(events)
     if as_json:
         click.echo(json.dumps(reports.drift_json(changes), indent=2, default=str))
     else:

@@ -1,7 +1,8 @@
 """Field-level reports from the Pulumi CLI's JSON: pull-request plan summaries and drift.
 
-Both read the `PreviewDigest` document that `pulumi preview --json` and `pulumi refresh
---preview-only --json` print (spec/pulumi-dynamic.md §9.2). Dynamic providers send no
+Plans read the `PreviewDigest` document of `pulumi preview --json`; drift reads the
+engine events of `pulumi refresh --preview-only --json` in streaming mode
+(spec/pulumi-dynamic.md §9.2). Dynamic providers send no
 detailed diff, so the changed fields are computed here from the old and new property
 bags, over declared fields only: keys starting with `__` (the pickled provider) are
 engine plumbing, never a change anyone made.
@@ -104,23 +105,26 @@ def plan_changes(digest: Mapping[str, Any]) -> list[ResourceChange]:
     return unique
 
 
-def drift_changes(digest: Mapping[str, Any]) -> list[ResourceChange]:
-    """Resources whose live state differs from state, from `refresh --preview-only --json`.
+def drift_changes(events: Iterable[Mapping[str, Any]]) -> list[ResourceChange]:
+    """Resources whose live state differs from state, from the engine events that
+    `pulumi refresh --preview-only --json` streams (PULUMI_ENABLE_STREAMING_JSON_PREVIEW).
 
-    `read` returns the live object in its declared shape as inputs, so the old inputs are
-    what was declared and applied, and the new inputs what the platform holds now.
+    The non-streaming digest of a refresh carries the pre-refresh state on both sides, so
+    it cannot show drift; the `resOutputsEvent` of each refresh step does: `old` is the
+    state (what was declared and applied) and `new` what `read` found live, in the
+    declared shape, since `read` returns inputs (spec/pulumi-dynamic.md §6.6).
     """
     drifted = []
-    for step in digest.get("steps") or []:
-        old_state = step.get("oldState") or {}
-        if not old_state.get("custom"):
+    for event in events:
+        step = (event.get("resOutputsEvent") or {}).get("metadata")
+        if not step or not (step.get("old") or {}).get("custom"):
             continue
-        new_state = step.get("newState")
         rtype, name = _urn_parts(step["urn"])
-        if not new_state or step.get("op") == "delete":
+        new_state = step.get("new")
+        if step.get("op") == "delete" or not new_state:
             drifted.append(ResourceChange("delete", step["urn"], rtype, name, []))
             continue
-        fields = field_changes(old_state.get("inputs"), new_state.get("inputs"))
+        fields = field_changes(step["old"].get("inputs"), new_state.get("inputs"))
         if fields:
             drifted.append(ResourceChange("update", step["urn"], rtype, name, fields))
     return drifted

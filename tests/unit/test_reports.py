@@ -74,14 +74,27 @@ def test_empty_plan_says_so() -> None:
     assert "No changes" in reports.plan_markdown([])
 
 
-def test_drift_reports_declared_and_live_values() -> None:
-    digest = {
-        "steps": [
-            step("refresh", RUN, "intro", {"title": "Declared"}, {"title": "Edited in Studio"}),
-            step("refresh", RUN, "same", {"title": "T"}, {"title": "T"}),
-            {"op": "delete", "urn": urn(CONTRACT, "c"), "oldState": {"custom": True, "inputs": {}}, "newState": None},
-        ]
+def outputs_event(op: str, rtype: str, name: str, old: dict[str, Any], new: dict[str, Any] | None) -> dict[str, Any]:
+    return {
+        "resOutputsEvent": {
+            "metadata": {
+                "op": op,
+                "urn": urn(rtype, name),
+                "old": {"custom": True, "inputs": old},
+                "new": None if new is None else {"custom": True, "inputs": new},
+            }
+        }
     }
+
+
+def test_drift_reports_declared_and_live_values() -> None:
+    digest = [
+        {"resourcePreEvent": {"metadata": {"op": "refresh", "urn": urn(RUN, "intro")}}},
+        outputs_event("update", RUN, "intro", {"title": "Declared"}, {"title": "Edited in Studio"}),
+        outputs_event("same", RUN, "same", {"title": "T"}, {"title": "T"}),
+        outputs_event("delete", CONTRACT, "c", {}, None),
+        {"summaryEvent": {}},
+    ]
     drift = reports.drift_json(reports.drift_changes(digest))
     assert drift == [
         {
