@@ -2,7 +2,7 @@
 .PHONY: demo test bench lint
 
 demo:
-	@scripts/run python -m scripts.demo
+	@scripts/run scripts/demo
 
 test:
 	@scripts/run scripts/test-suite

@@ -10,124 +10,37 @@ A stack file (`stacks/Pulumi.<stack>.yaml`) carries the catalog under the config
 
 `load_catalog()` validates the whole catalog in one pass and raises one
 `DeclarationError` listing every problem, each with its path in the stack file
-(`catalog.contracts[2].max_learners`) and what to write instead. Field-level rules come
-from the field types below; rules that span several entries (unique keys, references
-between entries) run afterwards, on what parsed.
+(`catalog.contracts[2].max_learners`) and what to write instead. Three layers, all run
+every time: the shape and types of each entry (the models below); the `check` of the
+resources each entry becomes (rules between fields, kept once, in the resources); and
+rules between entries (unique keys, references), on what parsed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
     ValidationError,
-    model_validator,
 )
 
 from provider.edx.keys import CourseKey, InvalidCourseKey
 from provider.errors import DeclarationError, FieldProblem
+from provider.fields import CourseId, CourseRunKey, OrgKey, SingleLine
 
 ROOT = "catalog"
 
 
-def _course_run_key(value: str) -> str:
-    try:
-        return str(CourseKey.parse(value))
-    except InvalidCourseKey as exc:
-        raise ValueError(str(exc)) from None
-
-
-def _course_id(value: str) -> str:
-    """A MITx Online course readable id: `course-v1:{org}+{number}`, no run part."""
-    try:
-        key = CourseKey.parse(f"{value}+RUN")
-    except InvalidCourseKey:
-        raise ValueError(
-            f"{value!r} is not a MITx Online course id; write course-v1:ORG+NUMBER, "
-            "for example course-v1:UAI_SOURCE+A.0001x"
-        ) from None
-    return f"course-v1:{key.org}+{key.number}"
-
-
-_PRINTABLE_NAME = re.compile(r"[^\x00-\x1f\x7f]+\Z")
-
-
-def _single_line(value: str) -> str:
-    # Names become command arguments; a newline or control character there would be
-    # read differently by the command than by the operator (spec/mitxonline.md §3.7).
-    if not value.strip():
-        raise ValueError("cannot be blank")
-    if not _PRINTABLE_NAME.match(value):
-        raise ValueError("must be one line of printable text (no newlines, tabs or control characters)")
-    if value != value.strip():
-        raise ValueError("must not start or end with spaces")
-    return value
-
-
-_ORG_KEY = re.compile(r"[A-Za-z0-9_]+\Z")
-
-
-def _org_key(value: str) -> str:
-    # The org key becomes part of contract run keys (`{prefix}{org_key}+{number}+...`,
-    # spec/mitxonline.md §4.1), so it must be a valid course-key org part; MITx Online
-    # also cuts Keycloak aliases at 30 characters (§3.11).
-    if not _ORG_KEY.match(value) or len(value) > 30:
-        raise ValueError("use 1 to 30 letters, digits or underscores, for example IDPU")
-    return value
-
-
-CourseRunKey = Annotated[str, AfterValidator(_course_run_key)]
-CourseId = Annotated[str, AfterValidator(_course_id)]
-SingleLine = Annotated[str, AfterValidator(_single_line)]
-OrgKey = Annotated[str, AfterValidator(_org_key)]
-
-
 class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RunSchedule(_Entry):
-    """The dates of an edX run, and the rules between them."""
-
-    start: AwareDatetime | None = None
-    end: AwareDatetime | None = None
-    enrollment_start: AwareDatetime | None = None
-    enrollment_end: AwareDatetime | None = None
-
-    @model_validator(mode="after")
-    def _in_order(self) -> RunSchedule:
-        if self.start and self.end and self.end <= self.start:
-            raise ValueError("end must be after start")
-        if self.enrollment_start and self.enrollment_end and self.enrollment_end <= self.enrollment_start:
-            raise ValueError("enrollment_end must be after enrollment_start")
-        if self.enrollment_end and self.end and self.enrollment_end > self.end:
-            raise ValueError("enrollment_end must not be after end: learners could enrol in a finished run")
-        if self.enrollment_start and self.start is None:
-            raise ValueError("enrollment_start needs a start date")
-        return self
-
-
-class ContractTerm(_Entry):
-    """The dates of a contract (DateFields in MITx Online, spec/mitxonline.md §1.7)."""
-
-    start: dt.date | None = None
-    end: dt.date | None = None
-
-    @model_validator(mode="after")
-    def _in_order(self) -> ContractTerm:
-        if self.start and self.end and self.end < self.start:
-            raise ValueError("end must not be before start")
-        return self
 
 
 class CoursePageDeclaration(_Entry):
@@ -147,7 +60,7 @@ class MitxOnlineCourseDeclaration(_Entry):
     adopt: bool = False
 
 
-class SourceCourse(RunSchedule):
+class SourceCourse(_Entry):
     """An edX source run, and its MITx Online course, source run and page.
 
     Title, dates and pacing are declared once, here, on the edX run: MITx Online copies
@@ -156,8 +69,12 @@ class SourceCourse(RunSchedule):
 
     course_key: CourseRunKey
     title: SingleLine
+    start: AwareDatetime
+    end: AwareDatetime
+    enrollment_start: AwareDatetime | None = None
+    enrollment_end: AwareDatetime | None = None
     pacing: Literal["self_paced", "instructor_paced"] = "instructor_paced"
-    rerun_from: CourseRunKey | None = None
+    source_key: CourseRunKey | None = None
     on_delete: Literal["retain", "retire"] = "retain"
     adopt: bool = False
     mitxonline: MitxOnlineCourseDeclaration | None = Field(default_factory=MitxOnlineCourseDeclaration)
@@ -179,22 +96,31 @@ class Organization(_Entry):
     adopt: bool = False
 
 
-class Contract(ContractTerm):
+class Contract(_Entry):
     """A contract of an organization, with the courses its learners get."""
 
     organization: OrgKey
     name: SingleLine
     membership_type: Literal["managed", "code", "auto"]
     description: str = ""
+    start: dt.date | None = None
+    end: dt.date | None = None
     max_learners: Annotated[int, Field(gt=0)] | None = None
     price: Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)] | None = None
+    slug: Annotated[str, Field(pattern=r"^[-a-zA-Z0-9_]+$")] | None = None
     active: bool = True
+    # A protected contract is never replaced or deleted by the engine; MITx Online can
+    # only make a contract inactive, forever (policies: contract-never-replaced).
+    protect: bool = True
     courses: list[CourseId] = Field(default_factory=list)
     adopt: bool = False
 
 
 class Catalog(_Entry):
     source_courses: list[SourceCourse] = Field(default_factory=list)
+    # Source courses that exist in MITx Online but are managed elsewhere (another stack,
+    # or by hand): contracts may use them, and this stack never changes them.
+    existing_source_courses: list[CourseId] = Field(default_factory=list)
     organizations: list[Organization] = Field(default_factory=list)
     contracts: list[Contract] = Field(default_factory=list)
 
@@ -236,23 +162,55 @@ def _problems(errors: Iterable[Any], prefix: tuple[int | str, ...]) -> list[Fiel
 
 
 def _validate_entry(model: type[_Entry], raw: Any, where: tuple[int | str, ...]) -> tuple[Any, list[FieldProblem]]:
-    """Parse one entry. On failure, validate its dates on their own too, so that the rules
-    between them (date order) are reported in the same pass as the other field errors."""
+    """Parse one entry's shape and types; (entry or None, problems)."""
     try:
         return model.model_validate(raw), []
     except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-    problems = _problems(errors, where)
-    dates = _DATE_RULES.get(model)
-    if dates is not None and isinstance(raw, dict) and not any(not e["loc"] for e in errors):
-        try:
-            dates.model_validate({k: v for k, v in raw.items() if k in dates.model_fields})
-        except ValidationError as again:
-            problems += _problems((e for e in again.errors(include_url=False) if not e["loc"]), where)
-    return None, problems
+        return None, _problems(exc.errors(include_url=False), where)
 
 
-_DATE_RULES: dict[type[_Entry], type[_Entry]] = {SourceCourse: RunSchedule, Contract: ContractTerm}
+def _resource_checks(section: str, raw: dict[str, Any], organizations: dict[str, dict[str, Any]]) -> list[Any]:
+    """The `check` of the resources an entry becomes, run on the entry as written.
+
+    Rules between fields (date order, enrollment inside the run, a contract's dates)
+    belong to the resources, which enforce them on every `pulumi up`; running the same
+    checks here reports them with the other problems of the stack file, before anything
+    is registered, and keeps one copy of each rule. Checks call no platform.
+    """
+    # Imported here: the resources' models use this module's field types.
+    from provider.edx.course_run import CourseRunProvider
+    from provider.mitxonline.contract import ContractProvider
+    from provider.mitxonline.organization import OrganizationProvider
+
+    if section == "source_courses":
+        props = {k: raw[k] for k in _EDX_RUN_FIELDS if raw.get(k) is not None}
+        return list(CourseRunProvider().check({}, props).failures or [])
+    if section == "organizations":
+        props = {k: v for k, v in raw.items() if v is not None}
+        return list(OrganizationProvider().check({}, props).failures or [])
+    if section == "contracts":
+        org = organizations.get(str(raw.get("organization")), {})
+        props = {k: v for k, v in raw.items() if v is not None and k not in ("courses", "protect")}
+        props["organization_name"] = org.get("name") or "-"
+        return list(ContractProvider().check({}, props).failures or [])
+    return []
+
+
+_EDX_RUN_FIELDS = (
+    "course_key",
+    "title",
+    "start",
+    "end",
+    "enrollment_start",
+    "enrollment_end",
+    "pacing",
+    "source_key",
+    "on_delete",
+    "adopt",
+)
+
+
+_LISTS = ("existing_source_courses",)
 
 _SECTIONS: dict[str, type[_Entry]] = {
     "source_courses": SourceCourse,
@@ -274,6 +232,7 @@ def _declared_names(raw: dict[str, Any]) -> tuple[set[str], set[str]]:
         except InvalidCourseKey:
             continue
         courses.add(f"course-v1:{key.org}+{key.number}")
+    courses.update(c for c in raw.get("existing_source_courses") or [] if isinstance(c, str))
     return {o for o in orgs if isinstance(o, str)}, courses
 
 
@@ -307,7 +266,8 @@ def _cross_entry_problems(catalog: Catalog, raw: dict[str, Any]) -> list[FieldPr
                     FieldProblem(
                         f"{ROOT}.contracts[{i}].courses[{j}]",
                         f"{course!r} is not a declared source course; declare its source run under "
-                        "catalog.source_courses (with mitxonline settings) so the contract run can be cloned",
+                        "catalog.source_courses, or list it under catalog.existing_source_courses "
+                        "when another stack manages it",
                     )
                 )
     return problems
@@ -325,11 +285,15 @@ def load_catalog(raw: Any) -> Catalog:
     if not isinstance(raw, dict):
         raise DeclarationError([FieldProblem(ROOT, "must be a mapping with source_courses, organizations, contracts")])
     problems = [
-        FieldProblem(f"{ROOT}.{key}", "unknown section; write source_courses, organizations or contracts")
+        FieldProblem(
+            f"{ROOT}.{key}",
+            "unknown section; write source_courses, existing_source_courses, organizations or contracts",
+        )
         for key in raw
-        if key not in _SECTIONS
+        if key not in _SECTIONS and key not in _LISTS
     ]
     parsed: dict[str, list[Any]] = {}
+    organizations = {str(o.get("org_key")): o for o in raw.get("organizations") or [] if isinstance(o, dict)}
     for section, model in _SECTIONS.items():
         entries = raw.get(section) or []
         if not isinstance(entries, list):
@@ -337,11 +301,25 @@ def load_catalog(raw: Any) -> Catalog:
             entries = []
         results = [_validate_entry(model, entry, (section, i)) for i, entry in enumerate(entries)]
         parsed[section] = [entry for entry, _ in results]
-        problems += [p for _, entry_problems in results for p in entry_problems]
+        for i, (_, entry_problems) in enumerate(results):
+            problems += entry_problems
+            if isinstance(entries[i], dict):
+                reported = {p.path for p in entry_problems}
+                for failure in _resource_checks(section, entries[i], organizations):
+                    path = f"{ROOT}.{section}[{i}].{failure.property}"
+                    if path not in reported:
+                        problems.append(FieldProblem(path, failure.reason))
+                        reported.add(path)
     # Parsed entries keep their stack-file index (None where parsing failed) so that
     # cross-entry problems point at the right line.
-    catalog = Catalog.model_construct(None, **parsed)
+    existing: list[str] = []
+    try:
+        existing = Catalog.model_validate({k: raw[k] for k in _LISTS if k in raw}).existing_source_courses
+    except ValidationError as exc:
+        problems += _problems(exc.errors(include_url=False), ())
+    parsed_lists = {"existing_source_courses": existing}
+    catalog = Catalog.model_construct(None, **parsed, **parsed_lists)
     problems += _cross_entry_problems(catalog, raw)
     if problems:
         raise DeclarationError(problems)
-    return Catalog(**parsed)
+    return Catalog(**parsed, **parsed_lists)

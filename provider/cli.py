@@ -1,9 +1,11 @@
 """The `courseware` command: CI reports on top of the Pulumi CLI.
 
-    courseware plan-summary [FILE]          markdown for a pull-request comment, from
-                                            `pulumi preview --json` (FILE or stdin)
-    courseware drift [--stack S] [--json]   refresh in preview mode and report drift;
-                                            exit 0 in sync, 2 drift found, 1 error
+courseware plan-summary [FILE]          markdown for a pull-request comment, from
+                                        `pulumi preview --json` (FILE or stdin)
+courseware drift [--stack S] [--json]   refresh in preview mode and report drift;
+                                        exit 0 in sync, 2 drift found, 1 error
+courseware summary [--stack S]          what the stack's last apply left: source
+                                        courses, contracts, contract runs, codes
 """
 
 from __future__ import annotations
@@ -91,3 +93,19 @@ def drift(stack: str | None, as_json: bool) -> None:
     else:
         click.echo(reports.drift_markdown(changes), nl=False)
     sys.exit(EXIT_DRIFT if changes else EXIT_IN_SYNC)
+
+
+def _pulumi_json(argv: list[str]) -> Any:
+    done = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
+    if done.returncode != 0:
+        raise click.ClickException(f"`{' '.join(argv)}` failed (exit {done.returncode}): {done.stderr.strip()}")
+    return json.loads(done.stdout or "null")
+
+
+@main.command()
+@click.option("--stack", "-s", help="The stack to summarise (default: the selected stack).")
+def summary(stack: str | None) -> None:
+    """Print what the stack's outputs say exists, without secrets."""
+    argv = ["pulumi", "stack", "output", "--json", "--non-interactive"] + (["--stack", stack] if stack else [])
+    outputs = _pulumi_json(argv) or {}
+    click.echo(reports.summary_text(outputs))

@@ -186,3 +186,24 @@ def drift_json(changes: Iterable[ResourceChange]) -> list[dict[str, Any]]:
         }
         for c in changes
     ]
+
+
+def summary_text(outputs: Mapping[str, Any]) -> str:
+    """The stack outputs of `provider/program.py` as a short report (codes are secret and
+    shown only as counts)."""
+    courses = sorted(k.removeprefix("source_course:") for k in outputs if k.startswith("source_course:"))
+    contracts = sorted((k.removeprefix("contract:"), v) for k, v in outputs.items() if k.startswith("contract:"))
+    lines = ["Source courses:"] + [f"  {key}" for key in courses] or ["  (none)"]
+    lines.append("Contracts:")
+    for label, value in contracts:
+        value = value if isinstance(value, Mapping) else {}
+        lines.append(f"  {label} (id {value.get('contract_id')}, slug {value.get('slug')})")
+        for run in value.get("run_keys") or []:
+            lines.append(f"    contract run {run}")
+        if "code_count" in value:
+            lines.append(
+                f"    {value['code_count']} enrollment codes (secret: `pulumi stack output --show-secrets` prints them)"
+            )
+    if not contracts:
+        lines.append("  (none)")
+    return "\n".join(lines)

@@ -336,9 +336,7 @@ class EdxClient:
     def patch_course_run(self, key: CourseKey, body: dict[str, Any]) -> StudioCourseRun:
         """PATCH /api/v1/course_runs/{key}/ (§8). Never PUT: it would erase the team (§8.2).
         Setting fields to given values is idempotent, so it is retried like a read."""
-        response = self._studio_call(
-            "PATCH", self._run_url(key), step=f"update {key}", idempotent=True, json=body
-        )
+        response = self._studio_call("PATCH", self._run_url(key), step=f"update {key}", idempotent=True, json=body)
         return StudioCourseRun.model_validate(response.json())
 
     def _copy_timeout(self) -> httpx.Timeout:

@@ -45,15 +45,10 @@ def _check_key(values: dict[str, Any], inputs: dict[str, Any]) -> list[CheckFail
     if declared_key is None:
         missing = [name for name, value in parts.items() if value is None]
         if len(missing) == len(KEY_PARTS):
-            return [
-                CheckFailure(
-                    "course_key", "declare the run's key, e.g. course_key: course-v1:MITx+6.00x+1T2026"
-                )
-            ]
+            return [CheckFailure("course_key", "declare the run's key, e.g. course_key: course-v1:MITx+6.00x+1T2026")]
         if missing:
             return [
-                CheckFailure(name, "declare org, number and run together, or course_key instead")
-                for name in missing
+                CheckFailure(name, "declare org, number and run together, or course_key instead") for name in missing
             ]
         key = CourseKey(**parts)
         inputs["course_key"] = str(key)

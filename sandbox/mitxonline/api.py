@@ -408,4 +408,3 @@ def queue_clone(ctx: AppContext, run: CourseRun, source_courseware_id: str) -> N
             "created_at": repo.now_iso(),
         },
     )
-

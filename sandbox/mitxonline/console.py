@@ -19,9 +19,7 @@ class EmulatedException(Exception):
 
 def contract_does_not_exist() -> EmulatedException:
     """What ``Page.save`` raises for a contract outside ``active_objects`` (§12.2.2, §12.5.1)."""
-    return EmulatedException(
-        "b2b.models.ContractPage.DoesNotExist", "ContractPage matching query does not exist."
-    )
+    return EmulatedException("b2b.models.ContractPage.DoesNotExist", "ContractPage matching query does not exist.")
 
 
 class Output:

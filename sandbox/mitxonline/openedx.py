@@ -62,7 +62,9 @@ def get_jwt(ctx: AppContext) -> str:
 def studio(ctx: AppContext, method: str, path: str, token: str, body: dict[str, Any] | None = None) -> httpx.Response:
     """One Studio ``api/v1/course_runs`` call; the caller decides what an error status means."""
     return _request(
-        method, f"{ctx.urls.edx_studio_url}/api/v1/course_runs/{path}", headers={"Authorization": f"jwt {token}"},
+        method,
+        f"{ctx.urls.edx_studio_url}/api/v1/course_runs/{path}",
+        headers={"Authorization": f"jwt {token}"},
         json=body,
     )
 

@@ -24,6 +24,7 @@ from sandbox.mitxonline.models import (
     Organization,
     Product,
     SupportedVariant,
+    format_datetime,
     now,
     to_sql,
 )
@@ -84,26 +85,21 @@ def first(
 def insert(db: sqlite3.Connection, table: str, values: dict[str, Any]) -> int:
     columns = ", ".join(values)
     marks = ", ".join("?" for _ in values)
-    cursor = db.execute(
-        f"INSERT INTO {table} ({columns}) VALUES ({marks})", [to_sql(v) for v in values.values()]
-    )
+    cursor = db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", [to_sql(v) for v in values.values()])
     assert cursor.lastrowid is not None
     return cursor.lastrowid
 
 
 def update(db: sqlite3.Connection, table: str, row_id: int | str, values: dict[str, Any]) -> None:
     assignments = ", ".join(f"{column} = ?" for column in values)
-    db.execute(
-        f"UPDATE {table} SET {assignments} WHERE id = ?", [*(to_sql(v) for v in values.values()), row_id]
-    )
+    db.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", [*(to_sql(v) for v in values.values()), row_id])
 
 
 def ensure_base_pages(db: sqlite3.Connection) -> None:
     """The home page and index pages every MITx Online deployment has."""
     for page_id, page_type, parent_id, title, slug in _BASE_PAGES:
         db.execute(
-            "INSERT OR IGNORE INTO mitx_page (id, page_type, parent_id, title, slug, live) "
-            "VALUES (?, ?, ?, ?, ?, 1)",
+            "INSERT OR IGNORE INTO mitx_page (id, page_type, parent_id, title, slug, live) VALUES (?, ?, ?, ?, ?, 1)",
             (page_id, page_type, parent_id, title, slug),
         )
 
@@ -302,4 +298,4 @@ def product_run_key(db: sqlite3.Connection, product_id: int) -> str:
 
 
 def now_iso() -> str:
-    return to_sql(now())  # type: ignore[no-any-return]
+    return format_datetime(now())

@@ -26,11 +26,13 @@ WAGTAIL_LIMIT_MAX = 20  # WAGTAILAPI_LIMIT_MAX default
 NOT_AUTHENTICATED = {"detail": "Authentication credentials were not provided."}
 # Django's HTML error pages with DEBUG off.
 DJANGO_NOT_FOUND = (
-    "<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n"
+    '<!doctype html>\n<html lang="en">\n<head>\n  <title>Not Found</title>\n</head>\n<body>\n'
     "  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n</body>\n</html>\n"
 )
-DJANGO_SERVER_ERROR = "<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Server Error (500)</title>\n" \
+DJANGO_SERVER_ERROR = (
+    '<!doctype html>\n<html lang="en">\n<head>\n  <title>Server Error (500)</title>\n'
     "</head>\n<body>\n  <h1>Server Error (500)</h1><p></p>\n</body>\n</html>\n"
+)
 
 Handler = Callable[[Request, AppContext, str | None], Response]
 
@@ -125,9 +127,7 @@ def _course_filter(req: Request, ctx: AppContext, course: Course) -> bool:
     if (contract_id := req.arg("contract_id")) is not None:
         checks.append(any(str(r.b2b_contract_id) == contract_id for r in all_runs))
     if (org_id := req.arg("org_id")) is not None:
-        contract_ids = {
-            str(c.id) for c in repo.fetch(Contract, ctx.db, "r.organization_id = ?", [org_id])
-        }
+        contract_ids = {str(c.id) for c in repo.fetch(Contract, ctx.db, "r.organization_id = ?", [org_id])}
         checks.append(any(str(r.b2b_contract_id) in contract_ids for r in all_runs))
     return all(checks)
 

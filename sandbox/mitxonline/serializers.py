@@ -59,8 +59,13 @@ def course_run(ctx: AppContext, run: CourseRun) -> dict[str, Any]:
         "live": run.live,
         "course_number": course_number,
         "products": [
-            {"id": p.id, "price": str(p.price), "description": p.description, "is_active": p.is_active,
-             "product_flexible_price": None}
+            {
+                "id": p.id,
+                "price": str(p.price),
+                "description": p.description,
+                "is_active": p.is_active,
+                "product_flexible_price": None,
+            }
             for p in products
         ],
         "approved_flexible_price_exists": False,
@@ -70,8 +75,11 @@ def course_run(ctx: AppContext, run: CourseRun) -> dict[str, Any]:
         "variant_industry": run.variant_industry,
         "variant_length": run.variant_length,
         "enrollment_modes": [
-            {"mode_slug": m["mode_slug"], "mode_display_name": m["mode_display_name"],
-             "requires_payment": bool(m["requires_payment"])}
+            {
+                "mode_slug": m["mode_slug"],
+                "mode_display_name": m["mode_display_name"],
+                "requires_payment": bool(m["requires_payment"]),
+            }
             for m in modes
         ],
     }
@@ -95,8 +103,14 @@ def _page_summary(page: CoursePage | None) -> dict[str, Any] | None:
 
 def variant_options(db: sqlite3.Connection, owner_type: str, owner_id: int) -> list[dict[str, Any]]:
     return [
-        {"language": v.language, "variant_length": v.variant_length, "variant_industry": v.variant_industry,
-         "active": v.active, "b2b_only": v.b2b_only, "default_variant": v.default_variant}
+        {
+            "language": v.language,
+            "variant_length": v.variant_length,
+            "variant_industry": v.variant_industry,
+            "active": v.active,
+            "b2b_only": v.b2b_only,
+            "default_variant": v.default_variant,
+        }
         for v in repo.variants_of(db, owner_type, owner_id)
     ]
 
@@ -186,8 +200,11 @@ def page(ctx: AppContext, item: CoursePage, all_fields: bool) -> dict[str, Any]:
         alias_of=None,
         parent={
             "id": repo.COURSE_INDEX_PAGE_ID,
-            "meta": {"type": "cms.courseindexpage", "detail_url": f"{base}{repo.COURSE_INDEX_PAGE_ID}/",
-                     "html_url": f"{ctx.urls.mitxonline_url}/courses/"},
+            "meta": {
+                "type": "cms.courseindexpage",
+                "detail_url": f"{base}{repo.COURSE_INDEX_PAGE_ID}/",
+                "html_url": f"{ctx.urls.mitxonline_url}/courses/",
+            },
             "title": "Courses",
         },
         locale="en",

@@ -29,10 +29,15 @@ class CloneRefused(Exception):
 
 def tick(ctx: AppContext) -> None:
     """Run every pending clone whose time has come; called by the server about every 0.2 s."""
-    due = repo.fetch(CloneTask, ctx.db, "r.status = 'pending' AND r.eta <= ?", [time.time()], order="r.eta, r.id")
+    # Ticks run one after another in the server's single worker thread, so a task still
+    # "running" here was cut off by a server stop: like Celery with acks_late, run it again.
+    due = repo.fetch(
+        CloneTask, ctx.db, "r.status IN ('pending', 'running') AND r.eta <= ?", [time.time()], order="r.eta, r.id"
+    )
     for task in due:
         claimed = ctx.db.execute(
-            "UPDATE mitx_clone_task SET status = 'running' WHERE id = ? AND status = 'pending'", (task.id,)
+            "UPDATE mitx_clone_task SET status = 'running' WHERE id = ? AND status IN ('pending', 'running')",
+            (task.id,),
         ).rowcount
         ctx.db.commit()
         if claimed:
@@ -69,9 +74,7 @@ def _clone(ctx: AppContext, task: CloneTask) -> None:
     # Any error means "free"; a success stops the task for good (§5.2 step 3).
     if openedx.studio(ctx, "GET", f"{target}/", token).status_code < 400:
         raise CloneRefused(f"Course ID {target} was found in edX. Can't continue.")
-    cloned = openedx.studio(
-        ctx, "POST", "clone/", token, {"source_course_id": source, "destination_course_id": target}
-    )
+    cloned = openedx.studio(ctx, "POST", "clone/", token, {"source_course_id": source, "destination_course_id": target})
     if cloned.status_code >= 400:
         raise openedx.EdxError(f"Failed to clone course run: {cloned.status_code} - {cloned.text}")
     if not _ok(openedx.studio(ctx, "GET", f"{target}/", openedx.get_jwt(ctx))).content:

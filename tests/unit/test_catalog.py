@@ -83,12 +83,23 @@ def test_malformed_course_key_names_the_field(key: str, fragment: str) -> None:
 
 def test_end_before_start_is_reported() -> None:
     found = problems(with_change("source_courses.0.end", "2025-06-01T00:00:00Z"))
-    assert found == {"catalog.source_courses[0]": "end must be after start"}
+    assert list(found) == ["catalog.source_courses[0].end"]
+    assert found["catalog.source_courses[0].end"].startswith("must be later than start")
 
 
 def test_enrollment_window_outside_the_run_is_reported() -> None:
     found = problems(with_change("source_courses.0.enrollment_end", "2027-01-01T00:00:00Z"))
-    assert "enrollment_end must not be after end" in found["catalog.source_courses[0]"]
+    assert "cannot be before enrollment_end" in found["catalog.source_courses[0].end"]
+
+
+def test_start_and_end_are_required() -> None:
+    raw = copy.deepcopy(VALID)
+    del raw["source_courses"][0]["end"]
+    assert found_message(raw, "catalog.source_courses[0].end") == "Field required"
+
+
+def found_message(raw: dict[str, Any], path: str) -> str:
+    return problems(raw)[path]
 
 
 def test_date_without_timezone_says_how_to_write_it() -> None:
@@ -120,7 +131,7 @@ def test_negative_price_is_refused() -> None:
 def test_contract_end_before_start() -> None:
     raw = with_change("contracts.0.start", "2026-05-01")
     raw["contracts"][0]["end"] = "2026-04-01"
-    assert problems(raw) == {"catalog.contracts[0]": "end must not be before start"}
+    assert problems(raw) == {"catalog.contracts[0].end": "2026-04-01 is before start 2026-05-01; contracts end after they start"}
 
 
 @pytest.mark.parametrize("title", ["Intro\nrm -rf /", "tab\there", "  padded", ""])
@@ -182,6 +193,16 @@ def test_every_problem_is_reported_at_once() -> None:
     assert {
         "catalog.contracts[0].max_learners",
         "catalog.source_courses[0].pacing",
-        "catalog.source_courses[0]",
+        "catalog.source_courses[0].end",
         "catalog.organizations[0].org_key",
     } <= set(found)
+
+
+def test_contract_may_use_a_source_course_managed_elsewhere() -> None:
+    raw = copy.deepcopy(VALID)
+    raw["source_courses"] = []
+    raw["existing_source_courses"] = ["course-v1:UAI_SOURCE+A.0001x"]
+    catalog = load_catalog(raw)
+    assert catalog.existing_source_courses == ["course-v1:UAI_SOURCE+A.0001x"]
+    raw["existing_source_courses"] = ["course-v1:UAI_SOURCE+A.0001x+SOURCE"]
+    assert "catalog.existing_source_courses[0]" in problems(raw)

@@ -170,15 +170,17 @@ def _code_rows(ctx: CommandContext, contract: Contract, every_code: bool) -> lis
                     db, "SELECT kind, user_email FROM mitx_code_redemption WHERE discount_id = ?", [code.id]
                 )
             }
-            rows.append({
-                "Contract": contract.name,
-                "Course Run": run_key,
-                "Enrollment Code": code.discount_code,
-                "Assigned To": "",
-                "Attach Redemption": kinds.get("attach", ""),
-                "Enroll Redemption": kinds.get("enroll", ""),
-                "Attach Link": f"{MIT_LEARN_ATTACH_URL}{code.discount_code}/",
-            })
+            rows.append(
+                {
+                    "Contract": contract.name,
+                    "Course Run": run_key,
+                    "Enrollment Code": code.discount_code,
+                    "Assigned To": "",
+                    "Attach Redemption": kinds.get("attach", ""),
+                    "Enroll Redemption": kinds.get("enroll", ""),
+                    "Attach Link": f"{MIT_LEARN_ATTACH_URL}{code.discount_code}/",
+                }
+            )
     return rows
 
 
@@ -189,13 +191,15 @@ def _usage_rows(ctx: CommandContext, contract: Contract) -> list[dict[str, str]]
         for row in repo.rows(
             ctx.db, "SELECT user_email, redeemed_on, kind FROM mitx_code_redemption WHERE discount_id = ?", [code.id]
         ):
-            rows.append({
-                "Contract": contract.name,
-                "Code": code.discount_code,
-                "Redeemed By": row["user_email"],
-                "Redemption Date": row["redeemed_on"],
-                "Type": row["kind"],
-            })
+            rows.append(
+                {
+                    "Contract": contract.name,
+                    "Code": code.discount_code,
+                    "Redeemed By": row["user_email"],
+                    "Redemption Date": row["redeemed_on"],
+                    "Type": row["kind"],
+                }
+            )
     return rows
 
 
@@ -205,16 +209,20 @@ def _stats_row(ctx: CommandContext, contract: Contract) -> list[str]:
     def count(sql: str) -> str:
         return str(repo.scalar(db, sql, [contract.id]))
 
-    code_ids = "SELECT dp.discount_id FROM mitx_discount_product dp JOIN mitx_product p ON p.id = dp.product_id " \
+    code_ids = (
+        "SELECT dp.discount_id FROM mitx_discount_product dp JOIN mitx_product p ON p.id = dp.product_id "
         "JOIN mitx_course_run r ON r.id = p.run_id WHERE r.b2b_contract_id = ?"
+    )
     return [
         contract.name,
         str(contract.max_learners) if contract.max_learners else "Unlim",
         "0",  # assignments: `b2b_codes assign` is not emulated
         count("SELECT COUNT(*) FROM mitx_code_redemption WHERE contract_id = ? AND kind = 'attach'"),
         str(len(repo.contract_runs(db, contract.id))),
-        count("SELECT COUNT(*) FROM mitx_enrollment e JOIN mitx_course_run r ON r.id = e.run_id "
-              "WHERE r.b2b_contract_id = ?"),
+        count(
+            "SELECT COUNT(*) FROM mitx_enrollment e JOIN mitx_course_run r ON r.id = e.run_id "
+            "WHERE r.b2b_contract_id = ?"
+        ),
         str(len(codes.codes_of_contract(db, contract))),
         count(f"SELECT COUNT(*) FROM mitx_code_redemption WHERE kind = 'attach' AND discount_id IN ({code_ids})"),
         count(f"SELECT COUNT(*) FROM mitx_code_redemption WHERE kind = 'enroll' AND discount_id IN ({code_ids})"),
@@ -235,9 +243,7 @@ def _output(args: argparse.Namespace, ctx: CommandContext, out: Output, contract
         columns, rows = CODE_COLUMNS, [r for c in contracts for r in _code_rows(ctx, c, args.all)]
     if args.format != "fancy" and not args.filename:
         # Django's OutputWrapper is not a context manager (§12.2.1).
-        raise EmulatedException(
-            "TypeError", "'OutputWrapper' object does not support the context manager protocol"
-        )
+        raise EmulatedException("TypeError", "'OutputWrapper' object does not support the context manager protocol")
     if not rows:
         out.out("Nothing to output.")
         return

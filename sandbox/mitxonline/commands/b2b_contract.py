@@ -110,8 +110,13 @@ def _parse_decimal(field: str, value: str | None) -> Decimal | None:
 
 
 def create_organization(
-    db: sqlite3.Connection, name: str, org_key: str, *, prefix: str = DEFAULT_ORG_KEY_PREFIX,
-    sso_organization_id: str | None = None, description: str = "",
+    db: sqlite3.Connection,
+    name: str,
+    org_key: str,
+    *,
+    prefix: str = DEFAULT_ORG_KEY_PREFIX,
+    sso_organization_id: str | None = None,
+    description: str = "",
 ) -> Organization:
     """An ``OrganizationPage`` under the organization index, slug ``org-<name>`` (§1.6)."""
     slug = repo.slugify(f"org-{name}")
@@ -409,10 +414,24 @@ def _import_course(ctx: CommandContext, out: Output, course_doc: dict[str, Any])
                 db,
                 {
                     "course_id": course.id,
-                    **{k: run_doc[k] for k in (
-                        "courseware_id", "run_tag", "title", "is_source_run", "start_date", "end_date",
-                        "enrollment_start", "enrollment_end", "live", "is_self_paced", "has_courseware_url", *fields,
-                    ) if k in run_doc},
+                    **{
+                        k: run_doc[k]
+                        for k in (
+                            "courseware_id",
+                            "run_tag",
+                            "title",
+                            "is_source_run",
+                            "start_date",
+                            "end_date",
+                            "enrollment_start",
+                            "enrollment_end",
+                            "live",
+                            "is_self_paced",
+                            "has_courseware_url",
+                            *fields,
+                        )
+                        if k in run_doc
+                    },
                 },
             )
         elif run_doc.get("is_source_run") and not run.is_source_run:

@@ -30,8 +30,11 @@ def _also_only(top: CommandParser) -> type[argparse.Action]:
 
     class AlsoOnly(argparse.Action):
         def __call__(
-            self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-            values: str | Sequence[Any] | None, option_string: str | None = None,
+            self,
+            parser: argparse.ArgumentParser,
+            namespace: argparse.Namespace,
+            values: str | Sequence[Any] | None,
+            option_string: str | None = None,
         ) -> None:
             tokens = list(values or [])
             also: list[str] = []
@@ -142,8 +145,14 @@ def _attach_run(args: argparse.Namespace, ctx: CommandContext, out: Output, cont
 
 
 def _add_course(
-    args: argparse.Namespace, ctx: CommandContext, out: Output, contract: Contract, course: Course,
-    filters: api.RunFilters, *, require_designated_source_run: bool = True,
+    args: argparse.Namespace,
+    ctx: CommandContext,
+    out: Output,
+    contract: Contract,
+    course: Course,
+    filters: api.RunFilters,
+    *,
+    require_designated_source_run: bool = True,
 ) -> int:
     try:
         created = api.create_contract_run(
@@ -169,7 +178,11 @@ def _add_course(
 
 
 def _import_and_add(
-    args: argparse.Namespace, ctx: CommandContext, out: Output, contract: Contract, courseware_id: str,
+    args: argparse.Namespace,
+    ctx: CommandContext,
+    out: Output,
+    contract: Contract,
+    courseware_id: str,
     filters: api.RunFilters,
 ) -> int:
     """``import_and_create_contract_run`` (§5.1 step 2)."""

@@ -57,16 +57,30 @@ def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
     if args.listing == "organizations":
         headers = ["ID", "Name", "Slug", "Key", "Contracts"]
         body = [
-            [str(o.id), o.name, o.slug, o.org_key,
-             str(repo.scalar(db, "SELECT COUNT(*) FROM mitx_contract WHERE organization_id = ?", [o.id]))]
+            [
+                str(o.id),
+                o.name,
+                o.slug,
+                o.org_key,
+                str(repo.scalar(db, "SELECT COUNT(*) FROM mitx_contract WHERE organization_id = ?", [o.id])),
+            ]
             for o in _organizations(ctx, args)
         ]
     elif args.listing == "contracts":
         headers = ["ID", "Name", "Slug", "Org Name", "Membership", "Start", "End", "Active", "Max Learners", "Price"]
         body = [
-            [str(c.id), c.name, c.slug, repo.organization_by_id(db, c.organization_id).name, c.membership_type,
-             _text(c.contract_start), _text(c.contract_end), "Yes" if c.active else "No",
-             str(c.max_learners) if c.max_learners else "Unlim", _text(c.enrollment_fixed_price)]
+            [
+                str(c.id),
+                c.name,
+                c.slug,
+                repo.organization_by_id(db, c.organization_id).name,
+                c.membership_type,
+                _text(c.contract_start),
+                _text(c.contract_end),
+                "Yes" if c.active else "No",
+                str(c.max_learners) if c.max_learners else "Unlim",
+                _text(c.enrollment_fixed_price),
+            ]
             for c in _contracts(ctx, args)
         ]
     elif args.listing == "courseware":
@@ -75,8 +89,15 @@ def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
         for contract in _contracts(ctx, args):
             org = repo.organization_by_id(db, contract.organization_id)
             body += [
-                [str(r.id), f"{org.name}/{contract.name}", "Course Run", r.courseware_id, r.title,
-                 _text(r.start_date), _text(r.end_date)]
+                [
+                    str(r.id),
+                    f"{org.name}/{contract.name}",
+                    "Course Run",
+                    r.courseware_id,
+                    r.title,
+                    _text(r.start_date),
+                    _text(r.end_date),
+                ]
                 for r in repo.contract_runs(db, contract.id)
             ]
     else:
@@ -106,12 +127,14 @@ def _write_codes(args: argparse.Namespace, ctx: CommandContext, out: Output) -> 
         writer.writerow(["Code", "Product", "Redeemed", "Product URL"])
         for product in repo.contract_products(db, args.codes):
             for code in repo.codes_of_products(db, [product.id]):
-                writer.writerow([
-                    code.discount_code,
-                    str(product),
-                    "Yes" if repo.code_is_used(db, code.id) else "No",
-                    f"{ctx.urls.mitxonline_url}/cart/add?product_id={product.id}&code={code.discount_code}",
-                ])
+                writer.writerow(
+                    [
+                        code.discount_code,
+                        str(product),
+                        "Yes" if repo.code_is_used(db, code.id) else "No",
+                        f"{ctx.urls.mitxonline_url}/cart/add?product_id={product.id}&code={code.discount_code}",
+                    ]
+                )
     out.out(f"Codes written to {filename}")
 
 

@@ -26,9 +26,7 @@ def configure(parser: CommandParser) -> None:
     parser.add_argument("--include-in-learn-catalog", dest="include_in_learn_catalog", action="store_true")
     parser.add_argument("--ingest-content-files-for-ai", dest="ingest_content_files_for_ai", action="store_true")
     parser.add_argument("--price")
-    parser.add_argument(
-        "--block_countries", help="accepted for compatibility; the sandbox keeps no country blocks"
-    )
+    parser.add_argument("--block_countries", help="accepted for compatibility; the sandbox keeps no country blocks")
     parser.add_argument("-d", "--dept", "--department", dest="depts", action="append", default=[])
     parser.add_argument("--create-depts", dest="create_depts", action="store_true")
     parser.add_argument("--contract", help="resolved but never applied, as in MITx Online (§3.1)")

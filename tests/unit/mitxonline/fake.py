@@ -110,6 +110,9 @@ class FakeMitx:
         if path == "/api/internal/courses/":
             wanted = request.url.params["readable_id"]
             found = [c for c in self.courses.values() if c["readable_id"] == wanted]
+            if request.url.params.get("live") == "true":
+                found = [c for c in found if c.get("is_live", True)]
+            found = [{k: v for k, v in c.items() if k != "is_live"} for c in found]
             return httpx.Response(200, json={"count": len(found), "next": None, "results": found})
         if path == "/api/v0/b2b/organizations/":
             body = [

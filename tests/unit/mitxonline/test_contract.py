@@ -83,7 +83,9 @@ def test_check_tolerates_unknowns() -> None:
 
 def test_check_refuses_a_create_only_change_with_what_to_do() -> None:
     olds = declared()
-    found = failures(olds, {**olds, "name": "BigCo Renamed", "membership_type": "managed", "slug": None})
+    news = {**olds, "name": "BigCo Renamed", "membership_type": "managed"}
+    del news["slug"]
+    found = failures(olds, news)
     assert "Wagtail admin" in found["name"] and "new contract" in found["membership_type"]
     assert "slug" not in found  # an undeclared slug follows the name: reported once, on the name
 
@@ -143,16 +145,27 @@ def test_create_refuses_a_slug_another_organization_uses(bigco: FakeMitx, client
     assert "b2b_contract import" not in bigco.commands()
 
 
-def test_create_outside_the_dates_is_maybe_applied(bigco: FakeMitx, client: MitxOnline, caplog: Any) -> None:
-    # §12.5.1: the import exits 1 but the contract exists.
+def test_a_contract_outside_its_dates_is_imported_without_them_then_dated(bigco: FakeMitx, client: MitxOnline) -> None:
+    # §12.5.1: a second save outside the window fails, which would roll the import back.
+    bigco.on(
+        "b2b_contract import", lambda args, stdin: ok("Import complete. Contract slug: bigco-codes-contract (id=21)")
+    )
+    result = ContractProvider().create(declared(start="2026-11-01", end="2027-11-30"))
+    document = json.loads(bigco.stdins[1] or "")
+    assert (document["contract"]["contract_start"], document["contract"]["contract_end"]) == (None, None)
+    assert bigco.calls[2] == ["b2b_contract", "modify", "21", "--start", "2026-11-01", "--end", "2027-11-30"]
+    assert (result.outs["start"], result.outs["end"]) == ("2026-11-01", "2027-11-30")
+
+
+def test_an_import_that_fails_after_creating_is_maybe_applied(bigco: FakeMitx, client: MitxOnline, caplog: Any) -> None:
     def create(args: list[str], stdin: str | None) -> Completed:
-        bigco.contracts.append(listed(start="2026-11-01"))
+        bigco.contracts.append(listed())
         return Completed(1, "Step 3: contract", LOCKED)
 
     bigco.on("b2b_contract import", create)
-    result = ContractProvider().create(declared(start="2026-11-01"))
-    assert result.outs["contract_id"] == 21 and result.outs["start"] == "2026-11-01"
-    assert "starts on 2026-11-01" in caplog.text and "cannot save a contract outside its dates" in caplog.text
+    result = ContractProvider().create(declared())
+    assert result.outs["contract_id"] == 21
+    assert "was created, but the import then failed" in caplog.text and "outside its dates" in caplog.text
 
 
 def test_create_raises_when_the_failed_import_made_nothing(bigco: FakeMitx, client: MitxOnline) -> None:

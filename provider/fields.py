@@ -1,0 +1,67 @@
+"""Field types shared by the stack-file schema and the resources' declared models.
+
+Each type normalises and validates one value on its own, so it can be used both by the
+catalog (whole stack file) and by a resource's per-field check (spec/pulumi-dynamic.md
+§6.5: during preview some fields are unknown).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+from provider.edx.keys import CourseKey, InvalidCourseKey
+
+
+def _course_run_key(value: str) -> str:
+    try:
+        return str(CourseKey.parse(value))
+    except InvalidCourseKey as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _course_id(value: str) -> str:
+    """A MITx Online course readable id: `course-v1:{org}+{number}`, no run part."""
+    try:
+        key = CourseKey.parse(f"{value}+RUN")
+    except InvalidCourseKey:
+        raise ValueError(
+            f"{value!r} is not a MITx Online course id; write course-v1:ORG+NUMBER, "
+            "for example course-v1:UAI_SOURCE+A.0001x"
+        ) from None
+    return f"course-v1:{key.org}+{key.number}"
+
+
+_PRINTABLE_NAME = re.compile(r"[^\x00-\x1f\x7f]+\Z")
+
+
+def _single_line(value: str) -> str:
+    # Names become command arguments; a newline or control character there would be
+    # read differently by the command than by the operator (spec/mitxonline.md §3.7).
+    if not value.strip():
+        raise ValueError("cannot be blank")
+    if not _PRINTABLE_NAME.match(value):
+        raise ValueError("must be one line of printable text (no newlines, tabs or control characters)")
+    if value != value.strip():
+        raise ValueError("must not start or end with spaces")
+    return value
+
+
+_ORG_KEY = re.compile(r"[A-Za-z0-9_]+\Z")
+
+
+def _org_key(value: str) -> str:
+    # The org key becomes part of contract run keys (`{prefix}{org_key}+{number}+...`,
+    # spec/mitxonline.md §4.1), so it must be a valid course-key org part; MITx Online
+    # also cuts Keycloak aliases at 30 characters (§3.11).
+    if not _ORG_KEY.match(value) or len(value) > 30:
+        raise ValueError("use 1 to 30 letters, digits or underscores, for example IDPU")
+    return value
+
+
+CourseRunKey = Annotated[str, AfterValidator(_course_run_key)]
+CourseId = Annotated[str, AfterValidator(_course_id)]
+SingleLine = Annotated[str, AfterValidator(_single_line)]
+OrgKey = Annotated[str, AfterValidator(_org_key)]

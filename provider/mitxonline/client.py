@@ -1,0 +1,302 @@
+"""One MITx Online client per provider process: commands, REST reads and shared listings.
+
+Commands cost about 20 s each in a real deployment (spec/mitxonline.md §12.1), so reads
+are shared: the first resource of a refresh that needs `b2b_list contracts` runs it, and
+every other resource of that refresh (up to four at once, spec/pulumi-dynamic.md §5)
+reuses its result. Any write through this client forgets every shared result, so a read
+after a write always sees the write. Preview runs no command at all: check and diff
+never reach this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar, cast
+
+import httpx
+
+from provider.base import logger
+from provider.edx.client import client_for
+from provider.edx.keys import CourseKey
+from provider.errors import CommandFailed, DeclarationError, FieldProblem
+from provider.mitxonline import commands
+from provider.mitxonline.commands import Invocation
+from provider.mitxonline.models import (
+    CodeRow,
+    ContractRow,
+    OrganizationRow,
+    RestContract,
+    RestCourse,
+    RestOrganization,
+)
+from provider.mitxonline.rest import MitxOnlineRest
+from provider.mitxonline.transport import Completed, ManageCommand, Runner, run_subprocess
+from provider.settings import MitxOnlineSettings, platform_settings
+
+_log = logger("mitxonline.client")
+
+T = TypeVar("T")
+
+# Where `b2b_codes output --filename` writes inside the deployment, read back at once.
+CODES_DIR = "/tmp"
+
+
+@dataclass
+class _Slot:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    loaded_at: float | None = None
+    value: Any = None
+
+
+class SharedReads:
+    """Results of reads, loaded once per key until the next write (thread-safe).
+
+    Concurrent callers of one key wait for the first one's load instead of running the
+    same command again. `forget()` drops everything; a load that was running when it
+    was called still answers its own callers but is not kept. A result older than
+    `max_age` seconds is loaded again, which bounds how stale a long-lived provider
+    process can get; one refresh reads well within it.
+    """
+
+    def __init__(self, max_age: float = 300.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._lock = threading.Lock()
+        self._slots: dict[str, _Slot] = {}
+        self._max_age = max_age
+        self._clock = clock
+
+    def get(self, key: str, load: Callable[[], T]) -> T:
+        with self._lock:
+            slot = self._slots.setdefault(key, _Slot())
+        with slot.lock:
+            fresh = slot.loaded_at is not None and self._clock() - slot.loaded_at < self._max_age
+            if not fresh:
+                started = self._clock()
+                slot.value = load()
+                with self._lock:
+                    slot.loaded_at = started if self._slots.get(key) is slot else None
+            return cast(T, slot.value)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._slots.clear()
+
+
+def _none_if_blank(cell: str) -> str | None:
+    text = cell.strip()
+    return None if text in ("", "-", "None", "none", "null", "Unlim", "—") else text
+
+
+def _contract_row(cells: dict[str, str]) -> ContractRow:
+    def date(name: str) -> dt.date | None:
+        text = _none_if_blank(cells.get(name, ""))
+        return dt.date.fromisoformat(text[:10]) if text else None
+
+    seats = _none_if_blank(cells.get("Max Learners", ""))
+    price_text = _none_if_blank(cells.get("Price", ""))
+    try:
+        price = Decimal(price_text.lstrip("$")) if price_text else None
+    except InvalidOperation:
+        price = None
+    return ContractRow(
+        id=int(cells["ID"]),
+        name=cells.get("Name", ""),
+        slug=cells.get("Slug", ""),
+        org_name=cells.get("Org Name", ""),
+        membership_type=cells.get("Membership", "").lower(),
+        start=date("Start"),
+        end=date("End"),
+        active=cells.get("Active", "").strip().lower() in ("yes", "true"),
+        max_learners=int(seats) if seats and seats.isdigit() and int(seats) > 0 else None,
+        price=price if price else None,
+    )
+
+
+def _organization_row(cells: dict[str, str]) -> OrganizationRow:
+    return OrganizationRow(
+        id=int(cells["ID"]), name=cells.get("Name", ""), slug=cells.get("Slug", ""), key=cells.get("Key", "")
+    )
+
+
+@dataclass(frozen=True)
+class Organization:
+    """An organization as MITx Online shows it: the `b2b_list` row plus the REST record."""
+
+    row: OrganizationRow
+    rest: RestOrganization | None
+
+
+class MitxOnline:
+    """Commands and reads of one MITx Online, shared by the provider's worker threads."""
+
+    def __init__(
+        self,
+        settings: MitxOnlineSettings,
+        *,
+        runner: Runner = run_subprocess,
+        transport: httpx.BaseTransport | None = None,
+        edx_run_exists: Callable[[str], bool] | None = None,
+        today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date(),
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.manage = ManageCommand(tuple(settings.manage_command), settings.command_timeout, runner)
+        self.rest = MitxOnlineRest(str(settings.url), settings.api_key.get_secret_value(), transport=transport)
+        self.shared = SharedReads(clock=clock)
+        self.today = today
+        self._edx_run_exists = edx_run_exists
+        self._sleep = sleep
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return f"MitxOnline({self.manage.prefix!r})"
+
+    # -- commands ----------------------------------------------------------------------
+
+    def write(self, invocation: Invocation, step: str) -> Completed:
+        """Run a command that changes MITx Online; shared reads are forgotten even when
+        it fails, since a failed command may have done its work (§12.5)."""
+        try:
+            return self.manage.run(invocation.command, *invocation.args, stdin=invocation.stdin, step=step)
+        finally:
+            self.shared.forget()
+
+    def read_command(self, invocation: Invocation, step: str) -> Completed:
+        return self.manage.run(invocation.command, *invocation.args, stdin=invocation.stdin, step=step)
+
+    # -- shared listings ---------------------------------------------------------------
+
+    def contracts(self) -> list[ContractRow]:
+        """Every contract, active or not, in one `b2b_list contracts` (§3.10, §12.2.5)."""
+
+        def load() -> list[ContractRow]:
+            done = self.read_command(commands.list_contracts(), "list contracts")
+            return [_contract_row(cells) for cells in _table(done, "b2b_list contracts")]
+
+        return self.shared.get("b2b_list contracts", load)
+
+    def organization_rows(self) -> list[OrganizationRow]:
+        def load() -> list[OrganizationRow]:
+            done = self.read_command(commands.list_organizations(), "list organizations")
+            return [_organization_row(cells) for cells in _table(done, "b2b_list organizations")]
+
+        return self.shared.get("b2b_list organizations", load)
+
+    def rest_organizations(self) -> list[RestOrganization]:
+        return self.shared.get("GET organizations", self.rest.organizations)
+
+    def rest_contracts(self) -> list[RestContract]:
+        return self.shared.get("GET contracts", self.rest.contracts)
+
+    def course(self, readable_id: str) -> RestCourse | None:
+        return self.shared.get(f"GET course {readable_id}", lambda: self.rest.course(readable_id))
+
+    # -- lookups by natural key --------------------------------------------------------
+
+    def organization(self, org_key: str) -> Organization | None:
+        """The organization with this key: `b2b_list` has the key, REST the Keycloak id."""
+        row = next((r for r in self.organization_rows() if r.key == org_key), None)
+        if row is None:
+            return None
+        rest = next((o for o in self.rest_organizations() if o.id == row.id), None)
+        return Organization(row, rest)
+
+    def contract(self, contract_id: int) -> ContractRow | None:
+        return next((c for c in self.contracts() if c.id == contract_id), None)
+
+    def contract_organization(self, contract: ContractRow) -> OrganizationRow | None:
+        """The organization of a contract row, which names only the organization's name.
+
+        REST lists each organization's active contracts by id; for the others the name
+        decides when exactly one organization has it.
+        """
+        rows = self.organization_rows()
+        for rest in self.rest_organizations():
+            if any(item.get("id") == contract.id for item in rest.contracts):
+                return next((r for r in rows if r.id == rest.id), None)
+        named = [r for r in rows if r.name == contract.org_name]
+        return named[0] if len(named) == 1 else None
+
+    def contract_by_slug(self, org_key: str, slug: str) -> tuple[ContractRow | None, list[ContractRow]]:
+        """(the contract of this organization with this slug, contracts of other
+        organizations using the same slug), since slugs are unique per organization only."""
+        mine: ContractRow | None = None
+        others: list[ContractRow] = []
+        for row in self.contracts():
+            if row.slug != slug:
+                continue
+            owner = self.contract_organization(row)
+            if owner is not None and owner.key == org_key:
+                mine = row
+            else:
+                others.append(row)
+        return mine, others
+
+    # -- codes -------------------------------------------------------------------------
+
+    def codes(self, contract_id: int) -> list[CodeRow]:
+        """Every code of a contract: `b2b_codes output --filename` then a read-back
+        through `shell --no-imports -c`, the only clean JSON path (§12.2.1, §12.5.2)."""
+
+        def load() -> list[CodeRow]:
+            filename = f"{CODES_DIR}/courseware-codes-{contract_id}-{uuid.uuid4().hex}.json"
+            self.read_command(commands.codes_output(contract_id, filename), f"write codes of contract {contract_id}")
+            done = self.read_command(commands.shell_read_back(filename), f"read codes of contract {contract_id}")
+            rows = commands.parse_json_document(done.stdout)
+            if not isinstance(rows, list):
+                raise CommandFailed(
+                    ["shell"], done.exit_code, done.stdout, done.stderr, step="the codes file holds no JSON array"
+                )
+            return [CodeRow.model_validate(row) for row in rows]
+
+        return self.shared.get(f"codes {contract_id}", load)
+
+    # -- edX ---------------------------------------------------------------------------
+
+    def wait_for_edx(self, keys: Sequence[str], timeout: float, poll: float = 5.0) -> list[str]:
+        """Wait until edX has every run in `keys` (the clone after `add` is asynchronous,
+        §5.2, §5.3); returns the keys still missing when `timeout` runs out."""
+        exists = self._edx_run_exists or _edx_lookup()
+        missing = list(keys)
+        deadline = self._clock() + timeout
+        while True:
+            missing = [key for key in missing if not exists(key)]
+            if not missing or self._clock() >= deadline:
+                return missing
+            self._sleep(min(poll, max(0.0, deadline - self._clock())))
+
+
+def _table(done: Completed, what: str) -> list[dict[str, str]]:
+    try:
+        return commands.parse_table(done.stdout)
+    except ValueError as error:
+        raise CommandFailed([what], done.exit_code, done.stdout, done.stderr, step=str(error)) from None
+
+
+def _edx_lookup() -> Callable[[str], bool]:
+    edx = client_for(platform_settings.get().require_edx())
+    return lambda key: edx.find_course_run(CourseKey.parse(key)) is not None
+
+
+_clients: dict[MitxOnlineSettings, MitxOnline] = {}
+_clients_lock = threading.Lock()
+
+
+def current() -> MitxOnline:
+    """The process's client for the configured settings, built on first use."""
+    settings = platform_settings.get().require_mitxonline()
+    with _clients_lock:
+        client = _clients.get(settings)
+        if client is None:
+            client = _clients[settings] = MitxOnline(settings)
+        return client
+
+
+def refuse(field_name: str, message: str) -> DeclarationError:
+    """What MITx Online cannot do, said before any command runs."""
+    return DeclarationError([FieldProblem(field_name, message)])

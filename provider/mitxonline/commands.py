@@ -1,0 +1,299 @@
+"""The management commands the project runs, as argument vectors, and their output parsers.
+
+Each builder takes already-validated values (see `models.py`) and checks the grammar of
+every argument once more before returning, so nothing reaches `ManageCommand` that the
+command could read differently: a positional that starts with `-` would be taken as a
+flag by argparse, a key with a space would be two keys. Flags go before positionals,
+since `b2b_courseware` rejects them after (§12.2.4).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from provider.edx.keys import CourseKey, InvalidCourseKey
+from provider.errors import DeclarationError, FieldProblem
+
+_COURSE_ID = re.compile(r"course-v1:[\w\-~.:]+\+[\w\-~.:]+\Z")
+_ORG_KEY = re.compile(r"[A-Za-z0-9_]{1,30}\Z")
+_RUN_TAG = re.compile(r"[\w\-~.:]{1,100}\Z")
+_FILENAME = re.compile(r"/[A-Za-z0-9_./-]{1,200}\Z")
+_NAME_LIMIT = 255
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One command to run: `manage.py <command> <args…>`, with optional stdin."""
+
+    command: str
+    args: tuple[str, ...]
+    stdin: str | None = None
+
+    @property
+    def words(self) -> str:
+        return " ".join((self.command, *self.args))
+
+
+class _Checker:
+    """Collects every bad argument of one invocation, then raises them together."""
+
+    def __init__(self) -> None:
+        self.problems: list[FieldProblem] = []
+
+    def run_key(self, what: str, value: str) -> str:
+        try:
+            CourseKey.parse(value)
+        except InvalidCourseKey as error:
+            self.problems.append(FieldProblem(what, str(error)))
+        return value
+
+    def match(self, what: str, pattern: re.Pattern[str], value: str, hint: str) -> str:
+        if not pattern.match(value):
+            self.problems.append(FieldProblem(what, f"{value!r} is not valid: {hint}"))
+        return value
+
+    def name(self, what: str, value: str) -> str:
+        if not value.strip() or value.startswith("-") or len(value) > _NAME_LIMIT:
+            self.problems.append(
+                FieldProblem(what, f"{value!r} must be 1 to {_NAME_LIMIT} characters and not start with '-'")
+            )
+        return value
+
+    def done(self, command: str, *args: str, stdin: str | None = None) -> Invocation:
+        if self.problems:
+            raise DeclarationError(self.problems)
+        return Invocation(command, args, stdin)
+
+
+def _flag(on: bool, name: str) -> list[str]:
+    return [name] if on else []
+
+
+def import_courserun(courseware_id: str, course: str, run_tag: str, *, live: bool, source: bool) -> Invocation:
+    """Create a run (§3.1) under an existing course, reading title, dates and pacing from edX."""
+    c = _Checker()
+    c.run_key("courseware_id", courseware_id)
+    c.match("course", _COURSE_ID, course, "write course-v1:ORG+NUMBER")
+    c.match("run_tag", _RUN_TAG, run_tag, "letters, digits, _ - ~ . :")
+    return c.done(
+        "import_courserun",
+        "--courserun",
+        courseware_id,
+        "--use-specific-course",
+        course,
+        "--run-tag",
+        run_tag,
+        *_flag(live, "--live"),
+        *_flag(source, "--source-course"),
+    )
+
+
+def create_course(readable_id: str, title: str, *, live: bool, departments: Sequence[str]) -> Invocation:
+    """`create_courseware course` (§3.2): local only, no edX call, no run."""
+    c = _Checker()
+    c.match("readable_id", _COURSE_ID, readable_id, "write course-v1:ORG+NUMBER")
+    c.name("title", title)
+    depts: list[str] = []
+    for index, department in enumerate(departments):
+        depts += ["--dept", c.name(f"departments[{index}]", department)]
+    return c.done(
+        "create_courseware",
+        *_flag(live, "--live"),
+        *depts,
+        *_flag(bool(departments), "--create-depts"),
+        "course",
+        readable_id,
+        title,
+    )
+
+
+def create_courseware_page(course: str, *, live: bool, catalog: bool, ingest: bool) -> Invocation:
+    """`create_courseware_page` (§3.3); its flags are spelt with underscores."""
+    c = _Checker()
+    c.match("course", _COURSE_ID, course, "write course-v1:ORG+NUMBER")
+    return c.done(
+        "create_courseware_page",
+        *_flag(live, "--live"),
+        *_flag(catalog, "--include_in_learn_catalog"),
+        *_flag(ingest, "--ingest_content_files_for_ai"),
+        course,
+    )
+
+
+def sync_courserun(courseware_id: str) -> Invocation:
+    """Copy title, dates and pacing from edX into one run (§3.4, §8)."""
+    c = _Checker()
+    c.run_key("courseware_id", courseware_id)
+    return c.done("sync_courserun", "--run", courseware_id)
+
+
+def contract_import(document: dict[str, Any], slug: str) -> Invocation:
+    """`b2b_contract import - --commit --slug S` with the export document on stdin (§3.7).
+
+    The one command that creates a contract with a chosen slug, prints its id, is safe to
+    repeat ("Contract exists", §12.5.4) and creates a missing organization with its name,
+    key prefix and Keycloak id.
+    """
+    c = _Checker()
+    c.match("slug", re.compile(r"[-a-zA-Z0-9_]{1,255}\Z"), slug, "letters, digits, - and _")
+    return c.done("b2b_contract", "import", "--commit", "--slug", slug, "-", stdin=json.dumps(document))
+
+
+def contract_modify(contract_id: int, changes: dict[str, Any]) -> Invocation:
+    """`b2b_contract modify <id>` with only the flags of the changed fields (§3.7).
+
+    `changes` maps start, end, max_learners, price and active to their new values; None
+    clears a value with the matching `--no-*` flag.
+    """
+    args: list[str] = []
+    if "start" in changes:
+        args += ["--no-start-date"] if changes["start"] is None else ["--start", _date(changes["start"])]
+    if "end" in changes:
+        args += ["--no-end-date"] if changes["end"] is None else ["--end", _date(changes["end"])]
+    if "max_learners" in changes:
+        seats = changes["max_learners"]
+        args += ["--no-learner-cap"] if seats is None else ["--max-learners", str(int(seats))]
+    if "price" in changes:
+        price = changes["price"]
+        args += ["--no-price"] if price is None else ["--price", f"{Decimal(price):.2f}"]
+    if "active" in changes:
+        args.append("--active" if changes["active"] else "--inactive")
+    return _Checker().done("b2b_contract", "modify", str(int(contract_id)), *args)
+
+
+def contract_export(contract_id: int) -> Invocation:
+    return _Checker().done("b2b_contract", "export", str(int(contract_id)))
+
+
+def _courseware(action: str, contract_id: int, courses: Sequence[str], flags: Sequence[str]) -> Invocation:
+    c = _Checker()
+    if not courses:
+        c.problems.append(FieldProblem("courses", "name at least one course"))
+    for index, course in enumerate(courses):
+        c.match(f"courses[{index}]", _COURSE_ID, course, "write course-v1:ORG+NUMBER")
+    also = [word for course in courses[1:] for word in ("--also", course)]
+    return c.done("b2b_courseware", action, *flags, str(int(contract_id)), *courses[:1], *also)
+
+
+def courseware_add(contract_id: int, courses: Sequence[str], *, make_codes: bool) -> Invocation:
+    """All the courses in one `add` (§12.5.3): one start-up cost instead of one per course."""
+    return _courseware("add", contract_id, courses, _flag(make_codes, "--make-codes"))
+
+
+def courseware_remove(contract_id: int, courses: Sequence[str]) -> Invocation:
+    return _courseware("remove", contract_id, courses, ())
+
+
+def codes_validate(contract_id: int) -> Invocation:
+    """Make the code count right (§3.9, §6): the only way codes follow seats or runs."""
+    return _Checker().done("b2b_codes", "validate", "--contract", str(int(contract_id)))
+
+
+def codes_output(contract_id: int, filename: str) -> Invocation:
+    """Every code of a contract as JSON into `filename`: JSON only works through a file (§12.2.1)."""
+    c = _Checker()
+    c.match("filename", _FILENAME, filename, "an absolute path of plain characters")
+    return c.done(
+        "b2b_codes",
+        "output",
+        "--contract",
+        str(int(contract_id)),
+        "--all",
+        "--format",
+        "json",
+        "--filename",
+        filename,
+    )
+
+
+def shell_read_back(filename: str) -> Invocation:
+    """Print a file written inside the deployment and remove it (§12.5.2).
+
+    `--no-imports` keeps Django's "N objects imported" banner out of stdout.
+    """
+    c = _Checker()
+    c.match("filename", _FILENAME, filename, "an absolute path of plain characters")
+    # An empty result may write no file at all (§3.9 "Nothing to output."): that is no codes.
+    code = (
+        f"import pathlib,sys; p=pathlib.Path({filename!r}); "
+        "sys.stdout.write(p.read_text() if p.exists() else '[]'); p.unlink(missing_ok=True)"
+    )
+    return c.done("shell", "--no-imports", "-c", code)
+
+
+def list_contracts() -> Invocation:
+    return _Checker().done("b2b_list", "contracts")
+
+
+def list_organizations() -> Invocation:
+    return _Checker().done("b2b_list", "organizations")
+
+
+def _date(value: dt.date | str) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else dt.date.fromisoformat(value).isoformat()
+
+
+# ---- output parsers ---------------------------------------------------------------
+
+_VERTICAL = re.compile(r"[│┃|║]")
+_TRUNCATED = "…"
+
+
+def parse_table(text: str) -> list[dict[str, str]]:
+    """Rows of a `b2b_list` table (rich box drawing), keyed by the header cells.
+
+    A row whose first cell is empty continues the cells of the row above (rich wraps a
+    long cell over several lines). A cell cut with `…` means the table was narrowed to
+    80 columns (§12.2.5): the output cannot be trusted, so it is refused.
+    """
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or not _VERTICAL.match(stripped):
+            continue
+        cells = [cell.strip() for cell in _VERTICAL.split(stripped)[1:-1]]
+        if header is None:
+            header = cells
+            continue
+        if any(cell.endswith(_TRUNCATED) for cell in cells):
+            raise ValueError(
+                "b2b_list printed a narrowed table (cells end in '…'): run the command with COLUMNS=1000 "
+                "in its environment (spec/mitxonline.md §12.2.5)"
+            )
+        if rows and cells and not cells[0]:
+            rows[-1] = [f"{old} {new}".strip() for old, new in zip(rows[-1], cells, strict=False)]
+        elif len(cells) == len(header):
+            rows.append(cells)
+    if header is None:
+        return []
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+_IMPORTED = re.compile(r"Contract slug: (\S+) \(id=(\d+)\)")
+_EXISTS = re.compile(r"Contract exists")
+
+
+def parse_import(stdout: str) -> tuple[str, int] | None:
+    """The slug and id `b2b_contract import` reports ("Import complete. Contract slug: s (id=n)")."""
+    match = _IMPORTED.search(stdout)
+    return (match.group(1), int(match.group(2))) if match else None
+
+
+def import_found_existing(stdout: str) -> bool:
+    return bool(_EXISTS.search(stdout))
+
+
+def parse_json_document(text: str) -> Any:
+    """The JSON value in `text`, skipping lines a command prints before it (§3.9, §12.2.1)."""
+    starts = [i for i in (text.find("{"), text.find("[")) if i >= 0]
+    if not starts:
+        raise ValueError(f"no JSON in the command output: {text[:200]!r}")
+    value, _ = json.JSONDecoder().raw_decode(text[min(starts) :])
+    return value

@@ -1,0 +1,409 @@
+"""mitxonline:Contract: a B2B contract, found by its organization and slug.
+
+Created with `b2b_contract import - --commit --slug <slug>` and a one-contract export
+document on stdin (spec/mitxonline.md §3.7). `b2b_contract create` would do, but it is
+not idempotent (a repeat makes `<slug>-2`), does not print the new id (one more listing
+command to find it) and cannot give a new organization its key prefix or Keycloak id.
+The import takes the slug as declared, prints the id, leaves an existing contract alone
+(§12.5.4) and creates the organization from what mitxonline:Organization declares. It
+never calls edX and, with `programs: []`, makes no runs: courseware is the job of
+mitxonline:ContractCourseware.
+
+Changed in place with `b2b_contract modify <id>`: start, end, max_learners, price and
+active, in one command carrying only the changed flags. MITx Online cannot save a
+contract that is inactive or outside its dates (§12.2.2, §12.5.1), so such a change is
+refused before any command runs, in plain words. Name, slug, membership type,
+description and organization cannot be changed by any command: check refuses a change
+to them and says what to do. Delete makes the contract inactive (`modify --inactive`),
+which is one-way.
+
+Observed through one `b2b_list contracts` shared by every contract of a refresh
+(§3.10, §12.2.5) plus `b2b_list organizations` for the organization's key, and the
+description from `GET /api/v0/b2b/contracts/` where that lists it (active contracts
+inside their dates, §7.2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from provider.base import ProviderBase, changed_fields, check_declared, logger, normalise_field, parse_declared
+from provider.errors import CommandRefused, ContractLocked, DeclarationError, FieldProblem, PlatformError
+from provider.mitxonline import client as mitx
+from provider.mitxonline import commands
+from provider.mitxonline._common import adopt_or_refuse, declared_inputs, differences, refused_changes
+from provider.mitxonline.client import MitxOnline
+from provider.mitxonline.models import ContractArgs, ContractRow, slugify
+
+_log = logger("mitxonline.contract")
+
+MODIFIABLE = ("start", "end", "max_learners", "price", "active")
+# The organization's own fields ride along for the import that may create it; the
+# mitxonline:Organization resource compares them.
+ORGANIZATION_FIELDS = ("organization_name", "org_key_prefix", "sso_organization_id")
+_NEW_CONTRACT = "declare a new contract instead (a new resource with its own slug) and set `active: false` on this one"
+REFUSED = {
+    "organization": f"a contract cannot move to another organization; {_NEW_CONTRACT}",
+    "name": f"no command renames a contract: rename it in the Wagtail admin and `pulumi refresh`, or {_NEW_CONTRACT}",
+    "slug": f"the slug identifies the contract; {_NEW_CONTRACT}",
+    "membership_type": f"no command changes a contract's membership type; {_NEW_CONTRACT}",
+    "description": "no command changes a contract's description: edit it in the Wagtail admin and `pulumi refresh`",
+}
+
+
+def _slug(args: ContractArgs) -> str:
+    return args.slug or slugify(args.name)
+
+
+def _json(name: str, value: Any) -> Any:
+    """A live value in the declared JSON form of field `name` (same normalisation)."""
+    normal = normalise_field(ContractArgs, name, value)
+    if isinstance(normal, dt.date):
+        return normal.isoformat()
+    if isinstance(normal, Decimal):
+        return f"{normal:.2f}"
+    return normal
+
+
+def _live(row: ContractRow) -> dict[str, Any]:
+    """What the listing shows, in the declared JSON form."""
+    return {
+        "name": row.name,
+        "slug": row.slug,
+        "membership_type": row.membership_type,
+        "start": _json("start", row.start),
+        "end": _json("end", row.end),
+        "max_learners": _json("max_learners", row.max_learners),
+        "price": _json("price", row.price),
+        "active": row.active,
+    }
+
+
+def _outputs(declared: dict[str, Any], live: dict[str, Any], contract_id: int) -> dict[str, Any]:
+    return {**declared, **live, "contract_id": contract_id}
+
+
+def _in_window(start: dt.date | None, end: dt.date | None, today: dt.date) -> bool:
+    return (start is None or start <= today) and (end is None or today <= end)
+
+
+def _window_words(start: dt.date | None, end: dt.date | None, today: dt.date) -> str:
+    if start is not None and today < start:
+        return f"it starts on {start.isoformat()}, after today ({today.isoformat()})"
+    return f"it ended on {end.isoformat() if end else '?'}, before today ({today.isoformat()})"
+
+
+def _imported_dates(args: ContractArgs, today: dt.date) -> dict[str, Any]:
+    """The dates the import can carry: the declared ones when today is inside them.
+
+    The import saves the new contract a second time, and that save fails for a contract
+    outside its dates (§12.5.1), rolling the whole import back. So such a contract is
+    imported without dates, which keeps it inside its window, and `modify` then sets them.
+    """
+    if _in_window(args.start, args.end, today):
+        return {"start": _json("start", args.start), "end": _json("end", args.end)}
+    return {"start": None, "end": None}
+
+
+def _import_document(args: ContractArgs, slug: str, dates: dict[str, Any]) -> dict[str, Any]:
+    """A `version: 1` export (§3.7) holding this contract and its organization, no programs."""
+    declared = args.model_dump(mode="json")
+    return {
+        "version": 1,
+        "exported_at": dt.datetime.now(dt.UTC).isoformat(),
+        "source_contract_id": None,
+        "source_contract_slug": slug,
+        "organization": {
+            "name": args.organization_name,
+            "org_key": args.organization,
+            "org_key_prefix": args.org_key_prefix,
+            "sso_organization_id": args.sso_organization_id,
+        },
+        "contract": {
+            "name": args.name,
+            "slug": slug,
+            "description": args.description,
+            "welcome_message": "",
+            "welcome_message_extra": "",
+            "membership_type": args.membership_type,
+            "contract_start": dates["start"],
+            "contract_end": dates["end"],
+            # An export with `"active": false` crashes the import (§12.5.4): an inactive
+            # contract is created active, then modified.
+            "active": True,
+            "max_learners": args.max_learners,
+            "enrollment_fixed_price": declared["price"],
+            "google_sheet_target": "",
+            "google_sheet_target_tab": "Sheet1",
+            "variant_options": [],
+        },
+        "programs": [],
+    }
+
+
+def _find(client: MitxOnline, args: ContractArgs) -> ContractRow | None:
+    mine, _ = client.contract_by_slug(args.organization, _slug(args))
+    return mine
+
+
+def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict[str, Any]) -> dict[str, Any]:
+    """Apply the declared values of the modifiable fields that differ from `live`.
+
+    Refuses in plain words what MITx Online cannot save (§12.2.2, §12.5.1). A failed
+    command is re-read: what it did is kept, what it could not do is reported.
+    """
+    declared = args.model_dump(mode="json")
+    changes = {name: getattr(args, name) for name in MODIFIABLE if declared[name] != live.get(name)}
+    if not changes:
+        return live
+    what = f"MITx Online contract {contract_id} ({_slug(args)})"
+    today = client.today()
+    start = dt.date.fromisoformat(live["start"]) if live.get("start") else None
+    end = dt.date.fromisoformat(live["end"]) if live.get("end") else None
+    if live.get("active") is False:
+        raise DeclarationError(
+            [
+                FieldProblem(
+                    name,
+                    f"{what} is inactive, and an inactive contract can never be modified again: MITx Online "
+                    f"cannot save it (spec/mitxonline.md §12.2.2); {_NEW_CONTRACT}",
+                )
+                for name in sorted(changes)
+            ]
+        )
+    if not _in_window(start, end, today):
+        raise DeclarationError(
+            [
+                FieldProblem(
+                    name,
+                    f"{what} is outside its dates ({_window_words(start, end, today)}), and MITx Online cannot "
+                    "save such a contract through any command (spec/mitxonline.md §12.5.1): change it in the "
+                    "Wagtail admin, then `pulumi refresh`",
+                )
+                for name in sorted(changes)
+            ]
+        )
+    try:
+        client.write(commands.contract_modify(contract_id, changes), f"modify {what}")
+    except PlatformError as failure:
+        row = client.contract(contract_id)
+        after = _live(row) if row is not None else {}
+        missing = sorted(name for name in changes if after.get(name) != declared[name])
+        if missing:
+            raise
+        _log.warning("%s: %s; the changes were applied all the same", what, failure)
+        return after
+    return {**live, **{name: declared[name] for name in changes}}
+
+
+class ContractProvider(ProviderBase):
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        checked = check_declared(ContractArgs, news)
+        values, inputs, failures = checked.values, checked.inputs, checked.failures
+        if news.get("slug") is None and olds.get("slug") is not None:
+            # An undeclared slug is the one the contract got when it was made.
+            inputs["slug"] = olds["slug"]
+        elif news.get("slug") is None and isinstance(values.get("name"), str):
+            slug = slugify(values["name"])
+            if slug:
+                inputs["slug"] = slug
+            else:
+                failures.append(CheckFailure("slug", "the name makes an empty slug; declare `slug`"))
+        start, end = values.get("start"), values.get("end")
+        if start is not None and end is not None and end < start:
+            failures.append(CheckFailure("end", f"{end} is before start {start}; contracts end after they start"))
+        failures.extend(refused_changes(ContractArgs, olds, inputs, REFUSED))
+        if olds.get("active") is False and inputs.get("active") is True:
+            failures.append(
+                CheckFailure(
+                    "active",
+                    "an inactive contract can never be made active again: MITx Online cannot save it "
+                    f"(spec/mitxonline.md §12.2.2); {_NEW_CONTRACT}",
+                )
+            )
+        return CheckResult(inputs, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = [n for n in changed_fields(ContractArgs, olds, news) if n not in ORGANIZATION_FIELDS]
+        return DiffResult(changes=bool(changed), replaces=[])
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        args = parse_declared(ContractArgs, props)
+        client = mitx.current()
+        slug = _slug(args)
+        declared = {**args.model_dump(mode="json"), "slug": slug}
+        what = f"MITx Online contract {slug} of {args.organization}"
+        mine, others = client.contract_by_slug(args.organization, slug)
+        if mine is None and others:
+            taken = ", ".join(f"{row.id} of {row.org_name!r}" for row in others)
+            raise DeclarationError(
+                [
+                    FieldProblem(
+                        "slug",
+                        f"{slug!r} is already the slug of contract {taken}; `b2b_contract import` finds "
+                        "contracts by slug alone (spec/mitxonline.md §3.7) and would take that one: "
+                        "declare another `slug`",
+                    )
+                ]
+            )
+        if mine is not None:
+            contract_id, live = mine.id, _live(mine)
+            compared = {name: declared[name] for name in ("name", "membership_type", *MODIFIABLE)}
+            adopt_or_refuse(what, differences(compared, live), args.adopt)
+        else:
+            dates = _imported_dates(args, client.today())
+            contract_id, listed = self._import(client, args, slug, dates, what)
+            # The import creates what the document says, active (§3.7, §12.5.4): no
+            # listing is needed to know it, unless the command failed or found one.
+            live = listed if listed is not None else {**declared, **dates, "active": True}
+        live = _modify(client, args, contract_id, live)
+        return CreateResult(str(contract_id), _outputs(declared, live, contract_id))
+
+    @staticmethod
+    def _import(
+        client: MitxOnline, args: ContractArgs, slug: str, dates: dict[str, Any], what: str
+    ) -> tuple[int, dict[str, Any] | None]:
+        """Create the contract; its id and, when it had to be listed, what the listing shows."""
+        document = _import_document(args, slug, dates)
+        try:
+            done = client.write(commands.contract_import(document, slug), f"create {what}")
+        except ContractLocked as failure:
+            # The second save inside the command failed after the first one (§12.5.1).
+            row = _find(client, args)
+            if row is None:
+                raise
+            _log.warning("%s was created, but the import then failed: %s", what, failure.reason)
+            return row.id, _live(row)
+        except PlatformError as failure:
+            row = _find(client, args)
+            if row is None:
+                raise
+            _log.warning("%s: %s; the contract exists all the same, continuing with it", what, failure)
+            return row.id, _live(row)
+        imported = commands.parse_import(done.stdout)
+        if imported is not None and not commands.import_found_existing(done.stdout):
+            return imported[1], None
+        row = _find(client, args)
+        if row is None:
+            raise PlatformError(f"{what}: `b2b_contract import` reported success but the contract is not listed")
+        return row.id, _live(row)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        client = mitx.current()
+        row = client.contract(int(id_))
+        if row is None:
+            return ReadResult("", {})
+        owner = client.contract_organization(row)
+        rest = next((c for c in client.rest_contracts() if c.id == row.id), None)
+        declared = {name: props.get(name) for name in ContractArgs.model_fields}
+        live = {
+            **_live(row),
+            "organization": owner.key if owner is not None else props.get("organization"),
+            # Inactive or out-of-window contracts are not listed by REST (§7.2): the
+            # description then keeps its last known value.
+            "description": rest.description if rest is not None else props.get("description", ""),
+        }
+        outs = _outputs(declared, live, row.id)
+        return ReadResult(id_, outs, declared_inputs(ContractArgs, outs))
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        args = parse_declared(ContractArgs, news)
+        client = mitx.current()
+        live = {name: olds.get(name) for name in ContractArgs.model_fields}
+        declared = {**args.model_dump(mode="json"), "slug": _slug(args)}
+        live = _modify(client, args, int(id_), live)
+        return UpdateResult(_outputs(declared, live, int(id_)))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        what = f"MITx Online contract {id_}"
+        if props.get("active") is False:
+            _log.info("%s is already inactive", what)
+            return
+        client = mitx.current()
+        start = dt.date.fromisoformat(props["start"]) if props.get("start") else None
+        end = dt.date.fromisoformat(props["end"]) if props.get("end") else None
+        today = client.today()
+        if not _in_window(start, end, today):
+            _log.warning(
+                "%s stays active: %s, and MITx Online cannot save a contract outside its dates "
+                "(spec/mitxonline.md §12.5.1). Learners cannot use it meanwhile; deactivate it in the "
+                "Wagtail admin if it must never open",
+                what,
+                _window_words(start, end, today),
+            )
+            return
+        try:
+            client.write(commands.contract_modify(int(id_), {"active": False}), f"deactivate {what}")
+        except ContractLocked as failure:
+            _log.warning("%s could not be deactivated: %s", what, failure.reason)
+        except CommandRefused as failure:
+            if client.contract(int(id_)) is not None:
+                raise
+            _log.info("%s is already gone: %s", what, failure.reason)
+        else:
+            _log.warning("%s is now inactive; MITx Online can never modify it again (§12.2.2)", what)
+
+
+class Contract(Resource, module="mitxonline", name="Contract"):
+    """A B2B contract; see docs/resources/mitxonline-contract.md."""
+
+    organization: pulumi.Output[str]
+    organization_name: pulumi.Output[str]
+    org_key_prefix: pulumi.Output[str]
+    sso_organization_id: pulumi.Output[str | None]
+    name: pulumi.Output[str]
+    slug: pulumi.Output[str]
+    membership_type: pulumi.Output[str]
+    description: pulumi.Output[str]
+    start: pulumi.Output[str | None]
+    end: pulumi.Output[str | None]
+    max_learners: pulumi.Output[int | None]
+    price: pulumi.Output[str | None]
+    active: pulumi.Output[bool]
+    adopt: pulumi.Output[bool]
+    contract_id: pulumi.Output[int]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        organization: pulumi.Input[str],
+        organization_name: pulumi.Input[str],
+        contract_name: pulumi.Input[str],
+        membership_type: pulumi.Input[str],
+        org_key_prefix: pulumi.Input[str] | None = None,
+        sso_organization_id: pulumi.Input[str] | None = None,
+        slug: pulumi.Input[str] | None = None,
+        description: pulumi.Input[str] | None = None,
+        start: pulumi.Input[str] | None = None,
+        end: pulumi.Input[str] | None = None,
+        max_learners: pulumi.Input[int] | None = None,
+        price: pulumi.Input[str] | None = None,
+        active: pulumi.Input[bool] | None = None,
+        adopt: pulumi.Input[bool] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        # `name` is the Pulumi resource name, so the contract's own is `contract_name`.
+        props: dict[str, Any] = {
+            "organization": organization,
+            "organization_name": organization_name,
+            "org_key_prefix": org_key_prefix,
+            "sso_organization_id": sso_organization_id,
+            "name": contract_name,
+            "slug": slug,
+            "membership_type": membership_type,
+            "description": description,
+            "start": start,
+            "end": end,
+            "max_learners": max_learners,
+            "price": price,
+            "active": active,
+            "adopt": adopt,
+            "contract_id": None,
+        }
+        super().__init__(ContractProvider(), name, props, opts)

@@ -1,0 +1,242 @@
+"""mitxonline:ContractCourseware: the courses of one contract, and their contract runs.
+
+Courses are added with one `b2b_courseware add [--make-codes] <contract> <first> --also
+<rest>` (spec/mitxonline.md §3.8, §12.5.3: one start-up cost for all of them) and
+dropped with one `b2b_courseware remove <contract> <first> --also <rest>`. For each
+course MITx Online makes a contract run from the course's source run and queues its
+clone in edX (§5); the clone is asynchronous, so create and update wait, up to
+`clone_timeout` seconds, until edX has every contract run (§5.3).
+
+`add` on a contract that is inactive or outside its dates does its work and then exits
+1 (§12.2.3, §12.5.1). An inactive contract is refused before any command; for one
+outside its dates the failure is read as "maybe applied": the runs are read back, and
+when they are all there the add counts as done, with a warning that `--make-codes` did
+not run (mitxonline:EnrollmentCodes then makes the codes).
+
+Observed through `GET /api/internal/courses/?readable_id=` for each declared course
+(§7.3): a course belongs to the contract when it has a live run whose `b2b_contract` is
+the contract (`remove` unlinks a run, or leaves a run with enrollments linked but not
+live, §3.8). Courses attached by hand that the declaration never named are not looked
+for: that would take one `b2b_list courseware` command per contract.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from provider.base import ProviderBase, changed_fields, check_declared, logger, parse_declared
+from provider.errors import CommandRefused, ContractLocked, DeclarationError, FieldProblem, PlatformError
+from provider.mitxonline import client as mitx
+from provider.mitxonline import commands
+from provider.mitxonline._common import declared_inputs
+from provider.mitxonline.client import MitxOnline
+from provider.mitxonline.models import ContractCoursewareArgs
+
+_log = logger("mitxonline.contract_courseware")
+
+CREATE_ONLY = ("contract_id",)
+# The contract's state, passed along for the guard before `add`; the contract's own
+# resource compares it.
+GUARDS = ("contract_active", "contract_start", "contract_end")
+
+
+def contract_runs(client: MitxOnline, contract_id: int, courses: Sequence[str]) -> dict[str, list[str]]:
+    """For each course with a live run in the contract, its contract run keys."""
+    runs: dict[str, list[str]] = {}
+    for course in courses:
+        live = client.course(course)
+        keys = (
+            []
+            if live is None
+            else [r.courseware_id for r in live.courseruns if r.b2b_contract == contract_id and r.live]
+        )
+        if keys:
+            runs[course] = sorted(keys)
+    return runs
+
+
+def _outputs(args: ContractCoursewareArgs, runs: dict[str, list[str]]) -> dict[str, Any]:
+    return {
+        **args.model_dump(mode="json"),
+        "contract_runs": runs,
+        "run_keys": sorted(key for keys in runs.values() for key in keys),
+    }
+
+
+def _guard(args: ContractCoursewareArgs) -> None:
+    if not args.contract_active:
+        raise DeclarationError(
+            [
+                FieldProblem(
+                    "courses",
+                    f"contract {args.contract_id} is inactive: `b2b_courseware add` would make the runs, clone "
+                    "them in edX and then fail, and an inactive contract can never be saved again "
+                    "(spec/mitxonline.md §12.2.3). Add the courses to an active contract",
+                )
+            ]
+        )
+
+
+def _window_warning(args: ContractCoursewareArgs, today: dt.date) -> str:
+    if args.contract_start is not None and today < args.contract_start:
+        return f"it starts on {args.contract_start.isoformat()}"
+    if args.contract_end is not None and args.contract_end < today:
+        return f"it ended on {args.contract_end.isoformat()}"
+    return "it is outside its dates"
+
+
+def _add(client: MitxOnline, args: ContractCoursewareArgs, courses: list[str]) -> dict[str, list[str]]:
+    what = f"contract {args.contract_id}"
+    invocation = commands.courseware_add(args.contract_id, courses, make_codes=args.make_codes)
+    try:
+        done = client.write(invocation, f"add {', '.join(courses)} to {what}")
+    except PlatformError as failure:
+        runs = contract_runs(client, args.contract_id, args.courses)
+        if any(course not in runs for course in courses):
+            raise
+        if isinstance(failure, ContractLocked):
+            _log.warning(
+                "%s: MITx Online made the contract runs of %s, then could not save the contract because %s "
+                "(spec/mitxonline.md §12.5.1). The runs are there; `--make-codes` did not run, so "
+                "mitxonline:EnrollmentCodes makes the codes with `b2b_codes validate`, which works on it",
+                what,
+                ", ".join(courses),
+                _window_warning(args, client.today()),
+            )
+        else:
+            _log.warning("%s: %s; the contract runs exist all the same, continuing", what, failure)
+        return runs
+    runs = contract_runs(client, args.contract_id, args.courses)
+    missing = [course for course in courses if course not in runs]
+    if missing:
+        raise PlatformError(
+            f"`b2b_courseware add` for {what} exited 0 but made no contract run for {', '.join(missing)}; "
+            f"it said:\n{done.stdout.strip()[-800:]}\n{done.stderr.strip()[-800:]}"
+        )
+    return runs
+
+
+def _remove(client: MitxOnline, contract_id: int, courses: list[str]) -> None:
+    what = f"contract {contract_id}"
+    try:
+        client.write(commands.courseware_remove(contract_id, courses), f"remove {', '.join(courses)} from {what}")
+    except PlatformError as failure:
+        if contract_runs(client, contract_id, courses):
+            raise
+        _log.warning("%s: %s; the courses are detached all the same", what, failure)
+
+
+def _wait_for_edx(client: MitxOnline, args: ContractCoursewareArgs, keys: list[str]) -> None:
+    missing = client.wait_for_edx(keys, args.clone_timeout)
+    if missing:
+        raise PlatformError(
+            f"edX still has no {', '.join(missing)} after {args.clone_timeout:g} s. MITx Online clones contract "
+            "runs in edX asynchronously and retries a failed clone for about 75 minutes (spec/mitxonline.md "
+            "§5.2): run `pulumi up` again later. If it never appears, the clone failed for good and must be "
+            "made by hand (edx:CourseRun with source_key = the source run)"
+        )
+
+
+class ContractCoursewareProvider(ProviderBase):
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        checked = check_declared(ContractCoursewareArgs, news)
+        return CheckResult(checked.inputs, checked.failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = [n for n in changed_fields(ContractCoursewareArgs, olds, news) if n not in GUARDS]
+        return DiffResult(changes=bool(changed), replaces=[n for n in changed if n in CREATE_ONLY])
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        args = parse_declared(ContractCoursewareArgs, props)
+        client = mitx.current()
+        runs = contract_runs(client, args.contract_id, args.courses)
+        to_add = [course for course in args.courses if course not in runs]
+        if to_add:
+            _guard(args)
+            runs = _add(client, args, to_add)
+        else:
+            _log.info("contract %s already has every declared course: adopting them", args.contract_id)
+        outs = _outputs(args, runs)
+        _wait_for_edx(client, args, outs["run_keys"])
+        return CreateResult(str(args.contract_id), outs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        args = parse_declared(ContractCoursewareArgs, props)
+        runs = contract_runs(mitx.current(), args.contract_id, args.courses)
+        if not runs:
+            return ReadResult("", {})
+        outs = {**_outputs(args, runs), "courses": sorted(runs)}
+        return ReadResult(id_, outs, declared_inputs(ContractCoursewareArgs, outs))
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        args = parse_declared(ContractCoursewareArgs, news)
+        client = mitx.current()
+        known = sorted({*args.courses, *olds.get("courses", [])})
+        runs = contract_runs(client, args.contract_id, known)
+        to_add = [course for course in args.courses if course not in runs]
+        to_remove = [course for course in runs if course not in args.courses]
+        if to_remove:
+            _remove(client, args.contract_id, to_remove)
+        if to_add:
+            _guard(args)
+            _add(client, args, to_add)
+        outs = _outputs(args, contract_runs(client, args.contract_id, args.courses))
+        _wait_for_edx(client, args, outs["run_keys"])
+        return UpdateResult(outs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        client = mitx.current()
+        attached = sorted(contract_runs(client, int(id_), props.get("courses", [])))
+        if not attached:
+            return
+        try:
+            _remove(client, int(id_), attached)
+        except ContractLocked as failure:
+            _log.warning("contract %s: %s", id_, failure.reason)
+        except CommandRefused as failure:
+            _log.info("contract %s: %s; nothing to remove", id_, failure.reason)
+
+
+class ContractCourseware(Resource, module="mitxonline", name="ContractCourseware"):
+    """The courses of a contract; see docs/resources/mitxonline-contractcourseware.md."""
+
+    contract_id: pulumi.Output[int]
+    courses: pulumi.Output[list[str]]
+    make_codes: pulumi.Output[bool]
+    clone_timeout: pulumi.Output[float]
+    contract_active: pulumi.Output[bool]
+    contract_start: pulumi.Output[str | None]
+    contract_end: pulumi.Output[str | None]
+    contract_runs: pulumi.Output[dict[str, list[str]]]
+    run_keys: pulumi.Output[list[str]]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        contract_id: pulumi.Input[int],
+        courses: pulumi.Input[list[str]],
+        make_codes: pulumi.Input[bool] | None = None,
+        clone_timeout: pulumi.Input[float] | None = None,
+        contract_active: pulumi.Input[bool] | None = None,
+        contract_start: pulumi.Input[str] | None = None,
+        contract_end: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "contract_id": contract_id,
+            "courses": courses,
+            "make_codes": make_codes,
+            "clone_timeout": clone_timeout,
+            "contract_active": contract_active,
+            "contract_start": contract_start,
+            "contract_end": contract_end,
+            "contract_runs": None,
+            "run_keys": None,
+        }
+        super().__init__(ContractCoursewareProvider(), name, props, opts)

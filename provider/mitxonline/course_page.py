@@ -1,0 +1,139 @@
+"""mitxonline:CoursePage: the Wagtail page of a MITx Online course.
+
+Created with `create_courseware_page <course> [--live] [--include_in_learn_catalog]
+[--ingest_content_files_for_ai]` (spec/mitxonline.md §3.3), which makes the default page
+(§1.5). A course has at most one page, and its content is editorial: no command changes
+a page once it exists, so check refuses a change to its flags and says to use the
+Wagtail admin; delete keeps the page.
+
+Observed through `GET /api/internal/courses/?readable_id=` (§7.3), whose course carries
+`include_in_learn_catalog`, `ingest_content_files_for_ai` and `page.live`. The Wagtail
+pages API is no use here: it hides draft pages and, whatever the API key, pages left out
+of the Learn catalog (§7.4, §12.2.8).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
+from provider.errors import PlatformError
+from provider.mitxonline import client as mitx
+from provider.mitxonline import commands
+from provider.mitxonline._common import (
+    adopt_or_refuse,
+    declared_inputs,
+    differences,
+    refused_changes,
+    write_then_find,
+)
+from provider.mitxonline.client import MitxOnline
+from provider.mitxonline.models import CoursePageArgs, RestCourse
+
+_log = logger("mitxonline.course_page")
+
+CREATE_ONLY = ("course",)
+_EDITORIAL = (
+    "a course page is edited in the Wagtail admin (/cms/), not by a command: change {} there, then `pulumi refresh`"
+)
+REFUSED = {
+    "live": _EDITORIAL.format("whether it is published"),
+    "include_in_learn_catalog": _EDITORIAL.format("'include in Learn catalog'"),
+    "ingest_content_files_for_ai": _EDITORIAL.format("'ingest content files for AI'"),
+}
+
+
+def _outputs(args: CoursePageArgs, course: RestCourse) -> dict[str, Any]:
+    page = course.page
+    return {
+        "course": course.readable_id,
+        "live": page.live if page is not None else False,
+        "include_in_learn_catalog": bool(course.include_in_learn_catalog),
+        "ingest_content_files_for_ai": bool(course.ingest_content_files_for_ai),
+        "adopt": args.adopt,
+    }
+
+
+def _with_page(client: MitxOnline, readable_id: str) -> RestCourse | None:
+    course = client.course(readable_id)
+    return course if course is not None and course.page is not None else None
+
+
+class CoursePageProvider(ProviderBase):
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        checked = check_declared(CoursePageArgs, news)
+        return CheckResult(checked.inputs, checked.failures + refused_changes(CoursePageArgs, olds, news, REFUSED))
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return diff_declared(CoursePageArgs, olds, news, CREATE_ONLY)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        args = parse_declared(CoursePageArgs, props)
+        client = mitx.current()
+        what = f"the CMS page of {args.course}"
+        course = client.course(args.course)
+        if course is None:
+            raise PlatformError(f"{what}: MITx Online has no course {args.course}; declare its mitxonline:Course")
+        if course.page is not None:
+            declared = declared_inputs(CoursePageArgs, args.model_dump(mode="json"))
+            adopt_or_refuse(what, differences(declared, _outputs(args, course)), args.adopt)
+        else:
+            invocation = commands.create_courseware_page(
+                args.course,
+                live=args.live,
+                catalog=args.include_in_learn_catalog,
+                ingest=args.ingest_content_files_for_ai,
+            )
+            course = write_then_find(client, invocation, what, lambda: _with_page(client, args.course))
+        return CreateResult(args.course, _outputs(args, course))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        course = _with_page(mitx.current(), id_)
+        if course is None:
+            return ReadResult("", {})
+        outs = _outputs(CoursePageArgs.model_construct(adopt=props.get("adopt", False)), course)
+        return ReadResult(id_, outs, declared_inputs(CoursePageArgs, outs))
+
+    def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        # Check refuses every flag change, so only `adopt` gets here.
+        args = parse_declared(CoursePageArgs, news)
+        course = _with_page(mitx.current(), id_)
+        if course is None:
+            raise PlatformError(f"the CMS page of {id_} is gone; run `pulumi refresh`, then `pulumi up`")
+        return UpdateResult(_outputs(args, course))
+
+    def delete(self, id_: str, _props: dict[str, Any]) -> None:
+        _log.warning("the CMS page of %s is retained: unpublish or delete it in the Wagtail admin (/cms/)", id_)
+
+
+class CoursePage(Resource, module="mitxonline", name="CoursePage"):
+    """The CMS page of a MITx Online course; see docs/resources/mitxonline-coursepage.md."""
+
+    course: pulumi.Output[str]
+    live: pulumi.Output[bool]
+    include_in_learn_catalog: pulumi.Output[bool]
+    ingest_content_files_for_ai: pulumi.Output[bool]
+    adopt: pulumi.Output[bool]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        course: pulumi.Input[str],
+        live: pulumi.Input[bool] | None = None,
+        include_in_learn_catalog: pulumi.Input[bool] | None = None,
+        ingest_content_files_for_ai: pulumi.Input[bool] | None = None,
+        adopt: pulumi.Input[bool] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "course": course,
+            "live": live,
+            "include_in_learn_catalog": include_in_learn_catalog,
+            "ingest_content_files_for_ai": ingest_content_files_for_ai,
+            "adopt": adopt,
+        }
+        super().__init__(CoursePageProvider(), name, props, opts)

@@ -1,0 +1,229 @@
+"""mitxonline:CourseRun: a MITx Online run of an edX run, source runs included.
+
+Created with `import_courserun --courserun <key> --use-specific-course <course>`
+(spec/mitxonline.md §3.1), which reads title, dates and pacing from edX and sets the
+source-run flag (`--source-course`), `live` and the run tag as declared. Those three
+cannot change afterwards through any command, so check refuses a change to them.
+
+edX owns title, dates and pacing (§8). The declaration carries MITx Online's expected
+copy of them (the edx:CourseRun outputs); when they differ from what MITx Online shows,
+update runs `sync_courserun --run <key>` (§3.4). MITx Online never syncs a source run
+(§3.4, §8), so for a source run those fields are shown but not compared.
+
+Observed through `GET /api/internal/courses/?readable_id=<course>` (§7.3), which lists
+every run of the course; `is_source_run` is exposed by no read (§7.7) and keeps its
+declared value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from provider.base import ProviderBase, changed_fields, check_declared, logger, parse_declared
+from provider.edx.keys import CourseKey
+from provider.errors import PlatformError
+from provider.mitxonline import client as mitx
+from provider.mitxonline import commands
+from provider.mitxonline._common import (
+    adopt_or_refuse,
+    declared_inputs,
+    differences,
+    refused_changes,
+    write_then_find,
+)
+from provider.mitxonline.client import MitxOnline
+from provider.mitxonline.models import EDX_OWNED_RUN_FIELDS, CourseRunArgs, RestRun
+
+_log = logger("mitxonline.course_run")
+
+CREATE_ONLY = ("courseware_id", "course")
+_OBSERVED_IF_DECLARED = ("run_tag", *EDX_OWNED_RUN_FIELDS)
+_NO_COMMAND = (
+    "no MITx Online command changes {} of an existing run; change it in the Django admin, then `pulumi refresh`"
+)
+REFUSED = {
+    "run_tag": _NO_COMMAND.format("the run tag"),
+    "is_source_run": _NO_COMMAND.format("the source-run flag"),
+    "live": _NO_COMMAND.format("whether a run is live"),
+}
+
+
+def _run_tag(args: CourseRunArgs) -> str:
+    return args.run_tag or CourseKey.parse(args.courseware_id).run
+
+
+def _outputs(args: CourseRunArgs, live: RestRun) -> dict[str, Any]:
+    edx_copy = CourseRunArgs.model_validate(
+        {
+            "courseware_id": live.courseware_id,
+            "course": args.course,
+            "title": live.title or None,
+            "start_date": live.start_date,
+            "end_date": live.end_date,
+            "enrollment_start": live.enrollment_start,
+            "enrollment_end": live.enrollment_end,
+            "is_self_paced": live.is_self_paced,
+        }
+    ).model_dump(mode="json", include=set(EDX_OWNED_RUN_FIELDS))
+    return {
+        "courseware_id": live.courseware_id,
+        "course": args.course,
+        "run_tag": live.run_tag,
+        # Exposed by no read (§7.7): the declared flag stands.
+        "is_source_run": args.is_source_run,
+        "live": live.live,
+        **edx_copy,
+        "adopt": args.adopt,
+        "b2b_contract": live.b2b_contract,
+    }
+
+
+def _edx_copy(args: CourseRunArgs) -> dict[str, Any]:
+    """The declared copy of the edX fields, where declared; none for a source run, which
+    MITx Online never syncs."""
+    if args.is_source_run:
+        return {}
+    declared = args.model_dump(mode="json", include=set(EDX_OWNED_RUN_FIELDS))
+    return {name: value for name, value in declared.items() if value is not None}
+
+
+def _find(client: MitxOnline, args: CourseRunArgs) -> RestRun | None:
+    course = client.course(args.course)
+    return None if course is None else course.run(args.courseware_id)
+
+
+def _sync_if_needed(client: MitxOnline, args: CourseRunArgs, live: RestRun) -> RestRun:
+    """`sync_courserun` when MITx Online's copy of the edX fields differs (§3.4)."""
+    drifted = sorted(differences(_edx_copy(args), _outputs(args, live)))
+    if not drifted:
+        return live
+    _log.info("%s: MITx Online's copy of %s differs from edX; syncing", args.courseware_id, ", ".join(drifted))
+    client.write(commands.sync_courserun(args.courseware_id), f"sync {args.courseware_id} from edX")
+    synced = _find(client, args)
+    if synced is None:
+        raise PlatformError(f"MITx Online run {args.courseware_id} vanished during `sync_courserun`")
+    left = sorted(differences(_edx_copy(args), _outputs(args, synced)))
+    if left:
+        _log.warning(
+            "%s: after sync_courserun MITx Online still differs in %s: edX does not have the declared "
+            "values yet (apply the edx:CourseRun first)",
+            args.courseware_id,
+            ", ".join(left),
+        )
+    return synced
+
+
+class CourseRunProvider(ProviderBase):
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        checked = check_declared(CourseRunArgs, news)
+        return CheckResult(checked.inputs, checked.failures + refused_changes(CourseRunArgs, olds, news, REFUSED))
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        ignored = set(EDX_OWNED_RUN_FIELDS) if news.get("is_source_run") is True else set()
+        # An undeclared run tag or edX copy is not held to anything.
+        ignored |= {name for name in _OBSERVED_IF_DECLARED if news.get(name) is None}
+        changed = [name for name in changed_fields(CourseRunArgs, olds, news) if name not in ignored]
+        return DiffResult(changes=bool(changed), replaces=[n for n in changed if n in CREATE_ONLY])
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        args = parse_declared(CourseRunArgs, props)
+        client = mitx.current()
+        what = f"MITx Online run {args.courseware_id}"
+        if client.course(args.course) is None:
+            raise PlatformError(
+                f"{what}: MITx Online has no course {args.course}; declare it as a mitxonline:Course "
+                "this run depends on"
+            )
+        live = _find(client, args)
+        if live is not None:
+            # Title, dates and pacing are edX's: a difference there is synced, not refused.
+            declared = {"run_tag": _run_tag(args), "live": args.live}
+            adopt_or_refuse(what, differences(declared, _outputs(args, live)), args.adopt)
+        else:
+            invocation = commands.import_courserun(
+                args.courseware_id, args.course, _run_tag(args), live=args.live, source=args.is_source_run
+            )
+            live = write_then_find(client, invocation, what, lambda: _find(client, args))
+        return CreateResult(args.courseware_id, _outputs(args, _sync_if_needed(client, args, live)))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        args = parse_declared(CourseRunArgs, props)
+        live = _find(mitx.current(), args)
+        if live is None:
+            return ReadResult("", {})
+        outs = _outputs(args, live)
+        return ReadResult(id_, outs, declared_inputs(CourseRunArgs, outs))
+
+    def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        args = parse_declared(CourseRunArgs, news)
+        client = mitx.current()
+        live = _find(client, args)
+        if live is None:
+            raise PlatformError(f"MITx Online run {id_} is gone; run `pulumi refresh`, then `pulumi up`")
+        if not args.is_source_run:
+            live = _sync_if_needed(client, args, live)
+        return UpdateResult(_outputs(args, live))
+
+    def delete(self, id_: str, _props: dict[str, Any]) -> None:
+        _log.warning(
+            "MITx Online run %s is retained: no command deletes a run (spec/mitxonline.md §2); "
+            "`retire_courserun --run %s --commit` delists it, by hand, when it must go",
+            id_,
+            id_,
+        )
+
+
+class CourseRun(Resource, module="mitxonline", name="CourseRun"):
+    """A MITx Online course run imported from edX; see docs/resources/mitxonline-courserun.md."""
+
+    courseware_id: pulumi.Output[str]
+    course: pulumi.Output[str]
+    run_tag: pulumi.Output[str]
+    is_source_run: pulumi.Output[bool]
+    live: pulumi.Output[bool]
+    title: pulumi.Output[str | None]
+    start_date: pulumi.Output[str | None]
+    end_date: pulumi.Output[str | None]
+    enrollment_start: pulumi.Output[str | None]
+    enrollment_end: pulumi.Output[str | None]
+    is_self_paced: pulumi.Output[bool | None]
+    adopt: pulumi.Output[bool]
+    b2b_contract: pulumi.Output[int | None]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        courseware_id: pulumi.Input[str],
+        course: pulumi.Input[str],
+        run_tag: pulumi.Input[str] | None = None,
+        is_source_run: pulumi.Input[bool] | None = None,
+        live: pulumi.Input[bool] | None = None,
+        title: pulumi.Input[str] | None = None,
+        start_date: pulumi.Input[str] | None = None,
+        end_date: pulumi.Input[str] | None = None,
+        enrollment_start: pulumi.Input[str] | None = None,
+        enrollment_end: pulumi.Input[str] | None = None,
+        is_self_paced: pulumi.Input[bool] | None = None,
+        adopt: pulumi.Input[bool] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "courseware_id": courseware_id,
+            "course": course,
+            "run_tag": run_tag,
+            "is_source_run": is_source_run,
+            "live": live,
+            "title": title,
+            "start_date": start_date,
+            "end_date": end_date,
+            "enrollment_start": enrollment_start,
+            "enrollment_end": enrollment_end,
+            "is_self_paced": is_self_paced,
+            "adopt": adopt,
+            "b2b_contract": None,
+        }
+        super().__init__(CourseRunProvider(), name, props, opts)

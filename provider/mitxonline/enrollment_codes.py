@@ -1,0 +1,137 @@
+"""mitxonline:EnrollmentCodes: the enrollment codes of one contract.
+
+MITx Online never makes or adjusts codes by itself (spec/mitxonline.md §0.4, §6.1):
+after courseware is added and after seats or price change, `b2b_codes validate
+--contract <id>` brings the count to seats x runs (one per run without a seat cap; none
+for a free managed or auto contract, §6.2). The declaration therefore carries the
+contract's membership type, seats and price and the contract run keys (outputs of
+mitxonline:Contract and mitxonline:ContractCourseware): any change to them is an update,
+which validates again.
+
+The codes are read with `b2b_codes output --contract <id> --all --format json
+--filename <file>` and a `shell --no-imports -c` that prints and removes the file, the
+only clean JSON path (§12.2.1, §12.5.2). `count` is an ordinary output; `codes` is a
+secret output (the Resource sets `additional_secret_outputs`), so state and `pulumi
+stack output` never show them in clear.
+
+Delete leaves the codes: a learner may hold one. `b2b_codes expire` removes unused ones,
+by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+
+from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
+from provider.mitxonline import client as mitx
+from provider.mitxonline import commands
+from provider.mitxonline.client import MitxOnline
+from provider.mitxonline.models import CodeRow, EnrollmentCodesArgs, expected_code_count
+
+_log = logger("mitxonline.enrollment_codes")
+
+CREATE_ONLY = ("contract_id",)
+SECRET_OUTPUTS = ["codes"]
+
+
+def _outputs(args: EnrollmentCodesArgs, codes: list[CodeRow]) -> dict[str, Any]:
+    return {
+        **args.model_dump(mode="json"),
+        "count": len(codes),
+        "expected_count": _expected(args),
+        "codes": [{"code": row.code, "course_run": row.course_run} for row in codes],
+    }
+
+
+def _expected(args: EnrollmentCodesArgs) -> int:
+    return expected_code_count(args.membership_type, args.max_learners, args.price, len(args.run_keys))
+
+
+def _ensure(client: MitxOnline, args: EnrollmentCodesArgs) -> list[CodeRow]:
+    """Validate (3 commands with the read-back), and say when the count is still off."""
+    client.write(commands.codes_validate(args.contract_id), f"validate the codes of contract {args.contract_id}")
+    codes = client.codes(args.contract_id)
+    expected = _expected(args)
+    if len(codes) != expected:
+        _log.warning(
+            "contract %s has %d enrollment codes after `b2b_codes validate`, %d expected (%s seats x %d runs): "
+            "redeemed codes are never removed, and the declared seats, price or runs may not match MITx "
+            "Online's (spec/mitxonline.md §6.2)",
+            args.contract_id,
+            len(codes),
+            expected,
+            args.max_learners or "unlimited",
+            len(args.run_keys),
+        )
+    return codes
+
+
+class EnrollmentCodesProvider(ProviderBase):
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        checked = check_declared(EnrollmentCodesArgs, news)
+        return CheckResult(checked.inputs, checked.failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return diff_declared(EnrollmentCodesArgs, olds, news, CREATE_ONLY)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        args = parse_declared(EnrollmentCodesArgs, props)
+        return CreateResult(str(args.contract_id), _outputs(args, _ensure(mitx.current(), args)))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        args = parse_declared(EnrollmentCodesArgs, props)
+        outs = _outputs(args, mitx.current().codes(args.contract_id))
+        # The inputs are the contract's; only the codes themselves can drift here.
+        return ReadResult(id_, outs, args.model_dump(mode="json", exclude_none=True))
+
+    def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        args = parse_declared(EnrollmentCodesArgs, news)
+        return UpdateResult(_outputs(args, _ensure(mitx.current(), args)))
+
+    def delete(self, id_: str, _props: dict[str, Any]) -> None:
+        _log.warning(
+            "the enrollment codes of contract %s are left in MITx Online: learners may hold them; "
+            "`b2b_codes expire --contract %s --expire` removes the unused ones",
+            id_,
+            id_,
+        )
+
+
+class EnrollmentCodes(Resource, module="mitxonline", name="EnrollmentCodes"):
+    """The enrollment codes of a contract; `codes` is secret. See docs/resources/mitxonline-enrollmentcodes.md."""
+
+    contract_id: pulumi.Output[int]
+    membership_type: pulumi.Output[str]
+    max_learners: pulumi.Output[int | None]
+    price: pulumi.Output[str | None]
+    run_keys: pulumi.Output[list[str]]
+    count: pulumi.Output[int]
+    expected_count: pulumi.Output[int]
+    codes: pulumi.Output[list[dict[str, str]]]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        contract_id: pulumi.Input[int],
+        membership_type: pulumi.Input[str],
+        run_keys: pulumi.Input[list[str]],
+        max_learners: pulumi.Input[int] | None = None,
+        price: pulumi.Input[str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "contract_id": contract_id,
+            "membership_type": membership_type,
+            "run_keys": run_keys,
+            "max_learners": max_learners,
+            "price": price,
+            "count": None,
+            "expected_count": None,
+            "codes": None,
+        }
+        secret = pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
+        super().__init__(EnrollmentCodesProvider(), name, props, pulumi.ResourceOptions.merge(secret, opts))

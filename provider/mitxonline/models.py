@@ -1,0 +1,314 @@
+"""The declared inputs of every MITx Online resource, and what MITx Online shows of them.
+
+Declared models (`CourseArgs`, `ContractArgs`, …) normalise in their field types, as
+`provider/base.py` requires, so check and diff validate each field on its own. Both
+sides of a diff go through the same types: `0` seats and no seat limit are the same
+contract (spec/mitxonline.md §1.7: "null or 0 means unlimited"), a price of `0` and no
+price are both free, dates compare as dates and datetimes in UTC.
+
+Live models (`ContractRow`, `OrganizationRow`, `RestCourse`, …) parse what the commands
+and REST reads return; they ignore fields the project does not use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+from provider.edx.keys import CourseKey
+from provider.fields import CourseId, CourseRunKey, OrgKey, SingleLine
+
+MembershipType = Literal["managed", "code", "auto"]
+
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+\Z")
+
+
+def slugify(value: str) -> str:
+    """Django's `slugify`, which Wagtail uses for a contract's slug (§1.7)."""
+    text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^\w\s-]", "", text.lower())
+    return re.sub(r"[-\s]+", "-", text).strip("-_")
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.match(value) or len(value) > 255:
+        raise ValueError("use letters, digits, - and _ only, for example idp-university-contract")
+    return value
+
+
+def _seats(value: Any) -> Any:
+    # "null or 0 means unlimited seats" (§1.7); one spelling for both.
+    return None if value in (0, "0") else value
+
+
+def _price(value: Any) -> Any:
+    if value is None:
+        return None
+    try:
+        amount = Decimal(str(value).strip().lstrip("$") or "0")
+    except InvalidOperation:
+        return value  # the Decimal type below reports it
+    if amount == 0:
+        return None  # "null or 0 means free" (§1.7), and 0.00 is 0
+    exponent = amount.as_tuple().exponent
+    # Decimal(10,2): 12.5 is 12.50, while 1.234 is left for the type to refuse.
+    return amount.quantize(Decimal("0.01")) if isinstance(exponent, int) and exponent >= -2 else amount
+
+
+def _uuid(value: str) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise ValueError("must be the Keycloak organization id, a UUID such as 0b5c…-…") from None
+
+
+def _utc(value: Any) -> Any:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError("add a timezone, e.g. 2026-09-01T00:00:00Z")
+        return value.astimezone(dt.UTC)
+    return value
+
+
+def _prefix(value: str) -> str:
+    # A blank prefix still yields `UAI_` when MITx Online builds run keys (§1.6, §10).
+    return value or "UAI_"
+
+
+def _course_list(value: Any) -> Any:
+    # The courses of a contract are a set: order and repeats mean nothing to MITx Online.
+    return sorted(set(value)) if isinstance(value, list | tuple) else value
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+Seats = Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_seats)]
+Price = Annotated[
+    Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)] | None,
+    BeforeValidator(_price),
+    PlainSerializer(lambda v: None if v is None else f"{v:.2f}", return_type=str | None),
+]
+SsoId = Annotated[str, AfterValidator(_uuid)]
+UtcDatetime = Annotated[
+    dt.datetime,
+    BeforeValidator(_utc),
+    PlainSerializer(lambda v: v.strftime("%Y-%m-%dT%H:%M:%SZ"), return_type=str),
+]
+KeyPrefix = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{0,20}$"), AfterValidator(_prefix)]
+Courses = Annotated[list[CourseId], BeforeValidator(_course_list), AfterValidator(lambda v: sorted(set(v)))]
+
+
+class Declared(BaseModel):
+    """Base of the declared inputs: unknown properties are errors (base.check_declared)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CourseArgs(Declared):
+    readable_id: CourseId
+    title: SingleLine
+    live: bool = True
+    departments: Annotated[list[SingleLine], AfterValidator(sorted)] = Field(default_factory=list)
+    adopt: bool = False
+
+
+class CourseRunArgs(Declared):
+    courseware_id: CourseRunKey
+    course: CourseId
+    run_tag: Annotated[str, AfterValidator(lambda v: CourseKey.parse(f"course-v1:o+n+{v}").run)] | None = None
+    is_source_run: bool = False
+    live: bool = True
+    # MITx Online's copy of the edX run; edX owns these (§8). Declared from the
+    # edx:CourseRun outputs; a difference is fixed with `sync_courserun`, never written.
+    title: SingleLine | None = None
+    start_date: UtcDatetime | None = None
+    end_date: UtcDatetime | None = None
+    enrollment_start: UtcDatetime | None = None
+    enrollment_end: UtcDatetime | None = None
+    is_self_paced: bool | None = None
+    adopt: bool = False
+
+
+EDX_OWNED_RUN_FIELDS = ("title", "start_date", "end_date", "enrollment_start", "enrollment_end", "is_self_paced")
+
+
+class CoursePageArgs(Declared):
+    course: CourseId
+    live: bool = True
+    include_in_learn_catalog: bool = False
+    ingest_content_files_for_ai: bool = False
+    adopt: bool = False
+
+
+class OrganizationArgs(Declared):
+    org_key: OrgKey
+    name: SingleLine
+    sso_organization_id: SsoId | None = None
+    org_key_prefix: KeyPrefix = "UAI_"
+    adopt: bool = False
+
+
+class ContractArgs(Declared):
+    organization: OrgKey
+    # What `b2b_contract import` needs to create the organization when this is its first
+    # contract (§3.7); the mitxonline:Organization resource owns and compares them.
+    organization_name: SingleLine
+    org_key_prefix: KeyPrefix = "UAI_"
+    sso_organization_id: SsoId | None = None
+    name: SingleLine
+    slug: Slug | None = None
+    membership_type: MembershipType
+    description: str = ""
+    start: dt.date | None = None
+    end: dt.date | None = None
+    max_learners: Seats = None
+    price: Price = None
+    active: bool = True
+    adopt: bool = False
+
+
+class ContractCoursewareArgs(Declared):
+    contract_id: Annotated[int, Field(gt=0)]
+    courses: Courses = Field(min_length=1)
+    # `--make-codes` in the same `add` saves the separate `b2b_codes validate` a code
+    # contract needs after courseware changes (§6.1, §12.5.3).
+    make_codes: bool = False
+    clone_timeout: Annotated[float, Field(gt=0, le=7200)] = 900.0
+    # The contract's state as its mitxonline:Contract last saw it: `add` on an inactive
+    # or out-of-window contract does its work and then fails (§12.2.3, §12.5.1).
+    contract_active: bool = True
+    contract_start: dt.date | None = None
+    contract_end: dt.date | None = None
+
+
+class EnrollmentCodesArgs(Declared):
+    contract_id: Annotated[int, Field(gt=0)]
+    membership_type: MembershipType
+    max_learners: Seats = None
+    price: Price = None
+    # The contract runs the codes are for (the mitxonline:ContractCourseware output):
+    # a change means codes to add or remove.
+    run_keys: Annotated[list[CourseRunKey], AfterValidator(sorted)] = Field(default_factory=list)
+
+
+def expected_code_count(membership_type: str, max_learners: int | None, price: Decimal | None, runs: int) -> int:
+    """Codes `b2b_codes validate` leaves: seats x runs, one per run uncapped, none for
+    free managed or auto contracts (§6.2)."""
+    if membership_type != "code" and not price:
+        return 0
+    return runs * max_learners if max_learners else runs
+
+
+# ---- what MITx Online shows -------------------------------------------------------
+
+
+class Live(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ContractRow(Live):
+    """One row of `b2b_list contracts` (§3.10, §12.2.5)."""
+
+    id: int
+    name: str
+    slug: str
+    org_name: str
+    membership_type: str
+    start: dt.date | None
+    end: dt.date | None
+    active: bool
+    max_learners: int | None
+    price: Decimal | None
+
+    def in_window(self, today: dt.date) -> bool:
+        """Inside its dates: MITx Online can save it (§12.5.1)."""
+        return (self.start is None or self.start <= today) and (self.end is None or today <= self.end)
+
+
+class OrganizationRow(Live):
+    """One row of `b2b_list organizations` (§12.2.5)."""
+
+    id: int
+    name: str
+    slug: str
+    key: str
+
+
+class RestOrganization(Live):
+    """`GET /api/v0/b2b/organizations/` (§7.2); no org_key, no prefix."""
+
+    id: int
+    name: str
+    slug: str = ""
+    description: str = ""
+    sso_organization_id: str | None = None
+    contracts: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class RestContract(Live):
+    """`GET /api/v0/b2b/contracts/` (§7.2): active contracts inside their dates only."""
+
+    id: int
+    name: str
+    slug: str
+    description: str = ""
+    membership_type: str = ""
+    organization: int | None = None
+
+
+class RestRun(Live):
+    """A run nested in `GET /api/internal/courses/` (§7.3): every run, source and B2B."""
+
+    courseware_id: str
+    run_tag: str = ""
+    title: str = ""
+    live: bool = False
+    is_self_paced: bool = False
+    start_date: str | None = None
+    end_date: str | None = None
+    enrollment_start: str | None = None
+    enrollment_end: str | None = None
+    b2b_contract: int | None = None
+
+
+class RestPage(Live):
+    live: bool = False
+
+
+class RestCourse(Live):
+    """`GET /api/internal/courses/?readable_id=…` (§7.3): course, runs and page flags."""
+
+    id: int
+    readable_id: str
+    title: str
+    live: bool
+    departments: list[Any] = Field(default_factory=list)
+    include_in_learn_catalog: bool | None = None
+    ingest_content_files_for_ai: bool | None = None
+    page: RestPage | None = None
+    courseruns: list[RestRun] = Field(default_factory=list)
+
+    def department_names(self) -> list[str]:
+        names = [d.get("name", "") if isinstance(d, dict) else str(d) for d in self.departments]
+        return sorted(n for n in names if n)
+
+    def run(self, courseware_id: str) -> RestRun | None:
+        return next((r for r in self.courseruns if r.courseware_id == courseware_id), None)
+
+
+class CodeRow(Live):
+    """A row of `b2b_codes output --format json` (§3.9)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    contract: str = Field(alias="Contract", default="")
+    course_run: str = Field(alias="Course Run", default="")
+    code: str = Field(alias="Enrollment Code")
+    attach_link: str | None = Field(alias="Attach Link", default=None)

@@ -1,0 +1,134 @@
+"""MITx Online REST reads with `Authorization: Api-Key` (spec/mitxonline.md §7).
+
+The API key is accepted by exactly three reads (§7.1, §12.3): B2B organizations, B2B
+contracts and `/api/internal/courses/`. They are what this client offers:
+
+- `course(readable_id)`: the course with every run (source and contract runs included,
+  each with its `b2b_contract`) and its CMS page flags: the best single read for
+  Course, CourseRun, CoursePage and ContractCourseware drift (§7.3);
+- `organizations()`: all organizations with their Keycloak id (no org_key, §7.2);
+- `contracts()`: active contracts inside their dates only (§7.2, §12.5.1).
+
+The key travels only in a header: it is never logged and never part of an error (errors
+carry method, URL, status and body). GETs are retried with backoff on 429, 5xx and
+connection errors through tenacity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from provider.base import logger
+from provider.errors import HttpError, NotFound, RateLimited, ServerError, Unauthorized, Unreachable
+from provider.mitxonline.models import RestContract, RestCourse, RestOrganization
+
+_log = logger("mitxonline.rest")
+
+_PAGE_SIZE = 100  # §7.3: `page_size` may be raised to 100
+
+
+def _error(response: httpx.Response, step: str) -> HttpError:
+    method, url, status, body = response.request.method, str(response.request.url), response.status_code, response.text
+    if status in (401, 403):
+        return Unauthorized(method, url, status, body, step)
+    if status == 404:
+        return NotFound(method, url, status, body, step)
+    if status == 429:
+        return RateLimited(method, url, status, body, step)
+    if status >= 500:
+        return ServerError(method, url, status, body, step)
+    return HttpError(method, url, status, body, step)
+
+
+def _retryable(error: BaseException) -> bool:
+    return isinstance(error, RateLimited | ServerError | Unreachable)
+
+
+def _only(body: Any, readable_id: str) -> dict[str, Any] | None:
+    """The course with exactly this readable id in a (paginated) course listing."""
+    results = body.get("results", []) if isinstance(body, dict) else body
+    return next((item for item in results if item.get("readable_id") == readable_id), None)
+
+
+class MitxOnlineRest:
+    """Thread-safe (httpx.Client is); one per process and settings."""
+
+    def __init__(
+        self,
+        url: str,
+        api_key: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        attempts: int = 4,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self._base = url.rstrip("/")
+        self._attempts = attempts
+        self._sleep = sleep
+        self._http = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(30.0, connect=10.0),
+            headers={"Accept": "application/json", "Authorization": f"Api-Key {api_key}"},
+        )
+
+    def __repr__(self) -> str:
+        return f"MitxOnlineRest({self._base!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _get_once(self, path: str, params: dict[str, Any], step: str) -> Any:
+        url = f"{self._base}{path}"
+        try:
+            response = self._http.get(url, params=params)
+        except httpx.TransportError as exc:
+            raise Unreachable("GET", url, f"{type(exc).__name__}: {exc}", step) from exc
+        if not response.is_success:
+            raise _error(response, step)
+        return response.json()
+
+    def get(self, path: str, params: dict[str, Any] | None = None, *, step: str) -> Any:
+        extra: dict[str, Any] = {} if self._sleep is None else {"sleep": self._sleep}
+        retrying = Retrying(
+            retry=retry_if_exception(_retryable),
+            wait=wait_exponential(multiplier=0.5, max=10),
+            stop=stop_after_attempt(self._attempts),
+            reraise=True,
+            **extra,
+        )
+        return retrying(lambda: self._get_once(path, params or {}, step))
+
+    def course(self, readable_id: str) -> RestCourse | None:
+        """The course with every run and its page flags, or None.
+
+        httpx writes `+` in a query value as `%2B`, which the filter needs (§12.2.7).
+        """
+        body = self.get(
+            "/api/internal/courses/",
+            {"readable_id": readable_id, "page_size": _PAGE_SIZE},
+            step=f"read course {readable_id}",
+        )
+        item = _only(body, readable_id)
+        if item is None:
+            return None
+        if "live" not in item:
+            # The serializer has no `live`; the `live` filter still tells (§7.3).
+            live = self.get(
+                "/api/internal/courses/",
+                {"readable_id": readable_id, "live": "true", "page_size": _PAGE_SIZE},
+                step=f"read whether course {readable_id} is live",
+            )
+            item = {**item, "live": _only(live, readable_id) is not None}
+        return RestCourse.model_validate(item)
+
+    def organizations(self) -> list[RestOrganization]:
+        body = self.get("/api/v0/b2b/organizations/", step="list organizations")
+        return [RestOrganization.model_validate(item) for item in body]
+
+    def contracts(self) -> list[RestContract]:
+        body = self.get("/api/v0/b2b/contracts/", step="list contracts")
+        return [RestContract.model_validate(item) for item in body]

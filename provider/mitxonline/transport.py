@@ -1,0 +1,238 @@
+"""Runs MITx Online management commands: the only write path MITx Online has.
+
+MITx Online exposes no HTTP write API for courses, runs, pages, organizations or
+contracts (spec/mitxonline.md §0.1); operators run `manage.py <command>` inside its
+deployment. `ManageCommand` does the same through an argv prefix from stack config
+(`kubectl exec ... -- python manage.py`, or the sandbox's `manage`):
+
+- one subprocess per call, an argument vector, never a shell string, and a timeout;
+- every argument checked before anything runs (`check_argv`); the grammar of keys and
+  names is checked earlier, by the builders in `commands.py`;
+- the exit code *and* the known messages of each command mapped to typed errors, since
+  several commands print a refusal and exit 0 (§3.12, §9.2), and a command that saves
+  a locked contract fails with `ContractPage.DoesNotExist` (§12.2, §12.5);
+- stdout and stderr kept on every error for the report.
+
+The runner is a plain function, so unit tests inject one and start no process. Nothing
+here holds mutable state: the provider's four worker threads (spec/pulumi-dynamic.md §5)
+share one `ManageCommand` safely.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from provider.base import logger
+from provider.errors import (
+    CommandFailed,
+    CommandRefused,
+    CommandTimedOut,
+    ContractLocked,
+    DeclarationError,
+    FieldProblem,
+)
+
+_log = logger("mitxonline.transport")
+
+# `b2b_list` cuts its tables to 80 columns when stdout is not a terminal (§12.2.5).
+# A kubectl prefix does not carry the local environment into the pod: there the prefix
+# itself must run `env COLUMNS=1000 python manage.py` (docs/resources/mitxonline-contract.md).
+COMMAND_ENV: Mapping[str, str] = {"COLUMNS": "1000"}
+
+_MAX_ARGUMENT = 4096
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Completed:
+    """What a finished command left behind."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+class Runner(Protocol):
+    """Runs one argument vector; raises `subprocess.TimeoutExpired` past `timeout`."""
+
+    def __call__(
+        self, argv: Sequence[str], *, timeout: float, stdin: str | None, env: Mapping[str, str]
+    ) -> Completed: ...
+
+
+def run_subprocess(argv: Sequence[str], *, timeout: float, stdin: str | None, env: Mapping[str, str]) -> Completed:
+    """The production runner: `subprocess.run` on a list, no shell."""
+    done = subprocess.run(
+        list(argv),
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **env},
+        check=False,
+    )
+    return Completed(done.returncode, done.stdout, done.stderr)
+
+
+def check_argv(argv: Sequence[str]) -> None:
+    """Refuse an argument vector that a command could read differently from its author.
+
+    A newline or NUL inside one argument is the classic way to smuggle a second line
+    into `shell -c` or to break a name in a log line; the code given to `shell -c` is
+    written by `commands.py` on one line for the same reason.
+    """
+    problems = []
+    for index, argument in enumerate(argv):
+        if not isinstance(argument, str):
+            problems.append(FieldProblem(f"argv[{index}]", f"must be a string, got {type(argument).__name__}"))
+        elif _CONTROL.search(argument):
+            problems.append(FieldProblem(f"argv[{index}]", f"{argument[:60]!r} holds a newline or control character"))
+        elif len(argument) > _MAX_ARGUMENT:
+            problems.append(FieldProblem(f"argv[{index}]", f"is {len(argument)} characters long"))
+    if problems:
+        raise DeclarationError(problems)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A message a command prints when it did not do what was asked."""
+
+    command: str
+    pattern: re.Pattern[str]
+    reason: str  # plain words; `{0}`, `{1}`… are the pattern's groups
+
+
+def _refusal(command: str, pattern: str, reason: str) -> Refusal:
+    return Refusal(command, re.compile(pattern), reason)
+
+
+# Every refusal message the project can meet, per command (spec/mitxonline.md §3.1 to §3.9,
+# §12.3). Matched on stdout and stderr whatever the exit code.
+REFUSALS: tuple[Refusal, ...] = (
+    _refusal(
+        "import_courserun",
+        r"Could not retrieve data for (\S+): (.*)",
+        "MITx Online could not read the edX run {0} ({1}); create it in edX first (exit 0, §3.1)",
+    ),
+    _refusal(
+        "import_courserun",
+        r"Validation error importing (\S+)\.",
+        "MITx Online refused to import {0}: the course already has a CMS page, or no course index "
+        "page exists (§3.1 step 6)",
+    ),
+    _refusal(
+        "import_courserun",
+        r"Lookup error importing (\S+)\.",
+        "MITx Online refused to import {0}: bad language code or variant option (§3.1)",
+    ),
+    _refusal("create_courseware", r"(\w+) with ID (\S+) already exists\.", "{0} {1} already exists (§3.2)"),
+    _refusal("create_courseware", r"The departments specified do not currently exist\.", "unknown department"),
+    _refusal("create_courseware", r"(Object ID .* would be named .*)", "{0}"),
+    _refusal(
+        "create_courseware_page",
+        r"Can't find courseware object for (\S+), stopping\.",
+        "MITx Online has no course {0} (§3.3)",
+    ),
+    _refusal(
+        "create_courseware_page",
+        r"An error occurred creating the about page for (\S+): (.*)",
+        "MITx Online could not create the page of {0}: {1} (§3.3, §12.3)",
+    ),
+    _refusal(
+        "sync_courserun",
+        r"Could not find run with courseware_id=(\S+)",
+        "MITx Online cannot sync {0}: it is unknown or a source run, which sync_courserun skips (§3.4)",
+    ),
+    _refusal(
+        "b2b_contract",
+        r"Organization '(.*)' does not exist\.",
+        "MITx Online has no organization {0} (§3.7)",
+    ),
+    _refusal("b2b_contract", r"Contract with ID '(.*)' does not exist\.", "MITx Online has no contract {0}"),
+    _refusal("b2b_contract", r"Contract '(.*)' not found\.", "MITx Online has no contract {0}"),
+    _refusal("b2b_contract", r"(Unsupported export format version .*)", "{0}"),
+    _refusal("b2b_courseware", r"Contract with ID/slug '(.*)' does not exist\.", "MITx Online has no contract {0}"),
+    _refusal(
+        "b2b_courseware",
+        r"Bad variant options specified: (.*)",
+        "the contract's variant options do not match: {0} (§3.8)",
+    ),
+    _refusal(
+        "b2b_courseware",
+        r"No source run found for (\S+?)\.?$",
+        "course {0} has no source run: import its source run with is_source_run first (§5.1 step 3)",
+    ),
+    _refusal(
+        "b2b_courseware",
+        r"Invalid key error for course (\S+)\.",
+        "the readable id of course {0} does not make a valid contract run key (§4.1)",
+    ),
+    _refusal("b2b_codes", r"Identifier (.*) not found\.", "MITx Online has no contract {0} (§3.9)"),
+)
+
+# Wagtail re-reads a saved contract through `active_objects`, so saving one that is
+# inactive or outside its dates raises this after the command did part of its work
+# (§12.2.2, §12.2.3, §12.5.1).
+_LOCKED = re.compile(r"ContractPage\.DoesNotExist|ContractPage matching query does not exist")
+_LOCKED_REASON = (
+    "MITx Online could not save the contract: it is inactive or outside its dates, and such a "
+    "contract cannot be saved by any command (spec/mitxonline.md §12.2, §12.5)"
+)
+
+
+def classify(argv: Sequence[str], command: str, done: Completed, step: str) -> None:
+    """Raise the typed error a finished command deserves; return when it succeeded."""
+    output = f"{done.stdout}\n{done.stderr}"
+    for refusal in REFUSALS:
+        if refusal.command != command:
+            continue
+        for line in output.splitlines():
+            match = refusal.pattern.search(line)
+            if match:
+                reason = refusal.reason.format(*match.groups())
+                raise CommandRefused(argv, done.exit_code, done.stdout, done.stderr, reason, step)
+    if done.exit_code == 0:
+        return
+    if _LOCKED.search(output):
+        raise ContractLocked(argv, done.exit_code, done.stdout, done.stderr, _LOCKED_REASON, step)
+    raise CommandFailed(argv, done.exit_code, done.stdout, done.stderr, step)
+
+
+@dataclass(frozen=True)
+class ManageCommand:
+    """`prefix + [command, *args]`, run by `runner` and classified by `classify`."""
+
+    prefix: tuple[str, ...]
+    timeout: float
+    runner: Runner = field(default=run_subprocess)
+
+    def run(self, command: str, *args: str, stdin: str | None = None, step: str = "") -> Completed:
+        argv = [*self.prefix, command, *args]
+        check_argv(argv)
+        started = time.monotonic()
+        try:
+            done = self.runner(argv, timeout=self.timeout, stdin=stdin, env=COMMAND_ENV)
+        except subprocess.TimeoutExpired as expired:
+            raise CommandTimedOut(
+                argv, -1, _text(expired.stdout), _text(expired.stderr) + f"\n(killed after {self.timeout:g} s)", step
+            ) from None
+        except OSError as error:
+            # The prefix itself could not be started (kubectl missing, a wrong path).
+            raise CommandFailed(argv, -1, "", f"could not start the command: {error}", step) from None
+        _log.info(
+            "%s: %s exited %d in %.1f s", step or command, " ".join(argv), done.exit_code, time.monotonic() - started
+        )
+        classify(argv, command, done, step)
+        return done
+
+
+def _text(value: str | bytes | None) -> str:
+    if value is None:
+        return ""
+    return value.decode(errors="replace") if isinstance(value, bytes) else value

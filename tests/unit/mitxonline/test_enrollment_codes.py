@@ -1,0 +1,81 @@
+"""mitxonline:EnrollmentCodes: validate, read the codes back, count them, keep them secret."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from provider.mitxonline.client import MitxOnline
+from provider.mitxonline.enrollment_codes import SECRET_OUTPUTS, EnrollmentCodesProvider
+from provider.mitxonline.models import expected_code_count
+from tests.unit.mitxonline.fake import FakeMitx, ok
+
+RUN = "course-v1:UAI_BIGCO+A.0001x+1T21C2026_en"
+
+
+def declared(**changes: Any) -> dict[str, Any]:
+    news = {"contract_id": 21, "membership_type": "code", "max_learners": 15, "run_keys": [RUN], **changes}
+    result = EnrollmentCodesProvider().check({}, news)
+    assert result.failures == []
+    return result.inputs
+
+
+def serve_codes(fake: FakeMitx, count: int) -> None:
+    rows = [{"Contract": "BigCo", "Course Run": RUN, "Enrollment Code": f"code-{n}"} for n in range(count)]
+    fake.on("shell", lambda args, stdin: ok(json.dumps(rows)))
+
+
+@pytest.mark.parametrize(
+    ("membership", "seats", "price", "runs", "expected"),
+    [
+        ("code", 15, None, 1, 15),
+        ("code", 20, None, 2, 40),
+        ("code", None, None, 2, 2),
+        ("managed", 15, None, 1, 0),
+        ("managed", 15, 12, 1, 15),
+        ("auto", None, None, 3, 0),
+    ],
+)
+def test_expected_count_follows_section_6_2(
+    membership: str, seats: int | None, price: int | None, runs: int, expected: int
+) -> None:
+    assert expected_code_count(membership, seats, Decimal(price) if price else None, runs) == expected
+
+
+def test_create_validates_then_reads_the_codes_back(fake: FakeMitx, client: MitxOnline) -> None:
+    serve_codes(fake, 15)
+    result = EnrollmentCodesProvider().create(declared())
+    assert fake.commands() == ["b2b_codes validate", "b2b_codes output", "shell"]
+    assert fake.calls[0] == ["b2b_codes", "validate", "--contract", "21"]
+    assert (result.outs["count"], result.outs["expected_count"]) == (15, 15)
+    assert result.outs["codes"][0] == {"code": "code-0", "course_run": RUN}
+
+
+def test_more_seats_is_an_update_that_validates_again(fake: FakeMitx, client: MitxOnline, caplog: Any) -> None:
+    provider = EnrollmentCodesProvider()
+    olds = {**declared(), "count": 15}
+    assert provider.diff("21", olds, declared(max_learners=20)).changes is True
+    assert provider.diff("21", olds, declared()).changes is False
+    serve_codes(fake, 20)
+    assert provider.update("21", olds, declared(max_learners=20)).outs["count"] == 20
+    assert "expected" not in caplog.text
+
+
+def test_a_count_that_stays_off_is_reported(fake: FakeMitx, client: MitxOnline, caplog: Any) -> None:
+    serve_codes(fake, 17)
+    EnrollmentCodesProvider().create(declared())
+    assert "17 enrollment codes after `b2b_codes validate`, 15 expected" in caplog.text
+
+
+def test_read_runs_no_validate(fake: FakeMitx, client: MitxOnline) -> None:
+    serve_codes(fake, 12)
+    result = EnrollmentCodesProvider().read("21", {**declared(), "count": 15})
+    assert result.outs is not None and result.outs["count"] == 12
+    assert "b2b_codes validate" not in fake.commands()
+
+
+def test_the_codes_are_a_secret_output() -> None:
+    assert SECRET_OUTPUTS == ["codes"]
