@@ -78,13 +78,17 @@ class Sandbox:
         return f"{prefix}{uuid.uuid4().hex[:8]}"
 
 
-@pytest.fixture(scope="session")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    state_dir = tmp_path_factory.mktemp("sandbox")
-    argv = [*_cli_argv(), "start", "--state-dir", str(state_dir)]
+def start_sandbox(state_dir: Path, *flags: str) -> Sandbox:
+    """`courseware-sandbox start` on `state_dir`; stop it with `.cli("stop")`."""
+    argv = [*_cli_argv(), "start", "--state-dir", str(state_dir), *flags]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=_CLI_TIMEOUT)
     assert done.returncode == 0, f"sandbox did not start:\n{done.stdout}\n{done.stderr}"
-    running = Sandbox(state_dir, json.loads(done.stdout.strip().splitlines()[-1]))
+    return Sandbox(state_dir, json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    running = start_sandbox(tmp_path_factory.mktemp("sandbox"))
     try:
         yield running
     finally:

@@ -199,10 +199,6 @@ class Contract(Model):
         """``enrollment_fixed_price``; null or 0 means free (§1.7)."""
         return self.enrollment_fixed_price or Decimal("0")
 
-    @property
-    def requires_enrollment_codes(self) -> bool:
-        return self.price > 0 or self.membership_type == "code"
-
     def __str__(self) -> str:
         return self.name
 

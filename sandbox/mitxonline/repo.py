@@ -175,16 +175,6 @@ def add_course_department(db: sqlite3.Connection, course_id: int, department_id:
     )
 
 
-def mode_slugs(db: sqlite3.Connection, run_id: int) -> list[str]:
-    found = rows(
-        db,
-        "SELECT m.mode_slug FROM mitx_enrollment_mode m JOIN mitx_course_run_mode rm ON rm.mode_id = m.id "
-        "WHERE rm.run_id = ? ORDER BY m.mode_slug",
-        [run_id],
-    )
-    return [row["mode_slug"] for row in found]
-
-
 def attach_mode(db: sqlite3.Connection, run_id: int, mode_slug: str) -> None:
     """Get-or-create the ``EnrollmentMode`` (``verified`` requires payment) and link it (§3.1 step 5)."""
     mode_id = scalar(db, "SELECT id FROM mitx_enrollment_mode WHERE mode_slug = ?", [mode_slug])

@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
+STACKS = REPO / "stacks"
 PASSPHRASE = "courseware-local"
 # Long enough for a slow `up`, short enough that a hung engine fails the test.
 COMMAND_TIMEOUT = 600
@@ -52,11 +53,14 @@ class Result:
 
 
 class PulumiProject:
-    def __init__(self, root: Path, program: Path, stack: str = "test") -> None:
+    def __init__(self, root: Path, program: Path, stack: str = "test", stack_file: Path | None = None) -> None:
         self.root = root
         self.stack = stack
         root.mkdir(parents=True, exist_ok=True)
         shutil.copytree(program, root / "program", dirs_exist_ok=True)
+        if stack_file is not None:
+            # A shipped stack file, with its encryption salt and secrets, as `stack init` finds it.
+            shutil.copy(stack_file, root / f"Pulumi.{stack}.yaml")
         (root / "Pulumi.yaml").write_text(
             yaml.safe_dump({"name": "courseware", "runtime": "python", "main": "program/"})
         )
@@ -101,6 +105,20 @@ class PulumiProject:
         if secret:
             args.append("--secret")
         self.run(*args)
+
+    def use_sandbox(self, info: dict[str, Any]) -> None:
+        """Point the platform settings at a running sandbox (its `start` line)."""
+        self.set_config(
+            "edx",
+            {"lmsUrl": info["edx_lms_url"], "studioUrl": info["edx_studio_url"], "clientId": info["edx_client_id"]},
+        )
+        self.set_config("edxClientSecret", info["edx_client_secret"], secret=True)
+        self.set_config("mitxonline", {"url": info["mitxonline_url"], "manageCommand": info["manage_command"]})
+        self.set_config("mitxonlineApiKey", info["mitxonline_api_key"], secret=True)
+
+    def config_value(self, key: str) -> Any:
+        data = yaml.safe_load((self.root / f"Pulumi.{self.stack}.yaml").read_text()) or {}
+        return (data.get("config") or {}).get(f"courseware:{key}")
 
     def _set_structured(self, key: str, value: Any, *, secret: bool) -> None:
         # Structured values are written into the stack file, as an operator would; the

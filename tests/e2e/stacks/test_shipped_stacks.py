@@ -1,0 +1,59 @@
+"""The shipped stack files, through the real CLI against a fresh sandbox (issue 6)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Sandbox
+from tests.e2e.harness import STACKS, PulumiProject, change_summary
+
+PROGRAM = STACKS  # stacks/__main__.py is the program; the harness copies the folder
+SHIPPED = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in STACKS.glob("Pulumi.*.yaml"))
+
+
+def shipped(tmp_path: Path, stack: str, sandbox: Sandbox) -> PulumiProject:
+    project = PulumiProject(tmp_path, PROGRAM, stack=stack, stack_file=STACKS / f"Pulumi.{stack}.yaml")
+    project.use_sandbox(sandbox.info)
+    return project
+
+
+def test_every_workflow_and_the_sandbox_are_shipped() -> None:
+    assert SHIPPED == ["codes-contract", "idp-contract", "sandbox", "single-course", "uai-source"]
+
+
+@pytest.mark.parametrize("stack", SHIPPED)
+def test_shipped_stack_previews_cleanly(tmp_path: Path, stack: str, module_sandbox: Sandbox) -> None:
+    before = len(module_sandbox.log())
+    project = shipped(tmp_path, stack, module_sandbox)
+    summary = change_summary(project.run("preview", "--json"))
+    # Everything is to be created; nothing errors, and a preview runs no command.
+    assert summary.get("create", 0) >= 2, summary
+    assert set(summary) <= {"create"}, summary
+    assert [e for e in module_sandbox.log()[before:] if e["kind"] == "command"] == []
+
+
+def test_sandbox_stack_applies_and_then_has_no_changes(tmp_path: Path, module_sandbox: Sandbox) -> None:
+    project = shipped(tmp_path, "sandbox", module_sandbox)
+    project.up()
+    outputs = project.outputs()
+    contracts = {k.removeprefix("contract:"): v for k, v in outputs.items() if k.startswith("contract:")}
+    assert set(contracts) == {
+        "IDPU/IDP University Contract",
+        "UCODE/University of Enrollment Codes Contract",
+        "BIGCO/BigCo Codes Contract",
+    }
+    for label, contract in contracts.items():
+        org = label.split("/")[0]
+        [run] = contract["run_keys"]
+        assert run.startswith(f"course-v1:UAI_{org}+A.0001x+1T{contract['contract_id']}C")
+        assert run.endswith("_en")
+    assert "code_count" not in contracts["IDPU/IDP University Contract"]
+    assert contracts["UCODE/University of Enrollment Codes Contract"]["code_count"] == 15
+    # The secret output is encrypted in state and masked in outputs.
+    assert outputs["codes:UCODE/University of Enrollment Codes Contract"] == "[secret]"
+
+    commands = len([e for e in module_sandbox.log() if e["kind"] == "command"])
+    project.preview("--expect-no-changes")
+    assert len([e for e in module_sandbox.log() if e["kind"] == "command"]) == commands
