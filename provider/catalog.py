@@ -322,4 +322,9 @@ def load_catalog(raw: Any) -> Catalog:
     problems += _cross_entry_problems(catalog, raw)
     if problems:
         raise DeclarationError(problems)
-    return Catalog(**parsed, **parsed_lists)
+    return Catalog(
+        source_courses=parsed["source_courses"],
+        existing_source_courses=existing,
+        organizations=parsed["organizations"],
+        contracts=parsed["contracts"],
+    )

@@ -14,6 +14,7 @@ the resources' own `check`.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -34,8 +35,12 @@ from provider.mitxonline.organization import Organization
 COMPONENT = "courseware:catalog"
 
 
-def _iso(value: Any) -> str | None:
-    return None if value is None else value.isoformat().replace("+00:00", "Z")
+def _iso(value: dt.datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _iso_or_none(value: dt.datetime | None) -> str | None:
+    return None if value is None else _iso(value)
 
 
 class SourceCourse(pulumi.ComponentResource):
@@ -53,8 +58,8 @@ class SourceCourse(pulumi.ComponentResource):
             title=entry.title,
             start=_iso(entry.start),
             end=_iso(entry.end),
-            enrollment_start=_iso(entry.enrollment_start),
-            enrollment_end=_iso(entry.enrollment_end),
+            enrollment_start=_iso_or_none(entry.enrollment_start),
+            enrollment_end=_iso_or_none(entry.enrollment_end),
             pacing=entry.pacing,
             source_key=entry.source_key,
             on_delete=entry.on_delete,
@@ -65,13 +70,16 @@ class SourceCourse(pulumi.ComponentResource):
         outputs: dict[str, Any] = {"edx_run": self.edx_run.course_key}
         mitx = entry.mitxonline
         if mitx is not None:
+            # The course takes the run's title when it is created; MITx Online has no command
+            # that changes it later (spec/mitxonline.md §2), so a later title change is the
+            # edX run's alone and must not make the course refuse the plan.
             course = Course(
                 entry.course_id,
                 readable_id=entry.course_id,
                 title=entry.title,
                 live=mitx.live,
                 adopt=mitx.adopt,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["title"]),
             )
             # MITx Online copies title, dates and pacing from edX (spec/mitxonline.md §8):
             # they are declared once, on the edX run, and flow from its outputs.

@@ -18,6 +18,9 @@ from typing import Any
 # The signature key the engine uses for secret values in JSON.
 _SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET = "[secret]"
+# The engine's placeholder for a value known only after the apply (spec/pulumi-dynamic.md §6.5).
+_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+UNKNOWN = "(known after apply)"
 
 # Operations in the order a reviewer should read them: what destroys first.
 _ORDER = ["delete-replaced", "replace", "create-replacement", "delete", "update", "create"]
@@ -52,6 +55,8 @@ class ResourceChange:
 
 
 def _masked(value: Any) -> Any:
+    if value == _UNKNOWN:
+        return UNKNOWN
     if isinstance(value, Mapping):
         if _SECRET_SIG in value:
             return SECRET
@@ -65,12 +70,19 @@ def _declared(props: Mapping[str, Any] | None) -> dict[str, Any]:
     return {k: _masked(v) for k, v in (props or {}).items() if not k.startswith("__")}
 
 
-def field_changes(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> list[FieldChange]:
-    """Every declared field whose value differs between two property bags, secrets masked."""
+def field_changes(
+    old: Mapping[str, Any] | None, new: Mapping[str, Any] | None, *, declared_only: bool = False
+) -> list[FieldChange]:
+    """Every field whose value differs between two property bags, secrets masked.
+
+    With `declared_only`, only the fields of `new` count: an update compares old outputs
+    with new inputs, and output-only fields (ids, counts) are not in the inputs at all.
+    """
     before, after = _declared(old), _declared(new)
+    names = set(after) if declared_only else set(before) | set(after)
     return [
         FieldChange(name, before.get(name), after.get(name))
-        for name in sorted(set(before) | set(after))
+        for name in sorted(names)
         if before.get(name) != after.get(name)
     ]
 
@@ -94,7 +106,8 @@ def plan_changes(digest: Mapping[str, Any]) -> list[ResourceChange]:
         old = old_state.get("outputs") or old_state.get("inputs")
         new = new_state.get("inputs")
         rtype, name = _urn_parts(step["urn"])
-        changes.append(ResourceChange(op, step["urn"], rtype, name, field_changes(old, new)))
+        fields = field_changes(old, new, declared_only=op != "delete")
+        changes.append(ResourceChange(op, step["urn"], rtype, name, fields))
     # replace shows as three steps in some digests; keep one per resource
     seen: set[str] = set()
     unique = []

@@ -6,6 +6,8 @@
 - `adopt_or_refuse`: the idempotent create's decision for an object that already exists.
 - `write_then_find`: run a creating command and read the object back, treating a failed
   command as "maybe applied" (spec/mitxonline.md §12.5): look again before raising.
+- `known_contract_id`: the contract id to diff with during a preview that updates the
+  contract, when the engine has made that output unknown.
 - `declared_inputs`: the input-shaped view of outputs that `read` returns, so `pulumi
   refresh` shows drift field by field (spec/pulumi-dynamic.md §6.6).
 """
@@ -18,7 +20,7 @@ from typing import Any, TypeVar
 from pulumi.dynamic import CheckFailure
 from pydantic import BaseModel
 
-from provider.base import changed_fields, has_unknown, logger
+from provider.base import changed_fields, has_unknown, is_unknown, logger
 from provider.errors import Drifted, PlatformError
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.commands import Invocation
@@ -84,3 +86,17 @@ def write_then_find(client: MitxOnline, invocation: Invocation, what: str, find:
     if found is None:
         raise PlatformError(f"{what}: `{invocation.command}` reported success but {what} cannot be read back")
     return found
+
+
+def known_contract_id(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:
+    """`news` with an unknown `contract_id` replaced by the old one.
+
+    While a preview updates a mitxonline:Contract, the engine marks its output-only
+    properties unknown, `contract_id` included (spec/pulumi-dynamic.md §6.2). A contract
+    is never replaced (its check refuses every create-only change), so its id cannot
+    change under an existing resource: reading the unknown as "changed" would preview a
+    seat change as a replacement of the courseware and the codes.
+    """
+    if is_unknown(news.get("contract_id")) and olds.get("contract_id") is not None:
+        return {**news, "contract_id": olds["contract_id"]}
+    return dict(news)

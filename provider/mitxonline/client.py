@@ -11,6 +11,7 @@ never reach this module.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
 import uuid
@@ -24,7 +25,7 @@ import httpx
 from provider.base import logger
 from provider.edx.client import client_for
 from provider.edx.keys import CourseKey
-from provider.errors import CommandFailed, DeclarationError, FieldProblem
+from provider.errors import CommandFailed
 from provider.mitxonline import commands
 from provider.mitxonline.commands import Invocation
 from provider.mitxonline.models import (
@@ -240,13 +241,18 @@ class MitxOnline:
     # -- codes -------------------------------------------------------------------------
 
     def codes(self, contract_id: int) -> list[CodeRow]:
-        """Every code of a contract: `b2b_codes output --filename` then a read-back
-        through `shell --no-imports -c`, the only clean JSON path (§12.2.1, §12.5.2)."""
+        """The codes of one contract, from the shared dump of every contract's codes."""
+        return [row for row in self.all_codes() if contract_of_run(row.course_run) == contract_id]
+
+    def all_codes(self) -> list[CodeRow]:
+        """Every code: `b2b_codes output --all --filename` then a read-back through
+        `shell --no-imports -c`, the only clean JSON path (§12.2.1, §12.5.2). Two commands
+        for all the contracts of a refresh."""
 
         def load() -> list[CodeRow]:
-            filename = f"{CODES_DIR}/courseware-codes-{contract_id}-{uuid.uuid4().hex}.json"
-            self.read_command(commands.codes_output(contract_id, filename), f"write codes of contract {contract_id}")
-            done = self.read_command(commands.shell_read_back(filename), f"read codes of contract {contract_id}")
+            filename = f"{CODES_DIR}/courseware-codes-{uuid.uuid4().hex}.json"
+            self.read_command(commands.codes_output(filename), "write every enrollment code")
+            done = self.read_command(commands.shell_read_back(filename), "read every enrollment code")
             rows = commands.parse_json_document(done.stdout)
             if not isinstance(rows, list):
                 raise CommandFailed(
@@ -254,7 +260,7 @@ class MitxOnline:
                 )
             return [CodeRow.model_validate(row) for row in rows]
 
-        return self.shared.get(f"codes {contract_id}", load)
+        return self.shared.get("codes", load)
 
     # -- edX ---------------------------------------------------------------------------
 
@@ -269,6 +275,20 @@ class MitxOnline:
             if not missing or self._clock() >= deadline:
                 return missing
             self._sleep(min(poll, max(0.0, deadline - self._clock())))
+
+
+# The run part of a contract run key: `{n}T{contract id}C{year}` (§4.1), or the
+# `{year}_C{contract id}` of runs made before February 2026 (§4.3).
+_CONTRACT_RUN = re.compile(r"\+(?:\d+T(\d+)C\d{4}|\d{4}_C(\d+))(?:_[^+]*)?$")
+
+
+def contract_of_run(key: str) -> int | None:
+    """The contract id a contract run key carries; a code row names its run, and the
+    contract only by a name that is not unique (§1.7)."""
+    match = _CONTRACT_RUN.search(key)
+    if match is None:
+        return None
+    return int(match.group(1) or match.group(2))
 
 
 def _table(done: Completed, what: str) -> list[dict[str, str]]:
@@ -295,8 +315,3 @@ def current() -> MitxOnline:
         if client is None:
             client = _clients[settings] = MitxOnline(settings)
         return client
-
-
-def refuse(field_name: str, message: str) -> DeclarationError:
-    """What MITx Online cannot do, said before any command runs."""
-    return DeclarationError([FieldProblem(field_name, message)])

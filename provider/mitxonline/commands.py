@@ -35,10 +35,6 @@ class Invocation:
     args: tuple[str, ...]
     stdin: str | None = None
 
-    @property
-    def words(self) -> str:
-        return " ".join((self.command, *self.args))
-
 
 class _Checker:
     """Collects every bad argument of one invocation, then raises them together."""
@@ -167,10 +163,6 @@ def contract_modify(contract_id: int, changes: dict[str, Any]) -> Invocation:
     return _Checker().done("b2b_contract", "modify", str(int(contract_id)), *args)
 
 
-def contract_export(contract_id: int) -> Invocation:
-    return _Checker().done("b2b_contract", "export", str(int(contract_id)))
-
-
 def _courseware(action: str, contract_id: int, courses: Sequence[str], flags: Sequence[str]) -> Invocation:
     c = _Checker()
     if not courses:
@@ -195,21 +187,12 @@ def codes_validate(contract_id: int) -> Invocation:
     return _Checker().done("b2b_codes", "validate", "--contract", str(int(contract_id)))
 
 
-def codes_output(contract_id: int, filename: str) -> Invocation:
-    """Every code of a contract as JSON into `filename`: JSON only works through a file (§12.2.1)."""
+def codes_output(filename: str) -> Invocation:
+    """Every code of every contract as JSON into `filename`: one command for all the
+    contracts of a refresh; JSON only works through a file (§3.9, §12.2.1)."""
     c = _Checker()
     c.match("filename", _FILENAME, filename, "an absolute path of plain characters")
-    return c.done(
-        "b2b_codes",
-        "output",
-        "--contract",
-        str(int(contract_id)),
-        "--all",
-        "--format",
-        "json",
-        "--filename",
-        filename,
-    )
+    return c.done("b2b_codes", "output", "--all", "--format", "json", "--filename", filename)
 
 
 def shell_read_back(filename: str) -> Invocation:

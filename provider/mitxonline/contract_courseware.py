@@ -33,7 +33,7 @@ from provider.base import ProviderBase, changed_fields, check_declared, logger, 
 from provider.errors import CommandRefused, ContractLocked, DeclarationError, FieldProblem, PlatformError
 from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
-from provider.mitxonline._common import declared_inputs
+from provider.mitxonline._common import declared_inputs, known_contract_id
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.models import ContractCoursewareArgs
 
@@ -148,6 +148,7 @@ class ContractCoursewareProvider(ProviderBase):
         return CheckResult(checked.inputs, checked.failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        news = known_contract_id(olds, news)
         changed = [n for n in changed_fields(ContractCoursewareArgs, olds, news) if n not in GUARDS]
         return DiffResult(changes=bool(changed), replaces=[n for n in changed if n in CREATE_ONLY])
 
@@ -203,7 +204,7 @@ class ContractCoursewareProvider(ProviderBase):
 
 
 class ContractCourseware(Resource, module="mitxonline", name="ContractCourseware"):
-    """The courses of a contract; see docs/resources/mitxonline-contractcourseware.md."""
+    """The courses of a contract; see docs/resources/mitxonline-contract-courseware.md."""
 
     contract_id: pulumi.Output[int]
     courses: pulumi.Output[list[str]]
@@ -221,11 +222,11 @@ class ContractCourseware(Resource, module="mitxonline", name="ContractCourseware
         *,
         contract_id: pulumi.Input[int],
         courses: pulumi.Input[list[str]],
-        make_codes: pulumi.Input[bool] | None = None,
-        clone_timeout: pulumi.Input[float] | None = None,
-        contract_active: pulumi.Input[bool] | None = None,
-        contract_start: pulumi.Input[str] | None = None,
-        contract_end: pulumi.Input[str] | None = None,
+        make_codes: pulumi.Input[bool | None] | None = None,
+        clone_timeout: pulumi.Input[float | None] | None = None,
+        contract_active: pulumi.Input[bool | None] | None = None,
+        contract_start: pulumi.Input[str | None] | None = None,
+        contract_end: pulumi.Input[str | None] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {

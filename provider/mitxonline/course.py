@@ -115,9 +115,9 @@ class Course(Resource, module="mitxonline", name="Course"):
         *,
         readable_id: pulumi.Input[str],
         title: pulumi.Input[str],
-        live: pulumi.Input[bool] | None = None,
-        departments: pulumi.Input[list[str]] | None = None,
-        adopt: pulumi.Input[bool] | None = None,
+        live: pulumi.Input[bool | None] | None = None,
+        departments: pulumi.Input[list[str] | None] | None = None,
+        adopt: pulumi.Input[bool | None] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {

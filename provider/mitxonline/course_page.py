@@ -110,7 +110,7 @@ class CoursePageProvider(ProviderBase):
 
 
 class CoursePage(Resource, module="mitxonline", name="CoursePage"):
-    """The CMS page of a MITx Online course; see docs/resources/mitxonline-coursepage.md."""
+    """The CMS page of a MITx Online course; see docs/resources/mitxonline-course-page.md."""
 
     course: pulumi.Output[str]
     live: pulumi.Output[bool]
@@ -123,10 +123,10 @@ class CoursePage(Resource, module="mitxonline", name="CoursePage"):
         name: str,
         *,
         course: pulumi.Input[str],
-        live: pulumi.Input[bool] | None = None,
-        include_in_learn_catalog: pulumi.Input[bool] | None = None,
-        ingest_content_files_for_ai: pulumi.Input[bool] | None = None,
-        adopt: pulumi.Input[bool] | None = None,
+        live: pulumi.Input[bool | None] | None = None,
+        include_in_learn_catalog: pulumi.Input[bool | None] | None = None,
+        ingest_content_files_for_ai: pulumi.Input[bool | None] | None = None,
+        adopt: pulumi.Input[bool | None] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {

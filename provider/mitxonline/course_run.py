@@ -177,7 +177,7 @@ class CourseRunProvider(ProviderBase):
 
 
 class CourseRun(Resource, module="mitxonline", name="CourseRun"):
-    """A MITx Online course run imported from edX; see docs/resources/mitxonline-courserun.md."""
+    """A MITx Online course run imported from edX; see docs/resources/mitxonline-course-run.md."""
 
     courseware_id: pulumi.Output[str]
     course: pulumi.Output[str]
@@ -199,16 +199,16 @@ class CourseRun(Resource, module="mitxonline", name="CourseRun"):
         *,
         courseware_id: pulumi.Input[str],
         course: pulumi.Input[str],
-        run_tag: pulumi.Input[str] | None = None,
-        is_source_run: pulumi.Input[bool] | None = None,
-        live: pulumi.Input[bool] | None = None,
-        title: pulumi.Input[str] | None = None,
-        start_date: pulumi.Input[str] | None = None,
-        end_date: pulumi.Input[str] | None = None,
-        enrollment_start: pulumi.Input[str] | None = None,
-        enrollment_end: pulumi.Input[str] | None = None,
-        is_self_paced: pulumi.Input[bool] | None = None,
-        adopt: pulumi.Input[bool] | None = None,
+        run_tag: pulumi.Input[str | None] | None = None,
+        is_source_run: pulumi.Input[bool | None] | None = None,
+        live: pulumi.Input[bool | None] | None = None,
+        title: pulumi.Input[str | None] | None = None,
+        start_date: pulumi.Input[str | None] | None = None,
+        end_date: pulumi.Input[str | None] | None = None,
+        enrollment_start: pulumi.Input[str | None] | None = None,
+        enrollment_end: pulumi.Input[str | None] | None = None,
+        is_self_paced: pulumi.Input[bool | None] | None = None,
+        adopt: pulumi.Input[bool | None] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {

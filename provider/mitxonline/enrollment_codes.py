@@ -8,11 +8,12 @@ contract's membership type, seats and price and the contract run keys (outputs o
 mitxonline:Contract and mitxonline:ContractCourseware): any change to them is an update,
 which validates again.
 
-The codes are read with `b2b_codes output --contract <id> --all --format json
---filename <file>` and a `shell --no-imports -c` that prints and removes the file, the
-only clean JSON path (§12.2.1, §12.5.2). `count` is an ordinary output; `codes` is a
-secret output (the Resource sets `additional_secret_outputs`), so state and `pulumi
-stack output` never show them in clear.
+The codes are read with `b2b_codes output --all --format json --filename <file>` for
+every contract at once and a `shell --no-imports -c` that prints and removes the file,
+the only clean JSON path (§12.2.1, §12.5.2): two commands per refresh, whatever the
+number of contracts. A row names its contract run, whose key carries the contract id
+(§4.1). `count` is an ordinary output; `codes` is a secret output (the Resource sets
+`additional_secret_outputs`), so state and `pulumi stack output` never show them in clear.
 
 Delete leaves the codes: a learner may hold one. `b2b_codes expire` removes unused ones,
 by hand.
@@ -28,6 +29,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
 from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
+from provider.mitxonline._common import known_contract_id
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.models import CodeRow, EnrollmentCodesArgs, expected_code_count
 
@@ -75,7 +77,7 @@ class EnrollmentCodesProvider(ProviderBase):
         return CheckResult(checked.inputs, checked.failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return diff_declared(EnrollmentCodesArgs, olds, news, CREATE_ONLY)
+        return diff_declared(EnrollmentCodesArgs, olds, known_contract_id(olds, news), CREATE_ONLY)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = parse_declared(EnrollmentCodesArgs, props)
@@ -101,7 +103,7 @@ class EnrollmentCodesProvider(ProviderBase):
 
 
 class EnrollmentCodes(Resource, module="mitxonline", name="EnrollmentCodes"):
-    """The enrollment codes of a contract; `codes` is secret. See docs/resources/mitxonline-enrollmentcodes.md."""
+    """The enrollment codes of a contract; `codes` is secret. See docs/resources/mitxonline-enrollment-codes.md."""
 
     contract_id: pulumi.Output[int]
     membership_type: pulumi.Output[str]
@@ -119,8 +121,8 @@ class EnrollmentCodes(Resource, module="mitxonline", name="EnrollmentCodes"):
         contract_id: pulumi.Input[int],
         membership_type: pulumi.Input[str],
         run_keys: pulumi.Input[list[str]],
-        max_learners: pulumi.Input[int] | None = None,
-        price: pulumi.Input[str] | None = None,
+        max_learners: pulumi.Input[int | None] | None = None,
+        price: pulumi.Input[str | None] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {

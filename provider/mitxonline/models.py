@@ -227,10 +227,6 @@ class ContractRow(Live):
     max_learners: int | None
     price: Decimal | None
 
-    def in_window(self, today: dt.date) -> bool:
-        """Inside its dates: MITx Online can save it (§12.5.1)."""
-        return (self.start is None or self.start <= today) and (self.end is None or today <= self.end)
-
 
 class OrganizationRow(Live):
     """One row of `b2b_list organizations` (§12.2.5)."""

@@ -124,9 +124,9 @@ class Organization(Resource, module="mitxonline", name="Organization"):
         *,
         org_key: pulumi.Input[str],
         organization_name: pulumi.Input[str],
-        sso_organization_id: pulumi.Input[str] | None = None,
-        org_key_prefix: pulumi.Input[str] | None = None,
-        adopt: pulumi.Input[bool] | None = None,
+        sso_organization_id: pulumi.Input[str | None] | None = None,
+        org_key_prefix: pulumi.Input[str | None] | None = None,
+        adopt: pulumi.Input[bool | None] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         # `name` is the Pulumi resource name, so the organization's own name is

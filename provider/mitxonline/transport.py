@@ -73,6 +73,9 @@ def run_subprocess(argv: Sequence[str], *, timeout: float, stdin: str | None, en
         input=stdin if stdin is not None else "",
         capture_output=True,
         text=True,
+        # A traceback may quote bytes that are not UTF-8; they must not hide the error.
+        encoding="utf-8",
+        errors="replace",
         timeout=timeout,
         env={**os.environ, **env},
         check=False,

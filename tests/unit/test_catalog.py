@@ -131,7 +131,8 @@ def test_negative_price_is_refused() -> None:
 def test_contract_end_before_start() -> None:
     raw = with_change("contracts.0.start", "2026-05-01")
     raw["contracts"][0]["end"] = "2026-04-01"
-    assert problems(raw) == {"catalog.contracts[0].end": "2026-04-01 is before start 2026-05-01; contracts end after they start"}
+    expected = "2026-04-01 is before start 2026-05-01; contracts end after they start"
+    assert problems(raw) == {"catalog.contracts[0].end": expected}
 
 
 @pytest.mark.parametrize("title", ["Intro\nrm -rf /", "tab\there", "  padded", ""])

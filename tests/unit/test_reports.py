@@ -108,3 +108,13 @@ def test_drift_reports_declared_and_live_values() -> None:
     ]
     text = reports.drift_markdown(reports.drift_changes(digest))
     assert "title: declared `Declared`, live `Edited in Studio`" in text
+
+
+def test_output_only_fields_are_not_changes_and_unknowns_read_as_after_apply() -> None:
+    old = {"max_learners": 15, "contract_id": 7}
+    new = {"max_learners": 20}
+    [change] = reports.plan_changes({"steps": [step("update", CONTRACT, "c", old, new)]})
+    assert [(f.name, f.old, f.new) for f in change.fields] == [("max_learners", 15, 20)]
+    unknown = {"run_keys": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}
+    [change] = reports.plan_changes({"steps": [step("update", CONTRACT, "d", {"run_keys": ["a"]}, unknown)]})
+    assert change.fields[0].new == "(known after apply)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from decimal import Decimal
@@ -9,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from provider.mitxonline import commands
-from provider.mitxonline.client import MitxOnline, SharedReads
+from provider.mitxonline.client import MitxOnline, SharedReads, contract_of_run
 from provider.mitxonline.transport import Completed
 from tests.unit.mitxonline.fake import FakeMitx, ok
 
@@ -108,15 +109,30 @@ def test_contract_by_slug_needs_no_organization_listing_when_the_slug_is_free(
     assert fake.commands() == ["b2b_list contracts"]
 
 
-def test_codes_are_written_to_a_file_and_read_back(fake: FakeMitx, client: MitxOnline) -> None:
-    rows = '[{"Contract": "c", "Course Run": "course-v1:UAI_B+A+1T21C2026_en", "Enrollment Code": "abc"}]'
-    fake.on("b2b_codes output", lambda args, stdin: ok("Filtering by contract: 21\nWrote json output to f."))
-    fake.on("shell", lambda args, stdin: ok(rows))
-    codes = client.codes(21)
-    assert [c.code for c in codes] == ["abc"]
+def test_codes_of_every_contract_cost_two_commands(fake: FakeMitx, client: MitxOnline) -> None:
+    rows = [
+        {"Contract": "BigCo", "Course Run": "course-v1:UAI_B+A+1T21C2026_en", "Enrollment Code": "a"},
+        {"Contract": "BigCo", "Course Run": "course-v1:UAI_B+B+2T21C2026_en", "Enrollment Code": "b"},
+        {"Contract": "BigCo", "Course Run": "course-v1:UAI_C+A+1T2C2026_en", "Enrollment Code": "c"},
+        {"Contract": "Old", "Course Run": "course-v1:UAI_D+A+2025_C7", "Enrollment Code": "d"},
+    ]
+    fake.on("b2b_codes output", lambda args, stdin: ok("Wrote json output to f."))
+    fake.on("shell", lambda args, stdin: ok(json.dumps(rows)))
+    assert [c.code for c in client.codes(21)] == ["a", "b"]
+    assert [c.code for c in client.codes(2)] == ["c"]
+    assert [c.code for c in client.codes(7)] == ["d"]
+    assert fake.commands() == ["b2b_codes output", "shell"]
     output, shell = fake.calls
     filename = output[output.index("--filename") + 1]
-    assert filename.startswith("/tmp/courseware-codes-21-") and repr(filename) in shell[-1]
+    assert filename.startswith("/tmp/courseware-codes-") and repr(filename) in shell[-1]
+    assert "--contract" not in output
+
+
+def test_contract_of_run_reads_both_key_formats() -> None:
+    assert contract_of_run("course-v1:UAI_BIGCO+A.0001x+1T21C2026_en") == 21
+    assert contract_of_run("course-v1:UAI_BIGCO+A.0001x+12T3C2026_es_419_E_S") == 3
+    assert contract_of_run("course-v1:UAI_IDPU+A.0001x+2025_C101") == 101
+    assert contract_of_run("course-v1:UAI_SOURCE+A.0001x+SOURCE") is None
 
 
 def test_wait_for_edx_polls_until_the_clone_appears(fake: FakeMitx, client: MitxOnline) -> None:

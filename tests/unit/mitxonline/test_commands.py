@@ -96,8 +96,8 @@ def test_create_course_and_page_use_the_documented_flags() -> None:
 
 
 def test_codes_go_through_a_file_and_a_read_back() -> None:
-    output = commands.codes_output(21, "/tmp/codes-21.json")
-    assert output.args[-2:] == ("--filename", "/tmp/codes-21.json") and "--all" in output.args
+    output = commands.codes_output("/tmp/codes.json")
+    assert output.args == ("output", "--all", "--format", "json", "--filename", "/tmp/codes.json")
     back = commands.shell_read_back("/tmp/codes-21.json")
     assert back.args[:2] == ("--no-imports", "-c") and "\n" not in back.args[2]
     with pytest.raises(DeclarationError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pulumi.output import Unknown
 
 from provider.errors import DeclarationError, PlatformError
 from provider.mitxonline.client import MitxOnline
@@ -138,3 +139,9 @@ def test_delete_removes_every_attached_course_at_once(sources: FakeMitx, client:
     clone(sources, A, B)
     ContractCoursewareProvider().delete("21", declared(A, B))
     assert sources.calls == [["b2b_courseware", "remove", "21", A, "--also", B]]
+
+
+def test_an_unknown_contract_id_while_the_contract_updates_changes_nothing() -> None:
+    outs = {**declared(A), "run_keys": ["x"]}
+    result = ContractCoursewareProvider().diff("21", outs, {**declared(A), "contract_id": Unknown()})
+    assert (result.changes, result.replaces) == (False, [])

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from pulumi.output import Unknown
 
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.enrollment_codes import SECRET_OUTPUTS, EnrollmentCodesProvider
@@ -49,6 +50,7 @@ def test_create_validates_then_reads_the_codes_back(fake: FakeMitx, client: Mitx
     serve_codes(fake, 15)
     result = EnrollmentCodesProvider().create(declared())
     assert fake.commands() == ["b2b_codes validate", "b2b_codes output", "shell"]
+    assert "--contract" not in fake.calls[1]
     assert fake.calls[0] == ["b2b_codes", "validate", "--contract", "21"]
     assert (result.outs["count"], result.outs["expected_count"]) == (15, 15)
     assert result.outs["codes"][0] == {"code": "code-0", "course_run": RUN}
@@ -79,3 +81,10 @@ def test_read_runs_no_validate(fake: FakeMitx, client: MitxOnline) -> None:
 
 def test_the_codes_are_a_secret_output() -> None:
     assert SECRET_OUTPUTS == ["codes"]
+
+
+def test_an_unknown_contract_id_while_the_contract_updates_is_no_replacement() -> None:
+    # Previewing a seat change marks the contract's outputs unknown (spec/pulumi-dynamic.md §6.2).
+    olds = {**declared(), "count": 15}
+    result = EnrollmentCodesProvider().diff("21", olds, {**declared(max_learners=20), "contract_id": Unknown()})
+    assert (result.changes, result.replaces) == (True, [])
