@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from sandbox.context import AppContext
 from sandbox.mitxonline import keys, openedx, repo
 from sandbox.mitxonline.console import EmulatedException, Output
-from sandbox.mitxonline.keys import CourseKey, variant_suffix
+from sandbox.mitxonline.keys import course_root, parse_course_key, variant_suffix
 from sandbox.mitxonline.models import (
     Contract,
     Course,
@@ -171,7 +171,7 @@ def import_courserun_from_edx(
             raise EmulatedException("courses.models.Course.DoesNotExist", "Course matching query does not exist.")
         course, created_course = found, False
     else:
-        root = CourseKey.from_string(course_key).course_root
+        root = course_root(parse_course_key(course_key))
         existing = repo.course_by_readable_id(db, root)
         course = existing or create_course(db, root, str(detail["name"]), live=options.live)
         created_course = existing is None
@@ -183,7 +183,7 @@ def import_courserun_from_edx(
         db,
         {
             "course_id": course.id,
-            "run_tag": CourseKey.from_string(course_key).run,
+            "run_tag": parse_course_key(course_key).run,
             "courseware_id": detail["id"],
             "title": detail["name"],
             "start_date": detail.get("start"),

@@ -6,38 +6,21 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from dataclasses import dataclass
 
+from sandbox.edx.keys import CourseKey, InvalidKeyError, parse_course_key
 from sandbox.mitxonline import repo
 from sandbox.mitxonline.models import DEFAULT_ORG_KEY_PREFIX, CourseRun
 
-# opaque_keys' CourseLocator grammar, reduced to what the emulation needs (edx-studio-api.md §12.1).
-_KEY = re.compile(r"^course-v1:(?P<org>[\w\-~.:]+)\+(?P<course>[\w\-~.:]+)\+(?P<run>[\w\-~.:]+)$")
+# One course-key grammar for the whole sandbox: opaque_keys' `CourseKey.from_string`
+# (edx-studio-api.md §12.1), which MITx Online also uses.
+__all__ = ["CourseKey", "InvalidKeyError", "course_root", "parse_course_key"]
 
 
-class InvalidKeyError(ValueError):
-    """opaque_keys.InvalidKeyError: the string is not a course key."""
-
-
-@dataclass(frozen=True)
-class CourseKey:
-    org: str
-    course: str
-    run: str
-
-    @classmethod
-    def from_string(cls, value: str) -> CourseKey:
-        match = _KEY.match(value)
-        if match is None:
-            raise InvalidKeyError(value)
-        return cls(match["org"], match["course"], match["run"])
-
-    @property
-    def course_root(self) -> str:
-        """The course's readable_id convention: the key without its run part (§1.1)."""
-        return f"course-v1:{self.org}+{self.course}"
+def course_root(key: CourseKey) -> str:
+    """The course's readable_id convention: the key without its run part (§1.1)."""
+    return f"course-v1:{key.org}+{key.course}"
 
 
 @dataclass(frozen=True)
@@ -64,7 +47,7 @@ def contract_run_key(
     The next number comes from the newest matching run *in lexicographic order*, so the
     10th run sorts before the 9th and may mint a duplicate key (§4.2).
     """
-    number_part = CourseKey.from_string(source.courseware_id).course
+    number_part = parse_course_key(source.courseware_id).course
     course_part = f"course-v1:{prefix or DEFAULT_ORG_KEY_PREFIX}{org_key}+{number_part}"
     tag_tail = f"T{contract_id}C{year}"
     # substr rather than LIKE: LIKE is case-insensitive and treats "_" as a wildcard,
@@ -84,5 +67,5 @@ def contract_run_key(
         number = int(index) + 1
     run_tag = f"{number}{tag_tail}"
     key = f"{course_part}+{run_tag}"
-    CourseKey.from_string(key)
+    parse_course_key(key)
     return ContractRunKey(courseware_id=key + variant_suffix(source), run_tag=run_tag)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sandbox.context import AppContext
 from sandbox.mitxonline import repo
-from sandbox.mitxonline.keys import CourseKey, InvalidKeyError
+from sandbox.mitxonline.keys import InvalidKeyError, parse_course_key
 from sandbox.mitxonline.models import Contract, Course, CoursePage, CourseRun, Organization, now, to_sql
 
 
@@ -29,7 +29,7 @@ def course_run(ctx: AppContext, run: CourseRun) -> dict[str, Any]:
     """``CourseRunWithCourseSerializer``-style run, with ``b2b_contract`` (§7.3)."""
     at = now()
     try:
-        course_number = CourseKey.from_string(run.courseware_id).course
+        course_number = parse_course_key(run.courseware_id).course
     except InvalidKeyError:
         course_number = ""
     products = repo.products_of_run(ctx.db, run.id, active_only=True)
