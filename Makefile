@@ -7,5 +7,6 @@ demo:
 test:
 	@scripts/run scripts/test-suite
 
+# The plot needs matplotlib, the optional `bench` group of pyproject.toml, installed on first use.
 bench:
-	@scripts/run python -m bench
+	@scripts/run sh -c 'python -c "import matplotlib" 2>/dev/null || python -m pip install --quiet --disable-pip-version-check -e ".[dev,bench]"; exec python -m bench'

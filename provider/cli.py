@@ -6,20 +6,32 @@ courseware drift [--stack S] [--json]   refresh in preview mode and report drift
                                         exit 0 in sync, 2 drift found, 1 error
 courseware summary [--stack S]          what the stack's last apply left: source
                                         courses, contracts, contract runs, codes
+courseware adopt [--stack S] SELECTION  write the catalog of what exists into the stack
+                                        file, to take it over (docs/adopting.md)
+courseware codes CONTRACT [--csv FILE]  a contract's enrollment codes as CSV, from the
+                                        stack's secret outputs
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO, Any
 
 import click
 
+from provider import adopt as adoption
 from provider import reports
+from provider.code_sheet import UnknownContract, code_sheet
+from provider.edx.client import EdxClient
+from provider.errors import ProviderError
+from provider.mitxonline.client import MitxOnline
 
 EXIT_IN_SYNC = 0
 EXIT_ERROR = 1
@@ -109,3 +121,73 @@ def summary(stack: str | None) -> None:
     argv = ["pulumi", "stack", "output", "--json", "--non-interactive"] + (["--stack", stack] if stack else [])
     outputs = _pulumi_json(argv) or {}
     click.echo(reports.summary_text(outputs))
+
+
+@main.command()
+@click.option("--stack", "-s", help="The stack whose file gets the catalog (default: the selected stack).")
+@click.option("--org", "organizations", multiple=True, metavar="KEY", help="An organization and its contracts.")
+@click.option("--contract", "contracts", multiple=True, metavar="SLUG_OR_ID", help="A contract and its organization.")
+@click.option("--source-course", "source_courses", multiple=True, metavar="COURSE_KEY", help="An edX source run.")
+@click.option("--all", "everything", is_flag=True, help="Every organization, contract and source run.")
+@click.option("--dry-run", is_flag=True, help="Print the catalog instead of writing it.")
+def adopt(
+    stack: str | None,
+    organizations: tuple[str, ...],
+    contracts: tuple[str, ...],
+    source_courses: tuple[str, ...],
+    everything: bool,
+    dry_run: bool,
+) -> None:
+    """Write the catalog of what exists into the stack file, every entry `adopt: true`.
+
+    Reads MITx Online (REST and read-only commands) and edX Studio with the stack's
+    platform settings; writes nothing to either. Replaces the stack file's
+    `courseware:catalog` and keeps every other key. Then `pulumi up` adopts what the
+    catalog declares, and `pulumi preview --expect-no-changes` proves it.
+    """
+    selection = adoption.Selection(organizations, contracts, source_courses, everything)
+    try:
+        location = adoption.locate_stack(stack, Path.cwd())
+        settings = adoption.stack_settings(location)
+        mitx = MitxOnline(settings.require_mitxonline())
+        edx = EdxClient(settings.require_edx())
+        # A relative path in `manageCommand` is relative to the program directory, where
+        # the provider runs it (docs/decisions.md §4).
+        with contextlib.chdir(location.program_dir):
+            live = adoption.read_live(mitx, edx, selection)
+        result = adoption.build_catalog(live)
+    except ProviderError as error:
+        raise click.ClickException(str(error)) from None
+    header = [
+        f"Written by `courseware adopt` on {dt.date.today().isoformat()} from {settings.require_mitxonline().url}",
+        "and edX Studio: it declares what existed then; `adopt: true` takes each object over.",
+    ]
+    if dry_run:
+        click.echo(adoption.render_catalog(result, 0, header), nl=False)
+        click.echo(result.report(None), err=True, nl=False)
+        return
+    try:
+        adoption.write_catalog(location.stack_file, result, header)
+    except adoption.AdoptError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(result.report(str(location.stack_file)), nl=False)
+
+
+@main.command()
+@click.argument("contract")
+@click.option("--stack", "-s", help="The stack that declares the contract (default: the selected stack).")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, writable=True), help="Write the CSV here.")
+def codes(contract: str, stack: str | None, csv_file: str | None) -> None:
+    """The enrollment codes of CONTRACT (`org/name`, slug or id) as CSV: code, course run,
+    attach link. Printed to stdout unless --csv names a file (the runbook's codes-<id>.csv)."""
+    argv = ["pulumi", "stack", "output", "--show-secrets", "--json", "--non-interactive"]
+    outputs = _pulumi_json(argv + (["--stack", stack] if stack else [])) or {}
+    try:
+        sheet = code_sheet(outputs, contract)
+    except UnknownContract as error:
+        raise click.ClickException(str(error)) from None
+    if csv_file is None:
+        click.echo(sheet.csv(), nl=False)
+        return
+    Path(csv_file).write_text(sheet.csv())
+    click.echo(f"Wrote {len(sheet.rows)} codes of contract {sheet.label} to {csv_file}", err=True)

@@ -17,15 +17,24 @@ from provider.edx.keys import CourseKey, InvalidCourseKey
 
 def _course_run_key(value: str) -> str:
     try:
-        return str(CourseKey.parse(value))
+        key = CourseKey.parse(value)
     except InvalidCourseKey as exc:
         raise ValueError(str(exc)) from None
+    # opaque-keys accepts Unicode letters (spec/edx-studio-api.md §12.1), but edX ships with
+    # FEATURES['ALLOW_UNICODE_COURSE_ID'] off and the Studio UI refuses them (§12.3), and
+    # MITx Online builds contract run keys from these parts: a declared key stays ASCII.
+    if not value.isascii():
+        bad = "".join(sorted({c for c in value if not c.isascii()}))
+        raise ValueError(f"{value!r} contains {bad!r}; course keys use ASCII letters, digits and _ - ~ . : only")
+    return str(key)
 
 
 def _course_id(value: str) -> str:
     """A MITx Online course readable id: `course-v1:{org}+{number}`, no run part."""
     try:
         key = CourseKey.parse(f"{value}+RUN")
+        if not value.isascii():
+            raise InvalidCourseKey(value)
     except InvalidCourseKey:
         raise ValueError(
             f"{value!r} is not a MITx Online course id; write course-v1:ORG+NUMBER, "

@@ -167,6 +167,7 @@ class B2BContract(pulumi.ComponentResource):
                     run_keys=courseware.run_keys,
                     max_learners=entry.max_learners,
                     price=price,
+                    adopt=entry.adopt,
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[courseware]),
                 )
                 outputs["code_count"] = codes.count

@@ -23,10 +23,17 @@ from provider.base import (
 from provider.edx.client import EdxClient, client_for
 from provider.edx.keys import CourseKey
 from provider.edx.models import CourseRunArgs, ManagedFields, StudioCourseRun
-from provider.errors import Drifted, NotFound, PlatformError
+from provider.errors import Drifted, NotFound, PlatformError, ServerError, Unreachable
 from provider.settings import platform_settings
 
 log = logger("edx.course_run")
+
+# How many times create POSTs (create, rerun or clone) after a transient failure that
+# left no run behind. The client already retries what cannot have been applied (429,
+# no connection); this covers a 5xx or a dropped answer, where only a fresh GET can
+# tell whether Studio made the run (spec/edx-studio-api.md §22). Repeating is safe once
+# that GET says 404: Studio refuses a duplicate key on every copy path (§12.4).
+CREATE_ATTEMPTS = 3
 
 KEY_PARTS = ("org", "number", "run")
 # A run's key cannot change (§8: org, number and run are ignored on update), and the
@@ -139,6 +146,47 @@ def _write(client: EdxClient, args: CourseRunArgs) -> StudioCourseRun:
     return client.get_course_run(key)
 
 
+def _write_once(client: EdxClient, args: CourseRunArgs) -> StudioCourseRun:
+    """`_write`, made safe to repeat: after a failure, look again (the write may have been
+    applied although its answer was lost, a proxy timeout on a long rerun, §9.5, §22); when
+    the run is not there and the failure was transient, write again."""
+    key = args.key
+    for number in range(1, CREATE_ATTEMPTS + 1):
+        try:
+            return _write(client, args)
+        except PlatformError as failure:
+            live = client.find_course_run(key)
+            if live is not None:
+                log.warning("%s: %s; the run exists all the same, continuing with it", key, failure)
+                return live
+            if number == CREATE_ATTEMPTS or not isinstance(failure, ServerError | Unreachable):
+                raise
+            log.warning("%s: %s; no run was made, trying again", key, failure)
+    raise AssertionError("unreachable")
+
+
+def _unfinished_copy(client: EdxClient, args: CourseRunArgs, live: StudioCourseRun) -> bool:
+    """True when `live` is what copying `source_key` leaves before `_converge` runs.
+
+    A copy is two steps (rerun or clone, then a PATCH); when the second fails or the
+    apply is stopped between them, the run exists but nothing recorded it, and the next
+    `pulumi up` finds it differing from the declaration. It is recognisably ours when
+    it is exactly what the copy makes: a rerun has the declared title, dates and pacing
+    with the enrollment dates nulled (§9.3 step 5); a clone has the source's values
+    (§10). Any other difference is someone else's run, and `adopt` decides.
+    """
+    if args.source_key is None:
+        return False
+    declared, current = args.managed(), live.managed()
+    differing = set(declared.differences(current))
+    if differing <= {"enrollment_start", "enrollment_end"} and all(
+        getattr(current, name) is None for name in differing
+    ):
+        return True
+    source = client.find_course_run(CourseKey.parse(args.source_key))
+    return source is not None and not source.managed().differences(current)
+
+
 class CourseRunProvider(ProviderBase):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         checked = check_declared(CourseRunArgs, news)
@@ -166,19 +214,20 @@ class CourseRunProvider(ProviderBase):
             differences = declared.differences(live.managed())
             if live.id != str(key):
                 differences["course_key"] = (str(key), live.id)
-            if differences and (not args.adopt or "course_key" in differences):
+            unfinished = bool(differences) and "course_key" not in differences and _unfinished_copy(client, args, live)
+            if differences and not unfinished and (not args.adopt or "course_key" in differences):
                 raise Drifted(f"edX course run {key}", differences)
-            log.info("%s already exists in Studio: adopting it", key)
+            if unfinished:
+                log.warning(
+                    "%s exists as a fresh copy of %s whose settings were never applied (an earlier `pulumi up` "
+                    "failed or was stopped after the copy): finishing it",
+                    key,
+                    args.source_key,
+                )
+            else:
+                log.info("%s already exists in Studio: adopting it", key)
         else:
-            try:
-                live = _write(client, args)
-            except PlatformError as failure:
-                # The write may have been applied although its answer was lost (a proxy
-                # timeout on a long rerun, §9.5): look again before giving up (§22).
-                live = client.find_course_run(key)
-                if live is None:
-                    raise
-                log.warning("%s: %s; the run exists all the same, continuing with it", key, failure)
+            live = _write_once(client, args)
         live = _converge(client, key, declared, live)
         return CreateResult(str(key), _outputs(args, live))
 

@@ -4,8 +4,11 @@
   (a contract's name, a page's flags): a CheckFailure saying what to do instead, never
   a silent replacement (DESIGN.md, "check ... refuses unsafe changes").
 - `adopt_or_refuse`: the idempotent create's decision for an object that already exists.
-- `write_then_find`: run a creating command and read the object back, treating a failed
-  command as "maybe applied" (spec/mitxonline.md §12.5): look again before raising.
+- `write_or_recover`: run any write command as "maybe applied" (spec/mitxonline.md
+  §12.5): after a failure, look whether its work is done; if so go on, if not and the
+  failure was transient, run it again (every write here is safe to repeat once the
+  re-read shows it missing); otherwise raise. docs/reliability.md has the matrix.
+- `write_then_find`: `write_or_recover` for a creating command, then read the object back.
 - `known_contract_id`: the contract id to diff with during a preview that updates the
   contract, when the engine has made that output unknown.
 - `declared_inputs`: the input-shaped view of outputs that `read` returns, so `pulumi
@@ -21,9 +24,10 @@ from pulumi.dynamic import CheckFailure
 from pydantic import BaseModel
 
 from provider.base import changed_fields, has_unknown, is_unknown, logger
-from provider.errors import Drifted, PlatformError
-from provider.mitxonline.client import MitxOnline
+from provider.errors import CommandRefused, Drifted, PlatformError
+from provider.mitxonline.client import COMMAND_ATTEMPTS, MitxOnline, transient
 from provider.mitxonline.commands import Invocation
+from provider.mitxonline.transport import Completed
 
 _log = logger("mitxonline")
 
@@ -68,24 +72,50 @@ def declared_inputs(model: type[BaseModel], outs: Mapping[str, Any]) -> dict[str
     return {name: outs[name] for name in model.model_fields if outs.get(name) is not None}
 
 
-def write_then_find(client: MitxOnline, invocation: Invocation, what: str, find: Callable[[], T | None]) -> T:
-    """Run `invocation` to create `what`, then return `find()`.
+def write_or_recover(
+    client: MitxOnline, invocation: Invocation, step: str, done: Callable[[], bool]
+) -> Completed | None:
+    """Run a write command; the finished command, or None when it failed but `done()`
+    (a fresh read of the platform) shows its work applied all the same.
 
-    A failed command may still have made the object (§12.5): when `find` sees it, the
-    failure is logged and creation goes on; when it does not, the failure is raised.
+    A known refusal (`CommandRefused`, `ContractLocked`) is raised at once: it says the
+    same on every try, and callers that expect one read back themselves. Any other
+    failure is "maybe applied" (§12.5: several commands exit 1 after doing their work):
+    `done()` decides. When the work is missing and the failure was transient (not a
+    timeout, after which the command may still be running remotely), the command runs
+    again, up to `COMMAND_ATTEMPTS` tries in all. Repeating is safe for every write the
+    resources run once the re-read shows it missing: creations refuse duplicates or find
+    the existing object (`b2b_contract import`, §12.5.4), and modify, sync, validate,
+    add and remove set a state rather than add to one.
     """
-    try:
-        client.write(invocation, f"create {what}")
-    except PlatformError as failure:
-        found = find()
-        if found is None:
+    for number in range(1, COMMAND_ATTEMPTS + 1):
+        try:
+            return client.write(invocation, step)
+        except CommandRefused:
             raise
-        _log.warning("%s: %s; it exists all the same, continuing with it", what, failure)
-        return found
+        except PlatformError as failure:
+            if done():
+                # The failure's message starts with `step` already.
+                _log.warning("%s; it was applied all the same, continuing", _first_line(failure))
+                return None
+            if number == COMMAND_ATTEMPTS or not transient(failure):
+                raise
+            client.pause_before_retry(number, step, failure)
+    raise AssertionError("unreachable")
+
+
+def write_then_find(client: MitxOnline, invocation: Invocation, what: str, find: Callable[[], T | None]) -> T:
+    """Run `invocation` to create `what` (through `write_or_recover`), then return `find()`."""
+    write_or_recover(client, invocation, f"create {what}", lambda: find() is not None)
     found = find()
     if found is None:
         raise PlatformError(f"{what}: `{invocation.command}` reported success but {what} cannot be read back")
     return found
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def known_contract_id(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:

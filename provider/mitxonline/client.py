@@ -25,7 +25,7 @@ import httpx
 from provider.base import logger
 from provider.edx.client import client_for
 from provider.edx.keys import CourseKey
-from provider.errors import CommandFailed
+from provider.errors import CommandFailed, CommandRefused, CommandTimedOut, PlatformError
 from provider.mitxonline import commands
 from provider.mitxonline.commands import Invocation
 from provider.mitxonline.models import (
@@ -46,6 +46,21 @@ T = TypeVar("T")
 
 # Where `b2b_codes output --filename` writes inside the deployment, read back at once.
 CODES_DIR = "/tmp"
+
+# A failed command is tried at most this many times in all (docs/reliability.md). Each
+# try costs a Django start-up (about 20 s, spec/mitxonline.md §12.1), so the budget is
+# small; the pause between tries grows by `COMMAND_PAUSE` seconds each time.
+COMMAND_ATTEMPTS = 3
+_WITHHELD = "(stdout withheld: it may hold enrollment codes)"
+COMMAND_PAUSE = 1.0
+
+
+def transient(error: BaseException) -> bool:
+    """A command failure worth another try: it exited non-zero (or could not start)
+    without one of the known refusals, which say the same thing every time (§3.12), and
+    it was not killed by the timeout, after which it may still be running in the
+    deployment (a `kubectl exec` killed locally does not stop the remote process)."""
+    return isinstance(error, CommandFailed) and not isinstance(error, CommandRefused | CommandTimedOut)
 
 
 @dataclass
@@ -168,7 +183,28 @@ class MitxOnline:
             self.shared.forget()
 
     def read_command(self, invocation: Invocation, step: str) -> Completed:
-        return self.manage.run(invocation.command, *invocation.args, stdin=invocation.stdin, step=step)
+        """Run a command that changes nothing; a transient failure is tried again, since
+        repeating a read is always harmless."""
+        return self.retrying(
+            lambda: self.manage.run(invocation.command, *invocation.args, stdin=invocation.stdin, step=step), step
+        )
+
+    def retrying(self, attempt: Callable[[], T], step: str) -> T:
+        """`attempt()`, tried again after a transient command failure, up to
+        `COMMAND_ATTEMPTS` tries; only for work that is harmless to repeat."""
+        for number in range(1, COMMAND_ATTEMPTS + 1):
+            try:
+                return attempt()
+            except PlatformError as failure:
+                if number == COMMAND_ATTEMPTS or not transient(failure):
+                    raise
+                self.pause_before_retry(number, step, failure)
+        raise AssertionError("unreachable")
+
+    def pause_before_retry(self, number: int, step: str, failure: BaseException) -> None:
+        pause = COMMAND_PAUSE * number
+        _log.warning("%s: try %d failed, trying again in %.0f s: %s", step, number, pause, _first_line(failure))
+        self._sleep(pause)
 
     # -- shared listings ---------------------------------------------------------------
 
@@ -249,10 +285,27 @@ class MitxOnline:
         `shell --no-imports -c`, the only clean JSON path (§12.2.1, §12.5.2). Two commands
         for all the contracts of a refresh."""
 
-        def load() -> list[CodeRow]:
+        def dump_and_read() -> Completed:
+            # The pair is retried as one: the read-back removes the file, so a read-back
+            # that failed after printing cannot simply run again (it would read no file
+            # and report no codes).
             filename = f"{CODES_DIR}/courseware-codes-{uuid.uuid4().hex}.json"
-            self.read_command(commands.codes_output(filename), "write every enrollment code")
-            done = self.read_command(commands.shell_read_back(filename), "read every enrollment code")
+            output = commands.codes_output(filename)
+            self.manage.run(output.command, *output.args, step="write every enrollment code")
+            read = commands.shell_read_back(filename)
+            try:
+                return self.manage.run(read.command, *read.args, step="read every enrollment code")
+            except CommandTimedOut as failure:
+                raise CommandTimedOut(
+                    failure.argv, failure.exit_code, _WITHHELD, failure.stderr, failure.step
+                ) from None
+            except CommandFailed as failure:
+                # Its stdout may hold the codes themselves: keep them out of the error,
+                # which the CLI prints (docs/reliability.md, "Secrets").
+                raise CommandFailed(failure.argv, failure.exit_code, _WITHHELD, failure.stderr, failure.step) from None
+
+        def load() -> list[CodeRow]:
+            done = self.retrying(dump_and_read, "read every enrollment code")
             rows = commands.parse_json_document(done.stdout)
             if not isinstance(rows, list):
                 raise CommandFailed(
@@ -289,6 +342,10 @@ def contract_of_run(key: str) -> int | None:
     if match is None:
         return None
     return int(match.group(1) or match.group(2))
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def _table(done: Completed, what: str) -> list[dict[str, str]]:

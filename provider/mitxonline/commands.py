@@ -163,6 +163,12 @@ def contract_modify(contract_id: int, changes: dict[str, Any]) -> Invocation:
     return _Checker().done("b2b_contract", "modify", str(int(contract_id)), *args)
 
 
+def contract_export(contract_id: int) -> Invocation:
+    """`b2b_contract export <id>`: the whole contract as JSON on stdout (§3.7), read-only;
+    the one read that shows key prefix, description and dates of every contract (§7.7)."""
+    return _Checker().done("b2b_contract", "export", str(int(contract_id)))
+
+
 def _courseware(action: str, contract_id: int, courses: Sequence[str], flags: Sequence[str]) -> Invocation:
     c = _Checker()
     if not courses:

@@ -36,7 +36,13 @@ from provider.base import ProviderBase, changed_fields, check_declared, logger, 
 from provider.errors import CommandRefused, ContractLocked, DeclarationError, FieldProblem, PlatformError
 from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
-from provider.mitxonline._common import adopt_or_refuse, declared_inputs, differences, refused_changes
+from provider.mitxonline._common import (
+    adopt_or_refuse,
+    declared_inputs,
+    differences,
+    refused_changes,
+    write_or_recover,
+)
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.models import ContractArgs, ContractRow, slugify
 
@@ -146,6 +152,21 @@ def _import_document(args: ContractArgs, slug: str, dates: dict[str, Any]) -> di
     }
 
 
+def _unfinished_import(args: ContractArgs, diffs: dict[str, tuple[Any, Any]], today: dt.date) -> bool:
+    """True when the only differences are what `_import` leaves for `_modify` to set: no
+    dates (a contract outside its window is imported without them) and `active` (an
+    inactive contract is imported active). Such a contract is this declaration's own,
+    half made; any other difference is someone else's, and `adopt` decides."""
+    undated = _imported_dates(args, today)["start"] is None
+    for name, (_declared, live) in diffs.items():
+        if name in ("start", "end") and undated and live is None:
+            continue
+        if name == "active" and live is True and args.active is False:
+            continue
+        return False
+    return True
+
+
 def _find(client: MitxOnline, args: ContractArgs) -> ContractRow | None:
     mine, _ = client.contract_by_slug(args.organization, _slug(args))
     return mine
@@ -188,8 +209,13 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
                 for name in sorted(changes)
             ]
         )
+
+    def modified() -> bool:
+        row = client.contract(contract_id)
+        return row is not None and all(_live(row).get(name) == declared[name] for name in changes)
+
     try:
-        client.write(commands.contract_modify(contract_id, changes), f"modify {what}")
+        finished = write_or_recover(client, commands.contract_modify(contract_id, changes), f"modify {what}", modified)
     except PlatformError as failure:
         row = client.contract(contract_id)
         after = _live(row) if row is not None else {}
@@ -198,6 +224,9 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
             raise
         _log.warning("%s: %s; the changes were applied all the same", what, failure)
         return after
+    if finished is None:
+        row = client.contract(contract_id)
+        return _live(row) if row is not None else {**live, **{name: declared[name] for name in changes}}
     return {**live, **{name: declared[name] for name in changes}}
 
 
@@ -254,7 +283,15 @@ class ContractProvider(ProviderBase):
         if mine is not None:
             contract_id, live = mine.id, _live(mine)
             compared = {name: declared[name] for name in ("name", "membership_type", *MODIFIABLE)}
-            adopt_or_refuse(what, differences(compared, live), args.adopt)
+            diffs = differences(compared, live)
+            if diffs and _unfinished_import(args, diffs, client.today()):
+                _log.warning(
+                    "%s exists as imported but not yet modified (an earlier `pulumi up` failed or was stopped "
+                    "between the two commands): finishing it",
+                    what,
+                )
+            else:
+                adopt_or_refuse(what, diffs, args.adopt)
         else:
             dates = _imported_dates(args, client.today())
             contract_id, listed = self._import(client, args, slug, dates, what)
@@ -271,7 +308,13 @@ class ContractProvider(ProviderBase):
         """Create the contract; its id and, when it had to be listed, what the listing shows."""
         document = _import_document(args, slug, dates)
         try:
-            done = client.write(commands.contract_import(document, slug), f"create {what}")
+            # The import is safe to repeat: it finds an existing contract by slug (§12.5.4).
+            done = write_or_recover(
+                client,
+                commands.contract_import(document, slug),
+                f"create {what}",
+                lambda: _find(client, args) is not None,
+            )
         except ContractLocked as failure:
             # The second save inside the command failed after the first one (§12.5.1).
             row = _find(client, args)
@@ -279,11 +322,10 @@ class ContractProvider(ProviderBase):
                 raise
             _log.warning("%s was created, but the import then failed: %s", what, failure.reason)
             return row.id, _live(row)
-        except PlatformError as failure:
+        if done is None:
             row = _find(client, args)
             if row is None:
-                raise
-            _log.warning("%s: %s; the contract exists all the same, continuing with it", what, failure)
+                raise PlatformError(f"{what}: the contract was listed, then vanished")
             return row.id, _live(row)
         imported = commands.parse_import(done.stdout)
         if imported is not None and not commands.import_found_existing(done.stdout):
@@ -337,8 +379,15 @@ class ContractProvider(ProviderBase):
                 _window_words(start, end, today),
             )
             return
+
+        def inactive() -> bool:
+            row = client.contract(int(id_))
+            return row is not None and not row.active
+
         try:
-            client.write(commands.contract_modify(int(id_), {"active": False}), f"deactivate {what}")
+            write_or_recover(
+                client, commands.contract_modify(int(id_), {"active": False}), f"deactivate {what}", inactive
+            )
         except ContractLocked as failure:
             _log.warning("%s could not be deactivated: %s", what, failure.reason)
         except CommandRefused as failure:

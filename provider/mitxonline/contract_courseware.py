@@ -33,7 +33,7 @@ from provider.base import ProviderBase, changed_fields, check_declared, logger, 
 from provider.errors import CommandRefused, ContractLocked, DeclarationError, FieldProblem, PlatformError
 from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
-from provider.mitxonline._common import declared_inputs, known_contract_id
+from provider.mitxonline._common import declared_inputs, known_contract_id, write_or_recover
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.models import ContractCoursewareArgs
 
@@ -93,8 +93,13 @@ def _window_warning(args: ContractCoursewareArgs, today: dt.date) -> str:
 def _add(client: MitxOnline, args: ContractCoursewareArgs, courses: list[str]) -> dict[str, list[str]]:
     what = f"contract {args.contract_id}"
     invocation = commands.courseware_add(args.contract_id, courses, make_codes=args.make_codes)
+
+    def added() -> bool:
+        runs = contract_runs(client, args.contract_id, courses)
+        return all(course in runs for course in courses)
+
     try:
-        done = client.write(invocation, f"add {', '.join(courses)} to {what}")
+        done = write_or_recover(client, invocation, f"add {', '.join(courses)} to {what}", added)
     except PlatformError as failure:
         runs = contract_runs(client, args.contract_id, args.courses)
         if any(course not in runs for course in courses):
@@ -113,7 +118,7 @@ def _add(client: MitxOnline, args: ContractCoursewareArgs, courses: list[str]) -
         return runs
     runs = contract_runs(client, args.contract_id, args.courses)
     missing = [course for course in courses if course not in runs]
-    if missing:
+    if missing and done is not None:
         raise PlatformError(
             f"`b2b_courseware add` for {what} exited 0 but made no contract run for {', '.join(missing)}; "
             f"it said:\n{done.stdout.strip()[-800:]}\n{done.stderr.strip()[-800:]}"
@@ -124,7 +129,12 @@ def _add(client: MitxOnline, args: ContractCoursewareArgs, courses: list[str]) -
 def _remove(client: MitxOnline, contract_id: int, courses: list[str]) -> None:
     what = f"contract {contract_id}"
     try:
-        client.write(commands.courseware_remove(contract_id, courses), f"remove {', '.join(courses)} from {what}")
+        write_or_recover(
+            client,
+            commands.courseware_remove(contract_id, courses),
+            f"remove {', '.join(courses)} from {what}",
+            lambda: not contract_runs(client, contract_id, courses),
+        )
     except PlatformError as failure:
         if contract_runs(client, contract_id, courses):
             raise

@@ -32,6 +32,7 @@ from provider.mitxonline._common import (
     declared_inputs,
     differences,
     refused_changes,
+    write_or_recover,
     write_then_find,
 )
 from provider.mitxonline.client import MitxOnline
@@ -101,7 +102,14 @@ def _sync_if_needed(client: MitxOnline, args: CourseRunArgs, live: RestRun) -> R
     if not drifted:
         return live
     _log.info("%s: MITx Online's copy of %s differs from edX; syncing", args.courseware_id, ", ".join(drifted))
-    client.write(commands.sync_courserun(args.courseware_id), f"sync {args.courseware_id} from edX")
+
+    def synced_already() -> bool:
+        now = _find(client, args)
+        return now is not None and not differences(_edx_copy(args), _outputs(args, now))
+
+    write_or_recover(
+        client, commands.sync_courserun(args.courseware_id), f"sync {args.courseware_id} from edX", synced_already
+    )
     synced = _find(client, args)
     if synced is None:
         raise PlatformError(f"MITx Online run {args.courseware_id} vanished during `sync_courserun`")

@@ -29,7 +29,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
 from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
-from provider.mitxonline._common import known_contract_id
+from provider.mitxonline._common import known_contract_id, write_or_recover
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.models import CodeRow, EnrollmentCodesArgs, expected_code_count
 
@@ -44,8 +44,15 @@ def _outputs(args: EnrollmentCodesArgs, codes: list[CodeRow]) -> dict[str, Any]:
         **args.model_dump(mode="json"),
         "count": len(codes),
         "expected_count": _expected(args),
-        "codes": [{"code": row.code, "course_run": row.course_run} for row in codes],
+        "codes": [_code(row) for row in codes],
     }
+
+
+def _code(row: CodeRow) -> dict[str, str]:
+    """A code as the secret output shows it; the attach link is what the organization sends
+    its learners (`courseware codes` writes it into the CSV)."""
+    shown = {"code": row.code, "course_run": row.course_run}
+    return shown if row.attach_link is None else {**shown, "attach_link": row.attach_link}
 
 
 def _expected(args: EnrollmentCodesArgs) -> int:
@@ -54,7 +61,14 @@ def _expected(args: EnrollmentCodesArgs) -> int:
 
 def _ensure(client: MitxOnline, args: EnrollmentCodesArgs) -> list[CodeRow]:
     """Validate (3 commands with the read-back), and say when the count is still off."""
-    client.write(commands.codes_validate(args.contract_id), f"validate the codes of contract {args.contract_id}")
+    # `validate` sets the count rather than adding to it (§3.9), so it is safe to repeat;
+    # after a failure the count read back tells whether it did its work.
+    write_or_recover(
+        client,
+        commands.codes_validate(args.contract_id),
+        f"validate the codes of contract {args.contract_id}",
+        lambda: len(client.codes(args.contract_id)) == _expected(args),
+    )
     codes = client.codes(args.contract_id)
     expected = _expected(args)
     if len(codes) != expected:
@@ -77,11 +91,20 @@ class EnrollmentCodesProvider(ProviderBase):
         return CheckResult(checked.inputs, checked.failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return diff_declared(EnrollmentCodesArgs, olds, known_contract_id(olds, news), CREATE_ONLY)
+        # `adopt` only matters to create: turning it off later validates nothing.
+        return diff_declared(EnrollmentCodesArgs, olds, {**known_contract_id(olds, news), "adopt": olds.get("adopt")})
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = parse_declared(EnrollmentCodesArgs, props)
-        return CreateResult(str(args.contract_id), _outputs(args, _ensure(mitx.current(), args)))
+        client = mitx.current()
+        if args.adopt:
+            codes = client.codes(args.contract_id)
+            if len(codes) == _expected(args):
+                _log.info(
+                    "contract %s already has its %d enrollment codes: adopting them", args.contract_id, len(codes)
+                )
+                return CreateResult(str(args.contract_id), _outputs(args, codes))
+        return CreateResult(str(args.contract_id), _outputs(args, _ensure(client, args)))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         args = parse_declared(EnrollmentCodesArgs, props)
@@ -110,6 +133,7 @@ class EnrollmentCodes(Resource, module="mitxonline", name="EnrollmentCodes"):
     max_learners: pulumi.Output[int | None]
     price: pulumi.Output[str | None]
     run_keys: pulumi.Output[list[str]]
+    adopt: pulumi.Output[bool]
     count: pulumi.Output[int]
     expected_count: pulumi.Output[int]
     codes: pulumi.Output[list[dict[str, str]]]
@@ -123,6 +147,7 @@ class EnrollmentCodes(Resource, module="mitxonline", name="EnrollmentCodes"):
         run_keys: pulumi.Input[list[str]],
         max_learners: pulumi.Input[int | None] | None = None,
         price: pulumi.Input[str | None] | None = None,
+        adopt: pulumi.Input[bool | None] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {
@@ -131,6 +156,7 @@ class EnrollmentCodes(Resource, module="mitxonline", name="EnrollmentCodes"):
             "run_keys": run_keys,
             "max_learners": max_learners,
             "price": price,
+            "adopt": adopt,
             "count": None,
             "expected_count": None,
             "codes": None,

@@ -196,6 +196,9 @@ class EnrollmentCodesArgs(Declared):
     # The contract runs the codes are for (the mitxonline:ContractCourseware output):
     # a change means codes to add or remove.
     run_keys: Annotated[list[CourseRunKey], AfterValidator(sorted)] = Field(default_factory=list)
+    # The contract's `adopt`: codes that already number what the contract makes are taken
+    # over without `b2b_codes validate`, so adopting an exact match writes nothing.
+    adopt: bool = False
 
 
 def expected_code_count(membership_type: str, max_learners: int | None, price: Decimal | None, runs: int) -> int:

@@ -44,9 +44,7 @@ class Result:
     stderr: str
 
     def __str__(self) -> str:
-        return (
-            f"$ {' '.join(self.argv)}\n(exit {self.exit_code})\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
-        )
+        return f"$ {' '.join(self.argv)}\n(exit {self.exit_code})\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
 
     def json(self) -> Any:
         return json.loads(self.stdout)

@@ -68,8 +68,13 @@ def test_code_contract_with_seats_and_managed_contracts_pass() -> None:
 
 
 def test_run_dates_ordered() -> None:
-    good = {"course_key": "k", "start": "2026-01-01T00:00:00Z", "end": "2026-06-01T00:00:00Z",
-            "enrollment_start": "2025-12-01T00:00:00Z", "enrollment_end": "2026-05-01T00:00:00Z"}
+    good = {
+        "course_key": "k",
+        "start": "2026-01-01T00:00:00Z",
+        "end": "2026-06-01T00:00:00Z",
+        "enrollment_start": "2025-12-01T00:00:00Z",
+        "enrollment_end": "2026-05-01T00:00:00Z",
+    }
     assert violations("run-dates-ordered", rules.EDX_RUN, good) == []
     late = {**good, "enrollment_end": "2026-07-01T00:00:00Z"}
     [message] = violations("run-dates-ordered", rules.EDX_RUN, late)
@@ -80,8 +85,9 @@ def test_run_dates_ordered() -> None:
 
 def test_contract_dates_ordered() -> None:
     assert violations("contract-dates-ordered", rules.CONTRACT, {"start": "2026-01-01", "end": "2026-12-31"}) == []
-    [message] = violations("contract-dates-ordered", rules.CONTRACT, {"name": "C", "start": "2026-02-01",
-                                                                       "end": "2026-01-01"})
+    [message] = violations(
+        "contract-dates-ordered", rules.CONTRACT, {"name": "C", "start": "2026-02-01", "end": "2026-01-01"}
+    )
     assert "end (2026-01-01) is before start (2026-02-01)" in message
 
 

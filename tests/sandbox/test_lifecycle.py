@@ -135,8 +135,12 @@ def test_fixed_credentials_seed_a_new_state_and_must_match_later(tmp_path: Path)
         )
         token = httpx.post(
             box.info["edx_lms_url"] + "/oauth2/access_token",
-            data={"grant_type": "client_credentials", "client_id": "demo-client", "client_secret": "demo-secret",
-                  "token_type": "jwt"},
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "demo-client",
+                "client_secret": "demo-secret",
+                "token_type": "jwt",
+            },
         )
         assert token.status_code == 200, token.text
         refused = run_cli("start", "--state-dir", str(state), "--edx-client-secret", "other", check=False)

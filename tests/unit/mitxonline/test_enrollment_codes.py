@@ -88,3 +88,21 @@ def test_an_unknown_contract_id_while_the_contract_updates_is_no_replacement() -
     olds = {**declared(), "count": 15}
     result = EnrollmentCodesProvider().diff("21", olds, {**declared(max_learners=20), "contract_id": Unknown()})
     assert (result.changes, result.replaces) == (True, [])
+
+
+def test_adopting_codes_that_number_right_validates_nothing(fake: FakeMitx, client: MitxOnline) -> None:
+    serve_codes(fake, 15)
+    result = EnrollmentCodesProvider().create(declared(adopt=True))
+    assert fake.commands() == ["b2b_codes output", "shell"]
+    assert result.outs["count"] == 15
+
+
+def test_adopting_codes_that_number_wrong_validates(fake: FakeMitx, client: MitxOnline) -> None:
+    serve_codes(fake, 3)
+    EnrollmentCodesProvider().create(declared(adopt=True))
+    assert "b2b_codes validate" in fake.commands()
+
+
+def test_turning_adopt_off_later_is_no_change() -> None:
+    olds = {**declared(adopt=True), "count": 15}
+    assert EnrollmentCodesProvider().diff("21", olds, declared()).changes is False

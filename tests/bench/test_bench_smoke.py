@@ -1,0 +1,77 @@
+"""The benchmark's smoke mode: `python -m bench --smoke` runs the smallest catalog and
+writes a report whose structure and counts are checked here. Nothing about time is
+asserted: time belongs to `make bench` and docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.catalogs import SMOKE
+from bench.measure import OPERATIONS, REPO
+
+# The runbook for the smoke catalog (1 source course, 1 code contract): 1 import_courserun
+# + 5 for the contract (create, b2b_list for its id, one batched add, codes validate, codes
+# export); docs/benchmarks.md explains the count.
+RUNBOOK_COMMANDS = 6
+# The provider's first `up` of that catalog runs 10 today (docs/benchmarks.md, "Targets"):
+# a ceiling that stops it getting worse. Lower it to RUNBOOK_COMMANDS as the provider improves.
+CURRENT_UP_COMMANDS = 10
+
+
+def test_smoke_report_structure_and_counts(tmp_path: Path) -> None:
+    output = tmp_path / "report.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke", "--workdir", str(tmp_path / "work"), "--output", str(output)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
+    report = json.loads(output.read_text())
+
+    assert report["smoke"] is True
+    assert report["machine"]["cores"] >= 1
+    assert report["startup"]["sdk_import_s"] > 0
+    [entry] = report["sizes"]
+    assert entry["size"]["resources"] == SMOKE.resources == 8
+    assert entry["size"]["runbook_commands"] == RUNBOOK_COMMANDS
+    ops = entry["operations"]
+    assert set(ops) == set(OPERATIONS)
+    for name in OPERATIONS:
+        for side in ("provider", "baseline"):
+            op = ops[name][side]
+            assert op["exit_code"] == 0, (name, side)
+            assert op["wall_s"] > 0
+            # One dynamic-provider process per operation, measured from inside.
+            assert op["provider"]["processes"] == 1, (name, side)
+            assert op["provider"]["cpu_s"] > 0
+        # The baseline does no I/O at all.
+        assert ops[name]["baseline"]["calls"]["http"] == 0
+        assert ops[name]["baseline"]["calls"]["commands"] == 0
+        assert ops[name]["baseline"]["provider"]["process_starts"] == 0
+
+    # A no-op preview and a no-op up: no platform write, no management command.
+    for name in ("preview", "noop_up"):
+        calls = ops[name]["provider"]["calls"]
+        assert calls["writes"] == 0, calls
+        assert calls["commands"] == 0, calls
+        assert ops[name]["provider"]["provider"]["process_starts"] == 0
+
+    up = ops["up"]["provider"]
+    assert up["calls"]["writes"] > 0
+    assert 0 < up["calls"]["commands"] <= CURRENT_UP_COMMANDS
+    # The command transport starts one process per command, no more.
+    assert up["provider"]["process_starts"] == up["calls"]["commands"]
+    assert up["projected_s"] == up["wall_s"] + up["calls"]["commands"] * report["command_cost_s"]
+
+    refresh = ops["refresh"]["provider"]
+    assert refresh["calls"]["writes"] == 0
+    assert refresh["provider"]["process_starts"] == refresh["calls"]["commands"]
+    [targets] = report["targets"]
+    assert targets["up_commands"] == up["calls"]["commands"]
+    assert targets["runbook_commands"] == RUNBOOK_COMMANDS

@@ -1,0 +1,124 @@
+"""Fixtures for the fault tests (issue 8, docs/reliability.md).
+
+`faulty` is a sandbox of this package's own, started with a short clone delay, so fault
+rules and fixed names never meet another package's tests. `providers` configures every
+provider against it, forgets shared reads between steps (a new `pulumi up` is a new
+provider process) and makes the wait for edX clones poll quickly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from pulumi.dynamic import CheckResult, Config, ConfigureRequest, ResourceProvider
+
+from provider.base import ProviderBase
+from provider.edx.client import RetryPolicy, client_for
+from provider.mitxonline import client as mitx
+from provider.mitxonline.client import MitxOnline
+from provider.settings import platform_settings
+from sandbox import cli as sandbox_cli
+from tests.conftest import Sandbox, start_sandbox
+
+
+class InProcessSandbox(Sandbox):
+    """A `Sandbox` whose `fault`, `log` and `edx` commands run the same click command
+    in this process: the CLI contract is the same, without a Python start-up per call
+    (the fault matrix makes hundreds of them)."""
+
+    def cli(self, *args: str) -> str:
+        if args[0] in ("stop", "start", "status") or args[0].startswith("manage"):
+            return super().cli(*args)
+        argv = [*args[0].split(), "--state-dir", str(self.state_dir), *args[1:]]
+        result = CliRunner().invoke(sandbox_cli.main, argv, catch_exceptions=False)
+        assert result.exit_code == 0, f"$ courseware-sandbox {' '.join(argv)}\n{result.output}"
+        return result.stdout
+
+
+@pytest.fixture(scope="package")
+def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    started = start_sandbox(tmp_path_factory.mktemp("faults-sandbox"), "--clone-delay", "0.1")
+    running = InProcessSandbox(started.state_dir, started.info)
+    try:
+        yield running
+    finally:
+        running.cli("stop")
+
+
+def configured(sandbox: Sandbox, provider_class: type[ResourceProvider]) -> Any:
+    provider = provider_class()
+    provider.configure(ConfigureRequest(Config(sandbox.stack_config(), "courseware")))
+    return provider
+
+
+def checked(provider: ResourceProvider, olds: dict[str, Any] | None = None, **news: Any) -> dict[str, Any]:
+    result: CheckResult = provider.check(olds or {}, {**news, "__provider": "serialised"})
+    assert result.failures == [], [(f.property, f.reason) for f in result.failures]
+    return result.inputs
+
+
+@pytest.fixture
+def providers(faulty: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+    """The package sandbox with providers configured against it; fault rules are cleared
+    after each test."""
+    configured(faulty, ProviderBase)
+    original = MitxOnline.wait_for_edx
+
+    def quick(self: MitxOnline, keys: Any, timeout: float, poll: float = 5.0) -> list[str]:
+        # Only the poll interval changes: the clone delay of this sandbox is 0.1 s.
+        return original(self, keys, timeout, poll=0.2)
+
+    monkeypatch.setattr(MitxOnline, "wait_for_edx", quick)
+    # Shorter pauses between tries; the number of tries, which is what is tested, stays.
+    monkeypatch.setattr(mitx, "COMMAND_PAUSE", 0.05)
+    edx = client_for(platform_settings.get().require_edx())
+    monkeypatch.setattr(edx, "_retry", RetryPolicy(backoff=0.05, max_backoff=0.2))
+    mitx.current().shared.forget()
+    try:
+        yield faulty
+    finally:
+        faulty.clear_faults()
+        mitx.current().shared.forget()
+
+
+@pytest.fixture(scope="module")
+def fresh_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """A sandbox of one test module's own, for end-to-end tests with fixed names."""
+    started = start_sandbox(tmp_path_factory.mktemp("faults-e2e"), "--clone-delay", "0.1")
+    running = InProcessSandbox(started.state_dir, started.info)
+    try:
+        yield running
+    finally:
+        running.cli("stop")
+
+
+def source_course(key: str, title: str = "Fault Tolerance") -> dict[str, Any]:
+    """A stack-file source course entry."""
+    return {
+        "course_key": key,
+        "title": title,
+        "start": "2026-01-05T00:00:00Z",
+        "end": "2030-12-31T00:00:00Z",
+        "pacing": "self_paced",
+    }
+
+
+def contract(org: str, name: str, courses: list[str], **extra: Any) -> dict[str, Any]:
+    return {
+        "organization": org,
+        "name": name,
+        "membership_type": "code",
+        "max_learners": 3,
+        "start": "2026-01-01",
+        "end": "2030-12-31",
+        "courses": courses,
+        **extra,
+    }
+
+
+def commands_of(sandbox: Sandbox, *words: str) -> list[list[str]]:
+    """The argv of every command the sandbox ran that starts with `words`."""
+    return [e["argv"] for e in sandbox.log() if e["kind"] == "command" and e["argv"][: len(words)] == list(words)]
