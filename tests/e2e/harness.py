@@ -78,7 +78,8 @@ class PulumiProject:
         self.run("stack", "init", stack)
 
     def run(self, *args: str, expect: int | None = 0, env: dict[str, str] | None = None) -> Result:
-        argv = ["pulumi", *args, "--non-interactive"]
+        # A global flag, placed first so that it stays a flag after a `--` in `args`.
+        argv = ["pulumi", "--non-interactive", *args]
         done = subprocess.run(
             argv,
             cwd=self.root,
@@ -99,10 +100,9 @@ class PulumiProject:
         if isinstance(value, (dict, list)):
             self._set_structured(key, value, secret=secret)
             return
-        args = ["config", "set", f"courseware:{key}", str(value)]
-        if secret:
-            args.append("--secret")
-        self.run(*args)
+        flags = ["--secret"] if secret else []
+        # `--` first: generated secrets may start with `-` and must not read as flags.
+        self.run("config", "set", *flags, f"courseware:{key}", "--", str(value))
 
     def use_sandbox(self, info: dict[str, Any]) -> None:
         """Point the platform settings at a running sandbox (its `start` line)."""

@@ -46,3 +46,11 @@ def test_lifecycle_through_the_real_engine(tmp_path: Path) -> None:
     destroy = project.destroy()
     assert "- 2 deleted" in destroy.stdout
     assert project.resources(TOKEN) == []
+
+
+def test_config_values_that_look_like_flags_stay_values(tmp_path: Path) -> None:
+    # Generated secrets (token_urlsafe) can start with `-`; the harness must not pass them as flags.
+    project = PulumiProject(tmp_path, PROGRAM)
+    project.set_config("edxClientSecret", "-looks-like-a-flag", secret=True)
+    shown = project.run("config", "get", "courseware:edxClientSecret")
+    assert shown.stdout.strip() == "-looks-like-a-flag"
