@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from provider.base import changed_fields, has_unknown, is_unknown, logger
 from provider.errors import CommandRefused, Drifted, PlatformError
-from provider.mitxonline.client import COMMAND_ATTEMPTS, MitxOnline, transient
+from provider.mitxonline.client import COMMAND_ATTEMPTS, ContractsUpdate, MitxOnline, transient
 from provider.mitxonline.commands import Invocation
 from provider.mitxonline.transport import Completed
 
@@ -73,7 +73,11 @@ def declared_inputs(model: type[BaseModel], outs: Mapping[str, Any]) -> dict[str
 
 
 def write_or_recover(
-    client: MitxOnline, invocation: Invocation, step: str, done: Callable[[], bool]
+    client: MitxOnline,
+    invocation: Invocation,
+    step: str,
+    done: Callable[[], bool],
+    contracts: Callable[[Completed], ContractsUpdate | None] | None = None,
 ) -> Completed | None:
     """Run a write command; the finished command, or None when it failed but `done()`
     (a fresh read of the platform) shows its work applied all the same.
@@ -86,11 +90,12 @@ def write_or_recover(
     again, up to `COMMAND_ATTEMPTS` tries in all. Repeating is safe for every write the
     resources run once the re-read shows it missing: creations refuse duplicates or find
     the existing object (`b2b_contract import`, §12.5.4), and modify, sync, validate,
-    add and remove set a state rather than add to one.
+    add and remove set a state rather than add to one. `contracts` is passed to
+    `MitxOnline.write`: how a success changed the shared contract listing.
     """
     for number in range(1, COMMAND_ATTEMPTS + 1):
         try:
-            return client.write(invocation, step)
+            return client.write(invocation, step, contracts)
         except CommandRefused:
             raise
         except PlatformError as failure:

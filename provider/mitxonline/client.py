@@ -3,8 +3,13 @@
 Commands cost about 20 s each in a real deployment (spec/mitxonline.md §12.1), so reads
 are shared: the first resource of a refresh that needs `b2b_list contracts` runs it, and
 every other resource of that refresh (up to four at once, spec/pulumi-dynamic.md §5)
-reuses its result. Any write through this client forgets every shared result, so a read
-after a write always sees the write. Preview runs no command at all: check and diff
+reuses its result. A write through this client forgets every shared result, so a read
+after a write always sees the write, with one exception: the `b2b_list contracts` listing
+outlives a write that succeeded and either cannot change it (`_KEEPS_CONTRACT_LISTING`) or
+says how it changed it (`write(..., contracts=...)`: the import prints the new id, a
+modify sets known values), so an apply lists contracts once, not once per contract. A
+failed write forgets everything, the listing included: the re-read that decides whether
+it was applied really reads. Preview runs no command at all: check and diff
 never reach this module.
 """
 
@@ -54,6 +59,16 @@ COMMAND_ATTEMPTS = 3
 _WITHHELD = "(stdout withheld: it may hold enrollment codes)"
 COMMAND_PAUSE = 1.0
 
+CONTRACT_LISTING = "b2b_list contracts"
+
+# Writes that leave every row of `b2b_list contracts` as it was (its columns: id, name,
+# slug, organization name, membership, dates, active, seats, price; §3.10).
+_KEEPS_CONTRACT_LISTING = frozenset(
+    {"b2b_courseware", "b2b_codes", "import_courserun", "create_courseware", "create_courseware_page", "sync_courserun"}
+)
+
+ContractsUpdate = Callable[[list[ContractRow]], list[ContractRow]]
+
 
 def transient(error: BaseException) -> bool:
     """A command failure worth another try: it exited non-zero (or could not start)
@@ -98,9 +113,25 @@ class SharedReads:
                     slot.loaded_at = started if self._slots.get(key) is slot else None
             return cast(T, slot.value)
 
-    def forget(self) -> None:
+    def forget(self, keep: frozenset[str] = frozenset()) -> None:
+        """Drop every result but those of `keep`."""
         with self._lock:
-            self._slots.clear()
+            self._slots = {key: slot for key, slot in self._slots.items() if key in keep}
+
+    def update(self, key: str, change: Callable[[T], T]) -> None:
+        """Replace a loaded result of `key` by `change(result)`; nothing when none is loaded.
+
+        Runs under the key's lock, so a load still running finishes first and `change`
+        applies to its result; `change` must hold whether or not that load already saw
+        the write it describes.
+        """
+        with self._lock:
+            slot = self._slots.get(key)
+        if slot is None:
+            return
+        with slot.lock:
+            if slot.loaded_at is not None:
+                slot.value = change(cast(T, slot.value))
 
 
 def _none_if_blank(cell: str) -> str | None:
@@ -174,13 +205,35 @@ class MitxOnline:
 
     # -- commands ----------------------------------------------------------------------
 
-    def write(self, invocation: Invocation, step: str) -> Completed:
+    def write(
+        self,
+        invocation: Invocation,
+        step: str,
+        contracts: Callable[[Completed], ContractsUpdate | None] | None = None,
+    ) -> Completed:
         """Run a command that changes MITx Online; shared reads are forgotten even when
-        it fails, since a failed command may have done its work (§12.5)."""
+        it fails, since a failed command may have done its work (§12.5).
+
+        The contract listing is kept after a success when the command cannot change it,
+        or when `contracts(completed)` returns the change to apply to it (None: forget it).
+        """
         try:
-            return self.manage.run(invocation.command, *invocation.args, stdin=invocation.stdin, step=step)
-        finally:
+            done = self.manage.run(invocation.command, *invocation.args, stdin=invocation.stdin, step=step)
+        except BaseException:
             self.shared.forget()
+            raise
+        try:
+            change = contracts(done) if contracts is not None else None
+        except Exception:
+            change = None
+        if change is not None:
+            self.shared.forget(keep=frozenset({CONTRACT_LISTING}))
+            self.shared.update(CONTRACT_LISTING, change)
+        elif contracts is None and invocation.command in _KEEPS_CONTRACT_LISTING:
+            self.shared.forget(keep=frozenset({CONTRACT_LISTING}))
+        else:
+            self.shared.forget()
+        return done
 
     def read_command(self, invocation: Invocation, step: str) -> Completed:
         """Run a command that changes nothing; a transient failure is tried again, since
@@ -215,7 +268,7 @@ class MitxOnline:
             done = self.read_command(commands.list_contracts(), "list contracts")
             return [_contract_row(cells) for cells in _table(done, "b2b_list contracts")]
 
-        return self.shared.get("b2b_list contracts", load)
+        return self.shared.get(CONTRACT_LISTING, load)
 
     def organization_rows(self) -> list[OrganizationRow]:
         def load() -> list[OrganizationRow]:
@@ -333,6 +386,11 @@ class MitxOnline:
 # The run part of a contract run key: `{n}T{contract id}C{year}` (§4.1), or the
 # `{year}_C{contract id}` of runs made before February 2026 (§4.3).
 _CONTRACT_RUN = re.compile(r"\+(?:\d+T(\d+)C\d{4}|\d{4}_C(\d+))(?:_[^+]*)?$")
+
+
+def upsert_contract(row: ContractRow) -> ContractsUpdate:
+    """A listing change that puts `row` in place of the row with its id (or adds it)."""
+    return lambda rows: [*(r for r in rows if r.id != row.id), row]
 
 
 def contract_of_run(key: str) -> int | None:

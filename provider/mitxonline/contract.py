@@ -26,6 +26,8 @@ inside their dates, §7.2).
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -43,8 +45,9 @@ from provider.mitxonline._common import (
     refused_changes,
     write_or_recover,
 )
-from provider.mitxonline.client import MitxOnline
+from provider.mitxonline.client import ContractsUpdate, MitxOnline, upsert_contract
 from provider.mitxonline.models import ContractArgs, ContractRow, slugify
+from provider.mitxonline.transport import Completed
 
 _log = logger("mitxonline.contract")
 
@@ -167,6 +170,68 @@ def _unfinished_import(args: ContractArgs, diffs: dict[str, tuple[Any, Any]], to
     return True
 
 
+_ORGANIZATION_LINE = re.compile(r"^(?:Created organization|Organization exists): (.+)$", re.MULTILINE)
+
+
+def _listed_seats(seats: int | None) -> int | None:
+    """Seats as `b2b_list contracts` shows them: 0 and none are both "Unlim"."""
+    return seats if seats else None
+
+
+def _listed_price(price: Any) -> Decimal | None:
+    """A price as `b2b_list contracts` shows it: none and 0 are both blank."""
+    value = Decimal(str(price)) if price is not None else None
+    return value if value else None
+
+
+def _imported_row(args: ContractArgs, dates: dict[str, Any]) -> Callable[[Completed], ContractsUpdate | None]:
+    """How a successful import changed the contract listing: a new row, from the
+    document it imported, the id it printed and the organization it named (§3.7). None
+    when the import found an existing contract: that one's values are not known here."""
+    declared = args.model_dump(mode="json")
+
+    def change(done: Completed) -> ContractsUpdate | None:
+        imported = commands.parse_import(done.stdout)
+        if imported is None or commands.import_found_existing(done.stdout):
+            return None
+        organization = _ORGANIZATION_LINE.search(done.stdout)
+        row = ContractRow(
+            id=imported[1],
+            name=args.name,
+            slug=imported[0],
+            org_name=organization.group(1).strip() if organization else args.organization_name,
+            membership_type=str(declared["membership_type"]).lower(),
+            start=dt.date.fromisoformat(dates["start"]) if dates["start"] else None,
+            end=dt.date.fromisoformat(dates["end"]) if dates["end"] else None,
+            active=True,
+            max_learners=_listed_seats(args.max_learners),
+            price=_listed_price(declared["price"]),
+        )
+        return upsert_contract(row)
+
+    return change
+
+
+def _modified_row(contract_id: int, changes: dict[str, Any]) -> Callable[[Completed], ContractsUpdate | None]:
+    """How a successful modify changed the contract listing: the changed values."""
+    listed: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name == "max_learners":
+            listed[name] = _listed_seats(value)
+        elif name == "price":
+            listed[name] = _listed_price(value)
+        else:
+            listed[name] = value
+
+    def change(_done: Completed) -> ContractsUpdate:
+        def apply(rows: list[ContractRow]) -> list[ContractRow]:
+            return [row.model_copy(update=listed) if row.id == contract_id else row for row in rows]
+
+        return apply
+
+    return change
+
+
 def _find(client: MitxOnline, args: ContractArgs) -> ContractRow | None:
     mine, _ = client.contract_by_slug(args.organization, _slug(args))
     return mine
@@ -215,7 +280,13 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
         return row is not None and all(_live(row).get(name) == declared[name] for name in changes)
 
     try:
-        finished = write_or_recover(client, commands.contract_modify(contract_id, changes), f"modify {what}", modified)
+        finished = write_or_recover(
+            client,
+            commands.contract_modify(contract_id, changes),
+            f"modify {what}",
+            modified,
+            _modified_row(contract_id, changes),
+        )
     except PlatformError as failure:
         row = client.contract(contract_id)
         after = _live(row) if row is not None else {}
@@ -314,6 +385,7 @@ class ContractProvider(ProviderBase):
                 commands.contract_import(document, slug),
                 f"create {what}",
                 lambda: _find(client, args) is not None,
+                _imported_row(args, dates),
             )
         except ContractLocked as failure:
             # The second save inside the command failed after the first one (§12.5.1).

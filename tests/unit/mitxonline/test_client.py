@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from provider.mitxonline import commands
-from provider.mitxonline.client import MitxOnline, SharedReads, contract_of_run
+from provider.mitxonline.client import MitxOnline, SharedReads, contract_of_run, upsert_contract
 from provider.mitxonline.transport import Completed
 from tests.unit.mitxonline.fake import FakeMitx, ok
 
@@ -81,6 +81,59 @@ def test_a_failed_write_forgets_the_listing_too(fake: FakeMitx, client: MitxOnli
         client.write(commands.contract_modify(18, {"active": False}), "deactivate")
     client.contracts()
     assert fake.commands().count("b2b_list contracts") == 2
+
+
+def test_a_write_that_cannot_change_contracts_keeps_the_listing(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.contracts = [contract()]
+    client.contracts()
+    client.write(commands.codes_validate(18), "validate")
+    client.write(commands.courseware_add(18, ["course-v1:MITx+1"], make_codes=True), "add")
+    assert client.contract(18) is not None
+    assert fake.commands().count("b2b_list contracts") == 1
+
+
+def test_a_write_that_says_how_it_changed_the_listing_updates_it(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.contracts = [contract()]
+    client.contracts()
+    row = client.contracts()[0].model_copy(update={"id": 19, "slug": "new"})
+    client.write(commands.contract_modify(18, {"active": False}), "modify", lambda done: upsert_contract(row))
+    assert [r.id for r in client.contracts()] == [18, 19]
+    assert fake.commands().count("b2b_list contracts") == 1
+    # A change that cannot be told (None) forgets the listing.
+    client.write(commands.contract_modify(18, {"active": False}), "modify", lambda done: None)
+    client.contracts()
+    assert fake.commands().count("b2b_list contracts") == 2
+
+
+def test_a_failed_write_forgets_the_listing_even_with_an_update(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.on("b2b_codes validate", lambda args, stdin: Completed(1, "", "boom"))
+    client.contracts()
+    with pytest.raises(Exception, match="boom"):
+        client.write(commands.codes_validate(18), "validate")
+    client.contracts()
+    assert fake.commands().count("b2b_list contracts") == 2
+
+
+def test_an_update_waits_for_a_running_load_and_applies_to_its_result() -> None:
+    shared = SharedReads()
+    gate = threading.Event()
+    started = threading.Event()
+
+    def load() -> list[int]:
+        started.set()
+        gate.wait(5)
+        return [1]
+
+    reader = threading.Thread(target=lambda: shared.get("k", load))
+    reader.start()
+    started.wait(5)
+    writer = threading.Thread(target=lambda: shared.update("k", lambda rows: [*rows, 2]))
+    writer.start()
+    time.sleep(0.05)
+    gate.set()
+    reader.join(5)
+    writer.join(5)
+    assert shared.get("k", lambda: [99]) == [1, 2]
 
 
 def test_contract_rows_read_unlimited_seats_free_price_and_inactive(fake: FakeMitx, client: MitxOnline) -> None:
