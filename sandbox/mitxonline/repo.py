@@ -176,14 +176,17 @@ def add_course_department(db: sqlite3.Connection, course_id: int, department_id:
 
 
 def attach_mode(db: sqlite3.Connection, run_id: int, mode_slug: str) -> None:
-    """Get-or-create the ``EnrollmentMode`` (``verified`` requires payment) and link it (§3.1 step 5)."""
+    """Get-or-create the ``EnrollmentMode`` (``verified`` requires payment) and link it (§3.1 step 5).
+
+    Django's ``get_or_create`` survives a concurrent create (it catches the IntegrityError
+    and reads the other's row), so two commands adding runs at once both succeed; the
+    insert-or-ignore then select does the same here.
+    """
+    db.execute(
+        "INSERT OR IGNORE INTO mitx_enrollment_mode (mode_slug, mode_display_name, requires_payment) VALUES (?, ?, ?)",
+        (mode_slug, mode_slug, mode_slug == "verified"),
+    )
     mode_id = scalar(db, "SELECT id FROM mitx_enrollment_mode WHERE mode_slug = ?", [mode_slug])
-    if mode_id is None:
-        mode_id = insert(
-            db,
-            "mitx_enrollment_mode",
-            {"mode_slug": mode_slug, "mode_display_name": mode_slug, "requires_payment": mode_slug == "verified"},
-        )
     db.execute("INSERT OR IGNORE INTO mitx_course_run_mode (run_id, mode_id) VALUES (?, ?)", (run_id, mode_id))
 
 
