@@ -215,7 +215,7 @@ def summary_text(outputs: Mapping[str, Any]) -> str:
             lines.append(f"    contract run {run}")
         if "code_count" in value:
             lines.append(
-                f"    {value['code_count']} enrollment codes (secret: `pulumi stack output --show-secrets` prints them)"
+                f"    {value['code_count']} enrollment codes (secret; `courseware codes '{label}'` writes them as CSV)"
             )
     if not contracts:
         lines.append("  (none)")
