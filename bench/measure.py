@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.catalogs import Size, catalog
-from tests.conftest import Sandbox, start_sandbox
 from tests.e2e.harness import PulumiProject
+from tests.sandbox.helpers import Sandbox, start_sandbox
 
 REPO = Path(__file__).resolve().parents[1]
 PROGRAM = REPO / "stacks"

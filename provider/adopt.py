@@ -7,7 +7,8 @@ exists. This module reads it from the live platforms and writes it:
 
     read_live(mitx, edx, selection)   reads only: `b2b_list contracts|organizations`,
                                       one `b2b_contract export` per selected contract,
-                                      `b2b_codes output` + `shell` for code counts, REST
+                                      one `shell` running `b2b_codes output` for code
+                                      counts (`MitxOnline.all_codes`), REST
                                       reads with the API key, Studio GETs
     build_catalog(live)               pure: the catalog, the comments on fields no read
                                       exposes, and what cannot be adopted (Notes)

@@ -73,13 +73,22 @@ class SourceCourse(pulumi.ComponentResource):
             # The course takes the run's title when it is created; MITx Online has no command
             # that changes it later (spec/mitxonline.md §2), so a later title change is the
             # edX run's alone and must not make the course refuse the plan.
+            page_flags = None if mitx.page is None else mitx.page.model_dump(mode="json")
             course = Course(
                 entry.course_id,
                 readable_id=entry.course_id,
                 title=entry.title,
                 live=mitx.live,
                 adopt=mitx.adopt,
-                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["title"]),
+                # A missing course is made as the runbook makes it: one import_courserun
+                # of this run creates course, run and page (docs/decisions.md §12).
+                import_run={
+                    "courseware_id": entry.course_key,
+                    "run_tag": CourseKey.parse(entry.course_key).run,
+                    "is_source_run": mitx.is_source_run,
+                    "page": page_flags,
+                },
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.edx_run], ignore_changes=["title"]),
             )
             # MITx Online copies title, dates and pacing from edX (spec/mitxonline.md §8):
             # they are declared once, on the edX run, and flow from its outputs.

@@ -4,7 +4,8 @@ Stack config keys (project `courseware`):
 
     courseware:edx                {"lmsUrl": ..., "studioUrl": ..., "clientId": ...}
     courseware:edxClientSecret    secret: `pulumi config set --secret edxClientSecret ...`
-    courseware:mitxonline         {"url": ..., "manageCommand": [argv...], "commandTimeout": 600}
+    courseware:mitxonline         {"url": ..., "manageCommand": [argv...], "commandTimeout": 600,
+                                   "cloneTimeout": 900}
     courseware:mitxonlineApiKey   secret: `pulumi config set --secret mitxonlineApiKey ...`
 
 Providers receive the whole stack config in `configure()` (spec/pulumi-dynamic.md §4),
@@ -40,6 +41,12 @@ class MitxOnlineSettings(_Settings):
     url: HttpUrl
     manage_command: tuple[str, ...] = Field(alias="manageCommand", min_length=1)
     command_timeout: float = Field(alias="commandTimeout", default=600.0, gt=0)
+    # How long mitxonline:ContractCourseware waits for edX to have the contract runs that
+    # `b2b_courseware add` queued for cloning (spec/mitxonline.md §5.2, §5.3), unless the
+    # resource declares its own `clone_timeout`. The default covers the first try and the
+    # first retry (5 to 6 minutes later, §5.2); the sandbox stacks, whose clones take about
+    # a second, set much less, so a clone that never comes fails fast.
+    clone_timeout: float = Field(alias="cloneTimeout", default=900.0, gt=0, le=7200)
     api_key: SecretStr = Field(alias="apiKey")
 
 

@@ -1,16 +1,18 @@
 """One MITx Online client per provider process: commands, REST reads and shared listings.
 
 Commands cost about 20 s each in a real deployment (spec/mitxonline.md §12.1), so reads
-are shared: the first resource of a refresh that needs `b2b_list contracts` runs it, and
+are shared: the first resource of a refresh that needs a listing runs one command that
+prints both `b2b_list contracts` and `b2b_list organizations` (`commands.listings`), and
 every other resource of that refresh (up to four at once, spec/pulumi-dynamic.md §5)
 reuses its result. A write through this client forgets every shared result, so a read
-after a write always sees the write, with one exception: the `b2b_list contracts` listing
-outlives a write that succeeded and either cannot change it (`_KEEPS_CONTRACT_LISTING`) or
-says how it changed it (`write(..., contracts=...)`: the import prints the new id, a
-modify sets known values), so an apply lists contracts once, not once per contract. A
-failed write forgets everything, the listing included: the re-read that decides whether
-it was applied really reads. Preview runs no command at all: check and diff
-never reach this module.
+after a write always sees the write, with one exception: the listings outlive a write
+that succeeded and either cannot change them (`_KEEPS_LISTINGS`) or says how it changed
+the contracts (`write(..., contracts=...)`: the import prints the new id, a modify sets
+known values), so an apply lists contracts once, not once per contract. An import may
+also create an organization, so after one the organizations are listed again if they
+are asked for. A failed write forgets everything: the re-read that decides whether it
+was applied really reads. Preview runs no command at all: check and diff never reach
+this module.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import datetime as dt
 import re
 import threading
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -49,8 +50,8 @@ _log = logger("mitxonline.client")
 
 T = TypeVar("T")
 
-# Where `b2b_codes output --filename` writes inside the deployment, read back at once.
-CODES_DIR = "/tmp"
+# The shared read of every contract's codes; one contract's is `f"{ALL_CODES} of contract {id}"`.
+ALL_CODES = "codes"
 
 # A failed command is tried at most this many times in all (docs/reliability.md). Each
 # try costs a Django start-up (about 20 s, spec/mitxonline.md §12.1), so the budget is
@@ -59,15 +60,25 @@ COMMAND_ATTEMPTS = 3
 _WITHHELD = "(stdout withheld: it may hold enrollment codes)"
 COMMAND_PAUSE = 1.0
 
-CONTRACT_LISTING = "b2b_list contracts"
+LISTINGS = "b2b_list contracts and organizations"
 
-# Writes that leave every row of `b2b_list contracts` as it was (its columns: id, name,
-# slug, organization name, membership, dates, active, seats, price; §3.10).
-_KEEPS_CONTRACT_LISTING = frozenset(
+# Writes that leave every row of both listings as it was (contracts: id, name, slug,
+# organization name, membership, dates, active, seats, price; organizations: id, name,
+# slug, key; §3.10).
+_KEEPS_LISTINGS = frozenset(
     {"b2b_courseware", "b2b_codes", "import_courserun", "create_courseware", "create_courseware_page", "sync_courserun"}
 )
 
 ContractsUpdate = Callable[[list[ContractRow]], list[ContractRow]]
+
+
+@dataclass(frozen=True)
+class Listings:
+    """Both `b2b_list` tables, read in one command; `organizations` is None once a write
+    may have changed them (an import can create an organization)."""
+
+    contracts: list[ContractRow]
+    organizations: list[OrganizationRow] | None
 
 
 def transient(error: BaseException) -> bool:
@@ -112,6 +123,11 @@ class SharedReads:
                 with self._lock:
                     slot.loaded_at = started if self._slots.get(key) is slot else None
             return cast(T, slot.value)
+
+    def discard(self, key: str) -> None:
+        """Drop the result of `key`, so the next `get` loads it again."""
+        with self._lock:
+            self._slots.pop(key, None)
 
     def forget(self, keep: frozenset[str] = frozenset()) -> None:
         """Drop every result but those of `keep`."""
@@ -227,20 +243,35 @@ class MitxOnline:
         except Exception:
             change = None
         if change is not None:
-            self.shared.forget(keep=frozenset({CONTRACT_LISTING}))
-            self.shared.update(CONTRACT_LISTING, change)
-        elif contracts is None and invocation.command in _KEEPS_CONTRACT_LISTING:
-            self.shared.forget(keep=frozenset({CONTRACT_LISTING}))
+            self.shared.forget(keep=frozenset({LISTINGS}))
+            # Only a modify is known to leave the organizations alone.
+            keeps_organizations = invocation.args[:1] == ("modify",)
+            self.shared.update(
+                LISTINGS,
+                lambda listed: Listings(
+                    change(listed.contracts), listed.organizations if keeps_organizations else None
+                ),
+            )
+        elif contracts is None and invocation.command in _KEEPS_LISTINGS:
+            self.shared.forget(keep=frozenset({LISTINGS}))
         else:
             self.shared.forget()
         return done
 
-    def read_command(self, invocation: Invocation, step: str) -> Completed:
+    def read_command(self, invocation: Invocation, step: str, *, secret_stdout: bool = False) -> Completed:
         """Run a command that changes nothing; a transient failure is tried again, since
-        repeating a read is always harmless."""
-        return self.retrying(
-            lambda: self.manage.run(invocation.command, *invocation.args, stdin=invocation.stdin, step=step), step
-        )
+        repeating a read is always harmless. With `secret_stdout`, a failure carries no
+        stdout (it may hold enrollment codes), neither in the error nor in the retry log."""
+
+        def attempt() -> Completed:
+            try:
+                return self.manage.run(invocation.command, *invocation.args, stdin=invocation.stdin, step=step)
+            except CommandFailed as failure:
+                if secret_stdout:
+                    raise _without_stdout(failure) from None
+                raise
+
+        return self.retrying(attempt, step)
 
     def retrying(self, attempt: Callable[[], T], step: str) -> T:
         """`attempt()`, tried again after a transient command failure, up to
@@ -262,20 +293,34 @@ class MitxOnline:
     # -- shared listings ---------------------------------------------------------------
 
     def contracts(self) -> list[ContractRow]:
-        """Every contract, active or not, in one `b2b_list contracts` (§3.10, §12.2.5)."""
-
-        def load() -> list[ContractRow]:
-            done = self.read_command(commands.list_contracts(), "list contracts")
-            return [_contract_row(cells) for cells in _table(done, "b2b_list contracts")]
-
-        return self.shared.get(CONTRACT_LISTING, load)
+        """Every contract, active or not (`b2b_list contracts`, §3.10, §12.2.5)."""
+        return self.shared.get(LISTINGS, self._list).contracts
 
     def organization_rows(self) -> list[OrganizationRow]:
-        def load() -> list[OrganizationRow]:
-            done = self.read_command(commands.list_organizations(), "list organizations")
-            return [_organization_row(cells) for cells in _table(done, "b2b_list organizations")]
+        """Every organization with its key (`b2b_list organizations`, §3.10)."""
+        organizations = self.shared.get(LISTINGS, self._list).organizations
+        if organizations is None:
+            # An import since the listing may have created one: list again (both tables).
+            self.shared.discard(LISTINGS)
+            organizations = self.shared.get(LISTINGS, self._list).organizations
+        return organizations or []
 
-        return self.shared.get("b2b_list organizations", load)
+    def _list(self) -> Listings:
+        """Both listings in one command (`commands.listings`): a read, retried when transient."""
+        invocation = commands.listings()
+        done = self.read_command(invocation, "list contracts and organizations")
+        try:
+            tables = commands.parse_listings(done.stdout)
+        except ValueError as error:
+            raise CommandFailed(
+                [invocation.command], done.exit_code, done.stdout, done.stderr, step=f"list contracts: {error}"
+            ) from None
+        return Listings(
+            contracts=[_contract_row(cells) for cells in _table(tables["contracts"], done, "b2b_list contracts")],
+            organizations=[
+                _organization_row(cells) for cells in _table(tables["organizations"], done, "b2b_list organizations")
+            ],
+        )
 
     def rest_organizations(self) -> list[RestOrganization]:
         return self.shared.get("GET organizations", self.rest.organizations)
@@ -330,43 +375,42 @@ class MitxOnline:
     # -- codes -------------------------------------------------------------------------
 
     def codes(self, contract_id: int) -> list[CodeRow]:
-        """The codes of one contract, from the shared dump of every contract's codes."""
+        """The codes of one contract, from the shared read of every contract's codes: one
+        command for all the contracts of a refresh (or of an adoption)."""
         return [row for row in self.all_codes() if contract_of_run(row.course_run) == contract_id]
 
     def all_codes(self) -> list[CodeRow]:
-        """Every code: `b2b_codes output --all --filename` then a read-back through
-        `shell --no-imports -c`, the only clean JSON path (§12.2.1, §12.5.2). Two commands
-        for all the contracts of a refresh."""
+        """Every code of every contract, read once until the next write (`SharedReads`)."""
+        return self.shared.get(ALL_CODES, lambda: self._read_codes(None))
 
-        def dump_and_read() -> Completed:
-            # The pair is retried as one: the read-back removes the file, so a read-back
-            # that failed after printing cannot simply run again (it would read no file
-            # and report no codes).
-            filename = f"{CODES_DIR}/courseware-codes-{uuid.uuid4().hex}.json"
-            output = commands.codes_output(filename)
-            self.manage.run(output.command, *output.args, step="write every enrollment code")
-            read = commands.shell_read_back(filename)
-            try:
-                return self.manage.run(read.command, *read.args, step="read every enrollment code")
-            except CommandTimedOut as failure:
-                raise CommandTimedOut(
-                    failure.argv, failure.exit_code, _WITHHELD, failure.stderr, failure.step
-                ) from None
-            except CommandFailed as failure:
-                # Its stdout may hold the codes themselves: keep them out of the error,
-                # which the CLI prints (docs/reliability.md, "Secrets").
-                raise CommandFailed(failure.argv, failure.exit_code, _WITHHELD, failure.stderr, failure.step) from None
+    def contract_codes(self, contract_id: int) -> list[CodeRow]:
+        """The codes of this contract only (`b2b_codes output --contract`): what create and
+        update read after `b2b_codes validate`, which forgot every shared read anyway.
+        Kept until the next write, so the re-read of a failed validate serves the read
+        that follows it."""
+        rows = self.shared.get(f"{ALL_CODES} of contract {contract_id}", lambda: self._read_codes(contract_id))
+        return [row for row in rows if contract_of_run(row.course_run) == contract_id]
 
-        def load() -> list[CodeRow]:
-            done = self.retrying(dump_and_read, "read every enrollment code")
+    def _read_codes(self, contract_id: int | None) -> list[CodeRow]:
+        """One `shell` that runs `b2b_codes output` through `call_command` and prints the
+        JSON (`commands.codes_read`, §12.2.1, §12.5.2). A read: retried when transient.
+
+        Its stdout may hold the codes themselves, so it is kept out of every error, which
+        the CLI prints and the retry log quotes (docs/reliability.md, "Secrets").
+        """
+        step = "read every enrollment code" if contract_id is None else f"read the codes of contract {contract_id}"
+        invocation = commands.codes_read(contract_id)
+        done = self.read_command(invocation, step, secret_stdout=True)
+        try:
             rows = commands.parse_json_document(done.stdout)
             if not isinstance(rows, list):
-                raise CommandFailed(
-                    ["shell"], done.exit_code, done.stdout, done.stderr, step="the codes file holds no JSON array"
-                )
+                raise ValueError("not a JSON array")
             return [CodeRow.model_validate(row) for row in rows]
-
-        return self.shared.get("codes", load)
+        except ValueError:
+            # Neither the text nor pydantic's message (which quotes the rows) goes out.
+            raise CommandFailed(
+                [invocation.command], done.exit_code, _WITHHELD, done.stderr, f"{step}: no JSON array of code rows"
+            ) from None
 
     # -- edX ---------------------------------------------------------------------------
 
@@ -402,15 +446,22 @@ def contract_of_run(key: str) -> int | None:
     return int(match.group(1) or match.group(2))
 
 
+def _without_stdout(failure: CommandFailed) -> CommandFailed:
+    """The same failure, of the same class, with its stdout withheld."""
+    if isinstance(failure, CommandRefused):
+        return type(failure)(failure.argv, failure.exit_code, _WITHHELD, failure.stderr, failure.reason, failure.step)
+    return type(failure)(failure.argv, failure.exit_code, _WITHHELD, failure.stderr, failure.step)
+
+
 def _first_line(error: BaseException) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
-def _table(done: Completed, what: str) -> list[dict[str, str]]:
+def _table(text: str, done: Completed, what: str) -> list[dict[str, str]]:
     try:
-        return commands.parse_table(done.stdout)
+        return commands.parse_table(text)
     except ValueError as error:
-        raise CommandFailed([what], done.exit_code, done.stdout, done.stderr, step=str(error)) from None
+        raise CommandFailed([what], done.exit_code, text, done.stderr, step=str(error)) from None
 
 
 def _edx_lookup() -> Callable[[str], bool]:

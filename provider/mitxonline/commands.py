@@ -23,7 +23,6 @@ from provider.errors import DeclarationError, FieldProblem
 _COURSE_ID = re.compile(r"course-v1:[\w\-~.:]+\+[\w\-~.:]+\Z")
 _ORG_KEY = re.compile(r"[A-Za-z0-9_]{1,30}\Z")
 _RUN_TAG = re.compile(r"[\w\-~.:]{1,100}\Z")
-_FILENAME = re.compile(r"/[A-Za-z0-9_./-]{1,200}\Z")
 _NAME_LIMIT = 255
 
 
@@ -87,6 +86,56 @@ def import_courserun(courseware_id: str, course: str, run_tag: str, *, live: boo
         run_tag,
         *_flag(live, "--live"),
         *_flag(source, "--source-course"),
+    )
+
+
+@dataclass(frozen=True)
+class PageChoice:
+    """The CMS page flags `import_course` passes."""
+
+    live: bool
+    include_in_learn_catalog: bool
+    ingest_content_files_for_ai: bool
+
+
+def import_course(
+    courseware_id: str,
+    run_tag: str,
+    *,
+    live: bool,
+    source: bool,
+    departments: Sequence[str],
+    page: PageChoice | None,
+) -> Invocation:
+    """The runbook's one command for a new course (§3.1): `import_courserun` without
+    `--use-specific-course` creates the course from the key (title from edX), the run and,
+    with `page`, the course's CMS page. `--live` makes course and run live; the page's
+    liveness is always given explicitly, since by default it follows `--live`."""
+    c = _Checker()
+    c.run_key("courseware_id", courseware_id)
+    c.match("run_tag", _RUN_TAG, run_tag, "letters, digits, _ - ~ . :")
+    depts: list[str] = []
+    for index, department in enumerate(departments):
+        depts += ["--dept", c.name(f"departments[{index}]", department)]
+    page_flags: list[str] = []
+    if page is not None:
+        page_flags = [
+            "--create-cms-page",
+            "--publish-cms-page" if page.live else "--draft-cms-page",
+            *_flag(page.include_in_learn_catalog, "--include-in-learn-catalog"),
+            *_flag(page.ingest_content_files_for_ai, "--ingest-content-files-for-ai"),
+        ]
+    return c.done(
+        "import_courserun",
+        "--courserun",
+        courseware_id,
+        "--run-tag",
+        run_tag,
+        *_flag(live, "--live"),
+        *_flag(source, "--source-course"),
+        *depts,
+        *_flag(bool(departments), "--create-depts"),
+        *page_flags,
     )
 
 
@@ -193,35 +242,88 @@ def codes_validate(contract_id: int) -> Invocation:
     return _Checker().done("b2b_codes", "validate", "--contract", str(int(contract_id)))
 
 
-def codes_output(filename: str) -> Invocation:
-    """Every code of every contract as JSON into `filename`: one command for all the
-    contracts of a refresh; JSON only works through a file (§3.9, §12.2.1)."""
-    c = _Checker()
-    c.match("filename", _FILENAME, filename, "an absolute path of plain characters")
-    return c.done("b2b_codes", "output", "--all", "--format", "json", "--filename", filename)
+_CALL_WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,63}\Z|--[a-z][a-z0-9_-]{0,62}\Z")
 
 
-def shell_read_back(filename: str) -> Invocation:
-    """Print a file written inside the deployment and remove it (§12.5.2).
+def codes_read(contract_id: int | None = None) -> Invocation:
+    """The codes of one contract, or of every contract (None), as one JSON array on
+    stdout, in ONE command (docs/decisions.md): `shell --no-imports -c <code>` whose code
+    runs `b2b_codes output [--contract ID] --all --format json --filename <file>` in the
+    same process through Django's `call_command`, prints the file and removes it.
 
-    `--no-imports` keeps Django's "N objects imported" banner out of stdout.
+    JSON only comes out through `--filename` (§12.2.1), and the file is written where the
+    command runs, so it is read back through the same transport (§12.5.2); doing both in
+    one Python process pays Django's start-up (§12.1) once instead of twice. The file is
+    made by the code in a private temporary directory (mode 0700), removed with it even
+    when the command fails. `--no-imports` keeps the shell's banner out of stdout,
+    `stdout=io.StringIO()` the command's "Filtering by contract" and "Wrote json output"
+    lines. An empty result writes no file ("Nothing to output.", §3.9): that prints `[]`.
     """
     c = _Checker()
-    c.match("filename", _FILENAME, filename, "an absolute path of plain characters")
-    # An empty result may write no file at all (§3.9 "Nothing to output."): that is no codes.
-    code = (
-        f"import pathlib,sys; p=pathlib.Path({filename!r}); "
-        "sys.stdout.write(p.read_text() if p.exists() else '[]'); p.unlink(missing_ok=True)"
+    target: list[str] = []
+    if contract_id is not None:
+        if int(contract_id) < 1:
+            c.problems.append(FieldProblem("contract_id", f"{contract_id!r} is not a contract id"))
+        target = ["--contract", str(int(contract_id))]
+    argv = ["b2b_codes", "output", *target, "--all", "--format", "json", "--filename"]
+    return c.done("shell", "--no-imports", "-c", _call_command_to_stdout(c, argv))
+
+
+def _call_command_to_stdout(c: _Checker, argv: Sequence[str]) -> str:
+    """One line of Python (no newline can reach `shell -c`, see `transport.check_argv`) that
+    runs `call_command(*argv, <file>)` and prints the JSON the command wrote to the file.
+
+    Every word is checked against a plain grammar and written with `repr`, so the code is
+    made of these values and fixed text only.
+    """
+    for index, word in enumerate(argv):
+        c.match(f"call_command[{index}]", _CALL_WORD, word, "letters, digits, _ and -")
+    words = ", ".join(repr(word) for word in argv)
+    return (
+        "with __import__('tempfile').TemporaryDirectory() as d: "
+        "import io, json, pathlib, sys; "
+        "from django.core.management import call_command; "
+        "f = pathlib.Path(d, 'output.json'); "
+        f"call_command({words}, str(f), stdout=io.StringIO()); "
+        "t = f.read_text(encoding='utf-8') if f.exists() else ''; "
+        "json.dump(json.loads(t) if t.strip() else [], sys.stdout)"
     )
-    return c.done("shell", "--no-imports", "-c", code)
 
 
-def list_contracts() -> Invocation:
-    return _Checker().done("b2b_list", "contracts")
+LISTINGS = ("contracts", "organizations")
+
+# Fixed text: no value of the caller reaches it. Each table is caught both through the
+# command's `stdout=` and as printed to `sys.stdout` (`b2b_list` prints with rich), so
+# the tables come out as one JSON object whatever way the command writes.
+_LISTINGS_PROGRAM = (
+    "import contextlib, io, json, sys\n"
+    "from django.core.management import call_command\n"
+    "tables = {}\n"
+    f"for listing in {LISTINGS!r}:\n"
+    "    buffer = io.StringIO()\n"
+    "    with contextlib.redirect_stdout(buffer):\n"
+    "        call_command('b2b_list', listing, stdout=buffer)\n"
+    "    tables[listing] = buffer.getvalue()\n"
+    "json.dump(tables, sys.stdout)\n"
+)
 
 
-def list_organizations() -> Invocation:
-    return _Checker().done("b2b_list", "organizations")
+def listings() -> Invocation:
+    """`b2b_list contracts` and `b2b_list organizations` (§3.10) in ONE command: a
+    `shell --no-imports -c` that runs both through `call_command` and prints
+    `{"contracts": <table>, "organizations": <table>}`. One Django start-up (§12.1) for
+    the two listings every apply and refresh needs. The program is passed as one line
+    (`exec` of its repr), since no newline may reach `shell -c` (`transport.check_argv`).
+    """
+    return _Checker().done("shell", "--no-imports", "-c", f"exec({_LISTINGS_PROGRAM!r})")
+
+
+def parse_listings(stdout: str) -> dict[str, str]:
+    """The tables `listings()` printed, by listing name; ValueError when one is missing."""
+    value = parse_json_document(stdout)
+    if not isinstance(value, dict) or not all(isinstance(value.get(name), str) for name in LISTINGS):
+        raise ValueError(f"expected a JSON object with the tables {', '.join(LISTINGS)}")
+    return {name: value[name] for name in LISTINGS}
 
 
 def _date(value: dt.date | str) -> str:

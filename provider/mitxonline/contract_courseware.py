@@ -4,8 +4,14 @@ Courses are added with one `b2b_courseware add [--make-codes] <contract> <first>
 <rest>` (spec/mitxonline.md §3.8, §12.5.3: one start-up cost for all of them) and
 dropped with one `b2b_courseware remove <contract> <first> --also <rest>`. For each
 course MITx Online makes a contract run from the course's source run and queues its
-clone in edX (§5); the clone is asynchronous, so create and update wait, up to
-`clone_timeout` seconds, until edX has every contract run (§5.3).
+clone in edX (§5); the clone is asynchronous, so create and update wait until edX has
+every contract run (§5.3), for the resource's `clone_timeout` seconds when it declares
+one, else for the stack's `cloneTimeout` (`courseware:mitxonline`, provider/settings.py).
+MITx Online shows nowhere whether a clone was queued, is still being retried or failed
+for good (the task lives in its Celery worker), so the wait only ends early when edX has
+every run; when it runs out, the error names the contract, the runs edX lacks, whether
+the `add` failed in a way that may have stopped it before it queued their clone, and
+what to do next.
 
 `add` on a contract that is inactive or outside its dates does its work and then exits
 1 (§12.2.3, §12.5.1). An inactive contract is refused before any command; for one
@@ -23,7 +29,8 @@ for: that would take one `b2b_list courseware` command per contract.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -36,6 +43,7 @@ from provider.mitxonline import commands
 from provider.mitxonline._common import declared_inputs, known_contract_id, write_or_recover
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.models import ContractCoursewareArgs
+from provider.settings import platform_settings
 
 _log = logger("mitxonline.contract_courseware")
 
@@ -60,12 +68,44 @@ def contract_runs(client: MitxOnline, contract_id: int, courses: Sequence[str]) 
     return runs
 
 
-def _outputs(args: ContractCoursewareArgs, runs: dict[str, list[str]]) -> dict[str, Any]:
+def _declares_clone_timeout(props: Mapping[str, Any]) -> bool:
+    return props.get("clone_timeout") is not None
+
+
+def _outputs(args: ContractCoursewareArgs, runs: dict[str, list[str]], props: Mapping[str, Any]) -> dict[str, Any]:
+    # An undeclared `clone_timeout` stays out of state: the stack's `cloneTimeout` applies,
+    # and changing it changes no resource.
+    omitted = set() if _declares_clone_timeout(props) else {"clone_timeout"}
     return {
-        **args.model_dump(mode="json"),
+        **args.model_dump(mode="json", exclude=omitted),
         "contract_runs": runs,
         "run_keys": sorted(key for keys in runs.values() for key in keys),
     }
+
+
+@dataclass(frozen=True)
+class CloneWait:
+    """How long to wait for edX, and which setting said so (for the error)."""
+
+    seconds: float
+    setting: str
+
+    @classmethod
+    def of(cls, args: ContractCoursewareArgs, props: Mapping[str, Any]) -> CloneWait:
+        if _declares_clone_timeout(props):
+            return cls(args.clone_timeout, "the resource's clone_timeout")
+        seconds = platform_settings.get().require_mitxonline().clone_timeout
+        return cls(seconds, "cloneTimeout in the stack's courseware:mitxonline")
+
+
+@dataclass
+class Added:
+    """What this operation's `add` did, for the error when edX never gets a run."""
+
+    courses: list[str]
+    # Set when the add failed in a way that may have stopped it before it queued the
+    # clones, although the runs were there afterwards.
+    failure: str | None = None
 
 
 def _guard(args: ContractCoursewareArgs) -> None:
@@ -90,7 +130,7 @@ def _window_warning(args: ContractCoursewareArgs, today: dt.date) -> str:
     return "it is outside its dates"
 
 
-def _add(client: MitxOnline, args: ContractCoursewareArgs, courses: list[str]) -> dict[str, list[str]]:
+def _add(client: MitxOnline, args: ContractCoursewareArgs, courses: list[str]) -> tuple[dict[str, list[str]], Added]:
     what = f"contract {args.contract_id}"
     invocation = commands.courseware_add(args.contract_id, courses, make_codes=args.make_codes)
 
@@ -105,6 +145,7 @@ def _add(client: MitxOnline, args: ContractCoursewareArgs, courses: list[str]) -
         if any(course not in runs for course in courses):
             raise
         if isinstance(failure, ContractLocked):
+            # The clones were queued before the final save failed (§12.2.3, §12.5.1).
             _log.warning(
                 "%s: MITx Online made the contract runs of %s, then could not save the contract because %s "
                 "(spec/mitxonline.md §12.5.1). The runs are there; `--make-codes` did not run, so "
@@ -113,17 +154,25 @@ def _add(client: MitxOnline, args: ContractCoursewareArgs, courses: list[str]) -
                 ", ".join(courses),
                 _window_warning(args, client.today()),
             )
-        else:
-            _log.warning("%s: %s; the contract runs exist all the same, continuing", what, failure)
-        return runs
+            return runs, Added(courses)
+        _log.warning("%s: %s; the contract runs exist all the same, continuing", what, failure)
+        return runs, Added(courses, _first_line(failure))
     runs = contract_runs(client, args.contract_id, args.courses)
+    if done is None:
+        # It failed, and the runs were there all the same (write_or_recover warned).
+        return runs, Added(courses, "it exited with an error, see the warning above")
     missing = [course for course in courses if course not in runs]
-    if missing and done is not None:
+    if missing:
         raise PlatformError(
             f"`b2b_courseware add` for {what} exited 0 but made no contract run for {', '.join(missing)}; "
             f"it said:\n{done.stdout.strip()[-800:]}\n{done.stderr.strip()[-800:]}"
         )
-    return runs
+    return runs, Added(courses)
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0][:300] if lines else type(error).__name__
 
 
 def _remove(client: MitxOnline, contract_id: int, courses: list[str]) -> None:
@@ -141,20 +190,45 @@ def _remove(client: MitxOnline, contract_id: int, courses: list[str]) -> None:
         _log.warning("%s: %s; the courses are detached all the same", what, failure)
 
 
-def _wait_for_edx(client: MitxOnline, args: ContractCoursewareArgs, keys: list[str]) -> None:
-    missing = client.wait_for_edx(keys, args.clone_timeout)
-    if missing:
-        raise PlatformError(
-            f"edX still has no {', '.join(missing)} after {args.clone_timeout:g} s. MITx Online clones contract "
-            "runs in edX asynchronously and retries a failed clone for about 75 minutes (spec/mitxonline.md "
-            "§5.2): run `pulumi up` again later. If it never appears, the clone failed for good and must be "
-            "made by hand (edx:CourseRun with source_key = the source run)"
+def _wait_for_edx(
+    client: MitxOnline, args: ContractCoursewareArgs, runs: dict[str, list[str]], wait: CloneWait, added: Added
+) -> None:
+    course_of = {key: course for course, keys in runs.items() for key in keys}
+    missing = client.wait_for_edx(sorted(course_of), wait.seconds)
+    if not missing:
+        return
+    listed = "; ".join(f"{key} (course {course_of[key]})" for key in missing)
+    if not any(course_of[key] in added.courses for key in missing):
+        origin = (
+            "An earlier `b2b_courseware add` made these runs in MITx Online and queued their clone: it is "
+            "still being retried, or it failed for good."
         )
+    elif added.failure is not None:
+        origin = (
+            f"`b2b_courseware add` failed ({added.failure}) after making the runs in MITx Online, so it may "
+            "have stopped before it queued their clone."
+        )
+    else:
+        origin = "`b2b_courseware add` made the runs in MITx Online and queued their clone in edX."
+    raise PlatformError(
+        f"contract {args.contract_id}: edX still has no contract run {listed} after "
+        f"{wait.seconds:g} s ({wait.setting}). {origin} MITx Online clones contract runs in edX "
+        "asynchronously (its Celery task openedx.tasks.clone_courserun) and retries a failed clone for about "
+        "75 minutes (spec/mitxonline.md §5.2). Next: run `pulumi up` again later; it keeps the runs and only "
+        "waits for edX again. If the run never appears, check that task in MITx Online's worker logs "
+        '("Couldn\'t clone", "clone_courserun exhausted retries"): a clone that failed for good is never '
+        "retried (§5.3), so make the run in edX by hand (edx:CourseRun with source_key = the course's source "
+        "run), then run `pulumi up`"
+    )
 
 
 class ContractCoursewareProvider(ProviderBase):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         checked = check_declared(ContractCoursewareArgs, news)
+        if not _declares_clone_timeout(news):
+            # Not declared: the stack's `cloneTimeout` applies when the wait starts; it is
+            # no input of the resource.
+            checked.inputs.pop("clone_timeout", None)
         return CheckResult(checked.inputs, checked.failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -165,27 +239,29 @@ class ContractCoursewareProvider(ProviderBase):
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = parse_declared(ContractCoursewareArgs, props)
         client = mitx.current()
+        wait = CloneWait.of(args, props)
         runs = contract_runs(client, args.contract_id, args.courses)
         to_add = [course for course in args.courses if course not in runs]
+        added = Added([])
         if to_add:
             _guard(args)
-            runs = _add(client, args, to_add)
+            runs, added = _add(client, args, to_add)
         else:
             _log.info("contract %s already has every declared course: adopting them", args.contract_id)
-        outs = _outputs(args, runs)
-        _wait_for_edx(client, args, outs["run_keys"])
-        return CreateResult(str(args.contract_id), outs)
+        _wait_for_edx(client, args, runs, wait, added)
+        return CreateResult(str(args.contract_id), _outputs(args, runs, props))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         args = parse_declared(ContractCoursewareArgs, props)
         runs = contract_runs(mitx.current(), args.contract_id, args.courses)
         if not runs:
             return ReadResult("", {})
-        outs = {**_outputs(args, runs), "courses": sorted(runs)}
+        outs = {**_outputs(args, runs, props), "courses": sorted(runs)}
         return ReadResult(id_, outs, declared_inputs(ContractCoursewareArgs, outs))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         args = parse_declared(ContractCoursewareArgs, news)
+        wait = CloneWait.of(args, news)
         client = mitx.current()
         known = sorted({*args.courses, *olds.get("courses", [])})
         runs = contract_runs(client, args.contract_id, known)
@@ -193,12 +269,13 @@ class ContractCoursewareProvider(ProviderBase):
         to_remove = [course for course in runs if course not in args.courses]
         if to_remove:
             _remove(client, args.contract_id, to_remove)
+        added = Added([])
         if to_add:
             _guard(args)
-            _add(client, args, to_add)
-        outs = _outputs(args, contract_runs(client, args.contract_id, args.courses))
-        _wait_for_edx(client, args, outs["run_keys"])
-        return UpdateResult(outs)
+            _, added = _add(client, args, to_add)
+        runs = contract_runs(client, args.contract_id, args.courses)
+        _wait_for_edx(client, args, runs, wait, added)
+        return UpdateResult(_outputs(args, runs, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         client = mitx.current()

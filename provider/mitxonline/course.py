@@ -1,7 +1,11 @@
 """mitxonline:Course: a MITx Online course, found by its `readable_id`.
 
-Created with `create_courseware course` (spec/mitxonline.md §3.2: local, no edX call);
-its runs come from edX through mitxonline:CourseRun. No command changes a course once
+Created the runbook's way when `import_run` names its first edX run: one `import_courserun`
+(spec/mitxonline.md §3.1) makes the course (title from edX), that run and, with
+`import_run.page`, its CMS page; the mitxonline:CourseRun and mitxonline:CoursePage
+resources then find what they declare and run nothing (docs/decisions.md §12). Without
+`import_run`, `create_courseware course` (§3.2: local, no edX call) makes the course
+alone and its runs come from edX through mitxonline:CourseRun. No command changes a course once
 it exists, and none deletes one: a changed title, `live` or department list is refused
 by check with what to do instead, and delete keeps the course (DESIGN.md, resource table).
 Observed through `GET /api/internal/courses/?readable_id=` with the API key (§7.3).
@@ -12,9 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
+from provider.edx.keys import NAMESPACE, CourseKey
 from provider.errors import PlatformError
 from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
@@ -23,9 +28,11 @@ from provider.mitxonline._common import (
     declared_inputs,
     differences,
     refused_changes,
+    write_or_recover,
     write_then_find,
 )
-from provider.mitxonline.models import CourseArgs, RestCourse
+from provider.mitxonline.client import MitxOnline
+from provider.mitxonline.models import CourseArgs, CourseImport, RestCourse
 
 _log = logger("mitxonline.course")
 
@@ -50,16 +57,73 @@ def _outputs(args: CourseArgs, live: RestCourse) -> dict[str, Any]:
 
 
 def _declared(args: CourseArgs) -> dict[str, Any]:
-    return declared_inputs(CourseArgs, args.model_dump(mode="json"))
+    outs = declared_inputs(CourseArgs, args.model_dump(mode="json"))
+    outs.pop("import_run", None)
+    return outs
+
+
+def _course_of(run_key: str) -> str:
+    key = CourseKey.parse(run_key)
+    return f"{NAMESPACE}:{key.org}+{key.number}"
+
+
+def _import_problems(first: CourseImport, readable_id: str) -> list[CheckFailure]:
+    course = _course_of(first.courseware_id)
+    if course == readable_id:
+        return []
+    return [
+        CheckFailure(
+            "import_run.courseware_id",
+            f"{first.courseware_id} is a run of {course}, not of {readable_id}: `import_courserun` makes "
+            "the course its key names; import a run of this course",
+        )
+    ]
+
+
+def _import(client: MitxOnline, args: CourseArgs, first: CourseImport, what: str) -> RestCourse:
+    """Create the course with one `import_courserun` of its first run (and page)."""
+    page = first.page
+    invocation = commands.import_course(
+        first.courseware_id,
+        first.run_tag or CourseKey.parse(first.courseware_id).run,
+        live=args.live,
+        source=first.is_source_run,
+        departments=args.departments,
+        page=None
+        if page is None
+        else commands.PageChoice(page.live, page.include_in_learn_catalog, page.ingest_content_files_for_ai),
+    )
+    done = write_or_recover(client, invocation, f"create {what}", lambda: client.course(args.readable_id) is not None)
+    live = client.course(args.readable_id)
+    if live is None:
+        # import_courserun exits 0 when edX has no such run (§3.1 step 1, §12.3).
+        said = (done.stdout.strip().splitlines() or ["nothing"])[0] if done is not None else "nothing"
+        raise PlatformError(
+            f"{what}: `import_courserun --courserun {first.courseware_id}` created no course (it said: {said}); "
+            f"check that edX has the run {first.courseware_id} (its edx:CourseRun), then `pulumi up` again"
+        )
+    if live.title != args.title:
+        _log.warning(
+            "%s took the edX run's title %r, not the declared %r: MITx Online copies it from edX on import",
+            what,
+            live.title,
+            args.title,
+        )
+    return live
 
 
 class CourseProvider(ProviderBase):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         checked = check_declared(CourseArgs, news)
-        return CheckResult(checked.inputs, checked.failures + refused_changes(CourseArgs, olds, news, REFUSED))
+        failures = checked.failures + refused_changes(CourseArgs, olds, news, REFUSED)
+        first, readable_id = checked.values.get("import_run"), checked.values.get("readable_id")
+        if isinstance(first, CourseImport) and isinstance(readable_id, str):
+            failures.extend(_import_problems(first, readable_id))
+        return CheckResult(checked.inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return diff_declared(CourseArgs, olds, news, CREATE_ONLY)
+        # `import_run` says how to create the course; once it exists it means nothing.
+        return diff_declared(CourseArgs, olds, {**news, "import_run": olds.get("import_run")}, CREATE_ONLY)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = parse_declared(CourseArgs, props)
@@ -70,10 +134,14 @@ class CourseProvider(ProviderBase):
             outs = _outputs(args, live)
             adopt_or_refuse(what, differences(_declared(args), outs), args.adopt)
             return CreateResult(args.readable_id, outs)
-        invocation = commands.create_course(args.readable_id, args.title, live=args.live, departments=args.departments)
-        live = write_then_find(client, invocation, what, lambda: client.course(args.readable_id))
-        outs = _outputs(args, live)
-        return CreateResult(args.readable_id, outs)
+        if args.import_run is None:
+            invocation = commands.create_course(
+                args.readable_id, args.title, live=args.live, departments=args.departments
+            )
+            live = write_then_find(client, invocation, what, lambda: client.course(args.readable_id))
+        else:
+            live = _import(client, args, args.import_run, what)
+        return CreateResult(args.readable_id, _outputs(args, live))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         live = mitx.current().course(id_)
@@ -118,6 +186,7 @@ class Course(Resource, module="mitxonline", name="Course"):
         live: pulumi.Input[bool | None] | None = None,
         departments: pulumi.Input[list[str] | None] | None = None,
         adopt: pulumi.Input[bool | None] | None = None,
+        import_run: pulumi.Input[dict[str, Any] | None] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {
@@ -126,6 +195,7 @@ class Course(Resource, module="mitxonline", name="Course"):
             "live": live,
             "departments": departments,
             "adopt": adopt,
+            "import_run": import_run,
             "course_id": None,
         }
         super().__init__(CourseProvider(), name, props, opts)

@@ -8,12 +8,16 @@ contract's membership type, seats and price and the contract run keys (outputs o
 mitxonline:Contract and mitxonline:ContractCourseware): any change to them is an update,
 which validates again.
 
-The codes are read with `b2b_codes output --all --format json --filename <file>` for
-every contract at once and a `shell --no-imports -c` that prints and removes the file,
-the only clean JSON path (§12.2.1, §12.5.2): two commands per refresh, whatever the
-number of contracts. A row names its contract run, whose key carries the contract id
-(§4.1). `count` is an ordinary output; `codes` is a secret output (the Resource sets
-`additional_secret_outputs`), so state and `pulumi stack output` never show them in clear.
+The codes are read with ONE command, `shell --no-imports -c <code>`, whose code runs
+`b2b_codes output --all --format json --filename <temporary file>` in the same process
+through Django's `call_command`, prints the file and removes it: JSON only comes out
+through a file, written where the command runs (§12.2.1, §12.5.2), and one shell pays
+Django's start-up once (docs/decisions.md). Create and update read only their contract's
+codes (`--contract <id>`) after `b2b_codes validate`; a refresh reads every contract's
+codes in one shared read, whatever the number of contracts. A row names its contract
+run, whose key carries the contract id (§4.1). `count` is an ordinary output; `codes`
+is a secret output (the Resource sets `additional_secret_outputs`), so state and
+`pulumi stack output` never show them in clear.
 
 Delete leaves the codes: a learner may hold one. `b2b_codes expire` removes unused ones,
 by hand.
@@ -60,16 +64,18 @@ def _expected(args: EnrollmentCodesArgs) -> int:
 
 
 def _ensure(client: MitxOnline, args: EnrollmentCodesArgs) -> list[CodeRow]:
-    """Validate (3 commands with the read-back), and say when the count is still off."""
+    """Validate, then read this contract's codes (2 commands), and say when the count is
+    still off."""
     # `validate` sets the count rather than adding to it (§3.9), so it is safe to repeat;
-    # after a failure the count read back tells whether it did its work.
+    # after a failure the count read back tells whether it did its work (and that read
+    # serves the one below).
     write_or_recover(
         client,
         commands.codes_validate(args.contract_id),
         f"validate the codes of contract {args.contract_id}",
-        lambda: len(client.codes(args.contract_id)) == _expected(args),
+        lambda: len(client.contract_codes(args.contract_id)) == _expected(args),
     )
-    codes = client.codes(args.contract_id)
+    codes = client.contract_codes(args.contract_id)
     expected = _expected(args)
     if len(codes) != expected:
         _log.warning(

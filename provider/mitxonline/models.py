@@ -111,12 +111,33 @@ class Declared(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class PageFlags(Declared):
+    """The flags of a course's CMS page, as `import_courserun` sets them on creation."""
+
+    live: bool = True
+    include_in_learn_catalog: bool = False
+    ingest_content_files_for_ai: bool = False
+
+
+class CourseImport(Declared):
+    """How to create a missing course the runbook's way: one `import_courserun` of its
+    first edX run, which makes the course, that run and (with `page`) its CMS page
+    (spec/mitxonline.md §3.1). Used by create only; the run and the page stay the
+    mitxonline:CourseRun and mitxonline:CoursePage resources', which then find them."""
+
+    courseware_id: CourseRunKey
+    run_tag: Annotated[str, AfterValidator(lambda v: CourseKey.parse(f"course-v1:o+n+{v}").run)] | None = None
+    is_source_run: bool = False
+    page: PageFlags | None = None
+
+
 class CourseArgs(Declared):
     readable_id: CourseId
     title: SingleLine
     live: bool = True
     departments: Annotated[list[SingleLine], AfterValidator(sorted)] = Field(default_factory=list)
     adopt: bool = False
+    import_run: CourseImport | None = None
 
 
 class CourseRunArgs(Declared):

@@ -177,6 +177,9 @@ REFUSALS: tuple[Refusal, ...] = (
         "the readable id of course {0} does not make a valid contract run key (§4.1)",
     ),
     _refusal("b2b_codes", r"Identifier (.*) not found\.", "MITx Online has no contract {0} (§3.9)"),
+    # `b2b_codes output` run by `call_command` inside `shell` (commands.codes_read): its
+    # CommandError ends the shell's traceback.
+    _refusal("shell", r"CommandError: Identifier (.*) not found\.", "MITx Online has no contract {0} (§3.9)"),
 )
 
 # Wagtail re-reads a saved contract through `active_objects`, so saving one that is

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import Sandbox, start_sandbox
+from tests.sandbox.helpers import Sandbox, start_sandbox
 
 
 @pytest.fixture(scope="module")

@@ -8,17 +8,22 @@ stdout and stderr so a failing assertion shows what the CLI said.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from tests.sandbox.helpers import SANDBOX_CLONE_TIMEOUT
 
 REPO = Path(__file__).resolve().parents[2]
 STACKS = REPO / "stacks"
@@ -94,6 +99,33 @@ class PulumiProject:
             assert result.exit_code == expect, str(result)
         return result
 
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        """Start `pulumi ARGS` without waiting, for a test that interrupts it. The CLI
+        leads a session of its own, so whatever it starts (its language host and provider
+        plugins, each in a process group of its own, and their children) can be found and
+        stopped with `stop_session` even after the CLI itself was killed."""
+        return subprocess.Popen(
+            ["pulumi", "--non-interactive", *args],
+            cwd=self.root,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def processes(self) -> list[str]:
+        """Every live process started for this project: its cmdline or environment names
+        the project's own directory (`PULUMI_HOME`, the backend), as the CLI's, its
+        language host's and its provider's do, and the commands the provider runs."""
+        marker = str(self.root).encode()
+        return [
+            f"{pid}: {cmdline}"
+            for pid, cmdline in _live_processes()
+            if marker in cmdline.encode() or marker in _read(Path(f"/proc/{pid}/environ"))
+        ]
+
     # Configuration ---------------------------------------------------------------
     def set_config(self, key: str, value: Any, *, secret: bool = False) -> None:
         """Set `courseware:<key>`; objects and lists are stored as structured config."""
@@ -111,7 +143,13 @@ class PulumiProject:
             {"lmsUrl": info["edx_lms_url"], "studioUrl": info["edx_studio_url"], "clientId": info["edx_client_id"]},
         )
         self.set_config("edxClientSecret", info["edx_client_secret"], secret=True)
-        self.set_config("mitxonline", {"url": info["mitxonline_url"], "manageCommand": info["manage_command"]})
+        mitxonline = {
+            "url": info["mitxonline_url"],
+            "manageCommand": info["manage_command"],
+            # The sandbox clones in about a second: a clone that never comes fails fast.
+            "cloneTimeout": SANDBOX_CLONE_TIMEOUT,
+        }
+        self.set_config("mitxonline", mitxonline)
         self.set_config("mitxonlineApiKey", info["mitxonline_api_key"], secret=True)
 
     def config_value(self, key: str) -> Any:
@@ -159,6 +197,68 @@ class PulumiProject:
         """The resources of one type in the current state (from `pulumi stack export`)."""
         deployment = self.export()["deployment"]
         return [r for r in deployment.get("resources") or [] if r["type"] == type_token]
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:  # gone meanwhile, or not ours
+        return b""
+
+
+def _stat(pid: int) -> tuple[str, int, int]:
+    """State, process group and session of `pid` (proc(5): fields 3, 5 and 6)."""
+    text = _read(Path(f"/proc/{pid}/stat")).decode(errors="replace")
+    if ")" not in text:
+        return "X", 0, 0
+    fields = text[text.rindex(")") + 2 :].split()
+    return fields[0], int(fields[2]), int(fields[3])
+
+
+def _live_processes() -> list[tuple[int, str]]:
+    """(pid, cmdline) of every process that still runs (not a zombie, not this one)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        state = _stat(int(entry.name))[0]
+        if state not in ("Z", "X"):
+            cmdline = _read(entry / "cmdline").replace(b"\0", b" ").decode(errors="replace").strip()
+            found.append((int(entry.name), cmdline))
+    return found
+
+
+def _groups_of_session(session: int) -> set[int]:
+    groups = set()
+    for pid, _ in _live_processes():
+        _, group, of_session = _stat(pid)
+        if of_session == session:
+            groups.add(group)
+    return groups
+
+
+def stop_session(process: subprocess.Popen[str], timeout: float = 30) -> None:
+    """Kill a CLI started by `PulumiProject.popen` and everything left of its session.
+
+    Killing the CLI's process group is not enough: the CLI starts each plugin in a
+    process group of its own (its language host, `pulumi-resource-pulumi-python` and the
+    `python -m pulumi.dynamic` under it), and a CLI killed by SIGKILL leaves them running,
+    adopted by init. They all keep the CLI's session, which only `setsid` would change:
+    every process group of that session is killed, until none is left.
+    """
+    if process.poll() is None:
+        process.kill()
+    process.wait(timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while True:
+        groups = _groups_of_session(process.pid)
+        if not groups:
+            return
+        assert time.monotonic() < deadline, f"processes of session {process.pid} survive SIGKILL: {sorted(groups)}"
+        for group in groups:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGKILL)
+        time.sleep(0.1)
 
 
 def change_summary(result: Result) -> dict[str, int]:

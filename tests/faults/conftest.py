@@ -21,7 +21,7 @@ from provider.mitxonline import client as mitx
 from provider.mitxonline.client import MitxOnline
 from provider.settings import platform_settings
 from sandbox import cli as sandbox_cli
-from tests.conftest import Sandbox, start_sandbox
+from tests.sandbox.helpers import Sandbox, start_sandbox
 
 
 class InProcessSandbox(Sandbox):

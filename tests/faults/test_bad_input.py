@@ -17,9 +17,9 @@ import pytest
 
 from provider.mitxonline import client as mitx
 from provider.mitxonline.course import CourseProvider
-from tests.conftest import Sandbox
 from tests.e2e.harness import STACKS, PulumiProject
 from tests.faults.conftest import checked, configured, contract, source_course
+from tests.sandbox.helpers import Sandbox
 
 KEY = "course-v1:UAI_SOURCE+B.0001x+SOURCE"
 VALID: dict[str, Any] = {

@@ -8,7 +8,6 @@ CLI, with no duplicate contract (a `-2` slug) and no duplicate or lost run.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -19,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Sandbox
-from tests.e2e.harness import STACKS, PulumiProject, Result
+from tests.e2e.harness import STACKS, PulumiProject, Result, stop_session
 from tests.faults.conftest import commands_of, contract, source_course
+from tests.sandbox.helpers import Sandbox
 
 SOURCE = "course-v1:UAI_SOURCE+F.0001x+SOURCE"
 COURSE = "course-v1:UAI_SOURCE+F.0001x"
@@ -100,20 +99,6 @@ def test_hard_failures_fail_up_with_a_clear_message_and_the_next_up_converges(
     _assert_converged(project, fresh_sandbox, "HARD")
 
 
-def _popen_up(project: PulumiProject) -> subprocess.Popen[str]:
-    """`pulumi up` in a session of its own, so that what it leaves running after a
-    SIGKILL can be found and stopped (by its process group, which this test started)."""
-    return subprocess.Popen(
-        ["pulumi", "up", "--yes", "--skip-preview", "--non-interactive"],
-        cwd=project.root,
-        env=project.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-
-
 def _wait_until_fired(sandbox: Sandbox, rule_id: int, timeout: float = 180) -> None:
     """Until the fault rule has fired: the command it delays has started."""
     deadline = time.monotonic() + timeout
@@ -139,7 +124,8 @@ def test_interrupted_up_then_the_next_up_converges(tmp_path: Path, fresh_sandbox
     imports_before = len(commands_of(fresh_sandbox, "b2b_contract", "import"))
     # The contract's import takes 3 s more: the CLI is interrupted while it runs.
     rule = fresh_sandbox.fault("--command", "b2b_contract import", "--latency", "3")
-    process = _popen_up(project)
+    # In a session of its own: what the CLI starts can be found and stopped after it.
+    process = project.popen("up", "--yes", "--skip-preview")
     try:
         _wait_until_fired(fresh_sandbox, rule["id"])
         process.send_signal(signal.SIGINT if how == "SIGINT" else signal.SIGKILL)
@@ -149,7 +135,12 @@ def test_interrupted_up_then_the_next_up_converges(tmp_path: Path, fresh_sandbox
         # like a `kubectl exec` already under way): the contract exists, maybe unrecorded.
         _wait_for_command(fresh_sandbox, ("b2b_contract", "import"), imports_before + 1)
     finally:
-        _stop_group(process)
+        # After SIGKILL the provider (`python -m pulumi.dynamic`) and the language host
+        # outlive the CLI, each in a process group of its own: kill its whole session.
+        stop_session(process)
+    # Nothing the interrupted CLI started survives: found by the stack's own directory,
+    # not by the session, so a process that left the session would be seen too.
+    _assert_nothing_left(project)
     fresh_sandbox.clear_faults()
 
     recovered = _recover(project, killed=how == "SIGKILL")
@@ -158,6 +149,16 @@ def test_interrupted_up_then_the_next_up_converges(tmp_path: Path, fresh_sandbox
     assert not project.export()["deployment"].get("pending_operations")
     _assert_converged(project, fresh_sandbox, org)
     assert len(project.resources("pulumi-python:dynamic/mitxonline:Contract")) == 1
+    _assert_nothing_left(project)
+
+
+def _assert_nothing_left(project: PulumiProject, grace: float = 10) -> None:
+    """No process started for `project` still runs (a CLI that exited normally stops its
+    plugins itself; `grace` lets them finish exiting)."""
+    deadline = time.monotonic() + grace
+    while (left := project.processes()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert left == [], f"processes of {project.root} still running: {left}"
 
 
 def _recover(project: PulumiProject, *, killed: bool) -> Result:
@@ -173,13 +174,3 @@ def _recover(project: PulumiProject, *, killed: bool) -> Result:
         project.run("cancel", "--yes")
         project.refresh("--clear-pending-creates")
     return project.up(expect=None)
-
-
-def _stop_group(process: subprocess.Popen[str]) -> None:
-    """Stop what the interrupted CLI left behind (its provider and language host), by the
-    process group this test created for it."""
-    if process.poll() is None:
-        process.kill()
-        process.wait(timeout=30)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)

@@ -13,8 +13,8 @@ import json
 import re
 from pathlib import Path
 
-from tests.conftest import Sandbox
 from tests.e2e.harness import STACKS, PulumiProject
+from tests.sandbox.helpers import Sandbox
 
 # uai-source first: the contract stacks need its source course (stack file comments).
 ORDER = ["sandbox", "uai-source", "idp-contract", "codes-contract", "single-course"]

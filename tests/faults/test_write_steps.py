@@ -36,8 +36,8 @@ from provider.mitxonline.course_page import CoursePageProvider
 from provider.mitxonline.course_run import CourseRunProvider
 from provider.mitxonline.enrollment_codes import EnrollmentCodesProvider
 from provider.settings import platform_settings
-from tests.conftest import Sandbox
 from tests.faults.conftest import checked, configured
+from tests.sandbox.helpers import Sandbox
 
 START, END = "2026-01-05T00:00:00Z", "2030-12-31T00:00:00Z"
 
@@ -246,6 +246,22 @@ def mitx_import_run(sandbox: Sandbox) -> Case:
     return Case(lambda: provider.create(inputs), lambda: len(_runs(course, run)), (run,))
 
 
+def mitx_course_import(sandbox: Sandbox) -> Case:
+    """A new course made the runbook's way: one import_courserun makes course, run and page."""
+    number = Sandbox.unique("N")
+    course, run = f"course-v1:FLT+{number}", f"course-v1:FLT+{number}+SOURCE"
+    _edx_run(sandbox, run, "Imported course")
+    provider = configured(sandbox, CourseProvider)
+    first = {"courseware_id": run, "is_source_run": True, "page": {}}
+    inputs = checked(provider, readable_id=course, title="Imported course", import_run=first)
+
+    def count() -> int:
+        live = _fresh().course(course)
+        return int(live is not None and live.page is not None and len(_runs(course, run)) == 1)
+
+    return Case(lambda: provider.create(inputs), count, (course,))
+
+
 def mitx_page(sandbox: Sandbox) -> Case:
     course = f"course-v1:FLT+{Sandbox.unique('G')}"
     provider = configured(sandbox, CourseProvider)
@@ -353,6 +369,7 @@ def mitx_codes_validate(sandbox: Sandbox, course: str) -> Case:
 COMMAND_STEPS: dict[str, Callable[[Sandbox, str], Case]] = {
     "create_courseware": lambda s, _c: mitx_course(s),
     "import_courserun": lambda s, _c: mitx_import_run(s),
+    "import_courserun course": lambda s, _c: mitx_course_import(s),
     "create_courseware_page": lambda s, _c: mitx_page(s),
     "sync_courserun": lambda s, _c: mitx_sync(s),
     "b2b_contract import": lambda s, _c: mitx_contract_import(s),
@@ -363,15 +380,20 @@ COMMAND_STEPS: dict[str, Callable[[Sandbox, str], Case]] = {
 }
 
 
+def _command(step: str) -> str:
+    """The command a step of COMMAND_STEPS runs (a step id may add a word after it)."""
+    return "import_courserun" if step == "import_courserun course" else step
+
+
 def _ran(sandbox: Sandbox, before: int, command: str) -> int:
-    words = command.split()
+    words = _command(command).split()
     return sum(1 for e in sandbox.log()[before:] if e["kind"] == "command" and e["argv"][: len(words)] == words)
 
 
 @pytest.mark.parametrize("command", list(COMMAND_STEPS))
 def test_command_transient_failure_is_retried(providers: Sandbox, source_course: str, command: str) -> None:
     case = COMMAND_STEPS[command](providers, source_course)
-    providers.fault("--command", command, "--fail")
+    providers.fault("--command", _command(command), "--fail")
     before = len(providers.log())
     case.act()
     assert case.count() == 1
@@ -384,7 +406,7 @@ def test_command_applied_then_error_is_adopted_not_repeated(
     providers: Sandbox, source_course: str, command: str
 ) -> None:
     case = COMMAND_STEPS[command](providers, source_course)
-    providers.fault("--command", command, "--applied-then-error")
+    providers.fault("--command", _command(command), "--applied-then-error")
     before = len(providers.log())
     case.act()
     assert case.count() == 1
@@ -397,12 +419,14 @@ def test_command_hard_failure_names_step_and_answer_then_converges(
     providers: Sandbox, source_course: str, command: str
 ) -> None:
     case = COMMAND_STEPS[command](providers, source_course)
-    providers.fault("--command", command, "--fail", "--times", "99", "--body", "CommandError: mitxonline is down")
+    providers.fault(
+        "--command", _command(command), "--fail", "--times", "99", "--body", "CommandError: mitxonline is down"
+    )
     with pytest.raises(PlatformError) as failure:
         case.act()
     message = str(failure.value)
     assert all(word in message for word in case.words), message
-    assert command.split()[0] in message and "exited 1" in message and "mitxonline is down" in message
+    assert _command(command).split()[0] in message and "exited 1" in message and "mitxonline is down" in message
     assert case.count() == 0
     providers.clear_faults()
     case.act()

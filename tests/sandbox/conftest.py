@@ -1,4 +1,8 @@
-"""A real sandbox per test session (and fresh ones on demand), started through the CLI."""
+"""A real sandbox per test session (and fresh ones on demand), started through the CLI.
+
+This package's `sandbox` overrides the one of tests/conftest.py: the sandbox's own
+tests never share a sandbox with other packages' tests.
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,17 @@
-"""Driving a real sandbox through its CLI and HTTP ports."""
+"""Driving a running sandbox (the local edX and MITx Online) through its CLI and HTTP ports.
+
+The one `Sandbox` of every test package: the session fixtures (tests/conftest.py,
+tests/sandbox/conftest.py), the providers' tests, the fault and end-to-end tests, and
+the benchmarks. `cli` runs a sandbox command and returns its stdout (it must succeed);
+`run` returns the whole finished process, for tests of the CLI itself (`check=False`
+to look at a failure). A command is one word (`status`) or two (`fault add`), given as
+one argument or two: `cli("fault add", ...)` and `cli("fault", "add", ...)` are the same.
+"""
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import uuid
@@ -12,14 +21,28 @@ from typing import Any
 
 import httpx
 
-CLI = [str(Path(sys.executable).parent / "courseware-sandbox")]
+# A session start also builds the SQLite store; generous, so a loaded machine does not flake.
+_CLI_TIMEOUT = 120
+# `cloneTimeout` for stacks on a sandbox, whose clones take about a second (its clone
+# delay, then a few requests): generous for a loaded machine, far below the 900 s default.
+SANDBOX_CLONE_TIMEOUT = 60
+# Commands of two words: `fault add`, `edx set-course`.
+_GROUPS = ("fault", "edx")
 
 
-def run_cli(*args: str, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout)
-    if check and result.returncode != 0:
-        raise AssertionError(f"{args} exited {result.returncode}: {result.stderr}")
-    return result
+def _cli_argv() -> list[str]:
+    script = Path(sys.executable).parent / "courseware-sandbox"
+    found = str(script) if script.exists() else shutil.which("courseware-sandbox")
+    return [found] if found else [sys.executable, "-m", "sandbox.cli"]
+
+
+def run_cli(*args: str, check: bool = True, timeout: float = _CLI_TIMEOUT) -> subprocess.CompletedProcess[str]:
+    """`courseware-sandbox ARGS`; with `check`, a non-zero exit fails the test."""
+    argv = [*_cli_argv(), *args]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    if check and done.returncode != 0:
+        raise AssertionError(f"$ {' '.join(argv)}\n(exit {done.returncode})\n{done.stdout}\n{done.stderr}")
+    return done
 
 
 @dataclass
@@ -27,15 +50,62 @@ class Sandbox:
     state_dir: Path
     info: dict[str, Any]
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        """`courseware-sandbox <group/command> --state-dir DIR args...`"""
+    # The CLI ---------------------------------------------------------------------
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """`courseware-sandbox COMMAND --state-dir DIR ARGS`, the finished process."""
         head, *rest = args
-        if head in ("fault", "edx"):
-            return run_cli(head, rest[0], "--state-dir", str(self.state_dir), *rest[1:], check=check)
-        return run_cli(head, "--state-dir", str(self.state_dir), *rest, check=check)
+        command = head.split()
+        if len(command) == 1 and head in _GROUPS and rest:
+            command, rest = [head, rest[0]], rest[1:]
+        return run_cli(*command, "--state-dir", str(self.state_dir), *rest, check=check)
+
+    def cli(self, *args: str) -> str:
+        """`courseware-sandbox COMMAND --state-dir DIR ARGS`, which must succeed: its stdout."""
+        return self.run(*args).stdout
+
+    def fault(self, *options: str) -> dict[str, Any]:
+        """`fault add OPTIONS`, e.g. fault("--path", "/api/v1/course_runs/", "--status", "503")."""
+        rule: dict[str, Any] = json.loads(self.cli("fault add", *options))
+        return rule
+
+    def clear_faults(self) -> None:
+        self.cli("fault clear")
+
+    def log(self) -> list[dict[str, Any]]:
+        """Every HTTP request and command the sandbox has seen, oldest first."""
+        return [json.loads(line) for line in self.cli("log").splitlines() if line.strip()]
+
+    def add_client(self, username: str, *flags: str) -> dict[str, str]:
+        return dict(json.loads(self.cli("edx add-client", username, *flags)))
 
     def manage(self, *argv: str) -> subprocess.CompletedProcess[str]:
+        """A MITx Online management command, run as the providers run it."""
         return subprocess.run([*self.info["manage_command"], *argv], capture_output=True, text=True, timeout=60)
+
+    # Configuration and HTTP ------------------------------------------------------
+    def stack_config(self, **mitxonline: Any) -> dict[str, str]:
+        """The stack config the engine would pass to `configure()`: `project:key` -> string.
+        `mitxonline` adds or replaces `courseware:mitxonline` settings (`cloneTimeout=3`)."""
+        return {
+            "courseware:edx": json.dumps(
+                {
+                    "lmsUrl": self.info["edx_lms_url"],
+                    "studioUrl": self.info["edx_studio_url"],
+                    "clientId": self.info["edx_client_id"],
+                }
+            ),
+            "courseware:edxClientSecret": self.info["edx_client_secret"],
+            "courseware:mitxonline": json.dumps(
+                {
+                    "url": self.info["mitxonline_url"],
+                    "manageCommand": self.info["manage_command"],
+                    # The sandbox clones in about a second: a clone that never comes fails fast.
+                    "cloneTimeout": SANDBOX_CLONE_TIMEOUT,
+                    **mitxonline,
+                }
+            ),
+            "courseware:mitxonlineApiKey": self.info["mitxonline_api_key"],
+        }
 
     def token(self, client_id: str | None = None, client_secret: str | None = None, token_type: str = "jwt") -> str:
         response = httpx.post(
@@ -59,22 +129,24 @@ class Sandbox:
         headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
         return httpx.Client(base_url=self.info["edx_lms_url"], headers=headers)
 
-    def log(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.cli("log").stdout.splitlines()]
-
-    def add_client(self, username: str, *flags: str) -> dict[str, str]:
-        return dict(json.loads(self.cli("edx", "add-client", username, *flags).stdout))
+    @staticmethod
+    def unique(prefix: str) -> str:
+        """A name no other test uses: course key parts, slugs, org keys."""
+        return unique(prefix)
 
 
 def start_sandbox(state_dir: Path, *flags: str) -> Sandbox:
-    result = run_cli("start", "--state-dir", str(state_dir), *flags)
-    lines = result.stdout.splitlines()
-    assert len(lines) == 1, result.stdout
+    """`courseware-sandbox start` on `state_dir`, which prints one connection line; stop
+    it with `.cli("stop")`."""
+    done = run_cli("start", "--state-dir", str(state_dir), *flags)
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1, f"sandbox start printed more than its connection line:\n{done.stdout}\n{done.stderr}"
     return Sandbox(state_dir, json.loads(lines[0]))
 
 
 def unique(prefix: str = "R") -> str:
-    """A run or number part no other test uses (the session sandbox is shared)."""
+    """A name no other test uses (the session sandbox is shared): a run or number part,
+    a slug, an org key."""
     return f"{prefix}{uuid.uuid4().hex[:8]}"
 
 

@@ -14,7 +14,7 @@ MODES = "/api/course_modes/v1/courses/"
 
 def service_token(sandbox: Sandbox) -> str:
     """The service-worker Bearer token MITx Online reads the LMS with (`status` shows it)."""
-    return str(json.loads(sandbox.cli("status").stdout)["edx_service_token"])
+    return str(json.loads(sandbox.cli("status"))["edx_service_token"])
 
 
 def test_detail_pacing_vocabulary_and_escaped_name(studio: httpx.Client, sandbox: Sandbox) -> None:

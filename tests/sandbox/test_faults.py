@@ -15,7 +15,7 @@ RUNS = "/api/v1/course_runs/"
 
 
 def add_fault(sandbox: Sandbox, *flags: str) -> dict[str, object]:
-    return dict(json.loads(sandbox.cli("fault", "add", *flags).stdout))
+    return dict(json.loads(sandbox.cli("fault", "add", *flags)))
 
 
 def test_status_with_retry_after_fires_the_given_number_of_times(studio: httpx.Client, sandbox: Sandbox) -> None:
@@ -30,7 +30,7 @@ def test_status_with_retry_after_fires_the_given_number_of_times(studio: httpx.C
         assert response.headers["Retry-After"] == "2"
         assert response.text == '{"detail": "slow down"}'
     assert studio.get(f"{RUNS}{run['id']}/").status_code == 200
-    listed = [json.loads(line) for line in sandbox.cli("fault", "list").stdout.splitlines()]
+    listed = [json.loads(line) for line in sandbox.cli("fault", "list").splitlines()]
     assert next(r for r in listed if r["id"] == rule["id"])["remaining"] == 0
 
 
@@ -114,16 +114,16 @@ def test_command_rule_matches_leading_words_only(sandbox: Sandbox) -> None:
 
 
 def test_fault_add_needs_a_target_and_an_effect(sandbox: Sandbox) -> None:
-    assert sandbox.cli("fault", "add", "--status", "500", check=False).returncode == 2
-    assert sandbox.cli("fault", "add", "--path", "/x", check=False).returncode == 2
-    assert sandbox.cli("fault", "add", "--command", "b2b_list", "--status", "500", check=False).returncode == 2
+    assert sandbox.run("fault", "add", "--status", "500", check=False).returncode == 2
+    assert sandbox.run("fault", "add", "--path", "/x", check=False).returncode == 2
+    assert sandbox.run("fault", "add", "--command", "b2b_list", "--status", "500", check=False).returncode == 2
 
 
 def test_fault_clear(studio: httpx.Client, sandbox: Sandbox) -> None:
     run = create_run(studio)
     add_fault(sandbox, "--path", f"{RUNS}{run['id']}/", "--status", "500", "--times", "5")
-    assert json.loads(sandbox.cli("fault", "clear").stdout)["cleared"] >= 1
-    assert sandbox.cli("fault", "list").stdout == ""
+    assert json.loads(sandbox.cli("fault", "clear"))["cleared"] >= 1
+    assert sandbox.cli("fault", "list") == ""
     assert studio.get(f"{RUNS}{run['id']}/").status_code == 200
 
 

@@ -32,17 +32,17 @@ def test_start_prints_the_contract_line(fresh_sandbox: Sandbox) -> None:
 
 
 def test_start_is_idempotent(fresh_sandbox: Sandbox) -> None:
-    pid = json.loads(fresh_sandbox.cli("status").stdout)["pid"]
+    pid = json.loads(fresh_sandbox.cli("status"))["pid"]
     again = start_sandbox(fresh_sandbox.state_dir)
     assert again.info == fresh_sandbox.info
-    assert json.loads(fresh_sandbox.cli("status").stdout)["pid"] == pid
+    assert json.loads(fresh_sandbox.cli("status"))["pid"] == pid
 
 
 def test_restart_keeps_state_and_credentials(fresh_sandbox: Sandbox) -> None:
     with fresh_sandbox.studio() as studio:
         run = create_run(studio)
-    assert json.loads(fresh_sandbox.cli("stop").stdout) == {"stopped": True}
-    assert json.loads(fresh_sandbox.cli("status").stdout)["running"] is False
+    assert json.loads(fresh_sandbox.cli("stop")) == {"stopped": True}
+    assert json.loads(fresh_sandbox.cli("status"))["running"] is False
     with httpx.Client() as client:
         try:
             client.get(fresh_sandbox.info["edx_studio_url"] + "/__sandbox__/ping")
@@ -98,7 +98,7 @@ def test_log_lines(fresh_sandbox: Sandbox) -> None:
     assert all({"time", "duration_ms", "app"} <= set(e) for e in http)
     commands = [e for e in entries if e["kind"] == "command"]
     assert [(e["argv"], e["exit_code"]) for e in commands] == [(["b2b_list", "organizations"], 0)]
-    text = fresh_sandbox.cli("log").stdout
+    text = fresh_sandbox.cli("log")
     for secret in (token, "hush", fresh_sandbox.info["edx_client_secret"]):
         assert secret not in text
 

@@ -1,7 +1,8 @@
 """``b2b_codes validate|fix|check``, ``expire``, ``output`` (mitxonline.md §3.9, §6, §12.2.1, §12.3).
 
 ``output --format json|csv`` only works with ``--filename``: without it the real
-command crashes after the "Filtering by" line (§12.2.1), and so does this one.
+command crashes after the "Filtering by" line (§12.2.1), and so does this one. The
+provider runs ``output`` through ``call_command`` inside ``shell -c`` (``shell.py``).
 ``assign`` is not emulated (the sandbox has no users).
 """
 
@@ -55,20 +56,25 @@ def configure(parser: CommandParser) -> None:
 
 
 def _targets(args: argparse.Namespace, ctx: CommandContext, out: Output) -> list[Contract] | None:
-    """The contracts selected by ``--contract`` or ``--organization``; None without a target."""
+    """The contracts selected by ``--contract`` or ``--organization``; None without a target.
+
+    ``call_command(..., contract=21)`` passes the option unparsed, so an int is read as
+    its digits, as MITx Online's id-or-slug lookup takes either."""
     if args.contract:
-        out.out(f"Filtering by contract: {args.contract}")
-        found = repo.contracts_by_id_or_slug(ctx.db, args.contract)
+        contract = str(args.contract)
+        out.out(f"Filtering by contract: {contract}")
+        found = repo.contracts_by_id_or_slug(ctx.db, contract)
         if not found:
-            raise CommandError(f"Identifier {args.contract} not found.")
+            raise CommandError(f"Identifier {contract} not found.")
         if len(found) > 1:
-            out.out(f"Warning: {len(found)} contracts use the slug {args.contract}; processing all of them.")
+            out.out(f"Warning: {len(found)} contracts use the slug {contract}; processing all of them.")
         return found
     if args.organization:
-        out.out(f"Filtering by organization: {args.organization}")
-        orgs = repo.organizations_matching(ctx.db, args.organization)
+        organization = str(args.organization)
+        out.out(f"Filtering by organization: {organization}")
+        orgs = repo.organizations_matching(ctx.db, organization)
         if not orgs:
-            raise CommandError(f"Identifier {args.organization} not found.")
+            raise CommandError(f"Identifier {organization} not found.")
         return [c for o in orgs for c in repo.fetch(Contract, ctx.db, "r.organization_id = ?", [o.id])]
     return None
 

@@ -36,8 +36,13 @@ class CommandExit(Exception):
 
 @dataclass(frozen=True)
 class Streams:
+    """Where a command's parser writes, and how it reports a usage error: from the
+    command line (usage and exit 2) or, under ``call_command``, as
+    ``CommandError("Error: <msg>")`` (Django's ``CommandParser.called_from_command_line``)."""
+
     stdout: IO[str]
     stderr: IO[str]
+    called_from_command_line: bool = True
 
 
 class CommandParser(argparse.ArgumentParser):
@@ -59,6 +64,8 @@ class CommandParser(argparse.ArgumentParser):
         raise CommandExit(status)
 
     def error(self, message: str) -> NoReturn:
+        if not self.streams.called_from_command_line:
+            raise CommandError(f"Error: {message}")
         self.print_usage(self.streams.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
 

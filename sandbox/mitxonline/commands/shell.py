@@ -1,10 +1,16 @@
 """``shell`` (Django 5.2; mitxonline.md §12.5.2): run ``-c`` code and print its output.
 
-Used to read back files that other commands wrote where they run (``b2b_codes output
---filename``). The code runs with ``exec`` in a fresh namespace of this process: a
-local sandbox runs only what its own user passes. Without ``--no-imports`` (and at
-verbosity ≥ 1) Django first prints how many objects it imported and a blank line;
-the emulation imports none.
+The code runs with ``exec`` in a fresh namespace of this process: a local sandbox runs
+only what its own user passes. Without ``--no-imports`` (and at verbosity ≥ 1) Django
+first prints how many objects it imported and a blank line; the emulation imports none.
+
+As in MITx Online, the code can ``from django.core.management import call_command`` and
+run another management command in the same process (``django_modules``): the provider
+reads enrollment codes with one shell whose code runs ``b2b_codes output --filename``
+and prints the file (docs/decisions.md). The called command shares this command's
+context, store and streams; the sandbox log, the fault rules and the start-up delay see
+one command, the shell, as a real deployment sees one process. An exception the code
+lets escape (a ``CommandError`` of a called command included) is a traceback and exit 1.
 """
 
 from __future__ import annotations
@@ -12,8 +18,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import traceback
+from typing import Any
 
 from sandbox.context import CommandContext
+from sandbox.mitxonline.commands import django_modules
 from sandbox.mitxonline.commands.base import Command, CommandError, CommandParser
 from sandbox.mitxonline.console import Output
 
@@ -26,12 +34,23 @@ def configure(parser: CommandParser) -> None:
 
 
 def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
+    # The package imports this module to register the command, so its `call` is
+    # reached at run time.
+    from sandbox.mitxonline.commands import call
+
     if args.command is None:
         raise CommandError("The sandbox's shell has no interactive mode; pass the code with -c.")
     if not args.no_imports and args.verbosity >= 1:
         out.out("0 objects imported automatically (use -v 2 for details).")
         out.out("")
-    namespace: dict[str, object] = {"__name__": "__main__"}
+
+    def call_command(name: str, *call_args: Any, **options: Any) -> None:
+        call(ctx, name, *call_args, **options)
+
+    namespace: dict[str, object] = {
+        "__name__": "__main__",
+        "__builtins__": django_modules.builtins_for(call_command),
+    }
     with contextlib.redirect_stdout(ctx.stdout), contextlib.redirect_stderr(ctx.stderr):
         try:
             exec(compile(args.command, "<command>", "exec"), namespace)

@@ -16,15 +16,16 @@ import httpx
 import pytest
 import yaml
 
-from tests.conftest import Sandbox
 from tests.e2e.harness import STACKS, PulumiProject, Result
+from tests.sandbox.helpers import Sandbox
 
 SOURCE = "course-v1:UAI_SOURCE+ADOPT1+SOURCE"
 COURSE = "course-v1:UAI_SOURCE+ADOPT1"
 ORG = "ADOPTU"
 ORG_NAME = "Adopt University"
 CODES = "ADOPTU/Adopt Codes"
-# Commands that only read (spec/mitxonline.md §3.7, §3.9, §3.10, §12.5.2).
+# Commands that only read (spec/mitxonline.md §3.7, §3.9, §3.10, §12.5.2); the codes are
+# read by a `shell` that runs `b2b_codes output` itself.
 READ_COMMANDS = {("b2b_list",), ("b2b_contract", "export"), ("b2b_codes", "output"), ("shell",)}
 # The LMS token request is a POST that changes nothing (spec/edx-studio-api.md §3.1).
 TOKEN_PATH = "/oauth2/access_token"

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Sandbox
 from tests.e2e.harness import REPO, STACKS, PulumiProject, Result
+from tests.sandbox.helpers import Sandbox
 
 SOURCE_KEY = "course-v1:UAI_SOURCE+A.0001x+SOURCE"
 

@@ -18,8 +18,8 @@ import pytest
 from provider.edx.client import EdxClient, RetryPolicy
 from provider.edx.keys import CourseKey
 from provider.settings import EdxSettings
-from tests.conftest import Sandbox
 from tests.e2e.harness import PulumiProject, Result
+from tests.sandbox.helpers import Sandbox
 
 PROGRAM = Path(__file__).parent / "program"
 TOKEN = "pulumi-python:dynamic/edx:CourseRun"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Sandbox
 from tests.e2e.harness import STACKS, PulumiProject, change_summary
+from tests.sandbox.helpers import Sandbox
 
 PROGRAM = STACKS  # stacks/__main__.py is the program; the harness copies the folder
 SHIPPED = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in STACKS.glob("Pulumi.*.yaml"))

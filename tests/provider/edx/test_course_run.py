@@ -17,7 +17,7 @@ from provider.edx.course_run import CourseRunProvider
 from provider.edx.keys import CourseKey
 from provider.errors import Drifted
 from provider.settings import platform_settings
-from tests.conftest import Sandbox
+from tests.sandbox.helpers import Sandbox
 
 ORG = "PulumiX"
 

@@ -20,7 +20,7 @@ from provider.mitxonline import client as mitx
 from provider.mitxonline.course import CourseProvider
 from provider.mitxonline.course_page import CoursePageProvider
 from provider.mitxonline.course_run import CourseRunProvider
-from tests.conftest import Sandbox
+from tests.sandbox.helpers import Sandbox
 
 
 def configured(sandbox: Sandbox, provider_class: type[ResourceProvider]) -> Any:

@@ -6,22 +6,24 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from pulumi.dynamic import Config, ConfigureRequest
 
 from provider.edx.client import client_for
 from provider.edx.keys import CourseKey
-from provider.errors import DeclarationError
+from provider.errors import DeclarationError, PlatformError
 from provider.mitxonline import client as mitx
 from provider.mitxonline.contract import ContractProvider
 from provider.mitxonline.contract_courseware import ContractCoursewareProvider
 from provider.mitxonline.enrollment_codes import EnrollmentCodesProvider
 from provider.mitxonline.organization import OrganizationProvider
 from provider.settings import platform_settings
-from tests.conftest import Sandbox
 from tests.provider.mitxonline.conftest import Commands, SourceCourse, checked, configured, make_source_course
+from tests.sandbox.helpers import Sandbox
 
 SSO_ID = "0b5c4a62-7d57-4f38-a0bb-1e1f0e4c4b51"
 
@@ -78,12 +80,13 @@ def test_workflow_3_single_course_contract_with_15_then_20_codes(
     )
     pending = organizations.create(org_inputs)
     assert pending.outs["organization_id"] is None
-    assert commands.take() == ["b2b_list organizations"]
+    assert commands.take() == ["shell"]  # both b2b_list tables in one command
 
     contracts = configured(mitxonline, ContractProvider)
     created = contracts.create(contract_inputs(mitxonline, org, sso_organization_id=SSO_ID))
     contract_id = created.outs["contract_id"]
-    assert commands.take() == ["b2b_list contracts", "b2b_contract import"]
+    # The organization's read listed the contracts too: the slug check needs no command.
+    assert commands.take() == ["b2b_contract import"]
     exported = export(mitxonline, contract_id, commands)
     assert exported["organization"]["org_key"] == org.key
     assert exported["organization"]["sso_organization_id"] == SSO_ID
@@ -100,7 +103,8 @@ def test_workflow_3_single_course_contract_with_15_then_20_codes(
     made = codes.create(codes_inputs(mitxonline, contract_id, [run_key]))
     assert (made.outs["count"], made.outs["expected_count"]) == (15, 15)
     assert len({row["code"] for row in made.outs["codes"]}) == 15
-    assert commands.take() == ["b2b_codes validate", "b2b_codes output", "shell"]
+    # The codes come back through one `shell` that runs `b2b_codes output` (docs/decisions.md).
+    assert commands.take() == ["b2b_codes validate", "shell"]
 
     # Seats 15 -> 20: an in-place update of the contract, then of the codes.
     more = contract_inputs(mitxonline, org, sso_organization_id=SSO_ID, max_learners=20)
@@ -111,6 +115,7 @@ def test_workflow_3_single_course_contract_with_15_then_20_codes(
     assert export(mitxonline, contract_id, commands)["contract"]["max_learners"] == 20
     topped = codes.update(str(contract_id), made.outs, codes_inputs(mitxonline, contract_id, [run_key], seats=20))
     assert topped.outs["count"] == 20
+    assert commands.take() == ["b2b_codes validate", "shell"]
 
     # A refresh: the organization now exists, and reads cost shared listings only.
     mitx.current().shared.forget()
@@ -120,7 +125,9 @@ def test_workflow_3_single_course_contract_with_15_then_20_codes(
     assert refreshed.outs["sso_organization_id"] == SSO_ID
     contract_read = contracts.read(str(contract_id), created.outs)
     assert contract_read.inputs is not None and contract_read.inputs["max_learners"] == 20
-    assert sorted(commands.take()) == ["b2b_list contracts", "b2b_list organizations"]
+    codes_read = codes.read(str(contract_id), topped.outs)
+    assert codes_read.outs is not None and codes_read.outs["count"] == 20
+    assert commands.take() == ["shell", "shell"]  # the listings, the codes
 
 
 def test_a_second_create_adopts_the_contract_and_its_courseware(
@@ -193,7 +200,7 @@ def test_a_future_contract_is_dated_after_import_and_then_refuses_changes(
     contracts = configured(mitxonline, ContractProvider)
     commands.take()
     created = contracts.create(contract_inputs(mitxonline, org, start=start.isoformat(), end=end.isoformat()))
-    assert commands.take() == ["b2b_list contracts", "b2b_contract import", "b2b_contract modify"]
+    assert commands.take() == ["shell", "b2b_contract import", "b2b_contract modify"]
     contract_id = created.outs["contract_id"]
     assert export(mitxonline, contract_id, commands)["contract"]["contract_start"] == start.isoformat()
 
@@ -223,3 +230,32 @@ def test_an_add_that_fails_after_doing_its_work_is_adopted(
         courseware_inputs(mitxonline, contract_id, source.course)
     )
     assert len(attached.outs["run_keys"]) == 1
+
+
+def test_a_clone_that_never_comes_fails_after_the_stacks_clone_timeout(
+    mitxonline: Sandbox, faults: Sandbox, org: Org, source: SourceCourse
+) -> None:
+    """edX refuses the clone MITx Online's worker tries after `add`, which retries it
+    only 5 minutes later (§5.2): the create gives up after the stack's `cloneTimeout`
+    (3 s here), not after the 900 s default, and says what is missing and what to do."""
+    contract_id = configured(mitxonline, ContractProvider).create(contract_inputs(mitxonline, org)).outs["contract_id"]
+    faults.fault("--app", "studio", "--method", "POST", "--path", "/api/v1/course_runs/clone/", "--status", "500",
+                 "--body", "clone refused by the test", "--times", "99")  # fmt: skip
+    courseware = ContractCoursewareProvider()
+    courseware.configure(ConfigureRequest(Config(mitxonline.stack_config(cloneTimeout=3), "courseware")))
+    inputs = checked(courseware, contract_id=contract_id, courses=[source.course])  # no clone_timeout of its own
+    started = time.monotonic()
+    with pytest.raises(PlatformError) as raised:
+        courseware.create(inputs)
+    elapsed = time.monotonic() - started
+    # The add (one command) and 3 s of waiting; without a stack setting, 900 s.
+    assert elapsed < 60, elapsed
+    run_key = f"course-v1:UAI_{org.key}+{source.course.split('+')[1]}+1T{contract_id}C{dt.date.today().year}_en"
+    message = str(raised.value)
+    assert message.startswith(
+        f"contract {contract_id}: edX still has no contract run {run_key} (course {source.course}) after 3 s "
+        "(cloneTimeout in the stack's courseware:mitxonline)."
+    ), message
+    assert "queued their clone in edX" in message
+    assert "run `pulumi up` again later" in message and "openedx.tasks.clone_courserun" in message
+    assert client_for(platform_settings.get().require_edx()).find_course_run(CourseKey.parse(run_key)) is None

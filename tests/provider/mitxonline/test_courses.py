@@ -13,8 +13,8 @@ from provider.mitxonline.course import CourseProvider
 from provider.mitxonline.course_page import CoursePageProvider
 from provider.mitxonline.course_run import CourseRunProvider
 from provider.settings import platform_settings
-from tests.conftest import Sandbox
 from tests.provider.mitxonline.conftest import Commands, checked, configured, make_source_course
+from tests.sandbox.helpers import Sandbox
 
 
 def test_the_source_course_takes_three_commands_and_reads_back(mitxonline: Sandbox, commands: Commands) -> None:
@@ -81,3 +81,58 @@ def test_an_edx_title_change_is_synced_into_a_public_run(mitxonline: Sandbox, co
     updated = runs.update(key, created.outs, news)
     assert commands.take() == ["sync_courserun"]
     assert updated.outs["title"] == "Intro, fall term"
+
+
+def _edx_source_run(sandbox: Sandbox, source_run: str, title: str = "Intro to Courses") -> None:
+    edx = configured(sandbox, EdxCourseRunProvider)
+    edx.create(checked(edx, course_key=source_run, title=title, start="2026-01-01T00:00:00Z",
+                       end="2027-12-31T00:00:00Z", pacing="self_paced"))  # fmt: skip
+
+
+def test_a_course_declared_with_its_first_run_takes_one_import_courserun(
+    mitxonline: Sandbox, commands: Commands
+) -> None:
+    course = f"course-v1:UAI_SOURCE+{Sandbox.unique('I')}"
+    source_run = f"{course}+SOURCE"
+    _edx_source_run(mitxonline, source_run)
+    commands.take()
+    page = {"live": False, "include_in_learn_catalog": True, "ingest_content_files_for_ai": True}
+    first = {"courseware_id": source_run, "run_tag": "SOURCE", "is_source_run": True, "page": page}
+    courses = configured(mitxonline, CourseProvider)
+    created = courses.create(checked(courses, readable_id=course, title="Intro to Courses", import_run=first))
+    assert commands.take() == ["import_courserun"]
+    assert created.outs["title"] == "Intro to Courses" and created.outs["live"] is True
+    assert "import_run" not in created.outs
+
+    # The run and the page are there already, as declared: their resources only read.
+    runs = configured(mitxonline, CourseRunProvider)
+    run = runs.create(checked(runs, courseware_id=source_run, course=course, is_source_run=True, run_tag="SOURCE"))
+    assert (run.outs["live"], run.outs["run_tag"], run.outs["is_self_paced"]) == (True, "SOURCE", True)
+    pages = configured(mitxonline, CoursePageProvider)
+    page = pages.create(checked(pages, course=course, live=False, include_in_learn_catalog=True,
+                                ingest_content_files_for_ai=True))  # fmt: skip
+    assert (page.outs["live"], page.outs["include_in_learn_catalog"]) == (False, True)
+    assert commands.take() == []
+
+
+def test_an_import_of_a_run_edx_lacks_says_so(mitxonline: Sandbox, commands: Commands) -> None:
+    course = f"course-v1:UAI_SOURCE+{Sandbox.unique('I')}"
+    courses = configured(mitxonline, CourseProvider)
+    inputs = checked(courses, readable_id=course, title="T", import_run={"courseware_id": f"{course}+SOURCE"})
+    with pytest.raises(CommandRefused, match=r"could not read the edX run .* create it in edX first"):
+        courses.create(inputs)
+    assert commands.take() == ["import_courserun"]
+
+
+def test_import_run_must_be_a_run_of_the_course_and_never_makes_a_diff(mitxonline: Sandbox) -> None:
+    courses = configured(mitxonline, CourseProvider)
+    wrong = courses.check({}, {"readable_id": "course-v1:UAI_SOURCE+A1", "title": "T",
+                               "import_run": {"courseware_id": "course-v1:UAI_SOURCE+B2+SOURCE"}})  # fmt: skip
+    assert [(f.property, "is a run of course-v1:UAI_SOURCE+B2" in f.reason) for f in wrong.failures] == [
+        ("import_run.courseware_id", True)
+    ]
+    olds = {"readable_id": "course-v1:UAI_SOURCE+A1", "title": "T", "live": True, "departments": [], "adopt": False,
+            "course_id": 3}  # fmt: skip
+    news = courses.check(olds, {"readable_id": "course-v1:UAI_SOURCE+A1", "title": "T",
+                                "import_run": {"courseware_id": "course-v1:UAI_SOURCE+A1+SOURCE"}}).inputs  # fmt: skip
+    assert courses.diff("course-v1:UAI_SOURCE+A1", olds, news).changes is False

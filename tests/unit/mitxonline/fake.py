@@ -7,6 +7,7 @@ prefix) so tests can count them; `on(command, handler)` scripts a command's answ
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,39 +70,45 @@ class FakeMitx:
         name = _name(args)
         if name in self.handlers:
             return self.handlers[name](args, stdin)
-        if name == "b2b_list contracts":
-            headers = [
-                "ID",
-                "Name",
-                "Slug",
-                "Org Name",
-                "Membership",
-                "Start",
-                "End",
-                "Active",
-                "Max Learners",
-                "Price",
-            ]
-            rows = [
-                [
-                    str(c["id"]),
-                    c["name"],
-                    c["slug"],
-                    c["org_name"],
-                    c["membership_type"],
-                    c.get("start") or "",
-                    c.get("end") or "",
-                    "Yes" if c.get("active", True) else "No",
-                    str(c["max_learners"]) if c.get("max_learners") else "Unlim",
-                    c.get("price") or "",
-                ]
-                for c in self.contracts
-            ]
-            return ok(table(headers, rows))
-        if name == "b2b_list organizations":
-            rows = [[str(o["id"]), o["name"], o["slug"], o["key"], "0"] for o in self.organizations]
-            return ok(table(["ID", "Name", "Slug", "Key", "Contracts"], rows))
+        if name == "listings":
+            # `commands.listings()`: both tables as one JSON object.
+            tables = {"contracts": self._contract_table(), "organizations": self._organization_table()}
+            return ok(json.dumps(tables))
         return ok()
+
+    def _contract_table(self) -> str:
+        headers = [
+            "ID",
+            "Name",
+            "Slug",
+            "Org Name",
+            "Membership",
+            "Start",
+            "End",
+            "Active",
+            "Max Learners",
+            "Price",
+        ]
+        rows = [
+            [
+                str(c["id"]),
+                c["name"],
+                c["slug"],
+                c["org_name"],
+                c["membership_type"],
+                c.get("start") or "",
+                c.get("end") or "",
+                "Yes" if c.get("active", True) else "No",
+                str(c["max_learners"]) if c.get("max_learners") else "Unlim",
+                c.get("price") or "",
+            ]
+            for c in self.contracts
+        ]
+        return table(headers, rows)
+
+    def _organization_table(self) -> str:
+        rows = [[str(o["id"]), o["name"], o["slug"], o["key"], "0"] for o in self.organizations]
+        return table(["ID", "Name", "Slug", "Key", "Contracts"], rows)
 
     def handle_http(self, request: httpx.Request) -> httpx.Response:
         self.http.append(request)
@@ -182,5 +189,8 @@ class FakeMitx:
 
 
 def _name(args: Sequence[str]) -> str:
+    """`command subcommand`; `listings` for the shell that prints both `b2b_list` tables."""
+    if args[0] == "shell" and "'b2b_list'" in args[-1]:
+        return "listings"
     two_words = ("b2b_contract", "b2b_courseware", "b2b_codes", "b2b_list")
     return f"{args[0]} {args[1]}" if args[0] in two_words else args[0]

@@ -1,4 +1,4 @@
-"""The shared client: one listing per refresh, forgotten after writes; codes; the edX wait."""
+"""The shared client: one listing per refresh, forgotten after writes; codes in one command; the edX wait."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from decimal import Decimal
 
 import pytest
 
+from provider.errors import CommandFailed, CommandRefused
 from provider.mitxonline import commands
-from provider.mitxonline.client import MitxOnline, SharedReads, contract_of_run, upsert_contract
+from provider.mitxonline.client import _WITHHELD, MitxOnline, SharedReads, contract_of_run, upsert_contract
 from provider.mitxonline.transport import Completed
 from tests.unit.mitxonline.fake import FakeMitx, ok
 
@@ -61,7 +62,7 @@ def test_forget_and_age_make_the_next_read_load_again() -> None:
 def test_many_contract_reads_cost_one_listing(fake: FakeMitx, client: MitxOnline) -> None:
     fake.contracts = [contract(id=n, slug=f"c{n}", max_learners=15, price="12.50") for n in range(18, 28)]
     rows = [client.contract(n) for n in range(18, 28)]
-    assert fake.commands() == ["b2b_list contracts"]
+    assert fake.commands() == ["listings"]
     assert rows[0] is not None and (rows[0].max_learners, rows[0].price) == (15, Decimal("12.50"))
     assert client.contract(99) is None
 
@@ -71,7 +72,7 @@ def test_a_write_forgets_the_listing(fake: FakeMitx, client: MitxOnline) -> None
     client.contracts()
     client.write(commands.contract_modify(18, {"active": False}), "deactivate")
     client.contracts()
-    assert fake.commands() == ["b2b_list contracts", "b2b_contract modify", "b2b_list contracts"]
+    assert fake.commands() == ["listings", "b2b_contract modify", "listings"]
 
 
 def test_a_failed_write_forgets_the_listing_too(fake: FakeMitx, client: MitxOnline) -> None:
@@ -80,7 +81,7 @@ def test_a_failed_write_forgets_the_listing_too(fake: FakeMitx, client: MitxOnli
     with pytest.raises(Exception, match="boom"):
         client.write(commands.contract_modify(18, {"active": False}), "deactivate")
     client.contracts()
-    assert fake.commands().count("b2b_list contracts") == 2
+    assert fake.commands().count("listings") == 2
 
 
 def test_a_write_that_cannot_change_contracts_keeps_the_listing(fake: FakeMitx, client: MitxOnline) -> None:
@@ -89,7 +90,7 @@ def test_a_write_that_cannot_change_contracts_keeps_the_listing(fake: FakeMitx, 
     client.write(commands.codes_validate(18), "validate")
     client.write(commands.courseware_add(18, ["course-v1:MITx+1"], make_codes=True), "add")
     assert client.contract(18) is not None
-    assert fake.commands().count("b2b_list contracts") == 1
+    assert fake.commands().count("listings") == 1
 
 
 def test_a_write_that_says_how_it_changed_the_listing_updates_it(fake: FakeMitx, client: MitxOnline) -> None:
@@ -98,11 +99,45 @@ def test_a_write_that_says_how_it_changed_the_listing_updates_it(fake: FakeMitx,
     row = client.contracts()[0].model_copy(update={"id": 19, "slug": "new"})
     client.write(commands.contract_modify(18, {"active": False}), "modify", lambda done: upsert_contract(row))
     assert [r.id for r in client.contracts()] == [18, 19]
-    assert fake.commands().count("b2b_list contracts") == 1
+    assert fake.commands().count("listings") == 1
     # A change that cannot be told (None) forgets the listing.
     client.write(commands.contract_modify(18, {"active": False}), "modify", lambda done: None)
     client.contracts()
-    assert fake.commands().count("b2b_list contracts") == 2
+    assert fake.commands().count("listings") == 2
+
+
+def test_one_command_lists_contracts_and_organizations(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.contracts = [contract()]
+    fake.organizations = [{"id": 3, "name": "BigCo", "slug": "org-bigco", "key": "BIGCO"}]
+    assert [r.id for r in client.contracts()] == [18]
+    assert [r.key for r in client.organization_rows()] == ["BIGCO"]
+    assert fake.commands() == ["listings"]
+    code = fake.calls[0][-1]
+    assert fake.calls[0][:3] == ["shell", "--no-imports", "-c"] and "\n" not in code
+    assert "call_command('b2b_list', listing, stdout=buffer)" in code
+
+
+def test_after_an_import_organizations_are_listed_again_but_not_after_a_modify(
+    fake: FakeMitx, client: MitxOnline
+) -> None:
+    fake.contracts = [contract()]
+    client.organization_rows()
+    row = client.contracts()[0].model_copy(update={"id": 19, "slug": "new"})
+    client.write(commands.contract_modify(18, {"active": False}), "modify", lambda done: upsert_contract(row))
+    client.organization_rows()
+    assert fake.commands() == ["listings", "b2b_contract modify"]
+    # An import may have created the organization it names.
+    client.write(commands.contract_import({"version": 1}, "other"), "import", lambda done: upsert_contract(row))
+    assert [r.id for r in client.contracts()] == [18, 19]
+    assert fake.commands() == ["listings", "b2b_contract modify", "b2b_contract import"]
+    client.organization_rows()
+    assert fake.commands() == ["listings", "b2b_contract modify", "b2b_contract import", "listings"]
+
+
+def test_a_listing_that_is_not_the_expected_json_is_a_clear_failure(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.on("listings", lambda args, stdin: ok('{"contracts": ""}'))
+    with pytest.raises(CommandFailed, match="tables contracts, organizations"):
+        client.contracts()
 
 
 def test_a_failed_write_forgets_the_listing_even_with_an_update(fake: FakeMitx, client: MitxOnline) -> None:
@@ -111,7 +146,7 @@ def test_a_failed_write_forgets_the_listing_even_with_an_update(fake: FakeMitx, 
     with pytest.raises(Exception, match="boom"):
         client.write(commands.codes_validate(18), "validate")
     client.contracts()
-    assert fake.commands().count("b2b_list contracts") == 2
+    assert fake.commands().count("listings") == 2
 
 
 def test_an_update_waits_for_a_running_load_and_applies_to_its_result() -> None:
@@ -159,26 +194,68 @@ def test_contract_by_slug_needs_no_organization_listing_when_the_slug_is_free(
 ) -> None:
     fake.contracts = [contract()]
     assert client.contract_by_slug("IDPU", "new-contract") == (None, [])
-    assert fake.commands() == ["b2b_list contracts"]
+    assert fake.commands() == ["listings"]
 
 
-def test_codes_of_every_contract_cost_two_commands(fake: FakeMitx, client: MitxOnline) -> None:
-    rows = [
-        {"Contract": "BigCo", "Course Run": "course-v1:UAI_B+A+1T21C2026_en", "Enrollment Code": "a"},
-        {"Contract": "BigCo", "Course Run": "course-v1:UAI_B+B+2T21C2026_en", "Enrollment Code": "b"},
-        {"Contract": "BigCo", "Course Run": "course-v1:UAI_C+A+1T2C2026_en", "Enrollment Code": "c"},
-        {"Contract": "Old", "Course Run": "course-v1:UAI_D+A+2025_C7", "Enrollment Code": "d"},
-    ]
-    fake.on("b2b_codes output", lambda args, stdin: ok("Wrote json output to f."))
-    fake.on("shell", lambda args, stdin: ok(json.dumps(rows)))
+CODE_ROWS = [
+    {"Contract": "BigCo", "Course Run": "course-v1:UAI_B+A+1T21C2026_en", "Enrollment Code": "a"},
+    {"Contract": "BigCo", "Course Run": "course-v1:UAI_B+B+2T21C2026_en", "Enrollment Code": "b"},
+    {"Contract": "BigCo", "Course Run": "course-v1:UAI_C+A+1T2C2026_en", "Enrollment Code": "c"},
+    {"Contract": "Old", "Course Run": "course-v1:UAI_D+A+2025_C7", "Enrollment Code": "d"},
+]
+
+
+def test_codes_of_every_contract_cost_one_command(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.on("shell", lambda args, stdin: ok(json.dumps(CODE_ROWS)))
     assert [c.code for c in client.codes(21)] == ["a", "b"]
     assert [c.code for c in client.codes(2)] == ["c"]
     assert [c.code for c in client.codes(7)] == ["d"]
-    assert fake.commands() == ["b2b_codes output", "shell"]
-    output, shell = fake.calls
-    filename = output[output.index("--filename") + 1]
-    assert filename.startswith("/tmp/courseware-codes-") and repr(filename) in shell[-1]
-    assert "--contract" not in output
+    assert fake.commands() == ["shell"]
+    code = fake.calls[0][-1]
+    assert "call_command('b2b_codes', 'output', '--all', " in code and "--contract" not in code
+
+
+def test_codes_of_one_contract_are_read_for_it_alone(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.on("shell", lambda args, stdin: ok(json.dumps(CODE_ROWS[:2])))
+    assert [c.code for c in client.contract_codes(21)] == ["a", "b"]
+    assert [c.code for c in client.contract_codes(21)] == ["a", "b"]
+    assert fake.commands() == ["shell"]
+    assert "call_command('b2b_codes', 'output', '--contract', '21', '--all', " in fake.calls[0][-1]
+    client.write(commands.codes_validate(21), "validate")
+    client.contract_codes(21)
+    assert fake.commands() == ["shell", "b2b_codes validate", "shell"]
+
+
+def test_an_empty_codes_read_is_no_codes(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.on("shell", lambda args, stdin: ok("[]"))
+    assert client.contract_codes(21) == []
+
+
+def test_a_failed_codes_read_is_retried_and_never_shows_its_stdout(fake: FakeMitx, client: MitxOnline) -> None:
+    secret = json.dumps(CODE_ROWS)
+    fake.on("shell", lambda args, stdin: Completed(1, secret, ""))
+    with pytest.raises(CommandFailed) as caught:
+        client.contract_codes(21)
+    assert fake.commands() == ["shell"] * 3  # a read: retried like every read command
+    assert caught.value.stdout == _WITHHELD
+    assert "Enrollment Code" not in str(caught.value) and '"a"' not in str(caught.value)
+
+
+def test_a_codes_read_that_prints_no_rows_hides_what_it_printed(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.on("shell", lambda args, stdin: ok(json.dumps([{"Course Run": "x", "secret": "s3cr3t"}])))
+    with pytest.raises(CommandFailed) as caught:
+        client.codes(21)
+    assert "s3cr3t" not in str(caught.value) and caught.value.stdout == _WITHHELD
+
+
+def test_a_codes_read_of_a_missing_contract_is_a_refusal(fake: FakeMitx, client: MitxOnline) -> None:
+    traceback = "Traceback (most recent call last):\n...\ndjango.core.management.base.CommandError: " + (
+        "Identifier 99 not found.\n"
+    )
+    fake.on("shell", lambda args, stdin: Completed(1, "", traceback))
+    with pytest.raises(CommandRefused, match="MITx Online has no contract 99"):
+        client.contract_codes(99)
+    assert fake.commands() == ["shell"]
 
 
 def test_contract_of_run_reads_both_key_formats() -> None:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import sys
+import types
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -86,6 +90,23 @@ def test_import_courserun_names_course_tag_and_flags() -> None:
     assert [p.path for p in caught.value.problems] == ["courseware_id", "course", "run_tag"]
 
 
+def test_import_course_makes_course_run_and_page_in_one_command() -> None:
+    page = commands.PageChoice(live=False, include_in_learn_catalog=True, ingest_content_files_for_ai=False)
+    invocation = commands.import_course(
+        "course-v1:UAI_SOURCE+A.0001x+SOURCE", "SOURCE", live=True, source=True, departments=["AI"], page=page
+    )
+    assert invocation.command == "import_courserun"
+    # No --use-specific-course: the course is made from the key, and the page only then.
+    assert invocation.args == ("--courserun", "course-v1:UAI_SOURCE+A.0001x+SOURCE", "--run-tag", "SOURCE",
+                               "--live", "--source-course", "--dept", "AI", "--create-depts", "--create-cms-page",
+                               "--draft-cms-page", "--include-in-learn-catalog")  # fmt: skip
+    plain = commands.import_course("course-v1:A+B+R", "R", live=False, source=False, departments=[], page=None)
+    assert plain.args == ("--courserun", "course-v1:A+B+R", "--run-tag", "R")
+    with pytest.raises(DeclarationError) as caught:
+        commands.import_course("course-v1:A+B+R", "a b", live=False, source=False, departments=["-x"], page=None)
+    assert [p.path for p in caught.value.problems] == ["run_tag", "departments[0]"]
+
+
 def test_create_course_and_page_use_the_documented_flags() -> None:
     course = commands.create_course("course-v1:A+B", "Intro", live=True, departments=["Math"])
     assert course.args == ("--live", "--dept", "Math", "--create-depts", "course", "course-v1:A+B", "Intro")
@@ -95,23 +116,72 @@ def test_create_course_and_page_use_the_documented_flags() -> None:
         commands.create_course("course-v1:A+B", "-rm", live=False, departments=[])
 
 
-def test_codes_go_through_a_file_and_a_read_back() -> None:
-    output = commands.codes_output("/tmp/codes.json")
-    assert output.args == ("output", "--all", "--format", "json", "--filename", "/tmp/codes.json")
-    back = commands.shell_read_back("/tmp/codes-21.json")
-    assert back.args[:2] == ("--no-imports", "-c") and "\n" not in back.args[2]
+def test_codes_are_read_by_one_shell_that_calls_the_output_command() -> None:
+    # One Django start-up instead of two (docs/decisions.md, spec/mitxonline.md §12.1).
+    one = commands.codes_read(21)
+    assert (one.command, one.args[:2]) == ("shell", ("--no-imports", "-c"))
+    code = one.args[2]
+    assert "\n" not in code
+    compile(code, "<command>", "exec")
+    assert "from django.core.management import call_command" in code
+    assert (
+        "call_command('b2b_codes', 'output', '--contract', '21', '--all', '--format', 'json', '--filename', "
+        "str(f), stdout=io.StringIO())"
+    ) in code
+    every = commands.codes_read()
+    assert "call_command('b2b_codes', 'output', '--all', " in every.args[2]
     with pytest.raises(DeclarationError):
-        commands.shell_read_back("/tmp/x'); import os; ('")
+        commands.codes_read(0)
 
 
-def test_the_read_back_code_prints_and_removes_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    target = tmp_path / "codes.json"
-    target.write_text('[{"Enrollment Code": "c1"}]')
-    exec(commands.shell_read_back(str(target)).args[2], {})
-    assert capsys.readouterr().out == '[{"Enrollment Code": "c1"}]'
-    assert not target.exists()
-    exec(commands.shell_read_back(str(target)).args[2], {})
+def _fake_django(monkeypatch: pytest.MonkeyPatch, call_command: Callable[..., None]) -> None:
+    """`django.core.management` for the code run here (the real one runs inside MITx Online)."""
+    modules = {name: types.ModuleType(name) for name in ("django", "django.core", "django.core.management")}
+    modules["django.core.management"].call_command = call_command  # type: ignore[attr-defined]
+    modules["django"].core = modules["django.core"]  # type: ignore[attr-defined]
+    modules["django.core"].management = modules["django.core.management"]  # type: ignore[attr-defined]
+    for name, module in modules.items():
+        monkeypatch.setitem(sys.modules, name, module)
+
+
+def test_the_read_code_prints_the_file_the_command_wrote_and_removes_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    written: list[Path] = []
+
+    def call_command(*args: str, stdout: io.StringIO) -> None:
+        assert args[:4] == ("b2b_codes", "output", "--contract", "21") and args[-2] == "--filename"
+        target = Path(args[-1])
+        stdout.write(f"Filtering by contract: 21\nWrote json output to {target}.\n")
+        target.write_text(json.dumps([{"Enrollment Code": "c1"}], indent=2))
+        written.append(target)
+
+    _fake_django(monkeypatch, call_command)
+    exec(commands.codes_read(21).args[2], {})
+    assert json.loads(capsys.readouterr().out) == [{"Enrollment Code": "c1"}]
+    assert not written[0].exists() and not written[0].parent.exists()
+
+
+def test_the_read_code_prints_an_empty_list_when_no_file_was_written(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _fake_django(monkeypatch, lambda *args, stdout: stdout.write("Nothing to output.\n"))
+    exec(commands.codes_read().args[2], {})
     assert capsys.readouterr().out == "[]"
+
+
+def test_the_read_code_removes_the_file_when_the_command_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    written: list[Path] = []
+
+    def call_command(*args: str, stdout: io.StringIO) -> None:
+        written.append(Path(args[-1]))
+        written[0].write_text("[")
+        raise RuntimeError("Identifier 21 not found.")
+
+    _fake_django(monkeypatch, call_command)
+    with pytest.raises(RuntimeError):
+        exec(commands.codes_read(21).args[2], {})
+    assert not written[0].parent.exists()
 
 
 def test_parse_table_reads_rows_by_header() -> None:

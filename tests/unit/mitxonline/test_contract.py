@@ -109,7 +109,7 @@ def test_create_imports_once_with_the_organization_and_no_listing_after(bigco: F
         "b2b_contract import", lambda args, stdin: ok("Import complete. Contract slug: bigco-codes-contract (id=21)")
     )
     result = ContractProvider().create(declared(org_key_prefix="B2B_", price="12.5", start="2026-08-01"))
-    assert bigco.commands() == ["b2b_list contracts", "b2b_contract import"]
+    assert bigco.commands() == ["listings", "b2b_contract import"]
     document = json.loads(bigco.stdins[1] or "")
     assert document["organization"] == {
         "name": "BigCo Codes",
@@ -126,7 +126,7 @@ def test_create_adopts_a_matching_contract_without_writing(bigco: FakeMitx, clie
     bigco.contracts = [listed()]
     result = ContractProvider().create(declared())
     assert result.id == "21"
-    assert bigco.commands() == ["b2b_list contracts", "b2b_list organizations"]
+    assert bigco.commands() == ["listings"]
 
 
 def test_create_refuses_a_differing_contract_unless_adopted(bigco: FakeMitx, client: MitxOnline) -> None:

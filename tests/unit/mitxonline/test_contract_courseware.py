@@ -11,7 +11,8 @@ from provider.errors import DeclarationError, PlatformError
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.contract_courseware import ContractCoursewareProvider
 from provider.mitxonline.transport import Completed
-from tests.unit.mitxonline.fake import FakeMitx, ok
+from provider.settings import PlatformSettings, platform_settings
+from tests.unit.mitxonline.fake import API_KEY, PREFIX, URL, FakeMitx, ok
 
 A = "course-v1:UAI_SOURCE+A.0001x"
 B = "course-v1:UAI_SOURCE+B.0002x"
@@ -24,7 +25,8 @@ def run_key(course: str, n: int = 1) -> str:
 
 def declared(*courses: str, **changes: Any) -> dict[str, Any]:
     news = {"contract_id": 21, "courses": list(courses), "clone_timeout": 60, **changes}
-    result = ContractCoursewareProvider().check({}, news)
+    # None: not declared (the engine drops inputs that are None).
+    result = ContractCoursewareProvider().check({}, {k: v for k, v in news.items() if v is not None})
     assert result.failures == []
     return result.inputs
 
@@ -97,9 +99,59 @@ def test_an_add_that_exits_0_without_a_run_is_an_error(sources: FakeMitx, client
 
 def test_create_waits_for_the_edx_clone_and_says_when_it_gave_up(sources: FakeMitx, client: MitxOnline) -> None:
     sources.on("b2b_courseware add", lambda args, stdin: (clone(sources, A, edx=False), ok())[1])
-    with pytest.raises(PlatformError, match=r"edX still has no .*A\.0001x\+1T21C2026_en after 60 s"):
+    with pytest.raises(PlatformError) as raised:
         ContractCoursewareProvider().create(declared(A))
     assert sources.now == 60
+    message = str(raised.value)
+    assert message.startswith(f"contract 21: edX still has no contract run {run_key(A)} (course {A}) after 60 s")
+    assert "(the resource's clone_timeout)" in message and "queued their clone in edX" in message
+    assert "run `pulumi up` again later" in message and "openedx.tasks.clone_courserun" in message
+
+
+@pytest.fixture
+def stack_clone_timeout(monkeypatch: pytest.MonkeyPatch) -> float:
+    """The stack's `cloneTimeout` (`courseware:mitxonline`), as configure() sets it."""
+    settings = PlatformSettings.model_validate(
+        {"mitxonline": {"url": URL, "manageCommand": list(PREFIX), "apiKey": API_KEY, "cloneTimeout": 7}}
+    )
+    monkeypatch.setattr(platform_settings, "_settings", settings)
+    return 7.0
+
+
+def test_without_its_own_clone_timeout_the_wait_is_the_stacks(
+    sources: FakeMitx, client: MitxOnline, stack_clone_timeout: float
+) -> None:
+    inputs = declared(A, clone_timeout=None)
+    assert "clone_timeout" not in inputs  # a setting of the stack, not an input of the resource
+    sources.on("b2b_courseware add", lambda args, stdin: (clone(sources, A, edx=False), ok())[1])
+    with pytest.raises(PlatformError, match=r"after 7 s \(cloneTimeout in the stack's courseware:mitxonline\)"):
+        ContractCoursewareProvider().create(inputs)
+    assert sources.now == stack_clone_timeout
+    sources.edx_runs.add(run_key(A))
+    outs = ContractCoursewareProvider().create(inputs).outs
+    assert outs is not None and "clone_timeout" not in outs
+    assert ContractCoursewareProvider().diff("21", outs, inputs).changes is False
+    # State written before the setting existed holds the old default: still no change.
+    assert ContractCoursewareProvider().diff("21", {**outs, "clone_timeout": 900}, inputs).changes is False
+
+
+def test_an_add_that_failed_before_its_runs_were_found_says_the_clone_may_not_be_queued(
+    sources: FakeMitx, client: MitxOnline
+) -> None:
+    def add(args: list[str], stdin: str | None) -> Completed:
+        clone(sources, A, edx=False)
+        return Completed(1, "", "kombu.exceptions.OperationalError: [Errno 111] Connection refused")
+
+    sources.on("b2b_courseware add", add)
+    with pytest.raises(PlatformError, match="may have stopped before it queued their clone"):
+        ContractCoursewareProvider().create(declared(A))
+
+
+def test_runs_made_by_an_earlier_add_are_waited_for_again(sources: FakeMitx, client: MitxOnline) -> None:
+    clone(sources, A, edx=False)
+    with pytest.raises(PlatformError, match="An earlier `b2b_courseware add` made these runs"):
+        ContractCoursewareProvider().create(declared(A))
+    assert sources.calls == [] and sources.now == 60
 
 
 def test_update_adds_and_removes_in_one_command_each(sources: FakeMitx, client: MitxOnline) -> None:

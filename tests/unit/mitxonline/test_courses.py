@@ -187,7 +187,7 @@ def test_organization_is_adopted_by_key(fake: FakeMitx, client: MitxOnline) -> N
     fake.organizations = [{"id": 20, "name": "BigCo Codes", "slug": "org-bigco-codes", "key": "BIGCO"}]
     result = OrganizationProvider().create(org_inputs())
     assert (result.id, result.outs["organization_id"]) == ("BIGCO", 20)
-    assert fake.commands() == ["b2b_list organizations"]
+    assert fake.commands() == ["listings"]
 
 
 def test_a_missing_organization_waits_for_its_first_contract(fake: FakeMitx, client: MitxOnline, caplog: Any) -> None:

@@ -12,6 +12,7 @@ from pulumi.output import Unknown
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.enrollment_codes import SECRET_OUTPUTS, EnrollmentCodesProvider
 from provider.mitxonline.models import expected_code_count
+from provider.mitxonline.transport import Completed
 from tests.unit.mitxonline.fake import FakeMitx, ok
 
 RUN = "course-v1:UAI_BIGCO+A.0001x+1T21C2026_en"
@@ -49,9 +50,10 @@ def test_expected_count_follows_section_6_2(
 def test_create_validates_then_reads_the_codes_back(fake: FakeMitx, client: MitxOnline) -> None:
     serve_codes(fake, 15)
     result = EnrollmentCodesProvider().create(declared())
-    assert fake.commands() == ["b2b_codes validate", "b2b_codes output", "shell"]
-    assert "--contract" not in fake.calls[1]
+    # One command reads this contract's codes back (docs/decisions.md).
+    assert fake.commands() == ["b2b_codes validate", "shell"]
     assert fake.calls[0] == ["b2b_codes", "validate", "--contract", "21"]
+    assert "call_command('b2b_codes', 'output', '--contract', '21', '--all', " in fake.calls[1][-1]
     assert (result.outs["count"], result.outs["expected_count"]) == (15, 15)
     assert result.outs["codes"][0] == {"code": "code-0", "course_run": RUN}
 
@@ -79,6 +81,23 @@ def test_read_runs_no_validate(fake: FakeMitx, client: MitxOnline) -> None:
     assert "b2b_codes validate" not in fake.commands()
 
 
+def test_a_refresh_reads_every_contracts_codes_once(fake: FakeMitx, client: MitxOnline) -> None:
+    serve_codes(fake, 12)
+    provider = EnrollmentCodesProvider()
+    for contract_id in (21, 22, 23):
+        provider.read(str(contract_id), {**declared(contract_id=contract_id), "count": 15})
+    assert fake.commands() == ["shell"]
+    assert "--contract" not in fake.calls[0][-1]
+
+
+def test_a_validate_that_failed_but_worked_is_read_once(fake: FakeMitx, client: MitxOnline) -> None:
+    serve_codes(fake, 15)
+    fake.on("b2b_codes validate", lambda args, stdin: Completed(1, "", "boom"))
+    result = EnrollmentCodesProvider().create(declared())
+    assert fake.commands() == ["b2b_codes validate", "shell"]
+    assert result.outs["count"] == 15
+
+
 def test_the_codes_are_a_secret_output() -> None:
     assert SECRET_OUTPUTS == ["codes"]
 
@@ -93,7 +112,7 @@ def test_an_unknown_contract_id_while_the_contract_updates_is_no_replacement() -
 def test_adopting_codes_that_number_right_validates_nothing(fake: FakeMitx, client: MitxOnline) -> None:
     serve_codes(fake, 15)
     result = EnrollmentCodesProvider().create(declared(adopt=True))
-    assert fake.commands() == ["b2b_codes output", "shell"]
+    assert fake.commands() == ["shell"]
     assert result.outs["count"] == 15
 
 

@@ -1,0 +1,59 @@
+"""Platform settings from stack config: `cloneTimeout` of `courseware:mitxonline`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from provider.errors import ConfigurationError
+from provider.settings import settings_from_config
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def config(**mitxonline: Any) -> dict[str, str]:
+    settings = {"url": "https://mitxonline.example.edu", "manageCommand": ["manage.py"], **mitxonline}
+    return {"courseware:mitxonline": json.dumps(settings), "courseware:mitxonlineApiKey": "key"}
+
+
+def test_clone_timeout_defaults_to_900_seconds() -> None:
+    assert settings_from_config(config()).require_mitxonline().clone_timeout == 900
+
+
+def test_clone_timeout_is_read_from_the_stack() -> None:
+    assert settings_from_config(config(cloneTimeout=5)).require_mitxonline().clone_timeout == 5
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (0, "greater than 0"),
+        (-1, "greater than 0"),
+        (7201, "less than or equal to 7200"),
+        ("soon", "valid number"),
+    ],
+)
+def test_a_bad_clone_timeout_is_refused_naming_the_key(value: Any, problem: str) -> None:
+    with pytest.raises(ConfigurationError, match=rf"mitxonline\.cloneTimeout: .*{problem}"):
+        settings_from_config(config(cloneTimeout=value))
+
+
+@pytest.mark.parametrize("stack_file", sorted((REPO / "stacks").glob("Pulumi.*.yaml")), ids=lambda p: p.name)
+def test_shipped_stacks_wait_a_minute_for_sandbox_clones(stack_file: Path) -> None:
+    shipped = yaml.safe_load(stack_file.read_text())["config"]
+    raw = {key: json.dumps(shipped[key]) for key in ("courseware:edx", "courseware:mitxonline")}
+    raw |= {"courseware:edxClientSecret": "secret", "courseware:mitxonlineApiKey": "key"}
+    assert settings_from_config(raw).require_mitxonline().clone_timeout == 60
+
+
+def test_the_documented_settings_example_is_valid() -> None:
+    doc = (REPO / "docs" / "stack-file.md").read_text()
+    [example] = [block for block in doc.split("```yaml\n")[1:] if "courseware:catalog:" not in block.split("```")[0]]
+    documented = yaml.safe_load(example.split("```")[0])["config"]
+    raw = {key: json.dumps(documented[key]) for key in ("courseware:edx", "courseware:mitxonline")}
+    raw |= {"courseware:edxClientSecret": "secret", "courseware:mitxonlineApiKey": "key"}
+    assert settings_from_config(raw).require_mitxonline().clone_timeout == 900
