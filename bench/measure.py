@@ -44,7 +44,8 @@ OPERATIONS = ("up", "preview", "noop_up", "refresh")
 # An operation that takes longer than this is a hung engine, not a slow one.
 OPERATION_TIMEOUT = 3600
 
-# Management commands that only read (listings, exports, the codes dump and its read-back).
+# Management commands that only read (the listings and codes `shell`s, exports; the bare
+# `b2b_list` and `b2b_codes output` of older versions and of hand-made setups).
 READ_COMMANDS = {("b2b_list", ""), ("shell", ""), ("b2b_contract", "export"), ("b2b_codes", "output")}
 # An HTTP request that is neither a read nor a platform write: the edX token.
 TOKEN_PATH = "/oauth2/access_token"

@@ -52,6 +52,8 @@ def _outputs(args: CourseArgs, live: RestCourse) -> dict[str, Any]:
         "live": live.live,
         "departments": live.department_names(),
         "adopt": args.adopt,
+        # Not observed: a create-time hint, kept as declared so refresh shows no drift.
+        "import_run": None if args.import_run is None else args.import_run.model_dump(mode="json"),
         "course_id": live.id,
     }
 
@@ -148,7 +150,7 @@ class CourseProvider(ProviderBase):
         if live is None:
             return ReadResult("", {})
         args = CourseArgs.model_construct(adopt=props.get("adopt", False))
-        outs = _outputs(args, live)
+        outs = {**_outputs(args, live), "import_run": props.get("import_run")}
         return ReadResult(id_, outs, declared_inputs(CourseArgs, outs))
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:

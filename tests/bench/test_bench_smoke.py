@@ -18,10 +18,13 @@ from tests.e2e.harness import toolchain_bin
 # + 5 for the contract (create, b2b_list for its id, one batched add, codes validate, codes
 # export); docs/benchmarks.md explains the count.
 RUNBOOK_COMMANDS = 6
-# The provider's first `up` of that catalog runs 10 today (docs/benchmarks.md, "Targets"):
-# a ceiling that stops it getting worse. Lower it to RUNBOOK_COMMANDS as the provider improves.
-# Keeping one contract listing per apply saves C - 1 listings, none for this one contract.
-CURRENT_UP_COMMANDS = 10
+# Issue 9: an apply never runs more commands than the runbook. The provider's first `up`
+# runs 1 import_courserun for the source course, 1 shell for both listings, and for the
+# contract its import, add, validate and one shell that reads its codes: 6.
+UP_COMMANDS = 6
+# A refresh reads everything with two commands, whatever the number of contracts: one
+# shell for both listings, one for every code.
+REFRESH_COMMANDS = 2
 
 
 def test_smoke_report_structure_and_counts(tmp_path: Path) -> None:
@@ -69,13 +72,14 @@ def test_smoke_report_structure_and_counts(tmp_path: Path) -> None:
 
     up = ops["up"]["provider"]
     assert up["calls"]["writes"] > 0
-    assert 0 < up["calls"]["commands"] <= CURRENT_UP_COMMANDS
+    assert up["calls"]["commands"] == UP_COMMANDS <= RUNBOOK_COMMANDS
     # The command transport starts one process per command, no more.
     assert up["provider"]["process_starts"] == up["calls"]["commands"]
     assert up["projected_s"] == up["wall_s"] + up["calls"]["commands"] * report["command_cost_s"]
 
     refresh = ops["refresh"]["provider"]
     assert refresh["calls"]["writes"] == 0
+    assert refresh["calls"]["commands"] == REFRESH_COMMANDS
     assert refresh["provider"]["process_starts"] == refresh["calls"]["commands"]
     [targets] = report["targets"]
     assert targets["up_commands"] == up["calls"]["commands"]
