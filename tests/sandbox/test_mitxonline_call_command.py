@@ -21,23 +21,9 @@ from sandbox.mitxonline import commands
 from sandbox.mitxonline.commands.base import Command, CommandParser
 from sandbox.mitxonline.console import Output
 from sandbox.settings import set_value
-from tests.sandbox.mitxonline_helpers import SOURCE_COURSE, Local, Ran, local_store
+from tests.sandbox.mitxonline_helpers import Local, Ran
 
 CALL = "from django.core.management import call_command\n"
-
-
-@pytest.fixture
-def local(tmp_path: Path) -> Local:
-    store = local_store(tmp_path / "state")
-    store.source_course()
-    return store
-
-
-@pytest.fixture
-def code_contract(local: Local) -> int:
-    contract = local.contract("UCODE", "UCODE Contract", "code", "--max-learners", "15", org_key="UCODE")
-    local.ok("b2b_courseware", "add", "--make-codes", str(contract), SOURCE_COURSE)
-    return contract
 
 
 def shell(local: Local, code: str) -> Ran:

@@ -6,24 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-from tests.sandbox.mitxonline_helpers import SOURCE_COURSE, SOURCE_RUN, Local, local_store
-
-
-@pytest.fixture
-def local(tmp_path: Path) -> Local:
-    store = local_store(tmp_path / "state")
-    store.source_course()
-    return store
-
-
-@pytest.fixture
-def code_contract(local: Local) -> int:
-    contract = local.contract("UCODE", "UCODE Contract", "code", "--max-learners", "15", org_key="UCODE")
-    local.ok("b2b_courseware", "add", "--make-codes", str(contract), SOURCE_COURSE)
-    return contract
-
+from tests.sandbox.mitxonline_helpers import SOURCE_COURSE, SOURCE_RUN, Local
 
 # Django conventions ---------------------------------------------------------------
 

@@ -7,20 +7,10 @@ only queues it.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-import pytest
-
-from tests.sandbox.mitxonline_helpers import SOURCE_COURSE, SOURCE_RUN, Local, local_store
+from tests.sandbox.mitxonline_helpers import SOURCE_COURSE, SOURCE_RUN, Local
 
 YEAR = datetime.now(UTC).year
-
-
-@pytest.fixture
-def local(tmp_path: Path) -> Local:
-    store = local_store(tmp_path / "state")
-    store.source_course()
-    return store
 
 
 def _runs(local: Local, contract: int) -> list[str]:

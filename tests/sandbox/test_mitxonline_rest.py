@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 
-from tests.sandbox.mitxonline_helpers import SOURCE_COURSE, SOURCE_RUN, Local, local_store
+from tests.sandbox.mitxonline_helpers import SOURCE_COURSE, SOURCE_RUN, Local
 
 NOT_PROVIDED = {"detail": "Authentication credentials were not provided."}
-
-
-@pytest.fixture
-def local(tmp_path: Path) -> Local:
-    store = local_store(tmp_path / "state")
-    store.source_course()
-    return store
 
 
 @pytest.fixture
