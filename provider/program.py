@@ -31,6 +31,7 @@ from provider.mitxonline.course_page import CoursePage
 from provider.mitxonline.course_run import CourseRun as MitxCourseRun
 from provider.mitxonline.enrollment_codes import EnrollmentCodes
 from provider.mitxonline.organization import Organization
+from provider.sdk_tuning import tune_sdk
 
 COMPONENT = "courseware:catalog"
 
@@ -91,7 +92,10 @@ class SourceCourse(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.edx_run], ignore_changes=["title"]),
             )
             # MITx Online copies title, dates and pacing from edX (spec/mitxonline.md §8):
-            # they are declared once, on the edX run, and flow from its outputs.
+            # they are declared once, in this catalog entry, for both runs. Plain values,
+            # not the edX run's outputs: a preview then shows the MITx Online copy's change
+            # too, and a large catalog does not pay for an Output chain per field (the
+            # edX run's PATCH makes its outputs equal to these values anyway).
             self.mitxonline_run = MitxCourseRun(
                 entry.course_key,
                 courseware_id=entry.course_key,
@@ -99,12 +103,12 @@ class SourceCourse(pulumi.ComponentResource):
                 run_tag=CourseKey.parse(entry.course_key).run,
                 is_source_run=mitx.is_source_run,
                 live=mitx.live,
-                title=self.edx_run.title,
-                start_date=self.edx_run.start,
-                end_date=self.edx_run.end,
-                enrollment_start=self.edx_run.enrollment_start,
-                enrollment_end=self.edx_run.enrollment_end,
-                is_self_paced=self.edx_run.pacing.apply(lambda pacing: pacing == "self_paced"),
+                title=entry.title,
+                start_date=_iso(entry.start),
+                end_date=_iso(entry.end),
+                enrollment_start=_iso_or_none(entry.enrollment_start),
+                enrollment_end=_iso_or_none(entry.enrollment_end),
+                is_self_paced=entry.pacing == "self_paced",
                 adopt=mitx.adopt,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.edx_run, course]),
             )
@@ -187,6 +191,8 @@ class B2BContract(pulumi.ComponentResource):
 
 def build(config: pulumi.Config) -> None:
     """Validate the stack's catalog, then register its resources and export a summary."""
+    # Two SDK costs that dominate a large no-op preview (provider/sdk_tuning.py).
+    tune_sdk()
     try:
         catalog = schema.load_catalog(config.get_object("catalog"))
     except DeclarationError as error:
