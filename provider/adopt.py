@@ -146,8 +146,7 @@ def is_source_run(run: RestRun) -> bool:
 
 
 def course_id_of(course_key: str) -> str:
-    key = CourseKey.parse(course_key)
-    return f"course-v1:{key.org}+{key.number}"
+    return CourseKey.parse(course_key).course_id
 
 
 def _all_courses(client: MitxOnline) -> dict[str, RestCourse]:

@@ -82,8 +82,7 @@ class SourceCourse(_Entry):
     @property
     def course_id(self) -> str:
         """The MITx Online course this run belongs to (`course-v1:{org}+{number}`)."""
-        key = CourseKey.parse(self.course_key)
-        return f"course-v1:{key.org}+{key.number}"
+        return CourseKey.parse(self.course_key).course_id
 
 
 class Organization(_Entry):

@@ -60,6 +60,11 @@ class CourseKey:
     def __str__(self) -> str:
         return f"{NAMESPACE}:{self.org}+{self.number}+{self.run}"
 
+    @property
+    def course_id(self) -> str:
+        """The course this run belongs to, as MITx Online names it (`course-v1:{org}+{number}`)."""
+        return f"{NAMESPACE}:{self.org}+{self.number}"
+
     def same_as(self, other: CourseKey) -> bool:
         """Studio treats keys that differ only in case as the same run (§12.3)."""
         return str(self).casefold() == str(other).casefold()

@@ -266,12 +266,19 @@ def codes_read(contract_id: int | None = None) -> Invocation:
             c.problems.append(FieldProblem("contract_id", f"{contract_id!r} is not a contract id"))
         target = ["--contract", str(int(contract_id))]
     argv = ["b2b_codes", "output", *target, "--all", "--format", "json", "--filename"]
-    return c.done("shell", "--no-imports", "-c", _call_command_to_stdout(c, argv))
+    return _shell(c, _call_command_to_stdout(c, argv))
+
+
+def _shell(c: _Checker, program: str) -> Invocation:
+    """`shell --no-imports -c` running `program` (several lines of Python). No newline may
+    reach `shell -c` (`transport.check_argv`), so the program goes as `exec(<its repr>)`:
+    one line, made of the program's text only."""
+    return c.done("shell", "--no-imports", "-c", f"exec({program!r})")
 
 
 def _call_command_to_stdout(c: _Checker, argv: Sequence[str]) -> str:
-    """One line of Python (no newline can reach `shell -c`, see `transport.check_argv`) that
-    runs `call_command(*argv, <file>)` and prints the JSON the command wrote to the file.
+    """A program that runs `call_command(*argv, <file>)` and prints the JSON the command
+    wrote to the file.
 
     Every word is checked against a plain grammar and written with `repr`, so the code is
     made of these values and fixed text only.
@@ -280,13 +287,13 @@ def _call_command_to_stdout(c: _Checker, argv: Sequence[str]) -> str:
         c.match(f"call_command[{index}]", _CALL_WORD, word, "letters, digits, _ and -")
     words = ", ".join(repr(word) for word in argv)
     return (
-        "with __import__('tempfile').TemporaryDirectory() as d: "
-        "import io, json, pathlib, sys; "
-        "from django.core.management import call_command; "
-        "f = pathlib.Path(d, 'output.json'); "
-        f"call_command({words}, str(f), stdout=io.StringIO()); "
-        "t = f.read_text(encoding='utf-8') if f.exists() else ''; "
-        "json.dump(json.loads(t) if t.strip() else [], sys.stdout)"
+        "import io, json, pathlib, sys, tempfile\n"
+        "from django.core.management import call_command\n"
+        "with tempfile.TemporaryDirectory() as d:\n"
+        "    f = pathlib.Path(d, 'output.json')\n"
+        f"    call_command({words}, str(f), stdout=io.StringIO())\n"
+        "    t = f.read_text(encoding='utf-8') if f.exists() else ''\n"
+        "    json.dump(json.loads(t) if t.strip() else [], sys.stdout)\n"
     )
 
 
@@ -312,10 +319,9 @@ def listings() -> Invocation:
     """`b2b_list contracts` and `b2b_list organizations` (§3.10) in ONE command: a
     `shell --no-imports -c` that runs both through `call_command` and prints
     `{"contracts": <table>, "organizations": <table>}`. One Django start-up (§12.1) for
-    the two listings every apply and refresh needs. The program is passed as one line
-    (`exec` of its repr), since no newline may reach `shell -c` (`transport.check_argv`).
+    the two listings every apply and refresh needs.
     """
-    return _Checker().done("shell", "--no-imports", "-c", f"exec({_LISTINGS_PROGRAM!r})")
+    return _shell(_Checker(), _LISTINGS_PROGRAM)
 
 
 def parse_listings(stdout: str) -> dict[str, str]:

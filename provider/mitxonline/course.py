@@ -19,7 +19,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
-from provider.edx.keys import NAMESPACE, CourseKey
+from provider.edx.keys import CourseKey
 from provider.errors import PlatformError
 from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
@@ -64,13 +64,8 @@ def _declared(args: CourseArgs) -> dict[str, Any]:
     return outs
 
 
-def _course_of(run_key: str) -> str:
-    key = CourseKey.parse(run_key)
-    return f"{NAMESPACE}:{key.org}+{key.number}"
-
-
 def _import_problems(first: CourseImport, readable_id: str) -> list[CheckFailure]:
-    course = _course_of(first.courseware_id)
+    course = CourseKey.parse(first.courseware_id).course_id
     if course == readable_id:
         return []
     return [

@@ -9,6 +9,7 @@ provider process) and makes the wait for edX clones poll quickly.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,7 +41,12 @@ class InProcessSandbox(Sandbox):
 
 @pytest.fixture(scope="package")
 def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    started = start_sandbox(tmp_path_factory.mktemp("faults-sandbox"), "--clone-delay", "0.1")
+    yield from _in_process_sandbox(tmp_path_factory.mktemp("faults-sandbox"))
+
+
+def _in_process_sandbox(state_dir: Path) -> Iterator[Sandbox]:
+    """A sandbox with a short clone delay, driven in-process, stopped afterwards."""
+    started = start_sandbox(state_dir, "--clone-delay", "0.1")
     running = InProcessSandbox(started.state_dir, started.info)
     try:
         yield running
@@ -87,12 +93,7 @@ def providers(faulty: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sand
 @pytest.fixture(scope="module")
 def fresh_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     """A sandbox of one test module's own, for end-to-end tests with fixed names."""
-    started = start_sandbox(tmp_path_factory.mktemp("faults-e2e"), "--clone-delay", "0.1")
-    running = InProcessSandbox(started.state_dir, started.info)
-    try:
-        yield running
-    finally:
-        running.cli("stop")
+    yield from _in_process_sandbox(tmp_path_factory.mktemp("faults-e2e"))
 
 
 def source_course(key: str, title: str = "Fault Tolerance") -> dict[str, Any]:

@@ -43,20 +43,6 @@ def contract_id(sandbox: Sandbox, slug: str) -> int:
     return int(yaml.safe_load(manage(sandbox, "b2b_contract", "export", slug))["source_contract_id"])
 
 
-def studio(sandbox: Sandbox) -> httpx.Client:
-    info = sandbox.info
-    token = httpx.post(
-        info["edx_lms_url"] + TOKEN_PATH,
-        data={
-            "grant_type": "client_credentials",
-            "client_id": info["edx_client_id"],
-            "client_secret": info["edx_client_secret"],
-            "token_type": "jwt",
-        },
-    ).json()["access_token"]
-    return httpx.Client(base_url=info["edx_studio_url"], headers={"Authorization": f"JWT {token}"})
-
-
 def wait_for_studio_runs(client: httpx.Client, count: int) -> None:
     """The contract runs are cloned in edX asynchronously (§5.2): wait until they are there."""
     for _ in range(200):
@@ -68,7 +54,7 @@ def wait_for_studio_runs(client: httpx.Client, count: int) -> None:
 
 def hand_made(sandbox: Sandbox) -> dict[str, int]:
     """What an operator makes with the runbook: Studio calls, then management commands."""
-    with studio(sandbox) as client:
+    with sandbox.studio() as client:
         return _hand_made(sandbox, client)
 
 

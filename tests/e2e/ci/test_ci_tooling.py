@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.e2e.harness import REPO, STACKS, PulumiProject, Result
@@ -41,19 +40,8 @@ def catalog(project: PulumiProject) -> dict[str, Any]:
 
 
 def studio_patch(sandbox: Sandbox, key: str, body: dict[str, Any]) -> None:
-    info = sandbox.info
-    token = httpx.post(
-        info["edx_lms_url"] + "/oauth2/access_token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": info["edx_client_id"],
-            "client_secret": info["edx_client_secret"],
-            "token_type": "jwt",
-        },
-    ).json()["access_token"]
-    answer = httpx.patch(
-        f"{info['edx_studio_url']}/api/v1/course_runs/{key}/", json=body, headers={"Authorization": f"JWT {token}"}
-    )
+    with sandbox.studio() as studio:
+        answer = studio.patch(f"/api/v1/course_runs/{key}/", json=body)
     assert answer.status_code == 200, answer.text
 
 
