@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, ValidationError, field_validator
 
 from provider.errors import ConfigurationError
 
@@ -37,6 +38,25 @@ class EdxSettings(_Settings):
     client_secret: SecretStr = Field(alias="clientSecret")
 
 
+# Prefixes that join the words after them into one shell command line: `ssh host ...`
+# runs its words through the remote shell, `sh -c 'python manage.py'` takes the words
+# after its script as `$0 $1…`. Either would split or drop the program sent to
+# `shell -c`, so a manageCommand that uses one is refused (docs/stack-file.md).
+_JOINING = frozenset({"ssh"})
+_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "fish"})
+
+
+def shell_joining(prefix: Sequence[str]) -> str | None:
+    """Why `prefix` would hand its arguments to a shell as one line, or None."""
+    names = [word.rsplit("/", 1)[-1] for word in prefix]
+    for index, name in enumerate(names):
+        if name in _JOINING:
+            return f"`{name}` joins the words after it into one remote shell command"
+        if name in _SHELLS and "-c" in names[index + 1 :]:
+            return f"`{name} -c` runs one script and passes the words after it as $0, $1, …"
+    return None
+
+
 class MitxOnlineSettings(_Settings):
     url: HttpUrl
     manage_command: tuple[str, ...] = Field(alias="manageCommand", min_length=1)
@@ -48,6 +68,17 @@ class MitxOnlineSettings(_Settings):
     # a second, set much less, so a clone that never comes fails fast.
     clone_timeout: float = Field(alias="cloneTimeout", default=900.0, gt=0, le=7200)
     api_key: SecretStr = Field(alias="apiKey")
+
+    @field_validator("manage_command")
+    @classmethod
+    def _no_shell_line(cls, prefix: tuple[str, ...]) -> tuple[str, ...]:
+        reason = shell_joining(prefix)
+        if reason is not None:
+            raise ValueError(
+                f"{reason}; write the argv that runs manage.py directly, e.g. "
+                "[kubectl, exec, -i, -n, mitxonline, deploy/mitxonline-app, --, python, manage.py]"
+            )
+        return prefix
 
 
 class PlatformSettings(_Settings):

@@ -40,7 +40,9 @@ def run_manage(state_dir: Path, argv: list[str]) -> int:
             settings=base.settings,
             stdout=sys.stdout,
             stderr=sys.stderr,
-            env=dict(os.environ),
+            # The live environment, not a copy: rich reads `COLUMNS` when a command draws
+            # its table, so code run by `shell -c` that sets it first is obeyed (§12.2.5).
+            env=os.environ,
         )
         code = _run(argv, ctx)
         if rule and rule.applied_then_error:
