@@ -5,7 +5,7 @@ Stack config keys (project `courseware`):
     courseware:edx                {"lmsUrl": ..., "studioUrl": ..., "clientId": ...}
     courseware:edxClientSecret    secret: `pulumi config set --secret edxClientSecret ...`
     courseware:mitxonline         {"url": ..., "manageCommand": [argv...], "commandTimeout": 600,
-                                   "cloneTimeout": 900}
+                                   "cloneTimeout": 900, "session": true | N | false}
     courseware:mitxonlineApiKey   secret: `pulumi config set --secret mitxonlineApiKey ...`
 
 Providers receive the whole stack config in `configure()` (spec/pulumi-dynamic.md §4),
@@ -18,9 +18,18 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SecretStr,
+    StrictBool,
+    ValidationError,
+    field_validator,
+)
 
 from provider.errors import ConfigurationError
 
@@ -68,6 +77,18 @@ class MitxOnlineSettings(_Settings):
     # a second, set much less, so a clone that never comes fails fast.
     clone_timeout: float = Field(alias="cloneTimeout", default=900.0, gt=0, le=7200)
     api_key: SecretStr = Field(alias="apiKey")
+    # Commands run through command sessions (provider/mitxonline/session.py): `true` (one
+    # session), a number of sessions for commands run at the same time (at most 8; each
+    # pays a Django start-up), or `false`: one process per command, for deployments where
+    # a long-lived `kubectl exec` is not allowed.
+    session: StrictBool | Annotated[int, Field(strict=True, ge=1, le=8)] = True
+
+    @property
+    def sessions(self) -> int:
+        """How many command sessions may run at once; 0 for one process per command."""
+        if isinstance(self.session, bool):
+            return 1 if self.session else 0
+        return self.session
 
     @field_validator("manage_command")
     @classmethod

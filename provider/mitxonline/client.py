@@ -43,6 +43,7 @@ from provider.mitxonline.models import (
     RestOrganization,
 )
 from provider.mitxonline.rest import MitxOnlineRest
+from provider.mitxonline.session import SessionPool
 from provider.mitxonline.transport import Completed, ManageCommand, Runner, run_subprocess
 from provider.settings import MitxOnlineSettings, platform_settings
 
@@ -202,13 +203,15 @@ class MitxOnline:
         self,
         settings: MitxOnlineSettings,
         *,
-        runner: Runner = run_subprocess,
+        runner: Runner | None = None,
         transport: httpx.BaseTransport | None = None,
         edx_run_exists: Callable[[str], bool] | None = None,
         today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date(),
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        if runner is None:
+            runner = SessionPool(settings.manage_command, settings.sessions) if settings.sessions else run_subprocess
         self.manage = ManageCommand(tuple(settings.manage_command), settings.command_timeout, runner)
         self.rest = MitxOnlineRest(str(settings.url), settings.api_key.get_secret_value(), transport=transport)
         self.shared = SharedReads(clock=clock)
