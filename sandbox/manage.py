@@ -10,6 +10,7 @@ applied around the command.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 import traceback
@@ -32,6 +33,8 @@ def run_manage(state_dir: Path, argv: list[str]) -> int:
     rule = faults.fire_command(db, argv)
     if rule and rule.latency:
         time.sleep(rule.latency)
+    if rule and rule.drop_connection and not rule.applied_then_error:
+        os.kill(os.getpid(), signal.SIGKILL)
     if rule and rule.fail:
         sys.stderr.write((rule.body or f"CommandError: sandbox fault {rule.id}: {argv[0]} failed") + "\n")
         code = 1
@@ -49,6 +52,8 @@ def run_manage(state_dir: Path, argv: list[str]) -> int:
         )
         code = _run(argv, ctx)
         if rule and rule.applied_then_error:
+            if rule.drop_connection:
+                os.kill(os.getpid(), signal.SIGKILL)
             sys.stdout.flush()
             sys.stderr.write((rule.body or f"CommandError: sandbox fault {rule.id}: failed after running") + "\n")
             code = 1

@@ -64,13 +64,14 @@ def call_in_session(ctx: CommandContext, argv: list[str], run: Callable[[], None
             if rule and rule.drop_connection and not rule.applied_then_error:
                 _die(ctx, argv, session, started, rule.id)
             if rule and rule.fail:
-                ctx.stderr.write((rule.body or f"CommandError: sandbox fault {rule.id}: {argv[0]} failed") + "\n")
+                # The command's own stderr: the runner captures `sys.stderr` around it.
+                sys.stderr.write((rule.body or f"CommandError: sandbox fault {rule.id}: {argv[0]} failed") + "\n")
                 sys.exit(1)
             run()
             if rule and rule.applied_then_error:
                 if rule.drop_connection:
                     _die(ctx, argv, session, started, rule.id)
-                ctx.stderr.write((rule.body or f"CommandError: sandbox fault {rule.id}: failed after running") + "\n")
+                sys.stderr.write((rule.body or f"CommandError: sandbox fault {rule.id}: failed after running") + "\n")
                 sys.exit(1)
             code = 0
         except SystemExit as leaving:
@@ -93,7 +94,5 @@ def call_in_session(ctx: CommandContext, argv: list[str], run: Callable[[], None
 def _die(ctx: CommandContext, argv: list[str], session: str, started: float, fault_id: int) -> None:
     """The process ends at once, as a killed `kubectl exec` would; the log says so first."""
     duration_ms = (time.monotonic() - started) * 1000
-    log.record_command(
-        ctx.db, argv=argv, exit_code=-9, duration_ms=duration_ms, fault_id=fault_id, session=session
-    )
+    log.record_command(ctx.db, argv=argv, exit_code=-9, duration_ms=duration_ms, fault_id=fault_id, session=session)
     os.kill(os.getpid(), signal.SIGKILL)

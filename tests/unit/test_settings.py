@@ -86,3 +86,15 @@ def test_a_prefix_that_joins_its_words_into_a_shell_line_is_refused(prefix: list
 )
 def test_an_argv_prefix_is_accepted(prefix: list[str]) -> None:
     assert settings_from_config(config(manageCommand=prefix)).require_mitxonline().manage_command == tuple(prefix)
+
+
+@pytest.mark.parametrize(("value", "sessions"), [(None, 1), (True, 1), (False, 0), (3, 3)])
+def test_command_sessions_are_on_by_default_and_can_be_sized_or_turned_off(value: Any, sessions: int) -> None:
+    settings = config() if value is None else config(session=value)
+    assert settings_from_config(settings).require_mitxonline().sessions == sessions
+
+
+@pytest.mark.parametrize("value", [0, 9, "yes", 1.5])
+def test_a_bad_session_setting_is_refused_naming_the_key(value: Any) -> None:
+    with pytest.raises(ConfigurationError, match="session"):
+        settings_from_config(config(session=value))
