@@ -5,18 +5,32 @@ into the deployment; `env -i` in front of the sandbox's `manage` does the same h
 programs the provider sends set the width themselves (`provider/mitxonline/remote`).
 
 The codes workflow (stacks/Pulumi.codes-contract.yaml, after the source course of
-stacks/Pulumi.uai-source.yaml) is applied through that prefix and converges.
+stacks/Pulumi.uai-source.yaml) is applied through that prefix and converges, with
+command sessions (issue 15) and with one process per command.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.harness import STACKS, PulumiProject
-from tests.sandbox.helpers import SANDBOX_CLONE_TIMEOUT, Sandbox
+from tests.sandbox.helpers import SANDBOX_CLONE_TIMEOUT, Sandbox, start_sandbox
 
 
-def through_env_i(tmp_path: Path, stack: str, sandbox: Sandbox) -> PulumiProject:
+@pytest.fixture
+def fresh_module_sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    """A sandbox of this test's own: the shipped stacks use fixed names."""
+    running = start_sandbox(tmp_path / "sandbox", "--clone-delay", "0.2")
+    try:
+        yield running
+    finally:
+        running.cli("stop")
+
+
+def through_env_i(tmp_path: Path, stack: str, sandbox: Sandbox, session: bool) -> PulumiProject:
     project = PulumiProject(tmp_path / stack, STACKS, stack=stack, stack_file=STACKS / f"Pulumi.{stack}.yaml")
     project.use_sandbox(sandbox.info)
     project.set_config(
@@ -25,17 +39,23 @@ def through_env_i(tmp_path: Path, stack: str, sandbox: Sandbox) -> PulumiProject
             "url": sandbox.info["mitxonline_url"],
             "manageCommand": ["env", "-i", *sandbox.info["manage_command"]],
             "cloneTimeout": SANDBOX_CLONE_TIMEOUT,
+            "session": session,
         },
     )
     return project
 
 
+# Issue 15: with command sessions (the default) and without them (one process per
+# command, for deployments that allow no long-lived exec): the same workflow converges.
+@pytest.mark.parametrize("session", [True, False], ids=["sessions", "one-process-per-command"])
 def test_the_codes_workflow_converges_through_a_prefix_that_passes_no_environment(
-    tmp_path: Path, module_sandbox: Sandbox
+    tmp_path: Path, fresh_module_sandbox: Sandbox, session: bool
 ) -> None:
-    source = through_env_i(tmp_path, "uai-source", module_sandbox)
+    sandbox = fresh_module_sandbox
+    before = len(sandbox.log())
+    source = through_env_i(tmp_path, "uai-source", sandbox, session)
     source.up()
-    codes = through_env_i(tmp_path, "codes-contract", module_sandbox)
+    codes = through_env_i(tmp_path, "codes-contract", sandbox, session)
     codes.up()
     contract = codes.outputs()["contract:UCODE/University of Enrollment Codes Contract"]
     assert contract["code_count"] == 15
@@ -44,6 +64,13 @@ def test_the_codes_workflow_converges_through_a_prefix_that_passes_no_environmen
     codes.refresh("--expect-no-changes")
     codes.preview("--expect-no-changes")
     source.preview("--expect-no-changes")
-    # Every command went through the prefix, and the listings were read after the apply.
-    listed = [e for e in module_sandbox.log() if e["kind"] == "command" and "print_listings" in e["argv"][-1]]
-    assert len(listed) >= 2
+    log = sandbox.log()[before:]
+    commands = [e for e in log if e["kind"] == "command"]
+    starts = [e for e in log if e["kind"] == "process"]
+    # The listings were read again after the apply, with the contract in them.
+    assert len([e for e in commands if "print_listings" in e["argv"][-1]]) >= 2
+    if session:
+        # One process start per `pulumi` operation that ran commands (2 ups, 1 refresh).
+        assert len(starts) == 3 and all(e.get("session") for e in commands)
+    else:
+        assert len(starts) == len(commands) and not any(e.get("session") for e in commands)
