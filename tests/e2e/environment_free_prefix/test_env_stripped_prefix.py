@@ -70,7 +70,9 @@ def test_the_codes_workflow_converges_through_a_prefix_that_passes_no_environmen
     # The listings were read again after the apply, with the contract in them.
     assert len([e for e in commands if "print_listings" in e["argv"][-1]]) >= 2
     if session:
-        # One process start per `pulumi` operation that ran commands (2 ups, 1 refresh).
-        assert len(starts) == 3 and all(e.get("session") for e in commands)
+        # One process start per provider process that ran commands: the two ups, and
+        # the refresh's two passes (its preview and the refresh itself read alike).
+        assert len(starts) == 4 and all(e.get("session") for e in commands)
+        assert len({e["session"] for e in commands}) == 4
     else:
         assert len(starts) == len(commands) and not any(e.get("session") for e in commands)
