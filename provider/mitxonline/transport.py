@@ -5,7 +5,9 @@ contracts (spec/mitxonline.md §0.1); operators run `manage.py <command>` inside
 deployment. `ManageCommand` does the same through an argv prefix from stack config
 (`kubectl exec ... -- python manage.py`, or the sandbox's `manage`):
 
-- one subprocess per call, an argument vector, never a shell string, and a timeout;
+- an argument vector, never a shell string, and a timeout; run by a `Runner`: one
+  subprocess per call (`run_subprocess`), or a command session that runs many commands
+  in one `manage.py shell` (`session.SessionPool`, the default: one Django start-up);
 - every argument checked before anything runs (`check_argv`); the grammar of keys and
   names is checked earlier, by the builders in `commands.py`;
 - the exit code *and* the known messages of each command mapped to typed errors, since
