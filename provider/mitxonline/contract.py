@@ -301,6 +301,33 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
     return {**live, **{name: declared[name] for name in changes}}
 
 
+def _free_slug(client: MitxOnline, slug: str) -> str:
+    """`<slug>-2`, `-3`, ...: the first that no contract uses (the shared listing)."""
+    taken = {row.slug for row in client.contracts()}
+    number = 2
+    while f"{slug}-{number}" in taken:
+        number += 1
+    return f"{slug}-{number}"
+
+
+def _refuse_inactive(client: MitxOnline, args: ContractArgs, row: ContractRow, slug: str) -> None:
+    """An active declaration of a contract that exists inactive (a `pulumi destroy`, or
+    `active: false`, made it so): adopting it cannot work, since MITx Online can never
+    save an inactive contract again (§12.2.2), so the advice is a new contract."""
+    raise DeclarationError(
+        [
+            FieldProblem(
+                "slug",
+                f"MITx Online contract {row.id} ({slug!r} of {args.organization}) exists and is inactive, "
+                "as `pulumi destroy` or `active: false` left it, and MITx Online can never make an inactive "
+                "contract active again (spec/mitxonline.md §12.2.2), so `adopt: true` would not help. To give "
+                f"{args.organization} this contract again, declare a new one: add `slug: {_free_slug(client, slug)}` "
+                "to this contract's entry, then `pulumi up`",
+            )
+        ]
+    )
+
+
 class ContractProvider(ProviderBase):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         checked = check_declared(ContractArgs, news)
@@ -351,6 +378,8 @@ class ContractProvider(ProviderBase):
                     )
                 ]
             )
+        if mine is not None and not mine.active and args.active:
+            _refuse_inactive(client, args, mine, slug)
         if mine is not None:
             contract_id, live = mine.id, _live(mine)
             compared = {name: declared[name] for name in ("name", "membership_type", *MODIFIABLE)}

@@ -119,8 +119,12 @@ class CourseProvider(ProviderBase):
         return CheckResult(checked.inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        # `import_run` says how to create the course; once it exists it means nothing.
-        return diff_declared(CourseArgs, olds, {**news, "import_run": olds.get("import_run")}, CREATE_ONLY)
+        # `import_run` says how to create the course; once it exists it means nothing. The
+        # title is the edX run's at creation, and no command changes it later: comparing it
+        # would plan an update that can do nothing, forever (a title changed in the admin
+        # is drift, which `read` reports).
+        unchanged = {"import_run": olds.get("import_run"), "title": olds.get("title")}
+        return diff_declared(CourseArgs, olds, {**news, **unchanged}, CREATE_ONLY)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = parse_declared(CourseArgs, props)
