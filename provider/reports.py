@@ -24,7 +24,7 @@ UNKNOWN = "(known after apply)"
 
 # Inputs a provider's check adds to describe the change it plans (for the policy pack);
 # no read observes them, so they are never drift.
-PLAN_NOTES = frozenset({"courses_removed"})
+PLAN_NOTES = frozenset({"courses_removed", "adopts"})
 _COURSEWARE = "mitxonline:ContractCourseware"
 _CODES = "mitxonline:EnrollmentCodes"
 
@@ -195,7 +195,19 @@ def learner_losses(digest: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def plan_markdown(changes: Iterable[ResourceChange], losses: Sequence[str] = ()) -> str:
+def adoptions(digest: Mapping[str, Any]) -> list[str]:
+    """The creates of a `pulumi preview --json` digest that will take over an existing
+    object instead: their check named it in the `adopts` input."""
+    found = []
+    for step in digest.get("steps") or []:
+        adopts = ((step.get("newState") or {}).get("inputs") or {}).get("adopts")
+        if step.get("op") == "create" and adopts:
+            rtype, name = _urn_parts(step["urn"])
+            found.append(f"`{rtype}` `{name}` adopts the existing {adopts} (made by hand or by another stack)")
+    return found
+
+
+def plan_markdown(changes: Iterable[ResourceChange], losses: Sequence[str] = (), adopted: Sequence[str] = ()) -> str:
     """A pull-request comment: what learners lose, replacements and deletions, then updates
     and creates."""
     changes = list(changes)
@@ -209,6 +221,10 @@ def plan_markdown(changes: Iterable[ResourceChange], losses: Sequence[str] = ())
     if losses:
         lines += ["> **Learners lose access**: this plan removes courses from contracts:", ">"]
         lines += [f"> - {loss}" for loss in losses]
+        lines.append("")
+    if adopted:
+        lines += ["> **Adopts**: these creates take over objects that already exist:", ">"]
+        lines += [f"> - {line}" for line in adopted]
         lines.append("")
     destructive = [c for c in changes if c.destructive]
     if destructive:

@@ -34,14 +34,24 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from provider.base import ProviderBase, changed_fields, check_declared, logger, normalise_field, parse_declared
+from provider.base import (
+    ProviderBase,
+    changed_fields,
+    check_declared,
+    has_unknown,
+    logger,
+    normalise_field,
+    parse_declared,
+)
 from provider.errors import CommandRefused, ContractLocked, DeclarationError, FieldProblem, PlatformError
 from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
 from provider.mitxonline._common import (
+    ADOPTS,
     adopt_or_refuse,
     declared_inputs,
     differences,
+    note_adoption,
     refused_changes,
     write_or_recover,
 )
@@ -301,6 +311,18 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
     return {**live, **{name: declared[name] for name in changes}}
 
 
+def _listed(slug: str, organization_name: str) -> str | None:
+    """The active contract with this slug of the organization with this name, from REST
+    (which shows organizations without their key, and only their active contracts, §7.2)."""
+    for organization in mitx.current().rest_organizations():
+        if organization.name != organization_name:
+            continue
+        for contract in organization.contracts:
+            if contract.get("slug") == slug:
+                return f"contract {contract.get('id')}"
+    return None
+
+
 def _free_slug(client: MitxOnline, slug: str) -> str:
     """`<slug>-2`, `-3`, ...: the first that no contract uses (the shared listing)."""
     taken = {row.slug for row in client.contracts()}
@@ -330,7 +352,7 @@ def _refuse_inactive(client: MitxOnline, args: ContractArgs, row: ContractRow, s
 
 class ContractProvider(ProviderBase):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        checked = check_declared(ContractArgs, news)
+        checked = check_declared(ContractArgs, {k: v for k, v in news.items() if k != ADOPTS})
         values, inputs, failures = checked.values, checked.inputs, checked.failures
         if news.get("slug") is None and olds.get("slug") is not None:
             # An undeclared slug is the one the contract got when it was made.
@@ -352,6 +374,11 @@ class ContractProvider(ProviderBase):
                     "an inactive contract can never be made active again: MITx Online cannot save it "
                     f"(spec/mitxonline.md §12.2.2); {_NEW_CONTRACT}",
                 )
+            )
+        if not olds and not failures and not has_unknown(inputs):
+            slug, organization = inputs["slug"], inputs["organization_name"]
+            note_adoption(
+                inputs, f"MITx Online contract {slug} of {inputs['organization']}", lambda: _listed(slug, organization)
             )
         return CheckResult(inputs, failures)
 
