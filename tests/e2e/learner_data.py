@@ -4,10 +4,12 @@ commands and codes the sandbox saw, read independently of the provider."""
 from __future__ import annotations
 
 import json
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from tests.e2e.harness import PulumiProject, Result
 from tests.sandbox.helpers import Sandbox
 
 TWO_WORDS = ("b2b_contract", "b2b_courseware", "b2b_codes", "b2b_list")
@@ -81,3 +83,12 @@ def sandbox_codes(sandbox: Sandbox, contract_id: int) -> list[dict[str, str]]:
         assert done.returncode == 0, done.stdout + done.stderr
         rows: list[dict[str, str]] = json.loads(target.read_text()) if target.exists() else []
     return rows
+
+
+def courseware(project: PulumiProject, *args: str, stdin: str | None = None) -> Result:
+    """The `courseware` CLI in the project's directory and environment."""
+    argv = ["courseware", *args]
+    done = subprocess.run(
+        argv, cwd=project.root, env=project.env, capture_output=True, text=True, input=stdin, timeout=600
+    )
+    return Result(argv, done.returncode, done.stdout, done.stderr)
