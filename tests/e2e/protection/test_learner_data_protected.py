@@ -8,13 +8,24 @@ when the same contract is declared again works when followed."""
 
 from __future__ import annotations
 
+import re
+import shlex
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import STACKS, PulumiProject
+from tests.e2e.harness import REPO, STACKS, PulumiProject
 from tests.e2e.learner_data import CodeContract, commands_since, sandbox_codes, writes_since
 from tests.sandbox.helpers import Sandbox
+
+DOC = REPO / "docs" / "destroy.md"
+
+
+def documented_commands() -> list[list[str]]:
+    """The commands of docs/destroy.md's "Ending a partner's access", in order."""
+    section = DOC.read_text().split("## Ending a partner's access", 1)[1]
+    [block] = re.findall(r"```sh\n(.*?)```", section.split("\n## ", 1)[0], re.S)
+    return [shlex.split(line) for line in block.splitlines() if line.strip()]
 
 
 @pytest.fixture
@@ -48,13 +59,17 @@ def test_learner_data_survives_destroy_and_bad_edits(project: PulumiProject, san
     assert writes_since(sandbox, start) == [], dropped
     assert sorted(row["Enrollment Code"] for row in sandbox_codes(sandbox, contract_id)) == codes
 
-    # Ending the partner's access on purpose: unprotect, then destroy. The warnings say
-    # what happened to the codes, and it is what happened.
+    # Ending the partner's access on purpose, as docs/destroy.md says: unprotect, then
+    # destroy. The warnings say what happened to the codes, and it is what happened.
     project.set_config("catalog", declared.catalog(protect=False))
+    *apply, destroy = documented_commands()
+    assert [argv[:2] for argv in [*apply, destroy]] == [["pulumi", "preview"], ["pulumi", "up"], ["pulumi", "destroy"]]
     start = len(sandbox.log())
-    project.up()
+    for argv in apply:
+        project.run(*argv[1:])
     assert writes_since(sandbox, start) == []  # protection is state only
-    ended = project.destroy()
+    start = len(sandbox.log())
+    ended = project.run(*destroy[1:])
     assert "b2b_courseware remove" in commands_since(sandbox, start)
     left = sandbox_codes(sandbox, contract_id)
     assert left == []  # nothing was redeemed, so every code was unused
