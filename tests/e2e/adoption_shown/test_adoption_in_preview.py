@@ -1,6 +1,7 @@
 """No silent adoption (issue 14, item 5): a second stack whose declaration is identical to
 objects another stack made sees, in its preview and in `courseware plan-summary`, that
-its `up` would take over the existing course and contract rather than create them."""
+its `up` would take over the existing organization, course and contract rather than
+create them."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def test_an_identical_declaration_shows_its_adoptions(sandbox: Sandbox, tmp_path
         in said
     ), said
     assert f"MITx Online course {declared.courses[0]} already exists" in said
+    assert f"MITx Online organization {declared.org_key} already exists" in said
     assert "keep it in one of them only" in said
 
     digest = second.run("preview", "--json")
@@ -42,4 +44,5 @@ def test_an_identical_declaration_shows_its_adoptions(sandbox: Sandbox, tmp_path
         in summary.stdout
     )
     assert f"`{declared.courses[0]}` adopts the existing course" in summary.stdout
+    assert f"`{declared.org_key}` adopts the existing organization" in summary.stdout
     assert commands_since(sandbox, start) == []  # the look is REST only
