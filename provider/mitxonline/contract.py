@@ -311,6 +311,26 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
     return {**live, **{name: declared[name] for name in changes}}
 
 
+def _fewer_seats(olds: dict[str, Any], values: dict[str, Any]) -> list[CheckFailure]:
+    """Refuse fewer seats on a contract with codes, before any write: its codes would then
+    number more than the seats, and `b2b_codes validate` deletes the newest unused ones
+    (spec/mitxonline.md §6.2), which may already have been sent to learners."""
+    old, new = olds.get("max_learners"), values.get("max_learners")
+    has_codes = values.get("membership_type") == "code" or bool(values.get("price"))
+    if not has_codes or not isinstance(old, int) or not isinstance(new, int) or new >= old:
+        return []
+    return [
+        CheckFailure(
+            "max_learners",
+            f"{old} -> {new} seats would leave {old - new} codes too many per contract run, and `b2b_codes "
+            "validate` deletes the newest unused ones, which may already have been sent to learners. Keep "
+            f"`max_learners: {old}`; or, if you know those codes were never sent, lower the seats by hand "
+            f"(`b2b_contract modify <id> --max-learners {new}`, then `b2b_codes validate --contract <id>`) and "
+            "`pulumi refresh`",
+        )
+    ]
+
+
 def _listed(slug: str, organization_name: str) -> str | None:
     """The active contract with this slug of the organization with this name, from REST
     (which shows organizations without their key, and only their active contracts, §7.2)."""
@@ -367,6 +387,7 @@ class ContractProvider(ProviderBase):
         if start is not None and end is not None and end < start:
             failures.append(CheckFailure("end", f"{end} is before start {start}; contracts end after they start"))
         failures.extend(refused_changes(ContractArgs, olds, inputs, REFUSED))
+        failures.extend(_fewer_seats(olds, values))
         if olds.get("active") is False and inputs.get("active") is True:
             failures.append(
                 CheckFailure(

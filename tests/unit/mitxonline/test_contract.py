@@ -249,3 +249,12 @@ def test_check_on_create_shows_the_contract_it_would_adopt(monkeypatch: pytest.M
     # Once the contract is in state, nothing is looked up and nothing is noted.
     assert "adopts" not in ContractProvider().check(news, {**news, "adopts": None}).inputs
     assert ContractProvider().diff("21", {**news, "contract_id": 21, "adopts": None}, news).changes is False
+
+
+def test_fewer_seats_on_a_code_contract_are_refused_before_any_write() -> None:
+    olds = declared(max_learners=20)
+    [reason] = failures(olds, declared(max_learners=15)).values()
+    assert "20 -> 15 seats would leave 5 codes too many" in reason and "Keep `max_learners: 20`" in reason
+    assert failures(olds, declared(max_learners=25)) == {}
+    managed = declared(membership_type="managed", max_learners=20)
+    assert failures(managed, {**managed, "max_learners": 15}) == {}
