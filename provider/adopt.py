@@ -38,9 +38,10 @@ import yaml
 
 from provider.catalog import load_catalog
 from provider.edx.client import EdxClient
-from provider.edx.keys import CourseKey, InvalidCourseKey
+from provider.edx.keys import CourseKey
 from provider.edx.models import ManagedFields
-from provider.errors import CommandFailed, ProviderError
+from provider.errors import AdoptError as AdoptError  # defined with every other error; its old home
+from provider.errors import InvalidCourseKey, UnreadableOutput
 from provider.mitxonline import commands
 from provider.mitxonline.client import MitxOnline, contract_of_run
 from provider.mitxonline.models import (
@@ -64,10 +65,6 @@ NOT_EXPOSED_PREFIX = (
     "no read shows org_key_prefix without a contract to export (spec/mitxonline.md §7.7): the default is "
     "written; check it in the Wagtail admin"
 )
-
-
-class AdoptError(ProviderError):
-    """The selection names something that does not exist, or the stack cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -180,7 +177,9 @@ def _export(client: MitxOnline, contract_id: int) -> dict[str, Any]:
     done = client.read_command(commands.contract_export(contract_id), f"export contract {contract_id}")
     document = commands.parse_json_document(done.stdout)
     if not isinstance(document, dict):
-        raise CommandFailed(["b2b_contract", "export"], done.exit_code, done.stdout, done.stderr, step="no JSON object")
+        raise UnreadableOutput(
+            ["b2b_contract", "export"], done.stdout, done.stderr, "no JSON object", f"export contract {contract_id}"
+        )
     return document
 
 

@@ -32,8 +32,8 @@ from pydantic import (
     ValidationError,
 )
 
-from provider.edx.keys import CourseKey, InvalidCourseKey
-from provider.errors import DeclarationError, FieldProblem
+from provider.edx.keys import CourseKey
+from provider.errors import DeclarationError, FieldProblem, InvalidCourseKey
 from provider.fields import CourseId, CourseRunKey, OrgKey, SingleLine
 
 ROOT = "catalog"

@@ -28,9 +28,9 @@ import click
 
 from provider import adopt as adoption
 from provider import reports
-from provider.code_sheet import UnknownContract, code_sheet
+from provider.code_sheet import code_sheet
 from provider.edx.client import EdxClient
-from provider.errors import ProviderError
+from provider.errors import AdoptError, ProviderError, UnknownContract
 from provider.mitxonline.client import MitxOnline
 
 EXIT_IN_SYNC = 0
@@ -168,7 +168,7 @@ def adopt(
         return
     try:
         adoption.write_catalog(location.stack_file, result, header)
-    except adoption.AdoptError as error:
+    except AdoptError as error:
         raise click.ClickException(str(error)) from None
     click.echo(result.report(str(location.stack_file)), nl=False)
 

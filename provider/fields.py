@@ -12,7 +12,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-from provider.edx.keys import CourseKey, InvalidCourseKey
+from provider.edx.keys import CourseKey
+from provider.errors import InvalidCourseKey
 
 
 def _course_run_key(value: str) -> str:

@@ -31,7 +31,7 @@ import httpx
 from provider.base import logger
 from provider.edx.client import client_for
 from provider.edx.keys import CourseKey
-from provider.errors import CommandFailed, CommandRefused, CommandTimedOut, PlatformError
+from provider.errors import CommandFailed, CommandRefused, CommandTimedOut, PlatformError, UnreadableOutput
 from provider.mitxonline import commands
 from provider.mitxonline.commands import Invocation
 from provider.mitxonline.models import (
@@ -312,8 +312,8 @@ class MitxOnline:
         try:
             tables = commands.parse_listings(done.stdout)
         except ValueError as error:
-            raise CommandFailed(
-                [invocation.command], done.exit_code, done.stdout, done.stderr, step=f"list contracts: {error}"
+            raise UnreadableOutput(
+                [invocation.command], done.stdout, done.stderr, str(error), "list contracts and organizations"
             ) from None
         return Listings(
             contracts=[_contract_row(cells) for cells in _table(tables["contracts"], done, "b2b_list contracts")],
@@ -408,8 +408,8 @@ class MitxOnline:
             return [CodeRow.model_validate(row) for row in rows]
         except ValueError:
             # Neither the text nor pydantic's message (which quotes the rows) goes out.
-            raise CommandFailed(
-                [invocation.command], done.exit_code, _WITHHELD, done.stderr, f"{step}: no JSON array of code rows"
+            raise UnreadableOutput(
+                [invocation.command], _WITHHELD, done.stderr, "no JSON array of code rows", step
             ) from None
 
     # -- edX ---------------------------------------------------------------------------
@@ -461,7 +461,7 @@ def _table(text: str, done: Completed, what: str) -> list[dict[str, str]]:
     try:
         return commands.parse_table(text)
     except ValueError as error:
-        raise CommandFailed([what], done.exit_code, text, done.stderr, step=str(error)) from None
+        raise UnreadableOutput([what], text, done.stderr, str(error)) from None
 
 
 def _edx_lookup() -> Callable[[str], bool]:

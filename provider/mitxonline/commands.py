@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from provider.edx.keys import CourseKey, InvalidCourseKey
-from provider.errors import DeclarationError, FieldProblem
+from provider.edx.keys import CourseKey
+from provider.errors import DeclarationError, FieldProblem, InvalidCourseKey
 
 _COURSE_ID = re.compile(r"course-v1:[\w\-~.:]+\+[\w\-~.:]+\Z")
 _ORG_KEY = re.compile(r"[A-Za-z0-9_]{1,30}\Z")

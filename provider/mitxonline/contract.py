@@ -35,7 +35,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from provider.base import ProviderBase, changed_fields, check_declared, logger, normalise_field, parse_declared
-from provider.errors import CommandRefused, ContractLocked, DeclarationError, FieldProblem, PlatformError
+from provider.errors import CommandRefused, ContractLocked, FieldProblem, PlatformError, Refused, Vanished
 from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
 from provider.mitxonline._common import (
@@ -252,7 +252,7 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
     start = dt.date.fromisoformat(live["start"]) if live.get("start") else None
     end = dt.date.fromisoformat(live["end"]) if live.get("end") else None
     if live.get("active") is False:
-        raise DeclarationError(
+        raise Refused(
             [
                 FieldProblem(
                     name,
@@ -263,7 +263,7 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
             ]
         )
     if not _in_window(start, end, today):
-        raise DeclarationError(
+        raise Refused(
             [
                 FieldProblem(
                     name,
@@ -341,7 +341,7 @@ class ContractProvider(ProviderBase):
         mine, others = client.contract_by_slug(args.organization, slug)
         if mine is None and others:
             taken = ", ".join(f"{row.id} of {row.org_name!r}" for row in others)
-            raise DeclarationError(
+            raise Refused(
                 [
                     FieldProblem(
                         "slug",
@@ -397,14 +397,14 @@ class ContractProvider(ProviderBase):
         if done is None:
             row = _find(client, args)
             if row is None:
-                raise PlatformError(f"{what}: the contract was listed, then vanished")
+                raise Vanished(what, "after it was listed")
             return row.id, _live(row)
         imported = commands.parse_import(done.stdout)
         if imported is not None and not commands.import_found_existing(done.stdout):
             return imported[1], None
         row = _find(client, args)
         if row is None:
-            raise PlatformError(f"{what}: `b2b_contract import` reported success but the contract is not listed")
+            raise Vanished(what, "after `b2b_contract import` reported success: the contract is not listed")
         return row.id, _live(row)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

@@ -34,8 +34,8 @@ from provider.errors import (
     CommandRefused,
     CommandTimedOut,
     ContractLocked,
-    DeclarationError,
     FieldProblem,
+    UnsafeCommand,
 )
 
 _log = logger("mitxonline.transport")
@@ -99,7 +99,7 @@ def check_argv(argv: Sequence[str]) -> None:
         elif len(argument) > _MAX_ARGUMENT:
             problems.append(FieldProblem(f"argv[{index}]", f"is {len(argument)} characters long"))
     if problems:
-        raise DeclarationError(problems)
+        raise UnsafeCommand(problems)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from provider.errors import DeclarationError, Drifted
+from provider.errors import Drifted, Refused
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.contract import ContractProvider
 from provider.mitxonline.transport import Completed
@@ -140,7 +140,7 @@ def test_create_refuses_a_differing_contract_unless_adopted(bigco: FakeMitx, cli
 def test_create_refuses_a_slug_another_organization_uses(bigco: FakeMitx, client: MitxOnline) -> None:
     bigco.organizations.append({"id": 17, "name": "IDP University", "slug": "org-idp", "key": "IDPU"})
     bigco.contracts = [listed(id=18, org_name="IDP University")]
-    with pytest.raises(DeclarationError, match="finds contracts by slug alone"):
+    with pytest.raises(Refused, match="finds contracts by slug alone"):
         ContractProvider().create(declared())
     assert "b2b_contract import" not in bigco.commands()
 
@@ -183,14 +183,14 @@ def test_update_modifies_only_the_changed_fields_in_one_command(fake: FakeMitx, 
 
 def test_update_of_an_inactive_contract_is_refused_before_any_command(fake: FakeMitx, client: MitxOnline) -> None:
     olds = {**declared(), "active": False}
-    with pytest.raises(DeclarationError, match="inactive contract can never be modified again"):
+    with pytest.raises(Refused, match="inactive contract can never be modified again"):
         ContractProvider().update("21", olds, declared(max_learners=20, active=False))
     assert fake.calls == []
 
 
 def test_update_outside_the_dates_is_refused_in_plain_words(fake: FakeMitx, client: MitxOnline) -> None:
     olds = {**declared(), "active": True, "start": "2026-11-01"}
-    with pytest.raises(DeclarationError, match=r"starts on 2026-11-01, after today \(2026-09-01\)"):
+    with pytest.raises(Refused, match=r"starts on 2026-11-01, after today \(2026-09-01\)"):
         ContractProvider().update("21", olds, declared(max_learners=20, start="2026-11-01"))
     assert fake.calls == []
 

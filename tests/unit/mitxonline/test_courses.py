@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pulumi.dynamic import ResourceProvider
 
-from provider.errors import CommandRefused, Drifted, PlatformError
+from provider.errors import CommandRefused, Drifted, Refused
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.course import CourseProvider
 from provider.mitxonline.course_page import CoursePageProvider
@@ -104,7 +104,7 @@ def test_run_create_says_when_edx_has_no_such_run(fake: FakeMitx, client: MitxOn
 
 
 def test_run_create_needs_its_course(fake: FakeMitx, client: MitxOnline) -> None:
-    with pytest.raises(PlatformError, match="declare it as a mitxonline:Course"):
+    with pytest.raises(Refused, match="declare it as a mitxonline:Course"):
         CourseRunProvider().create(run_inputs())
     assert fake.calls == []
 
