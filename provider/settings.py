@@ -24,6 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, Validatio
 from provider.errors import ConfigurationError
 
 PROJECT = "courseware"
+# The keys above, as `provider/stack_config.py` checks a stack file's keys against them.
+CONFIG_KEYS = ("edx", "edxClientSecret", "mitxonline", "mitxonlineApiKey")
 
 
 class _Settings(BaseModel):

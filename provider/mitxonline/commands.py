@@ -21,7 +21,6 @@ from provider.edx.keys import CourseKey
 from provider.errors import DeclarationError, FieldProblem, InvalidCourseKey
 
 _COURSE_ID = re.compile(r"course-v1:[\w\-~.:]+\+[\w\-~.:]+\Z")
-_ORG_KEY = re.compile(r"[A-Za-z0-9_]{1,30}\Z")
 _RUN_TAG = re.compile(r"[\w\-~.:]{1,100}\Z")
 _NAME_LIMIT = 255
 

@@ -34,6 +34,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
+from provider import rules
 from provider.base import ProviderBase, changed_fields, check_declared, logger, normalise_field, parse_declared
 from provider.errors import CommandRefused, ContractLocked, FieldProblem, PlatformError, Refused, Vanished
 from provider.mitxonline import client as mitx
@@ -47,6 +48,7 @@ from provider.mitxonline._common import (
 )
 from provider.mitxonline.client import ContractsUpdate, MitxOnline, upsert_contract
 from provider.mitxonline.models import ContractArgs, ContractRow, slugify
+from provider.mitxonline.organization import refuse_key_in_other_case
 from provider.mitxonline.transport import Completed
 
 _log = logger("mitxonline.contract")
@@ -314,9 +316,18 @@ class ContractProvider(ProviderBase):
                 inputs["slug"] = slug
             else:
                 failures.append(CheckFailure("slug", "the name makes an empty slug; declare `slug`"))
-        start, end = values.get("start"), values.get("end")
-        if start is not None and end is not None and end < start:
-            failures.append(CheckFailure("end", f"{end} is before start {start}; contracts end after they start"))
+        for rule in rules.dates_out_of_order(values, rules.CONTRACT_DATE_ORDER):
+            failures.append(
+                CheckFailure(
+                    rule.later,
+                    f"{values[rule.later]} is before {rule.earlier} {values[rule.earlier]}; contracts end after "
+                    "they start",
+                )
+            )
+        if "membership_type" in values and "sso_organization_id" in values:
+            sso = rules.sso_problem(values["membership_type"], values["sso_organization_id"])
+            if sso is not None:
+                failures.append(CheckFailure("membership_type", sso))
         failures.extend(refused_changes(ContractArgs, olds, inputs, REFUSED))
         if olds.get("active") is False and inputs.get("active") is True:
             failures.append(
@@ -364,6 +375,8 @@ class ContractProvider(ProviderBase):
             else:
                 adopt_or_refuse(what, diffs, args.adopt)
         else:
+            # The import would create the organization too, when its key differs only in case.
+            refuse_key_in_other_case(client, args.organization, "organization")
             dates = _imported_dates(args, client.today())
             contract_id, listed = self._import(client, args, slug, dates, what)
             # The import creates what the document says, active (§3.7, §12.5.4): no
