@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-# The project's own rules (date order), so that a policy and a resource's check agree.
+# The project's own rules and key shapes, so that a policy and a resource's check agree.
 from provider import rules as date_rules
+from provider.edx.keys import CourseKey, InvalidCourseKey
 
 EDX_RUN = "pulumi-python:dynamic/edx:CourseRun"
 MITX_COURSE = "pulumi-python:dynamic/mitxonline:Course"
@@ -25,14 +26,6 @@ MITX_PAGE = "pulumi-python:dynamic/mitxonline:CoursePage"
 CONTRACT = "pulumi-python:dynamic/mitxonline:Contract"
 
 Props = Mapping[str, Any]
-
-
-def _key_parts(key: str) -> tuple[str, str, str] | None:
-    namespace, _, rest = key.partition(":")
-    parts = rest.split("+")
-    if namespace != "course-v1" or len(parts) != 3:
-        return None
-    return parts[0], parts[1], parts[2]
 
 
 def source_run_conventions(props: Props) -> list[str]:
@@ -44,10 +37,11 @@ def source_run_conventions(props: Props) -> list[str]:
     if not props.get("is_source_run"):
         return []
     key = str(props.get("courseware_id", ""))
-    parts = _key_parts(key)
-    if parts is None:
-        return []
-    org, _, run = parts
+    try:
+        parsed = CourseKey.parse(key)
+    except InvalidCourseKey:
+        return []  # the resource's check refuses it
+    org, run = parsed.org, parsed.run
     found = []
     if not org.endswith("_SOURCE"):
         found.append(
