@@ -103,6 +103,14 @@ def test_failures_read_as_one_message_each(tmp_path: Path, module_sandbox: Sandb
     module_sandbox.clear_faults()
     project.up()
 
+
+def test_a_failed_drift_check_or_preview_says_it_failed(tmp_path: Path, module_sandbox: Sandbox) -> None:
+    project = PulumiProject(tmp_path, STACKS, stack="clear")
+    project.use_sandbox(module_sandbox.info)
+    source = "course-v1:UAI_SOURCE+CF.0002x+SOURCE"
+    project.set_config("catalog", {"source_courses": [{**source_course(source), "mitxonline": None}]})
+    project.up()
+
     # A drift check whose reads fail: one line on stdout, the details on stderr.
     module_sandbox.fault(
         "--app", "studio", "--method", "GET", "--path", "/api/v1/course_runs/*",
