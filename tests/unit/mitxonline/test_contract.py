@@ -226,3 +226,11 @@ def test_delete_deactivates_once(fake: FakeMitx, client: MitxOnline) -> None:
 def test_delete_outside_the_dates_warns_instead_of_failing(fake: FakeMitx, client: MitxOnline, caplog: Any) -> None:
     ContractProvider().delete("21", {**declared(), "active": True, "end": "2026-01-31"})
     assert fake.calls == [] and "ended on 2026-01-31" in caplog.text
+
+
+def test_create_refuses_an_organization_key_that_differs_only_in_case(bigco: FakeMitx, client: MitxOnline) -> None:
+    bigco.organizations = [{"id": 20, "name": "BigCo Codes", "slug": "s", "key": "BigCo"}]
+    with pytest.raises(Refused, match="'BIGCO' differs from it only in case") as caught:
+        ContractProvider().create(declared())
+    assert [p.path for p in caught.value.problems] == ["organization"]
+    assert bigco.commands() == ["listings"]

@@ -210,3 +210,11 @@ def test_organization_changes_are_refused_and_the_key_replaces() -> None:
     found = refusals(OrganizationProvider(), olds, name="BigCo", org_key_prefix="B2B_")
     assert set(found) == {"name", "org_key_prefix"}
     assert OrganizationProvider().diff("BIGCO", olds, {**olds, "org_key": "BIG"}).replaces == ["org_key"]
+
+
+def test_an_org_key_an_existing_organization_has_in_another_case_is_refused(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.organizations = [{"id": 20, "name": "BigCo Codes", "slug": "s", "key": "bigco"}]
+    twin = r"already has organization 'bigco' \(BigCo Codes\); 'BIGCO' differs from it only in case"
+    with pytest.raises(Refused, match=twin):
+        OrganizationProvider().create(org_inputs())
+    assert fake.commands() == ["listings"]
