@@ -114,16 +114,28 @@ _READ_STACK = "pulumi:pulumi:readStackResourceOutputs"
 
 def resources_in_state() -> list[str]:
     """The resources this project manages in the stack's last state, read through the
-    engine (the program cannot see state itself). A stack that was never applied has none."""
+    engine (the program cannot see state itself). A stack that was never applied has none.
+    When the state cannot be read, the empty catalog is refused: nothing says it is safe."""
     names = [f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}", pulumi.get_stack()]
+    failures = []
     for name in names:
         try:
             answer = pulumi.runtime.invoke(_READ_STACK, {"stackName": name}).value
-        except Exception:  # a backend that names stacks the other way answers with an error
+        except Exception as error:  # a backend that names stacks the other way answers with an error
+            failures.append(f"{name}: {error}")
             continue
         outputs = answer.get("outputs") if isinstance(answer, Mapping) else None
         return managed_resources(outputs if isinstance(outputs, Mapping) else {})
-    return []
+    raise DeclarationError(
+        [
+            FieldProblem(
+                f"{PROJECT}:{CATALOG}",
+                "declares nothing, and the stack's state could not be read to tell whether that deletes "
+                f"resources ({'; '.join(failures)}): restore the catalog, or add "
+                f"`{PROJECT}:{ALLOW_EMPTY}: true` to the stack file to remove everything it manages",
+            )
+        ]
+    )
 
 
 def checked_catalog(config: pulumi.Config) -> Any:
