@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from provider import stack_config
 from provider.errors import DeclarationError
 from provider.stack_config import check_stack_config, declared_entries, managed_resources, unknown_keys
 
@@ -79,3 +80,29 @@ def test_only_this_projects_resources_count() -> None:
         },
     }
     assert managed_resources(state) == ["edx:CourseRun K"]
+
+
+def test_the_state_is_read_by_the_stacks_full_name_and_an_unreadable_one_refuses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[str] = []
+    contract = "pulumi-python:dynamic/mitxonline:Contract"
+    state = {f"urn:pulumi:s::courseware::courseware:catalog:B2BContract${contract}::C": {"type": contract}}
+
+    def invoke(token: str, args: dict[str, str]) -> Any:
+        asked.append(args["stackName"])
+        if args["stackName"] != "organization/courseware/dev":
+            raise RuntimeError("no such stack")
+        return type("Answer", (), {"value": {"name": args["stackName"], "outputs": state}})()
+
+    monkeypatch.setattr(stack_config.pulumi, "get_organization", lambda: "organization")
+    monkeypatch.setattr(stack_config.pulumi, "get_project", lambda: "courseware")
+    monkeypatch.setattr(stack_config.pulumi, "get_stack", lambda: "dev")
+    monkeypatch.setattr(stack_config.pulumi.runtime, "invoke", invoke)
+    assert stack_config.resources_in_state() == ["mitxonline:Contract C"]
+    assert asked == ["organization/courseware/dev"]
+
+    monkeypatch.setattr(stack_config.pulumi, "get_organization", lambda: "elsewhere")
+    with pytest.raises(DeclarationError, match="could not be read"):
+        stack_config.resources_in_state()
+    assert asked[1:] == ["elsewhere/courseware/dev", "dev"]
