@@ -80,3 +80,14 @@ def test_it_is_applied_once_and_only_inside_the_provider_server(
     assert server.traceback.format_list is traceback.format_list
     monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     assert not render_provider_errors()
+
+
+def test_a_provider_errors_traceback_is_kept_at_debug(
+    server: types.ModuleType, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert render_provider_errors()
+    with caplog.at_level("DEBUG", logger="provider"):
+        call(server, ServerError("GET", "http://x/", 500, "broke", "read K"))
+    [record] = [r for r in caplog.records if r.levelname == "DEBUG"]
+    assert "Traceback (most recent call last):" in record.getMessage()
+    assert "provider.errors.ServerError: read K: GET http://x/ answered 500" in record.getMessage()
