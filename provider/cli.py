@@ -83,7 +83,8 @@ def plan_summary(preview_json: IO[str]) -> None:
             f"the preview failed ({len(errors)} error(s)), so it shows only part of the plan: "
             + reports.first_line(errors[0])
         )
-    click.echo(reports.plan_markdown(reports.plan_changes(digest)))
+    changes = reports.plan_changes(digest)
+    click.echo(reports.plan_markdown(changes, reports.learner_losses(digest), reports.adoptions(digest)))
 
 
 @main.command()

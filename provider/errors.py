@@ -32,6 +32,8 @@
     │                             or outside its dates (spec/mitxonline.md §12.2, §12.5)
     ├── Drifted                   the live object differs from the declaration and adoption
     │                             was not asked for; carries the differing fields
+    ├── SessionBroken             the MITx Online command session ended or answered out of turn
+    ├── SessionHung               the command session did not answer in time
     ├── AdoptError                `courseware adopt`: the selection names nothing that exists,
     │                             or the stack file cannot be read or written
     └── UnknownContract           `courseware codes`: no declared contract answers to the
@@ -262,7 +264,8 @@ class UnreadableOutput(PlatformError):
         self.step = step
         where = f"{step}: " if step else ""
         tail = stdout.strip()[-800:]
-        super().__init__(f"{where}the output of {' '.join(self.argv)!r} cannot be read ({problem}): {tail}")
+        shown = f": {tail}" if tail else ""
+        super().__init__(f"{where}{problem} (the output of {' '.join(self.argv)!r} cannot be read){shown}")
 
 
 class CommandFailed(PlatformError):
@@ -325,6 +328,19 @@ class Drifted(ProviderError):
             "Set `adopt: true` on it to take it over as it is and then apply the declared values, "
             "or change the declaration to match."
         )
+
+
+class SessionBroken(ProviderError):
+    """The MITx Online command session ended, or answered something else than the request's
+    frame (provider/mitxonline/session.py); the session pool handles it."""
+
+    next_step = "run `pulumi up` again: a new command session is started"
+
+
+class SessionHung(ProviderError):
+    """The MITx Online command session did not answer within the timeout; the pool handles it."""
+
+    next_step = "run `pulumi up` again once MITx Online answers (or raise `commandTimeout`)"
 
 
 class AdoptError(ProviderError):

@@ -218,3 +218,20 @@ def test_an_org_key_an_existing_organization_has_in_another_case_is_refused(fake
     with pytest.raises(Refused, match=twin):
         OrganizationProvider().create(org_inputs())
     assert fake.commands() == ["listings"]
+
+
+def test_a_source_run_keeps_the_copy_mitx_online_holds_and_says_so(caplog: Any) -> None:
+    olds = run_inputs(title="Old title")
+    inputs = CourseRunProvider().check(olds, run_inputs(title="New title")).inputs
+    assert inputs["title"] == "Old title"
+    assert f"MITx Online source run {SOURCE} keeps title 'Old title' (declared 'New title')" in caplog.text
+    assert "Django admin, then `pulumi refresh`" in caplog.text
+    # A run that MITx Online syncs takes the declared value.
+    other = {**run_inputs(title="New"), "is_source_run": False}
+    assert CourseRunProvider().check({**olds, "is_source_run": False}, other).inputs["title"] == "New"
+
+
+def test_course_title_is_never_a_change_to_apply() -> None:
+    news = checked(CourseProvider(), readable_id=COURSE, title="Title in edX now")
+    olds = {**news, "title": "Title MITx Online kept", "course_id": 7}
+    assert CourseProvider().diff(COURSE, olds, news).changes is False
