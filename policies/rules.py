@@ -7,13 +7,17 @@ unit tests call every rule with passing and failing resources directly.
 Properties are the checked inputs of the resources in `provider/` (what a stack file
 declares, after normalisation). During a preview a value may still be unknown; the
 policy SDK then raises and reports the policy as not run, which is the right answer.
+Rules that a resource's check also applies are imported from `provider/rules.py`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+# The project's own rules and key shapes, so that a policy and a resource's check agree.
+from provider import rules as date_rules
+from provider.edx.keys import CourseKey, InvalidCourseKey
 
 EDX_RUN = "pulumi-python:dynamic/edx:CourseRun"
 MITX_COURSE = "pulumi-python:dynamic/mitxonline:Course"
@@ -25,14 +29,6 @@ COURSEWARE = "pulumi-python:dynamic/mitxonline:ContractCourseware"
 Props = Mapping[str, Any]
 
 
-def _key_parts(key: str) -> tuple[str, str, str] | None:
-    namespace, _, rest = key.partition(":")
-    parts = rest.split("+")
-    if namespace != "course-v1" or len(parts) != 3:
-        return None
-    return parts[0], parts[1], parts[2]
-
-
 def source_run_conventions(props: Props) -> list[str]:
     """A source run lives in a `*_SOURCE` organization and has the run tag `SOURCE`.
 
@@ -42,10 +38,11 @@ def source_run_conventions(props: Props) -> list[str]:
     if not props.get("is_source_run"):
         return []
     key = str(props.get("courseware_id", ""))
-    parts = _key_parts(key)
-    if parts is None:
-        return []
-    org, _, run = parts
+    try:
+        parsed = CourseKey.parse(key)
+    except InvalidCourseKey:
+        return []  # the resource's check refuses it
+    org, run = parsed.org, parsed.run
     found = []
     if not org.endswith("_SOURCE"):
         found.append(
@@ -70,37 +67,25 @@ def code_contract_has_seat_limit(props: Props) -> list[str]:
     ]
 
 
-def _instant(value: Any) -> dt.datetime | dt.date | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        if "T" in value:
-            return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _ordered(props: Props, pairs: Iterable[tuple[str, str]], what: str) -> list[str]:
+def _ordered(props: Props, order: Iterable[date_rules.DateOrder], what: str) -> list[str]:
     found = []
-    for first, second in pairs:
-        a, b = _instant(props.get(first)), _instant(props.get(second))
-        if a is not None and b is not None and type(a) is type(b) and b < a:  # type: ignore[operator]
-            found.append(f"{what}: {second} ({props.get(second)}) is before {first} ({props.get(first)})")
+    for rule in date_rules.dates_out_of_order(props, order):
+        same = date_rules.parse_instant(props.get(rule.later)) == date_rules.parse_instant(props.get(rule.earlier))
+        relation = "is the same instant as" if same else "is before"
+        found.append(
+            f"{what}: {rule.later} ({props.get(rule.later)}) {relation} {rule.earlier} ({props.get(rule.earlier)})"
+        )
     return found
 
 
 def run_dates_ordered(props: Props) -> list[str]:
-    """An edX run's enrollment opens before it closes, closes by the end, and the run ends after it starts."""
-    return _ordered(
-        props,
-        [("start", "end"), ("enrollment_start", "enrollment_end"), ("enrollment_end", "end")],
-        f"run {props.get('course_key')}",
-    )
+    """An edX run's dates in Studio's order: it ends after it starts, and enrollment opens
+    by the start and closes by the end (the rule the edx:CourseRun check applies)."""
+    return _ordered(props, date_rules.RUN_DATE_ORDER, f"run {props.get('course_key')}")
 
 
 def contract_dates_ordered(props: Props) -> list[str]:
-    return _ordered(props, [("start", "end")], f"contract {props.get('name')!r}")
+    return _ordered(props, date_rules.CONTRACT_DATE_ORDER, f"contract {props.get('name')!r}")
 
 
 def contract_is_protected(protected: bool, props: Props) -> list[str]:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import subprocess
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -36,11 +35,13 @@ from typing import Any
 
 import yaml
 
+from provider import rules
 from provider.catalog import load_catalog
 from provider.edx.client import EdxClient
-from provider.edx.keys import CourseKey, InvalidCourseKey
+from provider.edx.keys import CourseKey
 from provider.edx.models import ManagedFields
-from provider.errors import CommandFailed, ProviderError
+from provider.errors import AdoptError as AdoptError  # defined with every other error; its old home
+from provider.errors import InvalidCourseKey, UnreadableOutput
 from provider.mitxonline import commands
 from provider.mitxonline.client import MitxOnline, contract_of_run
 from provider.mitxonline.models import (
@@ -48,14 +49,13 @@ from provider.mitxonline.models import (
     OrganizationRow,
     RestCourse,
     RestRun,
-    expected_code_count,
     slugify,
 )
 from provider.settings import PlatformSettings, settings_from_config
 
 CATALOG_KEY = "courseware:catalog"
 SOURCE_TAG = "SOURCE"
-DEFAULT_PREFIX = "UAI_"
+DEFAULT_PREFIX = rules.DEFAULT_KEY_PREFIX
 
 NOT_EXPOSED_SOURCE_FLAG = (
     "no MITx Online read shows is_source_run (spec/mitxonline.md §7.7): written from the run tag SOURCE"
@@ -64,10 +64,6 @@ NOT_EXPOSED_PREFIX = (
     "no read shows org_key_prefix without a contract to export (spec/mitxonline.md §7.7): the default is "
     "written; check it in the Wagtail admin"
 )
-
-
-class AdoptError(ProviderError):
-    """The selection names something that does not exist, or the stack cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -180,7 +176,9 @@ def _export(client: MitxOnline, contract_id: int) -> dict[str, Any]:
     done = client.read_command(commands.contract_export(contract_id), f"export contract {contract_id}")
     document = commands.parse_json_document(done.stdout)
     if not isinstance(document, dict):
-        raise CommandFailed(["b2b_contract", "export"], done.exit_code, done.stdout, done.stderr, step="no JSON object")
+        raise UnreadableOutput(
+            ["b2b_contract", "export"], done.stdout, done.stderr, "no JSON object", f"export contract {contract_id}"
+        )
     return document
 
 
@@ -253,8 +251,7 @@ def read_live(client: MitxOnline, edx: EdxClient, selection: Selection) -> LiveS
 
 
 def _gets_codes(contract: LiveContract) -> bool:
-    row = contract.row
-    return bool(contract.runs) and (row.membership_type == "code" or bool(row.price))
+    return bool(contract.runs) and rules.gets_codes(contract.row.membership_type, contract.row.price)
 
 
 # ---- the catalog ------------------------------------------------------------------
@@ -413,7 +410,7 @@ def _contract(
         )
     if contract.code_count is not None:
         runs = sum(len(contract.runs[c]) for c in declared_courses)
-        expected = expected_code_count(row.membership_type, row.max_learners, row.price, runs)
+        expected = rules.expected_code_count(row.membership_type, row.max_learners, row.price, runs)
         if contract.code_count != expected:
             out.inexact.append(
                 Note(
@@ -480,9 +477,10 @@ def build_catalog(live: LiveState) -> Adoption:
 
     organizations: list[dict[str, Any]] = []
     for org in sorted(live.organizations, key=lambda o: o.row.key):
-        if not re.fullmatch(r"[A-Za-z0-9_]{1,30}", org.row.key):
+        problem = rules.org_key_problem(org.row.key)
+        if problem is not None:
             out.left_out.append(
-                Note(f"organization {org.row.id} ({org.row.name})", f"its key {org.row.key!r} is not an org key")
+                Note(f"organization {org.row.id} ({org.row.name})", f"its key {org.row.key!r} is refused: {problem}")
             )
             continue
         entry: dict[str, Any] = {"org_key": org.row.key, "name": org.row.name}

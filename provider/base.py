@@ -20,6 +20,9 @@ Public API:
     diff_declared(model, olds, news, create_only)
                                       DiffResult over declared fields only
     ProviderBase                      ResourceProvider whose configure() reads stack config
+                                      and shows ProviderErrors without a traceback
+    render_provider_errors()          make the dynamic provider server show a ProviderError
+                                      as its message and next step (called by configure)
     logger(name)                      a stdlib logger writing to stderr
     PROVIDER_KEY                      "__provider", the key the engine adds to every props dict
 """
@@ -27,7 +30,9 @@ Public API:
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import traceback
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -38,6 +43,7 @@ from pulumi.output import Unknown
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails, PydanticUndefined
 
+from provider.errors import ProviderError
 from provider.settings import platform_settings, settings_from_config
 
 # The serialised provider rides along in every resource's props; it is never declared.
@@ -239,7 +245,59 @@ def _log_to_stderr() -> None:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
-        root.setLevel(logging.INFO)
+        # COURSEWARE_LOG_LEVEL=DEBUG also shows the tracebacks of ProviderErrors.
+        level = os.environ.get("COURSEWARE_LOG_LEVEL", "").upper()
+        root.setLevel(level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else logging.INFO)
+
+
+# The module the engine runs as the provider process (`python -m pulumi.dynamic`).
+_DYNAMIC_SERVER = "pulumi.dynamic.__main__"
+
+
+class TracebackWithoutProviderErrors:
+    """The `traceback` module as the dynamic provider server sees it once
+    `render_provider_errors()` ran: the same in every name but `format_exc`.
+
+    The server turns any exception of a provider method into the gRPC error the CLI
+    prints, and writes `traceback.format_exc()` into it: a ProviderError, which already
+    names the resource's step, the platform's answer and what to do, would come with a
+    page of Python frames (issue 14, item 8). Any other exception is a bug in this
+    project and keeps its traceback.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(traceback, name)
+
+    @staticmethod
+    def format_exc(limit: int | None = None, chain: bool = True) -> str:
+        error = sys.exception()
+        if isinstance(error, ProviderError):
+            # Kept for whoever debugs the provider itself (COURSEWARE_LOG_LEVEL=DEBUG).
+            logger("base").debug("%s", "".join(traceback.format_exception(error, limit=limit, chain=chain)))
+            return error.render()
+        return traceback.format_exc(limit=limit, chain=chain)
+
+
+def render_provider_errors() -> bool:
+    """Make the dynamic provider server of this process show a ProviderError as its
+    `render()` (message and next step), never as a traceback. True when it is in place.
+
+    It runs only inside `python -m pulumi.dynamic`, and only when that module still
+    formats errors the way this expects (a module-level `traceback` it calls
+    `format_exc` on); otherwise it changes nothing and errors keep their tracebacks.
+    `tests/unit/test_error_rendering.py` fails when an SDK upgrade changes that shape.
+    """
+    server = sys.modules.get("__main__")
+    spec = getattr(server, "__spec__", None)
+    if server is None or spec is None or spec.name != _DYNAMIC_SERVER:
+        return False
+    current = getattr(server, "traceback", None)
+    if isinstance(current, TracebackWithoutProviderErrors):
+        return True
+    if current is not traceback or not callable(getattr(server, "_abort_with_traceback", None)):
+        return False
+    setattr(server, "traceback", TracebackWithoutProviderErrors())  # noqa: B010 (a name the SDK does not export)
+    return True
 
 
 class ProviderBase(ResourceProvider):
@@ -253,4 +311,5 @@ class ProviderBase(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         _log_to_stderr()
+        render_provider_errors()
         platform_settings.configure(settings_from_config(req.config))

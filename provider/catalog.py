@@ -32,8 +32,9 @@ from pydantic import (
     ValidationError,
 )
 
-from provider.edx.keys import CourseKey, InvalidCourseKey
-from provider.errors import DeclarationError, FieldProblem
+from provider import rules
+from provider.edx.keys import CourseKey
+from provider.errors import DeclarationError, FieldProblem, InvalidCourseKey
 from provider.fields import CourseId, CourseRunKey, OrgKey, SingleLine
 
 ROOT = "catalog"
@@ -91,7 +92,7 @@ class Organization(_Entry):
     org_key: OrgKey
     name: SingleLine
     sso_organization_id: str | None = None
-    org_key_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{0,20}$")] = "UAI_"
+    org_key_prefix: Annotated[str, Field(pattern=rules.KEY_PREFIX_PATTERN)] = rules.DEFAULT_KEY_PREFIX
     adopt: bool = False
 
 
@@ -106,7 +107,7 @@ class Contract(_Entry):
     end: dt.date | None = None
     max_learners: Annotated[int, Field(gt=0)] | None = None
     price: Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)] | None = None
-    slug: Annotated[str, Field(pattern=r"^[-a-zA-Z0-9_]+$")] | None = None
+    slug: Annotated[str, Field(pattern=rules.SLUG_PATTERN)] | None = None
     active: bool = True
     # A protected contract is never replaced or deleted by the engine; MITx Online can
     # only make a contract inactive, forever (policies: contract-never-replaced).
@@ -178,7 +179,7 @@ def _resource_checks(section: str, raw: dict[str, Any], organizations: dict[str,
     """
     # Imported here: the resources' models use this module's field types.
     from provider.edx.course_run import CourseRunProvider
-    from provider.mitxonline.contract import ContractProvider
+    from provider.mitxonline.contract import ORGANIZATION_FIELDS, ContractProvider
     from provider.mitxonline.organization import OrganizationProvider
 
     if section == "source_courses":
@@ -191,7 +192,11 @@ def _resource_checks(section: str, raw: dict[str, Any], organizations: dict[str,
         org = organizations.get(str(raw.get("organization")), {})
         props = {k: v for k, v in raw.items() if v is not None and k not in ("courses", "protect")}
         props["organization_name"] = org.get("name") or "-"
-        return list(ContractProvider().check({}, props).failures or [])
+        # The organization's Keycloak id decides whether a managed contract can have members.
+        props.update({k: org[k] for k in ("sso_organization_id", "org_key_prefix") if org.get(k) is not None})
+        failures = ContractProvider().check({}, props).failures or []
+        # The organization's own fields are reported on its entry, not on each contract.
+        return [f for f in failures if f.property not in ORGANIZATION_FIELDS]
     return []
 
 

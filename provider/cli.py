@@ -28,9 +28,9 @@ import click
 
 from provider import adopt as adoption
 from provider import reports
-from provider.code_sheet import UnknownContract, code_sheet
+from provider.code_sheet import code_sheet
 from provider.edx.client import EdxClient
-from provider.errors import ProviderError
+from provider.errors import AdoptError, ProviderError, UnknownContract
 from provider.mitxonline.client import MitxOnline
 
 EXIT_IN_SYNC = 0
@@ -69,8 +69,20 @@ def main() -> None:
 @main.command("plan-summary")
 @click.argument("preview_json", type=click.File("r"), default="-")
 def plan_summary(preview_json: IO[str]) -> None:
-    """Summarise `pulumi preview --json` (a file, or - for stdin) as markdown."""
+    """Summarise `pulumi preview --json` (a file, or - for stdin) as markdown.
+
+    A preview that failed lists only the steps it reached, so its summary would be wrong
+    (it could say "1 to delete" where the full plan deletes ten): it is reported as a
+    failure, with the preview's errors, and the command exits 1.
+    """
     digest = _read_digest(preview_json)
+    errors = reports.digest_errors(digest)
+    if errors:
+        click.echo(reports.failed_plan_markdown(errors))
+        raise click.ClickException(
+            f"the preview failed ({len(errors)} error(s)), so it shows only part of the plan: "
+            + reports.first_line(errors[0])
+        )
     changes = reports.plan_changes(digest)
     click.echo(reports.plan_markdown(changes, reports.learner_losses(digest), reports.adoptions(digest)))
 
@@ -92,14 +104,15 @@ def drift(stack: str | None, as_json: bool) -> None:
     env = {**os.environ, "PULUMI_ENABLE_STREAMING_JSON_PREVIEW": "true"}
     done = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False, env=env)
     events = list(_json_lines(done.stdout))
-    errors = [
-        e["diagnosticEvent"]["message"].strip()
-        for e in events
-        if (e.get("diagnosticEvent") or {}).get("severity") == "error"
-    ]
+    errors = reports.event_errors(events)
     if done.returncode != 0 or not events:
+        details = "\n".join(errors) or done.stderr.strip() or done.stdout.strip() or "no output"
+        # stdout is what CI keeps (the drift job writes it to drift.md): one line that
+        # says the check did not run to its end and why; the details go to stderr.
+        line = f"Drift check failed: `pulumi refresh` exited {done.returncode}: {reports.first_line(details)}"
+        click.echo(json.dumps({"error": line}) if as_json else line)
         click.echo(f"`{' '.join(argv)}` failed (exit {done.returncode}):", err=True)
-        click.echo("\n".join(errors) or done.stderr.strip() or done.stdout.strip(), err=True)
+        click.echo(details, err=True)
         sys.exit(EXIT_ERROR)
     changes = reports.drift_changes(events)
     if as_json:
@@ -170,7 +183,7 @@ def adopt(
         return
     try:
         adoption.write_catalog(location.stack_file, result, header)
-    except adoption.AdoptError as error:
+    except AdoptError as error:
         raise click.ClickException(str(error)) from None
     click.echo(result.report(str(location.stack_file)), nl=False)
 

@@ -14,13 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+# Defined with every other error; imported here under its old name and home.
+from provider.errors import UnknownContract as UnknownContract
+
 COLUMNS = ("code", "course_run", "attach_link")
 _CONTRACT = "contract:"
 _CODES = "codes:"
-
-
-class UnknownContract(LookupError):
-    """No declared contract answers to the name, slug or id given; says which ones do."""
 
 
 @dataclass(frozen=True)

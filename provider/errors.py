@@ -3,16 +3,25 @@
     ProviderError                 base of everything below; never raised itself
     ├── DeclarationError          a declaration is invalid; raised before any platform call
     │                             (carries every problem: a list of FieldProblem)
+    ├── InvalidCourseKey          a string that is not a course key (also a ValueError)
     ├── ConfigurationError        stack config is missing or wrong (URL, client id, secret,
-    │                             manage command); says which key and how to set it
+    │   │                         manage command); says which key and how to set it
+    │   └── UnsafeCommand         an argument vector a command could read differently from
+    │                             its author (a newline or control character, a huge value)
+    ├── Refused                   the declaration is valid, but what exists live makes it
+    │                             impossible (an inactive contract, a taken slug, an org key
+    │                             differing only in case); raised after reading, before writing
     ├── PlatformError             a platform answered, or failed to answer, a call
     │   ├── HttpError             an HTTP call failed; carries method, URL, status, body
     │   │   ├── Unauthorized      401/403: credentials rejected or not staff
     │   │   ├── NotFound          404
-    │   │   ├── Conflict          400/409 for an object that already exists (e.g. a rerun key)
+    │   │   ├── Conflict          409, or 400 for an object that already exists (a rerun key)
     │   │   ├── RateLimited       429 after the retries ran out; carries Retry-After
     │   │   └── ServerError       5xx after the retries ran out
     │   ├── Unreachable           connection refused, reset or timed out after the retries
+    │   ├── Vanished              an object the provider had just seen or made is gone
+    │   ├── UnreadableOutput      a command finished but its output cannot be parsed; never
+    │   │                         retried (the command ran: repeating it is not a read)
     │   └── CommandFailed         a management command exited non-zero; carries argv,
     │       │                     exit code, stdout and stderr
     │       ├── CommandTimedOut   the command ran past its timeout and was killed
@@ -21,21 +30,43 @@
     │           │                 carries `reason`, the refusal in plain words
     │           └── ContractLocked  MITx Online refuses to save a contract that is inactive
     │                             or outside its dates (spec/mitxonline.md §12.2, §12.5)
-    └── Drifted                   the live object differs from the declaration and adoption
-                                  was not asked for; carries the differing fields
+    ├── Drifted                   the live object differs from the declaration and adoption
+    │                             was not asked for; carries the differing fields
+    ├── SessionBroken             the MITx Online command session ended or answered out of turn
+    ├── SessionHung               the command session did not answer in time
+    ├── AdoptError                `courseware adopt`: the selection names nothing that exists,
+    │                             or the stack file cannot be read or written
+    └── UnknownContract           `courseware codes`: no declared contract answers to the
+                                  name (also a LookupError)
 
 Every PlatformError keeps the platform's own answer so the message shown by
-`pulumi up` names the step and what the platform said.
+`pulumi up` names the step and what the platform said. `next_step` says what the
+operator does about it; `provider.base` shows `message + next step` without a Python
+traceback (docs/decisions.md, "Provider errors without tracebacks").
+
+`http_error()` is the one mapping from an HTTP status to its error, shared by the edX
+and MITx Online REST clients. The modules these errors used to live in
+(`provider.adopt`, `provider.code_sheet`, `provider.edx.keys`) import them back under
+the old names, so old imports and pickled state keep working.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 
 class ProviderError(Exception):
     """Base class of every error raised by this project."""
+
+    #: What the operator does next; shown under the message by `pulumi up`.
+    next_step = "fix the cause named above, then run `pulumi up` again: every step is safe to repeat"
+
+    def render(self) -> str:
+        """The message and what to do next, as the CLI shows them (no traceback)."""
+        return f"{self}\nNext step: {self.next_step}" if self.next_step else str(self)
 
 
 @dataclass(frozen=True)
@@ -49,21 +80,62 @@ class FieldProblem:
         return f"{self.path}: {self.message}"
 
 
+def _problem_lines(problems: Sequence[FieldProblem]) -> str:
+    return "\n".join(f"  - {p}" for p in problems)
+
+
 class DeclarationError(ProviderError):
     """One or more declared values are invalid. Raised before any platform call."""
 
+    next_step = "change the stack file as each line says, then run `pulumi preview`"
+
     def __init__(self, problems: Sequence[FieldProblem]) -> None:
         self.problems = list(problems)
-        lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{len(self.problems)} invalid declaration(s):\n{lines}")
+        super().__init__(f"{len(self.problems)} invalid declaration(s):\n{_problem_lines(self.problems)}")
+
+
+class InvalidCourseKey(ProviderError, ValueError):
+    """A string that is not a course key; the message says what to write instead."""
+
+    next_step = "write the key as course-v1:ORG+NUMBER+RUN, e.g. course-v1:MITx+6.00x+1T2026"
 
 
 class ConfigurationError(ProviderError):
     """Stack configuration is missing or invalid."""
 
+    next_step = "set the stack config key named above (docs/stack-file.md), then run `pulumi up` again"
+
+
+class UnsafeCommand(ConfigurationError):
+    """An argument vector a command could read differently from its author; refused
+    before it runs (the manage command prefix of the stack config, or a value in it)."""
+
+    next_step = "remove the newline or control character from `manageCommand` or the named value"
+
+    def __init__(self, problems: Sequence[FieldProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__(f"refused to run a command:\n{_problem_lines(self.problems)}")
+
+
+class Refused(ProviderError):
+    """The declaration is valid, but what exists makes it impossible to apply. Raised
+    after reading the platform and before writing anything; each problem names the
+    declared field and what to do instead."""
+
+    next_step = "change the declaration as each line says (nothing was written), then run `pulumi up` again"
+
+    def __init__(self, problems: Sequence[FieldProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__(f"refused before any change:\n{_problem_lines(self.problems)}")
+
 
 class PlatformError(ProviderError):
     """A call to edX or MITx Online failed."""
+
+    next_step = (
+        "read the platform's answer above; once its cause is fixed run `pulumi up` again: a step that may "
+        "have been applied is read back first, never repeated blindly"
+    )
 
 
 class HttpError(PlatformError):
@@ -82,6 +154,8 @@ class HttpError(PlatformError):
 class Unauthorized(HttpError):
     """401 or 403: the credentials were rejected, or the user is not staff."""
 
+    next_step = "check the client id and secret (or API key) in the stack config and that the user is staff"
+
 
 class NotFound(HttpError):
     """404: the object does not exist."""
@@ -90,9 +164,13 @@ class NotFound(HttpError):
 class Conflict(HttpError):
     """The platform refused because the object already exists."""
 
+    next_step = "`pulumi refresh` to see what exists, then adopt it (`adopt: true`) or declare another key"
+
 
 class RateLimited(HttpError):
     """429 and the retries ran out."""
+
+    next_step = "wait the time the platform asked for (Retry-After), then run `pulumi up` again"
 
     def __init__(
         self, method: str, url: str, status: int, body: str, step: str = "", retry_after: float | None = None
@@ -104,9 +182,47 @@ class RateLimited(HttpError):
 class ServerError(HttpError):
     """5xx and the retries ran out."""
 
+    next_step = (
+        "the platform failed on its side: check its health, then run `pulumi up` again (what was applied "
+        "is read back first)"
+    )
+
+
+def retry_after_seconds(header: str | None, now: dt.datetime | None = None) -> float | None:
+    """The seconds a `Retry-After` header asks for (delta-seconds or an HTTP date), or None."""
+    if header is None:
+        return None
+    if header.strip().isdigit():
+        return float(header)
+    try:
+        when = email.utils.parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
+
+
+def http_error(
+    method: str, url: str, status: int, body: str, step: str, headers: Mapping[str, str] | None = None
+) -> HttpError:
+    """The one mapping from a failed HTTP answer to its error, for every REST client."""
+    if status in (401, 403):
+        return Unauthorized(method, url, status, body, step)
+    if status == 404:
+        return NotFound(method, url, status, body, step)
+    # Rerun and clone answer 400 "... already exists" for a taken key (spec/edx-studio-api.md §9.2, §10).
+    if status == 409 or (status == 400 and "already exist" in body):
+        return Conflict(method, url, status, body, step)
+    if status == 429:
+        return RateLimited(method, url, status, body, step, retry_after_seconds((headers or {}).get("Retry-After")))
+    if status >= 500:
+        return ServerError(method, url, status, body, step)
+    return HttpError(method, url, status, body, step)
+
 
 class Unreachable(PlatformError):
     """The platform could not be reached (connection refused, reset, timed out)."""
+
+    next_step = "check the platform's URL in the stack config and that it is up, then run `pulumi up` again"
 
     def __init__(self, method: str, url: str, reason: str, step: str = "") -> None:
         self.method = method
@@ -115,6 +231,41 @@ class Unreachable(PlatformError):
         self.step = step
         where = f"{step}: " if step else ""
         super().__init__(f"{where}{method} {url} could not be reached: {reason}")
+
+
+class Vanished(PlatformError):
+    """An object the provider had just seen or made is gone: someone else deleted it meanwhile."""
+
+    next_step = "`pulumi refresh` to see what exists now, then run `pulumi up` again"
+
+    def __init__(self, what: str, when: str) -> None:
+        self.what = what
+        self.when = when
+        super().__init__(f"{what} vanished {when}")
+
+
+class UnreadableOutput(PlatformError):
+    """A command finished, but what it printed is not what the provider can read.
+
+    Not a CommandFailed: the command ran (and may have written), so it is never retried
+    as a transient failure. The output is kept (or withheld when it may hold secrets).
+    """
+
+    next_step = (
+        "the MITx Online version may print a format this provider does not know: `pulumi refresh`, and "
+        "report the output above if it persists"
+    )
+
+    def __init__(self, argv: Sequence[str], stdout: str, stderr: str, problem: str, step: str = "") -> None:
+        self.argv = list(argv)
+        self.stdout = stdout
+        self.stderr = stderr
+        self.problem = problem
+        self.step = step
+        where = f"{step}: " if step else ""
+        tail = stdout.strip()[-800:]
+        shown = f": {tail}" if tail else ""
+        super().__init__(f"{where}{problem} (the output of {' '.join(self.argv)!r} cannot be read){shown}")
 
 
 class CommandFailed(PlatformError):
@@ -134,9 +285,16 @@ class CommandFailed(PlatformError):
 class CommandTimedOut(CommandFailed):
     """A management command ran past its timeout and was killed."""
 
+    next_step = (
+        "the command may still be running in MITx Online: wait for it, `pulumi refresh`, then run `pulumi up` "
+        "again (or raise `timeout` under courseware:mitxonline)"
+    )
+
 
 class CommandRefused(CommandFailed):
     """A management command printed a known refusal; `reason` says what it means."""
+
+    next_step = "do what the refusal above asks, then run `pulumi up` again"
 
     def __init__(
         self, argv: Sequence[str], exit_code: int, stdout: str, stderr: str, reason: str, step: str = ""
@@ -149,9 +307,14 @@ class CommandRefused(CommandFailed):
 class ContractLocked(CommandRefused):
     """MITx Online cannot save the contract: it is inactive, or outside its dates."""
 
+    next_step = "change the contract's dates or state in the Wagtail admin, then `pulumi refresh`"
+
 
 class Drifted(ProviderError):
     """The live object differs from the declaration, and the declaration does not adopt it."""
+
+    # The message ends with what to do (adopt, or change the declaration).
+    next_step = ""
 
     def __init__(self, what: str, differences: Mapping[str, tuple[object, object]]) -> None:
         self.what = what
@@ -165,3 +328,28 @@ class Drifted(ProviderError):
             "Set `adopt: true` on it to take it over as it is and then apply the declared values, "
             "or change the declaration to match."
         )
+
+
+class SessionBroken(ProviderError):
+    """The MITx Online command session ended, or answered something else than the request's
+    frame (provider/mitxonline/session.py); the session pool handles it."""
+
+    next_step = "run `pulumi up` again: a new command session is started"
+
+
+class SessionHung(ProviderError):
+    """The MITx Online command session did not answer within the timeout; the pool handles it."""
+
+    next_step = "run `pulumi up` again once MITx Online answers (or raise `commandTimeout`)"
+
+
+class AdoptError(ProviderError):
+    """`courseware adopt`: the selection names something that does not exist, or the stack cannot be read."""
+
+    next_step = "check the names given to `courseware adopt` and the stack file, then run it again"
+
+
+class UnknownContract(ProviderError, LookupError):
+    """No declared contract answers to the name, slug or id given; says which ones do."""
+
+    next_step = "name the contract as `org/name`, its slug or its id (`courseware summary` lists them)"

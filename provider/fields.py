@@ -12,7 +12,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-from provider.edx.keys import CourseKey, InvalidCourseKey
+from provider import rules
+from provider.edx.keys import CourseKey
+from provider.errors import InvalidCourseKey
 
 
 def _course_run_key(value: str) -> str:
@@ -58,15 +60,10 @@ def _single_line(value: str) -> str:
     return value
 
 
-_ORG_KEY = re.compile(r"[A-Za-z0-9_]+\Z")
-
-
 def _org_key(value: str) -> str:
-    # The org key becomes part of contract run keys (`{prefix}{org_key}+{number}+...`,
-    # spec/mitxonline.md §4.1), so it must be a valid course-key org part; MITx Online
-    # also cuts Keycloak aliases at 30 characters (§3.11).
-    if not _ORG_KEY.match(value) or len(value) > 30:
-        raise ValueError("use 1 to 30 letters, digits or underscores, for example IDPU")
+    problem = rules.org_key_problem(value)
+    if problem is not None:
+        raise ValueError(f"{value!r} is not an org key: {problem}")
     return value
 
 

@@ -15,12 +15,12 @@ the resources' own `check`.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 import pulumi
 
 from provider import catalog as schema
+from provider import rules
 from provider.edx.course_run import CourseRun as EdxCourseRun
 from provider.edx.keys import CourseKey
 from provider.errors import DeclarationError
@@ -32,6 +32,7 @@ from provider.mitxonline.course_run import CourseRun as MitxCourseRun
 from provider.mitxonline.enrollment_codes import EnrollmentCodes
 from provider.mitxonline.organization import Organization
 from provider.sdk_tuning import tune_sdk
+from provider.stack_config import checked_catalog
 
 COMPONENT = "courseware:catalog"
 
@@ -178,7 +179,7 @@ class B2BContract(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[contract, *source_runs], protect=held),
             )
             outputs["run_keys"] = courseware.run_keys
-            if entry.membership_type == "code" or (entry.price or Decimal(0)) > 0:
+            if rules.gets_codes(entry.membership_type, entry.price):
                 codes = EnrollmentCodes(
                     name,
                     contract_id=contract.contract_id,
@@ -200,7 +201,9 @@ def build(config: pulumi.Config) -> None:
     # Two SDK costs that dominate a large no-op preview (provider/sdk_tuning.py).
     tune_sdk()
     try:
-        catalog = schema.load_catalog(config.get_object("catalog"))
+        # Unknown `courseware:` keys and an empty catalog for a stack with resources are
+        # refused first (provider/stack_config.py).
+        catalog = schema.load_catalog(checked_catalog(config))
     except DeclarationError as error:
         # A RunError is shown as a plain message, without a Python traceback, and ends
         # the program before any resource is registered.

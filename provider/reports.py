@@ -124,6 +124,49 @@ def plan_changes(digest: Mapping[str, Any]) -> list[ResourceChange]:
     return unique
 
 
+def _error_text(diagnostic: Mapping[str, Any]) -> str:
+    """An error diagnostic as `type name: message`, or the message alone for the stack's own."""
+    message = str(diagnostic.get("message", "")).strip()
+    if not _is_resource_error(diagnostic):
+        return message
+    rtype, name = _urn_parts(str(diagnostic["urn"]))
+    return f"{rtype} {name}: {message}"
+
+
+def _is_resource_error(diagnostic: Mapping[str, Any]) -> bool:
+    urn = str(diagnostic.get("urn") or "")
+    return "::" in urn and "pulumi:pulumi:Stack" not in urn
+
+
+def _resource_errors_first(diagnostics: Iterable[Mapping[str, Any]]) -> list[str]:
+    errors = [d for d in diagnostics if d.get("severity") == "error"]
+    # A resource's own error says what failed; the stack's ("update failed") only that something did.
+    ranked = sorted(errors, key=lambda d: not _is_resource_error(d))
+    return [_error_text(d) for d in ranked]
+
+
+def digest_errors(digest: Mapping[str, Any]) -> list[str]:
+    """The errors of a `pulumi preview --json` digest: a preview that has any failed."""
+    return _resource_errors_first(digest.get("diagnostics") or [])
+
+
+def event_errors(events: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The error diagnostics among streamed engine events, resources' own first."""
+    return _resource_errors_first(e["diagnosticEvent"] for e in events if e.get("diagnosticEvent"))
+
+
+def first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def failed_plan_markdown(errors: Iterable[str]) -> str:
+    """A pull-request comment for a preview that failed: its errors instead of a plan."""
+    lines = ["### Courseware plan", "", "> **The preview failed**: its plan is incomplete, so none is shown.", ""]
+    for error in errors:
+        lines += ["```", error.replace("```", "` ` `"), "```", ""]
+    return "\n".join(lines)
+
+
 def drift_changes(events: Iterable[Mapping[str, Any]]) -> list[ResourceChange]:
     """Resources whose live state differs from state, from the engine events that
     `pulumi refresh --preview-only --json` streams (PULUMI_ENABLE_STREAMING_JSON_PREVIEW).

@@ -34,6 +34,8 @@ from pydantic import (
 from provider.errors import ConfigurationError
 
 PROJECT = "courseware"
+# The keys above, as `provider/stack_config.py` checks a stack file's keys against them.
+CONFIG_KEYS = ("edx", "edxClientSecret", "mitxonline", "mitxonlineApiKey")
 
 
 class _Settings(BaseModel):

@@ -23,12 +23,10 @@ spec/edx-studio-api.md §22 lays down the rules this follows:
 
 from __future__ import annotations
 
-import email.utils
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -38,7 +36,6 @@ from provider.base import logger
 from provider.edx.keys import CourseKey
 from provider.edx.models import ManagedFields, StudioCourseRun
 from provider.errors import (
-    Conflict,
     HttpError,
     NotFound,
     PlatformError,
@@ -46,6 +43,7 @@ from provider.errors import (
     ServerError,
     Unauthorized,
     Unreachable,
+    http_error,
 )
 from provider.settings import EdxSettings
 
@@ -88,34 +86,9 @@ class _Token:
     expires_at: float
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    header = response.headers.get("Retry-After")
-    if header is None:
-        return None
-    if header.strip().isdigit():
-        return float(header)
-    try:
-        when = email.utils.parsedate_to_datetime(header)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
 def _error(response: httpx.Response, step: str) -> HttpError:
-    method, url, status = response.request.method, str(response.request.url), response.status_code
-    body = response.text
-    if status in (401, 403):
-        return Unauthorized(method, url, status, body, step)
-    if status == 404:
-        return NotFound(method, url, status, body, step)
-    # Rerun and clone answer 400 "... already exists" for a taken key (§9.2, §10).
-    if status == 409 or (status == 400 and "already exist" in body):
-        return Conflict(method, url, status, body, step)
-    if status == 429:
-        return RateLimited(method, url, status, body, step, retry_after=_retry_after(response))
-    if status >= 500:
-        return ServerError(method, url, status, body, step)
-    return HttpError(method, url, status, body, step)
+    request = response.request
+    return http_error(request.method, str(request.url), response.status_code, response.text, step, response.headers)
 
 
 # Errors raised before the request left this machine: repeating them is always safe.

@@ -13,6 +13,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
+from provider import rules
 from provider.base import (
     ProviderBase,
     check_declared,
@@ -72,30 +73,19 @@ def _check_key(values: dict[str, Any], inputs: dict[str, Any]) -> list[CheckFail
     return failures
 
 
-# (earlier, later, strict, reason given on `later`), from Studio's UI validators (§19 item 4).
-_DATE_ORDER = (
-    ("start", "end", True, "must be later than start"),
-    ("enrollment_start", "enrollment_end", False, "cannot be before enrollment_start"),
-    ("enrollment_start", "start", False, "cannot be before enrollment_start"),
-    ("enrollment_end", "end", False, "cannot be before enrollment_end"),
-)
-
-
 def _check_dates(values: dict[str, Any]) -> list[CheckFailure]:
-    """Date order. Studio checks it only in its UI, never in the API (§19 item 4)."""
+    """Date order (provider/rules.py). Studio checks it only in its UI, never in the API (§19 item 4)."""
     failures = []
-    for earlier, later, strict, reason in _DATE_ORDER:
-        first, second = values.get(earlier), values.get(later)
-        if first is None or second is None:
-            continue
-        if second < first or (strict and second == first):
-            failures.append(
-                CheckFailure(
-                    later,
-                    f"{reason} ({later} {second:%Y-%m-%dT%H:%M:%SZ}, {earlier} {first:%Y-%m-%dT%H:%M:%SZ}); "
-                    "move one of the two dates",
-                )
+    for rule in rules.dates_out_of_order(values, rules.RUN_DATE_ORDER):
+        first, second = values[rule.earlier], values[rule.later]
+        reason = f"must be later than {rule.earlier}" if rule.strict else f"cannot be before {rule.earlier}"
+        failures.append(
+            CheckFailure(
+                rule.later,
+                f"{reason} ({rule.later} {second:%Y-%m-%dT%H:%M:%SZ}, {rule.earlier} {first:%Y-%m-%dT%H:%M:%SZ}); "
+                "move one of the two dates",
             )
+        )
     return failures
 
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# Defined with every other error; imported here under its old home, where callers and
+# pickled state may still look for it.
+from provider.errors import InvalidCourseKey as InvalidCourseKey
+
 NAMESPACE = "course-v1"
 # `\w` with str patterns is Unicode-aware, as opaque-keys' re.UNICODE match is.
 _PART = re.compile(r"[\w\-~.:]+\Z")
 _EXAMPLE = "course-v1:MITx+6.00x+1T2026"
-
-
-class InvalidCourseKey(ValueError):
-    """A string that is not a course key; the message says what to write instead."""
 
 
 def check_part(name: str, value: str) -> str:

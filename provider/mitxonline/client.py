@@ -31,7 +31,7 @@ import httpx
 from provider.base import logger
 from provider.edx.client import client_for
 from provider.edx.keys import CourseKey
-from provider.errors import CommandFailed, CommandRefused, CommandTimedOut, PlatformError
+from provider.errors import CommandFailed, CommandRefused, CommandTimedOut, PlatformError, UnreadableOutput
 from provider.mitxonline import commands
 from provider.mitxonline.commands import Invocation
 from provider.mitxonline.models import (
@@ -408,8 +408,8 @@ class MitxOnline:
             return [CodeRow.model_validate(row) for row in rows]
         except ValueError:
             # Neither the text nor pydantic's message (which quotes the rows) goes out.
-            raise CommandFailed(
-                [invocation.command], done.exit_code, _WITHHELD, done.stderr, f"{step}: no JSON array of code rows"
+            raise UnreadableOutput(
+                [invocation.command], _WITHHELD, done.stderr, "no JSON array of code rows", step
             ) from None
 
     # -- edX ---------------------------------------------------------------------------
@@ -464,17 +464,17 @@ def _table(text: str, done: Completed) -> list[dict[str, str]]:
         raise _unreadable(done, error) from None
 
 
-def _unreadable(done: Completed, error: ValueError) -> CommandFailed:
+def _unreadable(done: Completed, error: ValueError) -> UnreadableOutput:
     """A listing that cannot be read: one line that names the stack setting to check.
     What the command printed goes to the DEBUG log, not into the message."""
     _log.debug("%s: unreadable output:\n%s", LISTINGS_STEP, done.stdout)
-    return CommandFailed(
+    return UnreadableOutput(
         ["b2b_list contracts", "b2b_list organizations"],
-        done.exit_code,
         "",
         "",
-        step=f"{LISTINGS_STEP}: {error}; check that `courseware:mitxonline.manageCommand` runs MITx Online's "
-        "`manage.py` (docs/stack-file.md)",
+        f"{error}; check that `courseware:mitxonline.manageCommand` runs MITx Online's `manage.py` "
+        "(docs/stack-file.md)",
+        LISTINGS_STEP,
     )
 
 

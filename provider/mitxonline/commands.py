@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from provider.edx.keys import CourseKey, InvalidCourseKey
-from provider.errors import DeclarationError, FieldProblem
+from provider.edx.keys import CourseKey
+from provider.errors import DeclarationError, FieldProblem, InvalidCourseKey
 from provider.mitxonline import remote
 from provider.mitxonline.remote import codes as remote_codes
 from provider.mitxonline.remote import listings as remote_listings
 
 _COURSE_ID = re.compile(r"course-v1:[\w\-~.:]+\+[\w\-~.:]+\Z")
-_ORG_KEY = re.compile(r"[A-Za-z0-9_]{1,30}\Z")
 _RUN_TAG = re.compile(r"[\w\-~.:]{1,100}\Z")
 _NAME_LIMIT = 255
 

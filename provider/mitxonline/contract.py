@@ -34,6 +34,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
+from provider import rules
 from provider.base import (
     ProviderBase,
     changed_fields,
@@ -43,7 +44,7 @@ from provider.base import (
     normalise_field,
     parse_declared,
 )
-from provider.errors import CommandRefused, ContractLocked, DeclarationError, FieldProblem, PlatformError
+from provider.errors import CommandRefused, ContractLocked, FieldProblem, PlatformError, Refused, Vanished
 from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
 from provider.mitxonline._common import (
@@ -57,6 +58,7 @@ from provider.mitxonline._common import (
 )
 from provider.mitxonline.client import ContractsUpdate, MitxOnline, upsert_contract
 from provider.mitxonline.models import ContractArgs, ContractRow, slugify
+from provider.mitxonline.organization import refuse_key_in_other_case
 from provider.mitxonline.transport import Completed
 
 _log = logger("mitxonline.contract")
@@ -262,7 +264,7 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
     start = dt.date.fromisoformat(live["start"]) if live.get("start") else None
     end = dt.date.fromisoformat(live["end"]) if live.get("end") else None
     if live.get("active") is False:
-        raise DeclarationError(
+        raise Refused(
             [
                 FieldProblem(
                     name,
@@ -273,7 +275,7 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
             ]
         )
     if not _in_window(start, end, today):
-        raise DeclarationError(
+        raise Refused(
             [
                 FieldProblem(
                     name,
@@ -356,7 +358,7 @@ def _refuse_inactive(client: MitxOnline, args: ContractArgs, row: ContractRow, s
     """An active declaration of a contract that exists inactive (a `pulumi destroy`, or
     `active: false`, made it so): adopting it cannot work, since MITx Online can never
     save an inactive contract again (§12.2.2), so the advice is a new contract."""
-    raise DeclarationError(
+    raise Refused(
         [
             FieldProblem(
                 "slug",
@@ -383,9 +385,18 @@ class ContractProvider(ProviderBase):
                 inputs["slug"] = slug
             else:
                 failures.append(CheckFailure("slug", "the name makes an empty slug; declare `slug`"))
-        start, end = values.get("start"), values.get("end")
-        if start is not None and end is not None and end < start:
-            failures.append(CheckFailure("end", f"{end} is before start {start}; contracts end after they start"))
+        for rule in rules.dates_out_of_order(values, rules.CONTRACT_DATE_ORDER):
+            failures.append(
+                CheckFailure(
+                    rule.later,
+                    f"{values[rule.later]} is before {rule.earlier} {values[rule.earlier]}; contracts end after "
+                    "they start",
+                )
+            )
+        if "membership_type" in values and "sso_organization_id" in values:
+            sso = rules.sso_problem(values["membership_type"], values["sso_organization_id"])
+            if sso is not None:
+                failures.append(CheckFailure("membership_type", sso))
         failures.extend(refused_changes(ContractArgs, olds, inputs, REFUSED))
         failures.extend(_fewer_seats(olds, values))
         if olds.get("active") is False and inputs.get("active") is True:
@@ -416,7 +427,7 @@ class ContractProvider(ProviderBase):
         mine, others = client.contract_by_slug(args.organization, slug)
         if mine is None and others:
             taken = ", ".join(f"{row.id} of {row.org_name!r}" for row in others)
-            raise DeclarationError(
+            raise Refused(
                 [
                     FieldProblem(
                         "slug",
@@ -441,6 +452,8 @@ class ContractProvider(ProviderBase):
             else:
                 adopt_or_refuse(what, diffs, args.adopt)
         else:
+            # The import would create the organization too, when its key differs only in case.
+            refuse_key_in_other_case(client, args.organization, "organization")
             dates = _imported_dates(args, client.today())
             contract_id, listed = self._import(client, args, slug, dates, what)
             # The import creates what the document says, active (§3.7, §12.5.4): no
@@ -474,14 +487,14 @@ class ContractProvider(ProviderBase):
         if done is None:
             row = _find(client, args)
             if row is None:
-                raise PlatformError(f"{what}: the contract was listed, then vanished")
+                raise Vanished(what, "after it was listed")
             return row.id, _live(row)
         imported = commands.parse_import(done.stdout)
         if imported is not None and not commands.import_found_existing(done.stdout):
             return imported[1], None
         row = _find(client, args)
         if row is None:
-            raise PlatformError(f"{what}: `b2b_contract import` reported success but the contract is not listed")
+            raise Vanished(what, "after `b2b_contract import` reported success: the contract is not listed")
         return row.id, _live(row)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

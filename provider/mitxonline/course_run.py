@@ -25,7 +25,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 
 from provider.base import ProviderBase, changed_fields, check_declared, is_unknown, logger, parse_declared
 from provider.edx.keys import CourseKey
-from provider.errors import PlatformError
+from provider.errors import FieldProblem, Refused, Vanished
 from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
 from provider.mitxonline._common import (
@@ -113,7 +113,7 @@ def _sync_if_needed(client: MitxOnline, args: CourseRunArgs, live: RestRun) -> R
     )
     synced = _find(client, args)
     if synced is None:
-        raise PlatformError(f"MITx Online run {args.courseware_id} vanished during `sync_courserun`")
+        raise Vanished(f"MITx Online run {args.courseware_id}", "during `sync_courserun`")
     left = sorted(differences(_edx_copy(args), _outputs(args, synced)))
     if left:
         _log.warning(
@@ -176,9 +176,14 @@ class CourseRunProvider(ProviderBase):
         client = mitx.current()
         what = f"MITx Online run {args.courseware_id}"
         if client.course(args.course) is None:
-            raise PlatformError(
-                f"{what}: MITx Online has no course {args.course}; declare it as a mitxonline:Course "
-                "this run depends on"
+            raise Refused(
+                [
+                    FieldProblem(
+                        "course",
+                        f"{what}: MITx Online has no course {args.course}; declare it as a mitxonline:Course "
+                        "this run depends on",
+                    )
+                ]
             )
         live = _find(client, args)
         if live is not None:
@@ -205,7 +210,7 @@ class CourseRunProvider(ProviderBase):
         client = mitx.current()
         live = _find(client, args)
         if live is None:
-            raise PlatformError(f"MITx Online run {id_} is gone; run `pulumi refresh`, then `pulumi up`")
+            raise Vanished(f"MITx Online run {id_}", "since the last refresh")
         if not args.is_source_run:
             live = _sync_if_needed(client, args, live)
         return UpdateResult(_outputs(args, live))

@@ -23,10 +23,10 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from provider.edx.keys import CourseKey
 from provider.fields import CourseId, CourseRunKey, OrgKey, SingleLine
+from provider.rules import DEFAULT_KEY_PREFIX, KEY_PREFIX_PATTERN, SLUG_PATTERN, matches
+from provider.rules import expected_code_count as expected_code_count  # its old home
 
 MembershipType = Literal["managed", "code", "auto"]
-
-_SLUG = re.compile(r"[-a-zA-Z0-9_]+\Z")
 
 
 def slugify(value: str) -> str:
@@ -37,7 +37,7 @@ def slugify(value: str) -> str:
 
 
 def _slug(value: str) -> str:
-    if not _SLUG.match(value) or len(value) > 255:
+    if not matches(SLUG_PATTERN, value) or len(value) > 255:
         raise ValueError("use letters, digits, - and _ only, for example idp-university-contract")
     return value
 
@@ -79,8 +79,8 @@ def _utc(value: Any) -> Any:
 
 
 def _prefix(value: str) -> str:
-    # A blank prefix still yields `UAI_` when MITx Online builds run keys (§1.6, §10).
-    return value or "UAI_"
+    # A blank prefix still yields the default when MITx Online builds run keys (§1.6, §10).
+    return value or DEFAULT_KEY_PREFIX
 
 
 def _course_list(value: Any) -> Any:
@@ -101,7 +101,7 @@ UtcDatetime = Annotated[
     BeforeValidator(_utc),
     PlainSerializer(lambda v: v.strftime("%Y-%m-%dT%H:%M:%SZ"), return_type=str),
 ]
-KeyPrefix = Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{0,20}$"), AfterValidator(_prefix)]
+KeyPrefix = Annotated[str, Field(pattern=KEY_PREFIX_PATTERN), AfterValidator(_prefix)]
 Courses = Annotated[list[CourseId], BeforeValidator(_course_list), AfterValidator(lambda v: sorted(set(v)))]
 
 
@@ -172,7 +172,7 @@ class OrganizationArgs(Declared):
     org_key: OrgKey
     name: SingleLine
     sso_organization_id: SsoId | None = None
-    org_key_prefix: KeyPrefix = "UAI_"
+    org_key_prefix: KeyPrefix = DEFAULT_KEY_PREFIX
     adopt: bool = False
 
 
@@ -181,7 +181,7 @@ class ContractArgs(Declared):
     # What `b2b_contract import` needs to create the organization when this is its first
     # contract (§3.7); the mitxonline:Organization resource owns and compares them.
     organization_name: SingleLine
-    org_key_prefix: KeyPrefix = "UAI_"
+    org_key_prefix: KeyPrefix = DEFAULT_KEY_PREFIX
     sso_organization_id: SsoId | None = None
     name: SingleLine
     slug: Slug | None = None
@@ -220,14 +220,6 @@ class EnrollmentCodesArgs(Declared):
     # The contract's `adopt`: codes that already number what the contract makes are taken
     # over without `b2b_codes validate`, so adopting an exact match writes nothing.
     adopt: bool = False
-
-
-def expected_code_count(membership_type: str, max_learners: int | None, price: Decimal | None, runs: int) -> int:
-    """Codes `b2b_codes validate` leaves: seats x runs, one per run uncapped, none for
-    free managed or auto contracts (§6.2)."""
-    if membership_type != "code" and not price:
-        return 0
-    return runs * max_learners if max_learners else runs
 
 
 # ---- what MITx Online shows -------------------------------------------------------

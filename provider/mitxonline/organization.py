@@ -25,7 +25,9 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
+from provider import rules
 from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
+from provider.errors import FieldProblem, Refused
 from provider.mitxonline import client as mitx
 from provider.mitxonline._common import (
     ADOPTS,
@@ -49,6 +51,27 @@ REFUSED = {
     ),
     "org_key_prefix": _FIXED.format("the key prefix", "its existing contract runs keep the old prefix anyway"),
 }
+
+
+def refuse_key_in_other_case(client: mitx.MitxOnline, org_key: str, field: str) -> None:
+    """Refuse, before any write, an org key that an existing organization has in another
+    case: MITx Online compares keys exactly, so it would make a second organization beside
+    it, and contract runs under both (issue 14, item 7)."""
+    rows = client.organization_rows()
+    other = rules.same_key_other_case(org_key, (row.key for row in rows))
+    if other is None:
+        return
+    name = next(row.name for row in rows if row.key == other)
+    raise Refused(
+        [
+            FieldProblem(
+                field,
+                f"MITx Online already has organization {other!r} ({name}); {org_key!r} differs from it only in "
+                f"case and would become a second organization. To manage that organization, declare its key "
+                f"exactly as {other!r} (changing an org key is done in the Wagtail admin, never by a command)",
+            )
+        ]
+    )
 
 
 def _outputs(args: OrganizationArgs, live: LiveOrganization | None) -> dict[str, Any]:
@@ -90,8 +113,10 @@ class OrganizationProvider(ProviderBase):
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = parse_declared(OrganizationArgs, props)
         what = f"MITx Online organization {args.org_key}"
-        live = mitx.current().organization(args.org_key)
+        client = mitx.current()
+        live = client.organization(args.org_key)
         if live is None:
+            refuse_key_in_other_case(client, args.org_key, "org_key")
             _log.warning(
                 "%s does not exist yet: MITx Online creates an organization only together with a contract "
                 "(spec/mitxonline.md §3.7), so its first mitxonline:Contract will create it as declared",

@@ -20,10 +20,10 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from provider.base import logger
-from provider.errors import HttpError, NotFound, RateLimited, ServerError, Unauthorized, Unreachable
+from provider.errors import HttpError, RateLimited, ServerError, Unreachable, http_error
 from provider.mitxonline.models import RestContract, RestCourse, RestOrganization
 
 _log = logger("mitxonline.rest")
@@ -32,20 +32,24 @@ _PAGE_SIZE = 100  # §7.3: `page_size` may be raised to 100
 
 
 def _error(response: httpx.Response, step: str) -> HttpError:
-    method, url, status, body = response.request.method, str(response.request.url), response.status_code, response.text
-    if status in (401, 403):
-        return Unauthorized(method, url, status, body, step)
-    if status == 404:
-        return NotFound(method, url, status, body, step)
-    if status == 429:
-        return RateLimited(method, url, status, body, step)
-    if status >= 500:
-        return ServerError(method, url, status, body, step)
-    return HttpError(method, url, status, body, step)
+    request = response.request
+    return http_error(request.method, str(request.url), response.status_code, response.text, step, response.headers)
 
 
 def _retryable(error: BaseException) -> bool:
     return isinstance(error, RateLimited | ServerError | Unreachable)
+
+
+_MAX_RETRY_AFTER = 60.0
+_backoff = wait_exponential(multiplier=0.5, max=10)
+
+
+def _wait(state: RetryCallState) -> float:
+    """The pause a 429's Retry-After asks for (capped), as the edX client keeps it; else backoff."""
+    error = state.outcome.exception() if state.outcome is not None else None
+    if isinstance(error, RateLimited) and error.retry_after is not None:
+        return min(error.retry_after, _MAX_RETRY_AFTER)
+    return float(_backoff(state))
 
 
 def _only(body: Any, readable_id: str) -> dict[str, Any] | None:
@@ -95,7 +99,7 @@ class MitxOnlineRest:
         extra: dict[str, Any] = {} if self._sleep is None else {"sleep": self._sleep}
         retrying = Retrying(
             retry=retry_if_exception(_retryable),
-            wait=wait_exponential(multiplier=0.5, max=10),
+            wait=_wait,
             stop=stop_after_attempt(self._attempts),
             reraise=True,
             **extra,

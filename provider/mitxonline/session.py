@@ -34,6 +34,7 @@ from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 from provider.base import logger
+from provider.errors import SessionBroken, SessionHung
 from provider.mitxonline import remote
 from provider.mitxonline.remote import session as runner
 from provider.mitxonline.transport import Completed
@@ -44,14 +45,6 @@ _log = logger("mitxonline.session")
 _STDERR_TAIL = 40
 
 Popen = Callable[..., "subprocess.Popen[str]"]
-
-
-class SessionBroken(Exception):
-    """The session ended, or answered something else than the request's frame."""
-
-
-class SessionHung(Exception):
-    """The session did not answer within the timeout."""
 
 
 class Session:

@@ -44,8 +44,8 @@ from provider.errors import (
     CommandRefused,
     CommandTimedOut,
     ContractLocked,
-    DeclarationError,
     FieldProblem,
+    UnsafeCommand,
 )
 
 _log = logger("mitxonline.transport")
@@ -103,7 +103,7 @@ def check_argv(argv: Sequence[str]) -> None:
         elif len(argument) > _MAX_ARGUMENT:
             problems.append(FieldProblem(f"argv[{index}]", f"is {len(argument)} characters long"))
     if problems:
-        raise DeclarationError(problems)
+        raise UnsafeCommand(problems)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pulumi.dynamic import Config, ConfigureRequest
 
 from provider.edx.client import client_for
 from provider.edx.keys import CourseKey
-from provider.errors import DeclarationError, PlatformError
+from provider.errors import PlatformError, Refused
 from provider.mitxonline import client as mitx
 from provider.mitxonline.contract import ContractProvider
 from provider.mitxonline.contract_courseware import ContractCoursewareProvider
@@ -189,7 +189,7 @@ def test_delete_makes_the_contract_inactive_for_good(mitxonline: Sandbox, comman
         "never be made active again"
         in {f.property: f.reason for f in contracts.check(inactive, reactivate).failures}["active"]
     )
-    with pytest.raises(DeclarationError, match="can never be modified again"):
+    with pytest.raises(Refused, match="can never be modified again"):
         contracts.update(created.id, inactive, contract_inputs(mitxonline, org, max_learners=30, active=False))
 
 
@@ -205,7 +205,7 @@ def test_a_future_contract_is_dated_after_import_and_then_refuses_changes(
     contract_id = created.outs["contract_id"]
     assert export(mitxonline, contract_id, commands)["contract"]["contract_start"] == start.isoformat()
 
-    with pytest.raises(DeclarationError, match="outside its dates"):
+    with pytest.raises(Refused, match="outside its dates"):
         contracts.update(created.id, created.outs, contract_inputs(mitxonline, org, start=start.isoformat(),
                                                                    end=end.isoformat(), max_learners=20))  # fmt: skip
     assert commands.take() == []

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from provider.errors import CommandFailed, CommandRefused
+from provider.errors import CommandFailed, CommandRefused, UnreadableOutput
 from provider.mitxonline import commands
-from provider.mitxonline.client import _WITHHELD, MitxOnline, SharedReads, contract_of_run, upsert_contract
+from provider.mitxonline.client import _WITHHELD, MitxOnline, SharedReads, contract_of_run, transient, upsert_contract
 from provider.mitxonline.transport import Completed
 from tests.unit.mitxonline.fake import FakeMitx, ok, table
 
@@ -136,8 +136,12 @@ def test_after_an_import_organizations_are_listed_again_but_not_after_a_modify(
 
 def test_a_listing_that_is_not_the_expected_json_is_a_clear_failure(fake: FakeMitx, client: MitxOnline) -> None:
     fake.on("listings", lambda args, stdin: ok('{"contracts": ""}'))
-    with pytest.raises(CommandFailed, match="tables contracts, organizations"):
+    with pytest.raises(UnreadableOutput, match="tables contracts, organizations") as caught:
         client.contracts()
+    # Unreadable output is not a failed command: it is not retried, and does not say "exited 0".
+    assert not isinstance(caught.value, CommandFailed) and not transient(caught.value)
+    assert "exited" not in str(caught.value)
+    assert fake.commands() == ["listings"]
 
 
 def test_a_failed_write_forgets_the_listing_even_with_an_update(fake: FakeMitx, client: MitxOnline) -> None:
@@ -243,7 +247,7 @@ def test_a_failed_codes_read_is_retried_and_never_shows_its_stdout(fake: FakeMit
 
 def test_a_codes_read_that_prints_no_rows_hides_what_it_printed(fake: FakeMitx, client: MitxOnline) -> None:
     fake.on("shell", lambda args, stdin: ok(json.dumps([{"Course Run": "x", "secret": "s3cr3t"}])))
-    with pytest.raises(CommandFailed) as caught:
+    with pytest.raises(UnreadableOutput) as caught:
         client.codes(21)
     assert "s3cr3t" not in str(caught.value) and caught.value.stdout == _WITHHELD
 
@@ -301,7 +305,7 @@ def test_rest_reads_send_the_api_key_and_encode_plus(fake: FakeMitx, client: Mit
 def test_a_narrowed_listing_is_one_line_naming_the_setting_to_check(fake: FakeMitx, client: MitxOnline) -> None:
     narrowed = table(["ID", "Name"], [["18", "University of Enrollm…"]])
     fake.on("listings", lambda args, stdin: ok(json.dumps({"contracts": narrowed, "organizations": narrowed})))
-    with pytest.raises(CommandFailed) as caught:
+    with pytest.raises(UnreadableOutput) as caught:
         client.contracts()
     message = str(caught.value)
     assert "\n" not in message and "University" not in message

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from provider.errors import DeclarationError, Drifted
+from provider.errors import Drifted, Refused
 from provider.mitxonline import client as mitx
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.contract import ContractProvider
@@ -17,6 +17,9 @@ from provider.mitxonline.transport import Completed
 from tests.unit.mitxonline.fake import FakeMitx, ok
 
 LOCKED = "b2b.models.ContractPage.DoesNotExist: ContractPage matching query does not exist."
+
+
+SSO_ID = "2f0c6a52-6b1e-4a8e-9d57-3d5c0b9a1e01"
 
 
 def declared(**changes: Any) -> dict[str, Any]:
@@ -142,7 +145,7 @@ def test_create_refuses_a_differing_contract_unless_adopted(bigco: FakeMitx, cli
 def test_create_refuses_a_slug_another_organization_uses(bigco: FakeMitx, client: MitxOnline) -> None:
     bigco.organizations.append({"id": 17, "name": "IDP University", "slug": "org-idp", "key": "IDPU"})
     bigco.contracts = [listed(id=18, org_name="IDP University")]
-    with pytest.raises(DeclarationError, match="finds contracts by slug alone"):
+    with pytest.raises(Refused, match="finds contracts by slug alone"):
         ContractProvider().create(declared())
     assert "b2b_contract import" not in bigco.commands()
 
@@ -185,14 +188,14 @@ def test_update_modifies_only_the_changed_fields_in_one_command(fake: FakeMitx, 
 
 def test_update_of_an_inactive_contract_is_refused_before_any_command(fake: FakeMitx, client: MitxOnline) -> None:
     olds = {**declared(), "active": False}
-    with pytest.raises(DeclarationError, match="inactive contract can never be modified again"):
+    with pytest.raises(Refused, match="inactive contract can never be modified again"):
         ContractProvider().update("21", olds, declared(max_learners=20, active=False))
     assert fake.calls == []
 
 
 def test_update_outside_the_dates_is_refused_in_plain_words(fake: FakeMitx, client: MitxOnline) -> None:
     olds = {**declared(), "active": True, "start": "2026-11-01"}
-    with pytest.raises(DeclarationError, match=r"starts on 2026-11-01, after today \(2026-09-01\)"):
+    with pytest.raises(Refused, match=r"starts on 2026-11-01, after today \(2026-09-01\)"):
         ContractProvider().update("21", olds, declared(max_learners=20, start="2026-11-01"))
     assert fake.calls == []
 
@@ -230,9 +233,17 @@ def test_delete_outside_the_dates_warns_instead_of_failing(fake: FakeMitx, clien
     assert fake.calls == [] and "ended on 2026-01-31" in caplog.text
 
 
+def test_create_refuses_an_organization_key_that_differs_only_in_case(bigco: FakeMitx, client: MitxOnline) -> None:
+    bigco.organizations = [{"id": 20, "name": "BigCo Codes", "slug": "s", "key": "BigCo"}]
+    with pytest.raises(Refused, match="'BIGCO' differs from it only in case") as caught:
+        ContractProvider().create(declared())
+    assert [p.path for p in caught.value.problems] == ["organization"]
+    assert bigco.commands() == ["listings"]
+
+
 def test_an_inactive_contract_declared_active_is_refused_with_a_free_slug(bigco: FakeMitx, client: MitxOnline) -> None:
     bigco.contracts = [listed(active=False), listed(id=22, slug="bigco-codes-contract-2")]
-    with pytest.raises(DeclarationError) as raised:
+    with pytest.raises(Refused) as raised:
         ContractProvider().create(declared())
     message = str(raised.value)
     assert "contract 21" in message and "inactive" in message
@@ -256,5 +267,6 @@ def test_fewer_seats_on_a_code_contract_are_refused_before_any_write() -> None:
     [reason] = failures(olds, declared(max_learners=15)).values()
     assert "20 -> 15 seats would leave 5 codes too many" in reason and "Keep `max_learners: 20`" in reason
     assert failures(olds, declared(max_learners=25)) == {}
-    managed = declared(membership_type="managed", max_learners=20)
+    # (A managed contract's organization has its Keycloak id: provider/rules.py.)
+    managed = declared(membership_type="managed", sso_organization_id=SSO_ID, max_learners=20)
     assert failures(managed, {**managed, "max_learners": 15}) == {}

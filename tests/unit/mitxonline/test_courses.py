@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pulumi.dynamic import ResourceProvider
 
-from provider.errors import CommandRefused, Drifted, PlatformError
+from provider.errors import CommandRefused, Drifted, Refused
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.course import CourseProvider
 from provider.mitxonline.course_page import CoursePageProvider
@@ -104,7 +104,7 @@ def test_run_create_says_when_edx_has_no_such_run(fake: FakeMitx, client: MitxOn
 
 
 def test_run_create_needs_its_course(fake: FakeMitx, client: MitxOnline) -> None:
-    with pytest.raises(PlatformError, match="declare it as a mitxonline:Course"):
+    with pytest.raises(Refused, match="declare it as a mitxonline:Course"):
         CourseRunProvider().create(run_inputs())
     assert fake.calls == []
 
@@ -210,6 +210,14 @@ def test_organization_changes_are_refused_and_the_key_replaces() -> None:
     found = refusals(OrganizationProvider(), olds, name="BigCo", org_key_prefix="B2B_")
     assert set(found) == {"name", "org_key_prefix"}
     assert OrganizationProvider().diff("BIGCO", olds, {**olds, "org_key": "BIG"}).replaces == ["org_key"]
+
+
+def test_an_org_key_an_existing_organization_has_in_another_case_is_refused(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.organizations = [{"id": 20, "name": "BigCo Codes", "slug": "s", "key": "bigco"}]
+    twin = r"already has organization 'bigco' \(BigCo Codes\); 'BIGCO' differs from it only in case"
+    with pytest.raises(Refused, match=twin):
+        OrganizationProvider().create(org_inputs())
+    assert fake.commands() == ["listings"]
 
 
 def test_a_source_run_keeps_the_copy_mitx_online_holds_and_says_so(caplog: Any) -> None:

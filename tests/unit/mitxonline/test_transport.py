@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from provider.errors import CommandFailed, CommandRefused, CommandTimedOut, ContractLocked, DeclarationError
+from provider.errors import CommandFailed, CommandRefused, CommandTimedOut, ContractLocked, UnsafeCommand
 from provider.mitxonline import commands
 from provider.mitxonline.transport import Completed, ManageCommand, run_subprocess, shown_argv
 
@@ -42,7 +42,7 @@ def test_the_prefix_comes_first_and_the_runner_gets_a_list_timeout_and_stdin() -
 @pytest.mark.parametrize("bad", ["two\nlines", "nul\x00byte", "tab\there", "cr\rhere"])
 def test_a_control_character_is_refused_before_anything_runs(bad: str) -> None:
     runner = Recorder()
-    with pytest.raises(DeclarationError) as caught:
+    with pytest.raises(UnsafeCommand) as caught:
         manage(runner).run("b2b_contract", "create", bad, "ok", "managed")
     assert runner.calls == []
     assert "argv[9]" in str(caught.value)
@@ -50,7 +50,7 @@ def test_a_control_character_is_refused_before_anything_runs(bad: str) -> None:
 
 def test_every_bad_argument_is_reported_at_once() -> None:
     runner = Recorder()
-    with pytest.raises(DeclarationError) as caught:
+    with pytest.raises(UnsafeCommand) as caught:
         manage(runner).run("b2b_contract", "create", "a\nb", "c\x00d", "x" * 40000)
     assert len(caught.value.problems) == 3
     assert runner.calls == []

@@ -1,0 +1,139 @@
+"""Rules between fields and about key shapes, each written once.
+
+The resources' `check`, the stack-file catalog, `courseware adopt`, the program and the
+policy pack all import these; none keeps a copy (issue 19). Each rule is a plain
+function of plain values, so it runs on checked inputs, on stack-file entries and on
+policy properties alike. Only the standard library is imported: the policy pack loads
+this module in its own process.
+
+    DEFAULT_KEY_PREFIX        the org key prefix MITx Online uses when none is given
+    org_key_problem(key)      why an org key is not the platform's form, or None
+    same_key_other_case(...)  the existing org key that differs only in case, or None
+    KEY_PREFIX_PATTERN        what an org key prefix may be
+    SLUG_PATTERN              what a contract slug may be
+    RUN_DATE_ORDER            the order of an edX run's four dates
+    CONTRACT_DATE_ORDER       the order of a contract's dates
+    dates_out_of_order(...)   the pairs of dates a declaration has in the wrong order
+    gets_codes(...)           whether a contract gets enrollment codes
+    expected_code_count(...)  how many codes `b2b_codes validate` leaves
+    sso_problem(...)          why a contract needs its organization's Keycloak id, or None
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+# `UAI_COURSEWARE_ID_PREFIX`: the prefix of an organization made without one, and what a
+# blank prefix falls back to when contract run keys are built (spec/mitxonline.md §1.6).
+DEFAULT_KEY_PREFIX = "UAI_"
+
+# An org key is part of every contract run's edX key (`{prefix}{org_key}+{number}+...`,
+# spec/mitxonline.md §4.1) and at most 30 characters (`ORG_KEY_MAX_LENGTH`, §1.6).
+# The platform's keys are upper case (`UAI_MIT`, `NWP`); MITx Online's lookups compare
+# them exactly, so `nwp` beside `NWP` would be a second organization (issue 14, item 7).
+ORG_KEY_MAX_LENGTH = 30
+_ORG_KEY = re.compile(r"[A-Z0-9_]+\Z")
+
+# Whole-value patterns, for pydantic's `Field(pattern=...)` (whose `$` is the end of the
+# text) and Python's `re.fullmatch`.
+KEY_PREFIX_PATTERN = r"^[A-Za-z0-9_]{0,20}$"
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+
+
+def matches(pattern: str, value: str) -> bool:
+    """`value` is wholly of `pattern`'s form (a trailing newline does not pass for `$`)."""
+    return re.fullmatch(pattern.removeprefix("^").removesuffix("$"), value) is not None
+
+
+def org_key_problem(key: str) -> str | None:
+    """Why `key` is not an org key in the platform's form (what to write instead), or None."""
+    if not key or len(key) > ORG_KEY_MAX_LENGTH or not re.fullmatch(r"[A-Za-z0-9_]+", key):
+        return f"use 1 to {ORG_KEY_MAX_LENGTH} upper-case letters, digits or underscores, for example IDPU"
+    if not _ORG_KEY.match(key):
+        return f"org keys are upper case in MITx Online: write {key.upper()!r}"
+    return None
+
+
+def same_key_other_case(key: str, existing: Iterable[str]) -> str | None:
+    """The existing org key that is `key` in another case (never `key` itself), or None."""
+    return next((other for other in existing if other != key and other.casefold() == key.casefold()), None)
+
+
+@dataclass(frozen=True)
+class DateOrder:
+    """`earlier` must not come after `later` (nor equal it, when `strict`)."""
+
+    earlier: str
+    later: str
+    strict: bool = False
+
+    def broken(self, values: Mapping[str, object]) -> bool:
+        first, second = values.get(self.earlier), values.get(self.later)
+        if not isinstance(first, dt.date) or not isinstance(second, dt.date):
+            return False
+        if isinstance(first, dt.datetime) != isinstance(second, dt.datetime):
+            return False  # a date and a date-time are not compared
+        return second < first or (self.strict and second == first)
+
+
+# Studio's UI validators (spec/edx-studio-api.md §19 item 4); the API checks none of them.
+RUN_DATE_ORDER = (
+    DateOrder("start", "end", strict=True),
+    DateOrder("enrollment_start", "enrollment_end"),
+    DateOrder("enrollment_start", "start"),
+    DateOrder("enrollment_end", "end"),
+)
+CONTRACT_DATE_ORDER = (DateOrder("start", "end"),)
+
+
+def parse_instant(value: object) -> object:
+    """A date or date-time from its ISO text (policies see JSON); other values as they are."""
+    if not isinstance(value, str) or not value:
+        return value
+    try:
+        if "T" in value:
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return value
+
+
+def dates_out_of_order(values: Mapping[str, object], order: Iterable[DateOrder]) -> Iterator[DateOrder]:
+    """The rules of `order` that `values` (dates, date-times or their ISO text) break."""
+    parsed = {name: parse_instant(value) for name, value in values.items()}
+    return (rule for rule in order if rule.broken(parsed))
+
+
+def gets_codes(membership_type: str, price: Decimal | str | None) -> bool:
+    """A code contract, or any contract with a price, gets enrollment codes; a free
+    managed or auto contract gets none (spec/mitxonline.md §6.2)."""
+    return membership_type == "code" or bool(Decimal(str(price)) if price is not None else 0)
+
+
+def expected_code_count(membership_type: str, max_learners: int | None, price: Decimal | None, runs: int) -> int:
+    """Codes `b2b_codes validate` leaves: seats x runs, one per run uncapped, none for a
+    contract that gets no codes (§6.2)."""
+    if not gets_codes(membership_type, price):
+        return 0
+    return runs * max_learners if max_learners else runs
+
+
+def sso_problem(membership_type: str, sso_organization_id: str | None) -> str | None:
+    """Why a contract cannot be made for an organization without a Keycloak id, or None.
+
+    A `managed` contract takes its learners from the organization's Keycloak members
+    (spec/mitxonline.md §1.7); without `sso_organization_id` it has none, and no command
+    can set the id later: `b2b_contract import` sets it only on an organization it creates
+    and the Keycloak sync never links an existing one (§3.7, §3.11).
+    """
+    if membership_type != "managed" or sso_organization_id:
+        return None
+    return (
+        "a managed contract takes its learners from the organization's Keycloak members, but the "
+        "organization declares no sso_organization_id, and no command can add it later: declare the "
+        "organization's sso_organization_id, or use membership_type code"
+    )
