@@ -32,9 +32,13 @@ from pydantic import (
     ValidationError,
 )
 
+from provider import properties
+from provider.edx.course_run import CourseRunProvider
 from provider.edx.keys import CourseKey, InvalidCourseKey
 from provider.errors import DeclarationError, FieldProblem
 from provider.fields import CourseId, CourseRunKey, OrgKey, SingleLine
+from provider.mitxonline.contract import ContractProvider
+from provider.mitxonline.organization import OrganizationProvider
 
 ROOT = "catalog"
 
@@ -173,40 +177,23 @@ def _resource_checks(section: str, raw: dict[str, Any], organizations: dict[str,
 
     Rules between fields (date order, enrollment inside the run, a contract's dates)
     belong to the resources, which enforce them on every `pulumi up`; running the same
-    checks here reports them with the other problems of the stack file, before anything
-    is registered, and keeps one copy of each rule. Checks call no platform.
+    checks here, on the properties the program registers (`provider/properties.py`),
+    reports them with the other problems of the stack file, before anything is
+    registered, and keeps one copy of each rule. Checks call no platform. A problem
+    with a property the entry does not declare (a contract's copy of its organization's
+    name) is the other entry's to report.
     """
-    # Imported here: the resources' models use this module's field types.
-    from provider.edx.course_run import CourseRunProvider
-    from provider.mitxonline.contract import ContractProvider
-    from provider.mitxonline.organization import OrganizationProvider
-
     if section == "source_courses":
-        props = {k: raw[k] for k in _EDX_RUN_FIELDS if raw.get(k) is not None}
-        return list(CourseRunProvider().check({}, props).failures or [])
-    if section == "organizations":
-        props = {k: v for k, v in raw.items() if v is not None}
-        return list(OrganizationProvider().check({}, props).failures or [])
-    if section == "contracts":
-        org = organizations.get(str(raw.get("organization")), {})
-        props = {k: v for k, v in raw.items() if v is not None and k not in ("courses", "protect")}
-        props["organization_name"] = org.get("name") or "-"
-        return list(ContractProvider().check({}, props).failures or [])
-    return []
-
-
-_EDX_RUN_FIELDS = (
-    "course_key",
-    "title",
-    "start",
-    "end",
-    "enrollment_start",
-    "enrollment_end",
-    "pacing",
-    "source_key",
-    "on_delete",
-    "adopt",
-)
+        checked = CourseRunProvider().check({}, properties.edx_course_run(raw))
+    elif section == "organizations":
+        checked = OrganizationProvider().check({}, properties.organization(raw))
+    elif section == "contracts":
+        organization = organizations.get(str(raw.get("organization")))
+        checked = ContractProvider().check({}, properties.contract(raw, organization))
+    else:
+        return []
+    own = _SECTIONS[section].model_fields
+    return [failure for failure in checked.failures or [] if failure.property.split(".")[0] in own]
 
 
 _LISTS = ("existing_source_courses",)
