@@ -3,18 +3,14 @@
 A resource's fields are written once, as the pydantic model of its declared inputs
 (`ContractArgs`, …). `DeclaredResource` derives the rest from that model: the keyword
 arguments the constructor accepts, the property bag it registers and the output
-attributes a program reads. A subclass names only what the model cannot know: its
-provider, the outputs that only the platform knows (`contract_id`, …) and which of them
-are secret.
+attributes a program reads. A subclass names only what the model cannot know: its type
+token (`module`, `name`), its provider, the outputs that only the platform knows
+(`contract_id`, …) and which of them are secret:
 
-    class Contract(
-        DeclaredResource,
-        module="mitxonline",
-        name="Contract",
-        args=ContractArgs,
-        provider=ContractProvider,
-        outputs=("contract_id",),
-    ): ...
+    class Contract(DeclaredResource, module="mitxonline", name="Contract"):
+        args_model = ContractArgs
+        provider_class = ContractProvider
+        output_names = ("contract_id",)
 
     Contract("IDPU/IDP Contract", name="IDP Contract", organization="IDPU", ...)
 
@@ -26,7 +22,6 @@ the provider classes pickled into state are what they were before this class exi
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import Any, ClassVar
 
 import pulumi
@@ -39,29 +34,20 @@ class DeclaredResource(Resource):
 
     args_model: ClassVar[type[BaseModel]]
     provider_class: ClassVar[type[ResourceProvider]]
-    output_names: ClassVar[tuple[str, ...]]
-    secret_output_names: ClassVar[tuple[str, ...]]
+    output_names: ClassVar[tuple[str, ...]] = ()
+    secret_output_names: ClassVar[tuple[str, ...]] = ()
 
-    def __init_subclass__(
-        cls,
-        *,
-        args: type[BaseModel],
-        provider: type[ResourceProvider],
-        outputs: Collection[str] = (),
-        secret_outputs: Collection[str] = (),
-        **kwargs: Any,
-    ) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        clash = sorted(set(outputs) & set(args.model_fields))
+        missing = [name for name in ("args_model", "provider_class") if name not in vars(cls)]
+        if missing:
+            raise TypeError(f"{cls.__name__} must set {' and '.join(missing)}")
+        clash = sorted(set(cls.output_names) & set(cls.args_model.model_fields))
         if clash:
             raise TypeError(f"{cls.__name__}: {clash} are declared inputs, not outputs only the platform knows")
-        undeclared = sorted(set(secret_outputs) - set(outputs))
+        undeclared = sorted(set(cls.secret_output_names) - set(cls.output_names))
         if undeclared:
             raise TypeError(f"{cls.__name__}: secret outputs {undeclared} are not among its outputs")
-        cls.args_model = args
-        cls.provider_class = provider
-        cls.output_names = tuple(outputs)
-        cls.secret_output_names = tuple(secret_outputs)
 
     @classmethod
     def property_names(cls) -> tuple[str, ...]:

@@ -294,16 +294,13 @@ def _retire(client: EdxClient, live: StudioCourseRun) -> None:
     log.warning("%s retired: enrollment closed at %s; the run stays in Studio (spec §16)", live.key, cutoff)
 
 
-class CourseRun(
-    DeclaredResource,
-    module="edx",
-    name="CourseRun",
-    args=CourseRunArgs,
-    provider=CourseRunProvider,
-):
+class CourseRun(DeclaredResource, module="edx", name="CourseRun"):
     """An edX course run. Declare the key as `course_key` or as `org`, `number` and `run`.
 
     Dates are ISO-8601 strings (a timezone is assumed UTC when missing); `pacing` is
     `self_paced` or `instructor_paced`; `source_key` copies an existing run; `on_delete`
     is `retain` (default) or `retire`; `adopt` takes over an existing run that differs.
     """
+
+    args_model = CourseRunArgs
+    provider_class = CourseRunProvider

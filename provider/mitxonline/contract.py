@@ -470,12 +470,9 @@ class ContractProvider(ProviderBase):
             _log.warning("%s is now inactive; MITx Online can never modify it again (§12.2.2)", what)
 
 
-class Contract(
-    DeclaredResource,
-    module="mitxonline",
-    name="Contract",
-    args=ContractArgs,
-    provider=ContractProvider,
-    outputs=("contract_id",),
-):
+class Contract(DeclaredResource, module="mitxonline", name="Contract"):
     """A B2B contract; see docs/resources/mitxonline-contract.md."""
+
+    args_model = ContractArgs
+    provider_class = ContractProvider
+    output_names = ("contract_id",)

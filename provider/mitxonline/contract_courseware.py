@@ -290,12 +290,9 @@ class ContractCoursewareProvider(ProviderBase):
             _log.info("contract %s: %s; nothing to remove", id_, failure.reason)
 
 
-class ContractCourseware(
-    DeclaredResource,
-    module="mitxonline",
-    name="ContractCourseware",
-    args=ContractCoursewareArgs,
-    provider=ContractCoursewareProvider,
-    outputs=("contract_runs", "run_keys"),
-):
+class ContractCourseware(DeclaredResource, module="mitxonline", name="ContractCourseware"):
     """The courses of a contract; see docs/resources/mitxonline-contract-courseware.md."""
+
+    args_model = ContractCoursewareArgs
+    provider_class = ContractCoursewareProvider
+    output_names = ("contract_runs", "run_keys")

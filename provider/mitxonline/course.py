@@ -164,12 +164,9 @@ class CourseProvider(ProviderBase):
         )
 
 
-class Course(
-    DeclaredResource,
-    module="mitxonline",
-    name="Course",
-    args=CourseArgs,
-    provider=CourseProvider,
-    outputs=("course_id",),
-):
+class Course(DeclaredResource, module="mitxonline", name="Course"):
     """A MITx Online course (`course-v1:ORG+NUMBER`); see docs/resources/mitxonline-course.md."""
+
+    args_model = CourseArgs
+    provider_class = CourseProvider
+    output_names = ("course_id",)

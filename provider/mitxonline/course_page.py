@@ -109,11 +109,8 @@ class CoursePageProvider(ProviderBase):
         _log.warning("the CMS page of %s is retained: unpublish or delete it in the Wagtail admin (/cms/)", id_)
 
 
-class CoursePage(
-    DeclaredResource,
-    module="mitxonline",
-    name="CoursePage",
-    args=CoursePageArgs,
-    provider=CoursePageProvider,
-):
+class CoursePage(DeclaredResource, module="mitxonline", name="CoursePage"):
     """The CMS page of a MITx Online course; see docs/resources/mitxonline-course-page.md."""
+
+    args_model = CoursePageArgs
+    provider_class = CoursePageProvider

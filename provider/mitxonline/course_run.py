@@ -184,12 +184,9 @@ class CourseRunProvider(ProviderBase):
         )
 
 
-class CourseRun(
-    DeclaredResource,
-    module="mitxonline",
-    name="CourseRun",
-    args=CourseRunArgs,
-    provider=CourseRunProvider,
-    outputs=("b2b_contract",),
-):
+class CourseRun(DeclaredResource, module="mitxonline", name="CourseRun"):
     """A MITx Online course run imported from edX; see docs/resources/mitxonline-course-run.md."""
+
+    args_model = CourseRunArgs
+    provider_class = CourseRunProvider
+    output_names = ("b2b_contract",)

@@ -131,13 +131,10 @@ class EnrollmentCodesProvider(ProviderBase):
         )
 
 
-class EnrollmentCodes(
-    DeclaredResource,
-    module="mitxonline",
-    name="EnrollmentCodes",
-    args=EnrollmentCodesArgs,
-    provider=EnrollmentCodesProvider,
-    outputs=("count", "expected_count", "codes"),
-    secret_outputs=SECRET_OUTPUTS,
-):
+class EnrollmentCodes(DeclaredResource, module="mitxonline", name="EnrollmentCodes"):
     """The enrollment codes of a contract; `codes` is secret. See docs/resources/mitxonline-enrollment-codes.md."""
+
+    args_model = EnrollmentCodesArgs
+    provider_class = EnrollmentCodesProvider
+    output_names = ("count", "expected_count", "codes")
+    secret_output_names = tuple(SECRET_OUTPUTS)

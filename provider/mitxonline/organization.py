@@ -107,12 +107,9 @@ class OrganizationProvider(ProviderBase):
         )
 
 
-class Organization(
-    DeclaredResource,
-    module="mitxonline",
-    name="Organization",
-    args=OrganizationArgs,
-    provider=OrganizationProvider,
-    outputs=("organization_id", "slug"),
-):
+class Organization(DeclaredResource, module="mitxonline", name="Organization"):
     """A B2B organization; see docs/resources/mitxonline-organization.md."""
+
+    args_model = OrganizationArgs
+    provider_class = OrganizationProvider
+    output_names = ("organization_id", "slug")

@@ -139,12 +139,14 @@ def test_an_unknown_output_names_the_outputs_that_exist(recorder: Recorder) -> N
 def test_a_resource_declaring_an_input_as_an_output_is_refused() -> None:
     with pytest.raises(TypeError, match=r"\['name'\] are declared inputs"):
 
-        class Broken(
-            DeclaredResource,
-            module="test",
-            name="Broken",
-            args=Contract.args_model,
-            provider=Contract.provider_class,
-            outputs=("contract_id", "name"),
-        ):
-            pass
+        class Broken(DeclaredResource, module="test", name="Broken"):
+            args_model = Contract.args_model
+            provider_class = Contract.provider_class
+            output_names = ("contract_id", "name")
+
+
+def test_a_resource_without_its_model_is_refused() -> None:
+    with pytest.raises(TypeError, match="Broken must set args_model"):
+
+        class Broken(DeclaredResource, module="test", name="Broken"):
+            provider_class = Contract.provider_class
