@@ -58,13 +58,9 @@ def contract_runs(client: MitxOnline, contract_id: int, courses: Sequence[str]) 
     runs: dict[str, list[str]] = {}
     for course in courses:
         live = client.course(course)
-        keys = (
-            []
-            if live is None
-            else [r.courseware_id for r in live.courseruns if r.b2b_contract == contract_id and r.live]
-        )
+        keys = [] if live is None else live.contract_runs(contract_id)
         if keys:
-            runs[course] = sorted(keys)
+            runs[course] = keys
     return runs
 
 
