@@ -38,6 +38,7 @@ from provider.edx.keys import CourseKey, InvalidCourseKey
 from provider.errors import DeclarationError, FieldProblem
 from provider.fields import CourseId, CourseRunKey, OrgKey, SingleLine
 from provider.mitxonline.contract import ContractProvider
+from provider.mitxonline.models import PageFlags
 from provider.mitxonline.organization import OrganizationProvider
 
 ROOT = "catalog"
@@ -47,20 +48,13 @@ class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class CoursePageDeclaration(_Entry):
-    """The CMS page of a course (`create_courseware_page`)."""
-
-    live: bool = True
-    include_in_learn_catalog: bool = False
-    ingest_content_files_for_ai: bool = False
-
-
 class MitxOnlineCourseDeclaration(_Entry):
     """The MITx Online side of a source course: course, source run and page."""
 
     live: bool = True
     is_source_run: bool = True
-    page: CoursePageDeclaration | None = Field(default_factory=CoursePageDeclaration)
+    # The page's flags are the ones `import_courserun` sets (mitxonline:Course's `import_run`).
+    page: PageFlags | None = Field(default_factory=PageFlags)
     adopt: bool = False
 
 
