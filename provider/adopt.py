@@ -24,7 +24,6 @@ silence; objects that would make the first `pulumi up` write are reported with w
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import subprocess
@@ -265,10 +264,6 @@ def _dotted(path: Path_) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return None if value is None else value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
 def _source_course(
     live: LiveSourceRun, courses: dict[str, RestCourse], index: int, out: Adoption
 ) -> dict[str, Any] | None:
@@ -282,13 +277,9 @@ def _source_course(
             Note(key, "the edX run has no start or no end date, and a source course declares both; set them in Studio")
         )
         return None
-    entry: dict[str, Any] = {"course_key": key, "title": edx.title, "start": _iso(edx.start), "end": _iso(edx.end)}
-    for name in ("enrollment_start", "enrollment_end"):
-        value = getattr(edx, name)
-        if value is not None:
-            entry[name] = _iso(value)
-    entry["pacing"] = edx.pacing
-    entry["adopt"] = True
+    # Title, dates and pacing as edx:CourseRun outputs them (UTC, with a `Z`).
+    studio = {name: value for name, value in edx.model_dump(mode="json").items() if value is not None}
+    entry: dict[str, Any] = {"course_key": key, **studio, "adopt": True}
     course = courses.get(course_id_of(key))
     run = None if course is None else course.run(key)
     if course is None or run is None:
