@@ -30,7 +30,7 @@ from pydantic import BaseModel
 
 
 class DeclaredResource(Resource):
-    """A dynamic resource whose properties are its `args` model's fields and its `outputs`."""
+    """A dynamic resource whose properties are its `args_model` fields and its `output_names`."""
 
     args_model: ClassVar[type[BaseModel]]
     provider_class: ClassVar[type[ResourceProvider]]
