@@ -1,8 +1,9 @@
 """The resources of a validated catalog: one component per source course and per contract.
 
 `stacks/__main__.py` calls `build()`, a thin loop over the catalog. The components only
-wire resources together; every rule lives in the catalog (`provider/catalog.py`) or in
-the resources' own `check`.
+wire resources together: each resource's properties come from its entry through
+`provider/properties.py` (the mapping the catalog checks too), and every rule lives in
+the catalog (`provider/catalog.py`) or in the resources' own `check`.
 
     SourceCourse      edx:CourseRun
                       └─ mitxonline:Course, mitxonline:CourseRun (source run), mitxonline:CoursePage
