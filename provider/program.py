@@ -101,18 +101,24 @@ class B2BContract(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[organization_resource], protect=entry.protect),
             **properties.contract(declared, organization.model_dump(mode="json")),
         )
+        # What learners hold (the contract runs and their enrollment codes) is protected
+        # with its contract: the engine deletes children first, so protecting the contract
+        # alone let `destroy` or a bad `up --skip-preview` run `b2b_courseware remove`
+        # (retiring the runs and deleting every unused code) before it stopped at the
+        # contract. Dropping a course stays an update, which protection does not block.
+        held = entry.protect
         outputs: dict[str, Any] = {"contract_id": contract.contract_id, "slug": contract.slug}
         if entry.courses:
             courseware = ContractCourseware(
                 name,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[contract, *source_runs]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[contract, *source_runs], protect=held),
                 **properties.contract_courseware(declared, contract.contract_id, contract.active),
             )
             outputs["run_keys"] = courseware.run_keys
             if entry.membership_type == "code" or (entry.price or Decimal(0)) > 0:
                 codes = EnrollmentCodes(
                     name,
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[courseware]),
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[courseware], protect=held),
                     **properties.enrollment_codes(declared, contract.contract_id, courseware.run_keys),
                 )
                 outputs["code_count"] = codes.count

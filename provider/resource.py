@@ -17,7 +17,7 @@ token (`module`, `name`), its provider, the outputs that only the platform knows
 The resource's own Pulumi name is positional-only, so a platform field called `name` (a
 contract's, an organization's) is an ordinary keyword. Type tokens, property names and
 the provider classes pickled into state are what they were before this class existed
-(docs/decisions.md §15).
+(docs/decisions.md §18).
 """
 
 from __future__ import annotations

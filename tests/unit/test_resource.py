@@ -60,7 +60,7 @@ STATE_PROPERTIES: dict[type[DeclaredResource], tuple[str, set[str]]] = {
     EnrollmentCodes: (
         "pulumi-python:dynamic/mitxonline:EnrollmentCodes",
         {"contract_id", "membership_type", "max_learners", "price", "run_keys", "adopt", "count"}
-        | {"expected_count", "codes"},
+        | {"expected_count", "run_codes", "codes"},
     ),
 }
 

@@ -20,7 +20,7 @@ from tests.e2e.harness import REPO, PulumiProject
 from tests.sandbox.helpers import Sandbox
 
 # The last commit whose resource modules listed their fields four times (and whose
-# program mapped catalog entries itself): docs/decisions.md §15.
+# program mapped catalog entries itself): docs/decisions.md §18.
 OLD_CODE = "8b4027608013ddfb4e6176020a79b13b777ed179"
 
 
