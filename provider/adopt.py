@@ -24,7 +24,6 @@ silence; objects that would make the first `pulumi up` write are reported with w
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import subprocess
 from collections import Counter
@@ -145,33 +144,6 @@ def course_id_of(course_key: str) -> str:
     return CourseKey.parse(course_key).course_id
 
 
-def _all_courses(client: MitxOnline) -> dict[str, RestCourse]:
-    """Every course with every run: `GET /api/internal/courses/`, page by page (§7.3).
-
-    Its serializer has no `live`; the same listing filtered with `live=true` tells."""
-
-    def listing(extra: dict[str, Any]) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        page = 1
-        while True:
-            body = client.rest.get(
-                "/api/internal/courses/", {"page_size": 100, "page": page, **extra}, step="list courses"
-            )
-            items += body.get("results", []) if isinstance(body, dict) else body
-            if not isinstance(body, dict) or not body.get("next"):
-                return items
-            page += 1
-
-    everything = listing({})
-    live_ids = {item["readable_id"] for item in listing({"live": "true"})}
-    return {
-        item["readable_id"]: RestCourse.model_validate(
-            {**item, "live": item.get("live", item["readable_id"] in live_ids)}
-        )
-        for item in everything
-    }
-
-
 def _export(client: MitxOnline, contract_id: int) -> dict[str, Any]:
     done = client.read_command(commands.contract_export(contract_id), f"export contract {contract_id}")
     document = commands.parse_json_document(done.stdout)
@@ -210,16 +182,13 @@ def read_live(client: MitxOnline, edx: EdxClient, selection: Selection) -> LiveS
     """Read what `selection` names, and what it needs, from both platforms. Writes nothing."""
     if selection.is_empty():
         raise AdoptError("select something: --org, --contract, --source-course or --all")
-    courses = _all_courses(client)
+    courses = client.rest.courses()
     contract_rows = _select_contracts(client, selection)
     exports = {row.id: _export(client, row.id) for row in contract_rows}
     contracts = []
     for row in contract_rows:
-        runs: dict[str, list[str]] = {}
-        for course in courses.values():
-            keys = sorted(r.courseware_id for r in course.courseruns if r.b2b_contract == row.id and r.live)
-            if keys:
-                runs[course.readable_id] = keys
+        # The contract's runs as mitxonline:ContractCourseware reads them, for every course.
+        runs = {course.readable_id: keys for course in courses.values() if (keys := course.contract_runs(row.id))}
         contracts.append(LiveContract(row, exports[row.id], runs, None))
     if any(_gets_codes(c) for c in contracts):
         counts = Counter(contract_of_run(code.course_run) for code in client.all_codes())
@@ -292,10 +261,6 @@ def _dotted(path: Path_) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
 
 
-def _iso(value: dt.datetime | None) -> str | None:
-    return None if value is None else value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-
-
 def _source_course(
     live: LiveSourceRun, courses: dict[str, RestCourse], index: int, out: Adoption
 ) -> dict[str, Any] | None:
@@ -309,13 +274,9 @@ def _source_course(
             Note(key, "the edX run has no start or no end date, and a source course declares both; set them in Studio")
         )
         return None
-    entry: dict[str, Any] = {"course_key": key, "title": edx.title, "start": _iso(edx.start), "end": _iso(edx.end)}
-    for name in ("enrollment_start", "enrollment_end"):
-        value = getattr(edx, name)
-        if value is not None:
-            entry[name] = _iso(value)
-    entry["pacing"] = edx.pacing
-    entry["adopt"] = True
+    # Title, dates and pacing as edx:CourseRun outputs them (UTC, with a `Z`).
+    studio = {name: value for name, value in edx.model_dump(mode="json").items() if value is not None}
+    entry: dict[str, Any] = {"course_key": key, **studio, "adopt": True}
     course = courses.get(course_id_of(key))
     run = None if course is None else course.run(key)
     if course is None or run is None:

@@ -32,10 +32,14 @@ from pydantic import (
     ValidationError,
 )
 
-from provider import rules
+from provider import properties, rules
+from provider.edx.course_run import CourseRunProvider
 from provider.edx.keys import CourseKey
 from provider.errors import DeclarationError, FieldProblem, InvalidCourseKey
 from provider.fields import CourseId, CourseRunKey, OrgKey, SingleLine
+from provider.mitxonline.contract import ContractProvider
+from provider.mitxonline.models import PageFlags
+from provider.mitxonline.organization import OrganizationProvider
 
 ROOT = "catalog"
 
@@ -44,20 +48,13 @@ class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class CoursePageDeclaration(_Entry):
-    """The CMS page of a course (`create_courseware_page`)."""
-
-    live: bool = True
-    include_in_learn_catalog: bool = False
-    ingest_content_files_for_ai: bool = False
-
-
 class MitxOnlineCourseDeclaration(_Entry):
     """The MITx Online side of a source course: course, source run and page."""
 
     live: bool = True
     is_source_run: bool = True
-    page: CoursePageDeclaration | None = Field(default_factory=CoursePageDeclaration)
+    # The page's flags are the ones `import_courserun` sets (mitxonline:Course's `import_run`).
+    page: PageFlags | None = Field(default_factory=PageFlags)
     adopt: bool = False
 
 
@@ -174,44 +171,23 @@ def _resource_checks(section: str, raw: dict[str, Any], organizations: dict[str,
 
     Rules between fields (date order, enrollment inside the run, a contract's dates)
     belong to the resources, which enforce them on every `pulumi up`; running the same
-    checks here reports them with the other problems of the stack file, before anything
-    is registered, and keeps one copy of each rule. Checks call no platform.
+    checks here, on the properties the program registers (`provider/properties.py`),
+    reports them with the other problems of the stack file, before anything is
+    registered, and keeps one copy of each rule. Checks call no platform. A problem
+    with a property the entry does not declare (a contract's copy of its organization's
+    name) is the other entry's to report.
     """
-    # Imported here: the resources' models use this module's field types.
-    from provider.edx.course_run import CourseRunProvider
-    from provider.mitxonline.contract import ORGANIZATION_FIELDS, ContractProvider
-    from provider.mitxonline.organization import OrganizationProvider
-
     if section == "source_courses":
-        props = {k: raw[k] for k in _EDX_RUN_FIELDS if raw.get(k) is not None}
-        return list(CourseRunProvider().check({}, props).failures or [])
-    if section == "organizations":
-        props = {k: v for k, v in raw.items() if v is not None}
-        return list(OrganizationProvider().check({}, props).failures or [])
-    if section == "contracts":
-        org = organizations.get(str(raw.get("organization")), {})
-        props = {k: v for k, v in raw.items() if v is not None and k not in ("courses", "protect")}
-        props["organization_name"] = org.get("name") or "-"
-        # The organization's Keycloak id decides whether a managed contract can have members.
-        props.update({k: org[k] for k in ("sso_organization_id", "org_key_prefix") if org.get(k) is not None})
-        failures = ContractProvider().check({}, props).failures or []
-        # The organization's own fields are reported on its entry, not on each contract.
-        return [f for f in failures if f.property not in ORGANIZATION_FIELDS]
-    return []
-
-
-_EDX_RUN_FIELDS = (
-    "course_key",
-    "title",
-    "start",
-    "end",
-    "enrollment_start",
-    "enrollment_end",
-    "pacing",
-    "source_key",
-    "on_delete",
-    "adopt",
-)
+        checked = CourseRunProvider().check({}, properties.edx_course_run(raw))
+    elif section == "organizations":
+        checked = OrganizationProvider().check({}, properties.organization(raw))
+    elif section == "contracts":
+        organization = organizations.get(str(raw.get("organization")))
+        checked = ContractProvider().check({}, properties.contract(raw, organization))
+    else:
+        return []
+    own = _SECTIONS[section].model_fields
+    return [failure for failure in checked.failures or [] if failure.property.split(".")[0] in own]
 
 
 _LISTS = ("existing_source_courses",)

@@ -1,8 +1,9 @@
 """The resources of a validated catalog: one component per source course and per contract.
 
 `stacks/__main__.py` calls `build()`, a thin loop over the catalog. The components only
-wire resources together; every rule lives in the catalog (`provider/catalog.py`) or in
-the resources' own `check`.
+wire resources together: each resource's properties come from its entry through
+`provider/properties.py` (the mapping the catalog checks too), and every rule lives in
+the catalog (`provider/catalog.py`) or in the resources' own `check`.
 
     SourceCourse      edx:CourseRun
                       └─ mitxonline:Course, mitxonline:CourseRun (source run), mitxonline:CoursePage
@@ -14,15 +15,13 @@ the resources' own `check`.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pulumi
 
 from provider import catalog as schema
-from provider import rules
+from provider import properties, rules
 from provider.edx.course_run import CourseRun as EdxCourseRun
-from provider.edx.keys import CourseKey
 from provider.errors import DeclarationError
 from provider.mitxonline.contract import Contract
 from provider.mitxonline.contract_courseware import ContractCourseware
@@ -37,14 +36,6 @@ from provider.stack_config import checked_catalog
 COMPONENT = "courseware:catalog"
 
 
-def _iso(value: dt.datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
-
-
-def _iso_or_none(value: dt.datetime | None) -> str | None:
-    return None if value is None else _iso(value)
-
-
 class SourceCourse(pulumi.ComponentResource):
     """An edX source run and, when declared, its MITx Online course, source run and page."""
 
@@ -53,20 +44,9 @@ class SourceCourse(pulumi.ComponentResource):
 
     def __init__(self, entry: schema.SourceCourse, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(f"{COMPONENT}:SourceCourse", entry.course_key, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        declared = entry.model_dump(mode="json")
         self.edx_run = EdxCourseRun(
-            entry.course_key,
-            course_key=entry.course_key,
-            title=entry.title,
-            start=_iso(entry.start),
-            end=_iso(entry.end),
-            enrollment_start=_iso_or_none(entry.enrollment_start),
-            enrollment_end=_iso_or_none(entry.enrollment_end),
-            pacing=entry.pacing,
-            source_key=entry.source_key,
-            on_delete=entry.on_delete,
-            adopt=entry.adopt,
-            opts=child,
+            entry.course_key, opts=pulumi.ResourceOptions(parent=self), **properties.edx_course_run(declared)
         )
         self.mitxonline_run = None
         outputs: dict[str, Any] = {"edx_run": self.edx_run.course_key}
@@ -75,22 +55,10 @@ class SourceCourse(pulumi.ComponentResource):
             # The course takes the run's title when it is created; MITx Online has no command
             # that changes it later (spec/mitxonline.md §2), so a later title change is the
             # edX run's alone and must not make the course refuse the plan.
-            page_flags = None if mitx.page is None else mitx.page.model_dump(mode="json")
             course = Course(
                 entry.course_id,
-                readable_id=entry.course_id,
-                title=entry.title,
-                live=mitx.live,
-                adopt=mitx.adopt,
-                # A missing course is made as the runbook makes it: one import_courserun
-                # of this run creates course, run and page (docs/decisions.md §12).
-                import_run={
-                    "courseware_id": entry.course_key,
-                    "run_tag": CourseKey.parse(entry.course_key).run,
-                    "is_source_run": mitx.is_source_run,
-                    "page": page_flags,
-                },
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.edx_run], ignore_changes=["title"]),
+                **properties.mitxonline_course(declared),
             )
             # MITx Online copies title, dates and pacing from edX (spec/mitxonline.md §8):
             # they are declared once, in this catalog entry, for both runs. Plain values,
@@ -99,30 +67,15 @@ class SourceCourse(pulumi.ComponentResource):
             # edX run's PATCH makes its outputs equal to these values anyway).
             self.mitxonline_run = MitxCourseRun(
                 entry.course_key,
-                courseware_id=entry.course_key,
-                course=entry.course_id,
-                run_tag=CourseKey.parse(entry.course_key).run,
-                is_source_run=mitx.is_source_run,
-                live=mitx.live,
-                title=entry.title,
-                start_date=_iso(entry.start),
-                end_date=_iso(entry.end),
-                enrollment_start=_iso_or_none(entry.enrollment_start),
-                enrollment_end=_iso_or_none(entry.enrollment_end),
-                is_self_paced=entry.pacing == "self_paced",
-                adopt=mitx.adopt,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.edx_run, course]),
+                **properties.mitxonline_course_run(declared),
             )
             outputs["mitxonline_course"] = course.readable_id
             if mitx.page is not None:
                 page = CoursePage(
                     entry.course_id,
-                    course=entry.course_id,
-                    live=mitx.page.live,
-                    include_in_learn_catalog=mitx.page.include_in_learn_catalog,
-                    ingest_content_files_for_ai=mitx.page.ingest_content_files_for_ai,
-                    adopt=mitx.adopt,
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[course, self.mitxonline_run]),
+                    **properties.mitxonline_course_page(declared),
                 )
                 outputs["page_live"] = page.live
         self.register_outputs(outputs)
@@ -141,25 +94,12 @@ class B2BContract(pulumi.ComponentResource):
     ) -> None:
         name = f"{entry.organization}/{entry.name}"
         super().__init__(f"{COMPONENT}:B2BContract", name, None, opts)
-        price = None if entry.price is None else f"{entry.price:.2f}"
+        declared = entry.model_dump(mode="json")
         contract = Contract(
             name,
-            organization=entry.organization,
-            organization_name=organization.name,
-            contract_name=entry.name,
-            membership_type=entry.membership_type,
-            org_key_prefix=organization.org_key_prefix,
-            sso_organization_id=organization.sso_organization_id,
-            slug=entry.slug,
-            description=entry.description,
-            start=None if entry.start is None else entry.start.isoformat(),
-            end=None if entry.end is None else entry.end.isoformat(),
-            max_learners=entry.max_learners,
-            price=price,
-            active=entry.active,
-            adopt=entry.adopt,
             # MITx Online can only make a contract inactive, forever (policies: contract-never-replaced).
             opts=pulumi.ResourceOptions(parent=self, depends_on=[organization_resource], protect=entry.protect),
+            **properties.contract(declared, organization.model_dump(mode="json")),
         )
         # What learners hold (the contract runs and their enrollment codes) is protected
         # with its contract: the engine deletes children first, so protecting the contract
@@ -171,24 +111,15 @@ class B2BContract(pulumi.ComponentResource):
         if entry.courses:
             courseware = ContractCourseware(
                 name,
-                contract_id=contract.contract_id,
-                courses=list(entry.courses),
-                contract_active=contract.active,
-                contract_start=None if entry.start is None else entry.start.isoformat(),
-                contract_end=None if entry.end is None else entry.end.isoformat(),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[contract, *source_runs], protect=held),
+                **properties.contract_courseware(declared, contract.contract_id, contract.active),
             )
             outputs["run_keys"] = courseware.run_keys
             if rules.gets_codes(entry.membership_type, entry.price):
                 codes = EnrollmentCodes(
                     name,
-                    contract_id=contract.contract_id,
-                    membership_type=entry.membership_type,
-                    run_keys=courseware.run_keys,
-                    max_learners=entry.max_learners,
-                    price=price,
-                    adopt=entry.adopt,
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[courseware], protect=held),
+                    **properties.enrollment_codes(declared, contract.contract_id, courseware.run_keys),
                 )
                 outputs["code_count"] = codes.count
                 outputs["codes"] = codes.codes
@@ -220,14 +151,7 @@ def build(config: pulumi.Config) -> None:
     for org in catalog.organizations:
         organizations[org.org_key] = (
             org,
-            Organization(
-                org.org_key,
-                org_key=org.org_key,
-                organization_name=org.name,
-                sso_organization_id=org.sso_organization_id,
-                org_key_prefix=org.org_key_prefix,
-                adopt=org.adopt,
-            ),
+            Organization(org.org_key, **properties.organization(org.model_dump(mode="json"))),
         )
 
     for declared in catalog.contracts:

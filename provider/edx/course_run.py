@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from provider import rules
 from provider.base import (
@@ -25,6 +24,7 @@ from provider.edx.client import EdxClient, client_for
 from provider.edx.keys import CourseKey
 from provider.edx.models import CourseRunArgs, ManagedFields, StudioCourseRun
 from provider.errors import Drifted, NotFound, PlatformError, ServerError, Unreachable
+from provider.resource import DeclaredResource
 from provider.settings import platform_settings
 
 log = logger("edx.course_run")
@@ -284,7 +284,7 @@ def _retire(client: EdxClient, live: StudioCourseRun) -> None:
     log.warning("%s retired: enrollment closed at %s; the run stays in Studio (spec §16)", live.key, cutoff)
 
 
-class CourseRun(Resource, module="edx", name="CourseRun"):
+class CourseRun(DeclaredResource, module="edx", name="CourseRun"):
     """An edX course run. Declare the key as `course_key` or as `org`, `number` and `run`.
 
     Dates are ISO-8601 strings (a timezone is assumed UTC when missing); `pacing` is
@@ -292,54 +292,5 @@ class CourseRun(Resource, module="edx", name="CourseRun"):
     is `retain` (default) or `retire`; `adopt` takes over an existing run that differs.
     """
 
-    course_key: pulumi.Output[str]
-    org: pulumi.Output[str]
-    number: pulumi.Output[str]
-    run: pulumi.Output[str]
-    title: pulumi.Output[str]
-    start: pulumi.Output[str]
-    end: pulumi.Output[str]
-    enrollment_start: pulumi.Output[str | None]
-    enrollment_end: pulumi.Output[str | None]
-    pacing: pulumi.Output[str]
-    source_key: pulumi.Output[str | None]
-    on_delete: pulumi.Output[str]
-    adopt: pulumi.Output[bool]
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        title: pulumi.Input[str],
-        start: pulumi.Input[str],
-        end: pulumi.Input[str],
-        course_key: pulumi.Input[str] | None = None,
-        org: pulumi.Input[str] | None = None,
-        number: pulumi.Input[str] | None = None,
-        run: pulumi.Input[str] | None = None,
-        enrollment_start: pulumi.Input[str] | None = None,
-        enrollment_end: pulumi.Input[str] | None = None,
-        pacing: pulumi.Input[str] | None = None,
-        source_key: pulumi.Input[str] | None = None,
-        on_delete: pulumi.Input[str] | None = None,
-        adopt: pulumi.Input[bool] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        # Every key is passed, None included, so every output attribute exists
-        # (spec/pulumi-dynamic.md §2.4); the engine drops the Nones before check.
-        props: dict[str, Any] = {
-            "course_key": course_key,
-            "org": org,
-            "number": number,
-            "run": run,
-            "title": title,
-            "start": start,
-            "end": end,
-            "enrollment_start": enrollment_start,
-            "enrollment_end": enrollment_end,
-            "pacing": pacing,
-            "source_key": source_key,
-            "on_delete": on_delete,
-            "adopt": adopt,
-        }
-        super().__init__(CourseRunProvider(), name, props, opts)
+    args_model = CourseRunArgs
+    provider_class = CourseRunProvider

@@ -31,8 +31,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from provider import rules
 from provider.base import (
@@ -60,6 +59,7 @@ from provider.mitxonline.client import ContractsUpdate, MitxOnline, upsert_contr
 from provider.mitxonline.models import ContractArgs, ContractRow, slugify
 from provider.mitxonline.organization import refuse_key_in_other_case
 from provider.mitxonline.transport import Completed
+from provider.resource import DeclaredResource
 
 _log = logger("mitxonline.contract")
 
@@ -560,61 +560,9 @@ class ContractProvider(ProviderBase):
             _log.warning("%s is now inactive; MITx Online can never modify it again (§12.2.2)", what)
 
 
-class Contract(Resource, module="mitxonline", name="Contract"):
+class Contract(DeclaredResource, module="mitxonline", name="Contract"):
     """A B2B contract; see docs/resources/mitxonline-contract.md."""
 
-    organization: pulumi.Output[str]
-    organization_name: pulumi.Output[str]
-    org_key_prefix: pulumi.Output[str]
-    sso_organization_id: pulumi.Output[str | None]
-    name: pulumi.Output[str]
-    slug: pulumi.Output[str]
-    membership_type: pulumi.Output[str]
-    description: pulumi.Output[str]
-    start: pulumi.Output[str | None]
-    end: pulumi.Output[str | None]
-    max_learners: pulumi.Output[int | None]
-    price: pulumi.Output[str | None]
-    active: pulumi.Output[bool]
-    adopt: pulumi.Output[bool]
-    contract_id: pulumi.Output[int]
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        organization: pulumi.Input[str],
-        organization_name: pulumi.Input[str],
-        contract_name: pulumi.Input[str],
-        membership_type: pulumi.Input[str],
-        org_key_prefix: pulumi.Input[str | None] | None = None,
-        sso_organization_id: pulumi.Input[str | None] | None = None,
-        slug: pulumi.Input[str | None] | None = None,
-        description: pulumi.Input[str | None] | None = None,
-        start: pulumi.Input[str | None] | None = None,
-        end: pulumi.Input[str | None] | None = None,
-        max_learners: pulumi.Input[int | None] | None = None,
-        price: pulumi.Input[str | None] | None = None,
-        active: pulumi.Input[bool | None] | None = None,
-        adopt: pulumi.Input[bool | None] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        # `name` is the Pulumi resource name, so the contract's own is `contract_name`.
-        props: dict[str, Any] = {
-            "organization": organization,
-            "organization_name": organization_name,
-            "org_key_prefix": org_key_prefix,
-            "sso_organization_id": sso_organization_id,
-            "name": contract_name,
-            "slug": slug,
-            "membership_type": membership_type,
-            "description": description,
-            "start": start,
-            "end": end,
-            "max_learners": max_learners,
-            "price": price,
-            "active": active,
-            "adopt": adopt,
-            "contract_id": None,
-        }
-        super().__init__(ContractProvider(), name, props, opts)
+    args_model = ContractArgs
+    provider_class = ContractProvider
+    output_names = ("contract_id",)

@@ -33,8 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from provider.base import ProviderBase, changed_fields, check_declared, logger, parse_declared
 from provider.errors import CommandRefused, ContractLocked, DeclarationError, FieldProblem, PlatformError
@@ -43,6 +42,7 @@ from provider.mitxonline import commands
 from provider.mitxonline._common import declared_inputs, known_contract_id, write_or_recover
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.models import ContractCoursewareArgs
+from provider.resource import DeclaredResource
 from provider.settings import platform_settings
 
 _log = logger("mitxonline.contract_courseware")
@@ -61,13 +61,9 @@ def contract_runs(client: MitxOnline, contract_id: int, courses: Sequence[str]) 
     runs: dict[str, list[str]] = {}
     for course in courses:
         live = client.course(course)
-        keys = (
-            []
-            if live is None
-            else [r.courseware_id for r in live.courseruns if r.b2b_contract == contract_id and r.live]
-        )
+        keys = [] if live is None else live.contract_runs(contract_id)
         if keys:
-            runs[course] = sorted(keys)
+            runs[course] = keys
     return runs
 
 
@@ -318,41 +314,9 @@ class ContractCoursewareProvider(ProviderBase):
             _log.info("contract %s: %s; nothing to remove", id_, failure.reason)
 
 
-class ContractCourseware(Resource, module="mitxonline", name="ContractCourseware"):
+class ContractCourseware(DeclaredResource, module="mitxonline", name="ContractCourseware"):
     """The courses of a contract; see docs/resources/mitxonline-contract-courseware.md."""
 
-    contract_id: pulumi.Output[int]
-    courses: pulumi.Output[list[str]]
-    make_codes: pulumi.Output[bool]
-    clone_timeout: pulumi.Output[float]
-    contract_active: pulumi.Output[bool]
-    contract_start: pulumi.Output[str | None]
-    contract_end: pulumi.Output[str | None]
-    contract_runs: pulumi.Output[dict[str, list[str]]]
-    run_keys: pulumi.Output[list[str]]
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        contract_id: pulumi.Input[int],
-        courses: pulumi.Input[list[str]],
-        make_codes: pulumi.Input[bool | None] | None = None,
-        clone_timeout: pulumi.Input[float | None] | None = None,
-        contract_active: pulumi.Input[bool | None] | None = None,
-        contract_start: pulumi.Input[str | None] | None = None,
-        contract_end: pulumi.Input[str | None] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props: dict[str, Any] = {
-            "contract_id": contract_id,
-            "courses": courses,
-            "make_codes": make_codes,
-            "clone_timeout": clone_timeout,
-            "contract_active": contract_active,
-            "contract_start": contract_start,
-            "contract_end": contract_end,
-            "contract_runs": None,
-            "run_keys": None,
-        }
-        super().__init__(ContractCoursewareProvider(), name, props, opts)
+    args_model = ContractCoursewareArgs
+    provider_class = ContractCoursewareProvider
+    output_names = ("contract_runs", "run_keys")

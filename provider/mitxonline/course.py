@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
 from provider.edx.keys import CourseKey
@@ -35,6 +34,7 @@ from provider.mitxonline._common import (
 )
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.models import CourseArgs, CourseImport, RestCourse
+from provider.resource import DeclaredResource
 
 _log = logger("mitxonline.course")
 
@@ -177,35 +177,9 @@ class CourseProvider(ProviderBase):
         )
 
 
-class Course(Resource, module="mitxonline", name="Course"):
+class Course(DeclaredResource, module="mitxonline", name="Course"):
     """A MITx Online course (`course-v1:ORG+NUMBER`); see docs/resources/mitxonline-course.md."""
 
-    readable_id: pulumi.Output[str]
-    title: pulumi.Output[str]
-    live: pulumi.Output[bool]
-    departments: pulumi.Output[list[str]]
-    adopt: pulumi.Output[bool]
-    course_id: pulumi.Output[int]
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        readable_id: pulumi.Input[str],
-        title: pulumi.Input[str],
-        live: pulumi.Input[bool | None] | None = None,
-        departments: pulumi.Input[list[str] | None] | None = None,
-        adopt: pulumi.Input[bool | None] | None = None,
-        import_run: pulumi.Input[dict[str, Any] | None] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props: dict[str, Any] = {
-            "readable_id": readable_id,
-            "title": title,
-            "live": live,
-            "departments": departments,
-            "adopt": adopt,
-            "import_run": import_run,
-            "course_id": None,
-        }
-        super().__init__(CourseProvider(), name, props, opts)
+    args_model = CourseArgs
+    provider_class = CourseProvider
+    output_names = ("course_id",)

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
 from provider.errors import PlatformError
@@ -32,6 +31,7 @@ from provider.mitxonline._common import (
 )
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.models import CoursePageArgs, RestCourse
+from provider.resource import DeclaredResource
 
 _log = logger("mitxonline.course_page")
 
@@ -109,31 +109,8 @@ class CoursePageProvider(ProviderBase):
         _log.warning("the CMS page of %s is retained: unpublish or delete it in the Wagtail admin (/cms/)", id_)
 
 
-class CoursePage(Resource, module="mitxonline", name="CoursePage"):
+class CoursePage(DeclaredResource, module="mitxonline", name="CoursePage"):
     """The CMS page of a MITx Online course; see docs/resources/mitxonline-course-page.md."""
 
-    course: pulumi.Output[str]
-    live: pulumi.Output[bool]
-    include_in_learn_catalog: pulumi.Output[bool]
-    ingest_content_files_for_ai: pulumi.Output[bool]
-    adopt: pulumi.Output[bool]
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        course: pulumi.Input[str],
-        live: pulumi.Input[bool | None] | None = None,
-        include_in_learn_catalog: pulumi.Input[bool | None] | None = None,
-        ingest_content_files_for_ai: pulumi.Input[bool | None] | None = None,
-        adopt: pulumi.Input[bool | None] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props: dict[str, Any] = {
-            "course": course,
-            "live": live,
-            "include_in_learn_catalog": include_in_learn_catalog,
-            "ingest_content_files_for_ai": ingest_content_files_for_ai,
-            "adopt": adopt,
-        }
-        super().__init__(CoursePageProvider(), name, props, opts)
+    args_model = CoursePageArgs
+    provider_class = CoursePageProvider

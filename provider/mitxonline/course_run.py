@@ -20,8 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from provider.base import ProviderBase, changed_fields, check_declared, is_unknown, logger, parse_declared
 from provider.edx.keys import CourseKey
@@ -38,6 +37,7 @@ from provider.mitxonline._common import (
 )
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.models import EDX_OWNED_RUN_FIELDS, CourseRunArgs, RestRun
+from provider.resource import DeclaredResource
 
 _log = logger("mitxonline.course_run")
 
@@ -224,54 +224,9 @@ class CourseRunProvider(ProviderBase):
         )
 
 
-class CourseRun(Resource, module="mitxonline", name="CourseRun"):
+class CourseRun(DeclaredResource, module="mitxonline", name="CourseRun"):
     """A MITx Online course run imported from edX; see docs/resources/mitxonline-course-run.md."""
 
-    courseware_id: pulumi.Output[str]
-    course: pulumi.Output[str]
-    run_tag: pulumi.Output[str]
-    is_source_run: pulumi.Output[bool]
-    live: pulumi.Output[bool]
-    title: pulumi.Output[str | None]
-    start_date: pulumi.Output[str | None]
-    end_date: pulumi.Output[str | None]
-    enrollment_start: pulumi.Output[str | None]
-    enrollment_end: pulumi.Output[str | None]
-    is_self_paced: pulumi.Output[bool | None]
-    adopt: pulumi.Output[bool]
-    b2b_contract: pulumi.Output[int | None]
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        courseware_id: pulumi.Input[str],
-        course: pulumi.Input[str],
-        run_tag: pulumi.Input[str | None] | None = None,
-        is_source_run: pulumi.Input[bool | None] | None = None,
-        live: pulumi.Input[bool | None] | None = None,
-        title: pulumi.Input[str | None] | None = None,
-        start_date: pulumi.Input[str | None] | None = None,
-        end_date: pulumi.Input[str | None] | None = None,
-        enrollment_start: pulumi.Input[str | None] | None = None,
-        enrollment_end: pulumi.Input[str | None] | None = None,
-        is_self_paced: pulumi.Input[bool | None] | None = None,
-        adopt: pulumi.Input[bool | None] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props: dict[str, Any] = {
-            "courseware_id": courseware_id,
-            "course": course,
-            "run_tag": run_tag,
-            "is_source_run": is_source_run,
-            "live": live,
-            "title": title,
-            "start_date": start_date,
-            "end_date": end_date,
-            "enrollment_start": enrollment_start,
-            "enrollment_end": enrollment_end,
-            "is_self_paced": is_self_paced,
-            "adopt": adopt,
-            "b2b_contract": None,
-        }
-        super().__init__(CourseRunProvider(), name, props, opts)
+    args_model = CourseRunArgs
+    provider_class = CourseRunProvider
+    output_names = ("b2b_contract",)

@@ -35,8 +35,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
 from provider.errors import DeclarationError, FieldProblem
@@ -45,6 +44,7 @@ from provider.mitxonline import commands
 from provider.mitxonline._common import known_contract_id, write_or_recover
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.models import CodeRow, EnrollmentCodesArgs, expected_code_count
+from provider.resource import DeclaredResource
 
 _log = logger("mitxonline.enrollment_codes")
 
@@ -214,43 +214,10 @@ class EnrollmentCodesProvider(ProviderBase):
         )
 
 
-class EnrollmentCodes(Resource, module="mitxonline", name="EnrollmentCodes"):
+class EnrollmentCodes(DeclaredResource, module="mitxonline", name="EnrollmentCodes"):
     """The enrollment codes of a contract; `codes` is secret. See docs/resources/mitxonline-enrollment-codes.md."""
 
-    contract_id: pulumi.Output[int]
-    membership_type: pulumi.Output[str]
-    max_learners: pulumi.Output[int | None]
-    price: pulumi.Output[str | None]
-    run_keys: pulumi.Output[list[str]]
-    adopt: pulumi.Output[bool]
-    count: pulumi.Output[int]
-    expected_count: pulumi.Output[int]
-    run_codes: pulumi.Output[dict[str, dict[str, int]]]
-    codes: pulumi.Output[list[dict[str, str]]]
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        contract_id: pulumi.Input[int],
-        membership_type: pulumi.Input[str],
-        run_keys: pulumi.Input[list[str]],
-        max_learners: pulumi.Input[int | None] | None = None,
-        price: pulumi.Input[str | None] | None = None,
-        adopt: pulumi.Input[bool | None] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props: dict[str, Any] = {
-            "contract_id": contract_id,
-            "membership_type": membership_type,
-            "run_keys": run_keys,
-            "max_learners": max_learners,
-            "price": price,
-            "adopt": adopt,
-            "count": None,
-            "expected_count": None,
-            "run_codes": None,
-            "codes": None,
-        }
-        secret = pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
-        super().__init__(EnrollmentCodesProvider(), name, props, pulumi.ResourceOptions.merge(secret, opts))
+    args_model = EnrollmentCodesArgs
+    provider_class = EnrollmentCodesProvider
+    output_names = ("count", "expected_count", "run_codes", "codes")
+    secret_output_names = tuple(SECRET_OUTPUTS)

@@ -314,6 +314,10 @@ class RestCourse(Live):
     def run(self, courseware_id: str) -> RestRun | None:
         return next((r for r in self.courseruns if r.courseware_id == courseware_id), None)
 
+    def contract_runs(self, contract_id: int) -> list[str]:
+        """The keys of the live runs contract `contract_id` has of this course, sorted."""
+        return sorted(r.courseware_id for r in self.courseruns if r.b2b_contract == contract_id and r.live)
+
 
 class CodeRow(Live):
     """A row of `b2b_codes output --format json` (§3.9)."""

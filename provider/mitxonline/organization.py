@@ -22,8 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from provider import rules
 from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
@@ -39,6 +38,7 @@ from provider.mitxonline._common import (
 )
 from provider.mitxonline.client import Organization as LiveOrganization
 from provider.mitxonline.models import OrganizationArgs
+from provider.resource import DeclaredResource
 
 _log = logger("mitxonline.organization")
 
@@ -152,37 +152,9 @@ class OrganizationProvider(ProviderBase):
         )
 
 
-class Organization(Resource, module="mitxonline", name="Organization"):
+class Organization(DeclaredResource, module="mitxonline", name="Organization"):
     """A B2B organization; see docs/resources/mitxonline-organization.md."""
 
-    org_key: pulumi.Output[str]
-    name: pulumi.Output[str]
-    sso_organization_id: pulumi.Output[str | None]
-    org_key_prefix: pulumi.Output[str]
-    adopt: pulumi.Output[bool]
-    organization_id: pulumi.Output[int | None]
-    slug: pulumi.Output[str | None]
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        org_key: pulumi.Input[str],
-        organization_name: pulumi.Input[str],
-        sso_organization_id: pulumi.Input[str | None] | None = None,
-        org_key_prefix: pulumi.Input[str | None] | None = None,
-        adopt: pulumi.Input[bool | None] | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        # `name` is the Pulumi resource name, so the organization's own name is
-        # `organization_name` here and `name` in the props.
-        props: dict[str, Any] = {
-            "org_key": org_key,
-            "name": organization_name,
-            "sso_organization_id": sso_organization_id,
-            "org_key_prefix": org_key_prefix,
-            "adopt": adopt,
-            "organization_id": None,
-            "slug": None,
-        }
-        super().__init__(OrganizationProvider(), name, props, opts)
+    args_model = OrganizationArgs
+    provider_class = OrganizationProvider
+    output_names = ("organization_id", "slug")

@@ -6,6 +6,7 @@ contracts and `/api/internal/courses/`. They are what this client offers:
 - `course(readable_id)`: the course with every run (source and contract runs included,
   each with its `b2b_contract`) and its CMS page flags: the best single read for
   Course, CourseRun, CoursePage and ContractCourseware drift (§7.3);
+- `courses()`: every course the same way, page by page (what `courseware adopt` reads);
 - `organizations()`: all organizations with their Keycloak id (no org_key, §7.2);
 - `contracts()`: active contracts inside their dates only (§7.2, §12.5.1).
 
@@ -128,6 +129,31 @@ class MitxOnlineRest:
             )
             item = {**item, "live": _only(live, readable_id) is not None}
         return RestCourse.model_validate(item)
+
+    def courses(self) -> dict[str, RestCourse]:
+        """Every course by readable id, as `course()` reads one (§7.3)."""
+        everything = self._pages({}, "list courses")
+        live_ids: set[str] = set()
+        if any("live" not in item for item in everything):
+            # The serializer has no `live`; the same listing filtered with it tells (§7.3).
+            live_ids = {item["readable_id"] for item in self._pages({"live": "true"}, "list live courses")}
+        return {
+            item["readable_id"]: RestCourse.model_validate(
+                {**item, "live": item.get("live", item["readable_id"] in live_ids)}
+            )
+            for item in everything
+        }
+
+    def _pages(self, params: dict[str, Any], step: str) -> list[dict[str, Any]]:
+        """Every item of the course listing, following its pages (§7.3)."""
+        items: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            body = self.get("/api/internal/courses/", {"page_size": _PAGE_SIZE, "page": page, **params}, step=step)
+            items += body.get("results", []) if isinstance(body, dict) else body
+            if not isinstance(body, dict) or not body.get("next"):
+                return items
+            page += 1
 
     def organizations(self) -> list[RestOrganization]:
         body = self.get("/api/v0/b2b/organizations/", step="list organizations")
