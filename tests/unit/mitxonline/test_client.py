@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from decimal import Decimal
 
 import pytest
@@ -27,21 +26,40 @@ def contract(**fields: object) -> dict[str, object]:
     }
 
 
-def test_concurrent_reads_of_one_key_load_once() -> None:
+class ArrivalLock:
+    """`SharedReads`' own lock, which sets `arrived` once it has been taken `count` times:
+    every caller has then entered `get` or `update` and is at, or on its way to, the
+    key's lock, so a test can release a running load knowing the others are waiting."""
+
+    def __init__(self, count: int) -> None:
+        self._lock = threading.Lock()
+        self._left = count
+        self.arrived = threading.Event()
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+        self._left -= 1
+        if self._left == 0:
+            self.arrived.set()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+def test_concurrent_reads_of_one_key_load_once(monkeypatch: pytest.MonkeyPatch) -> None:
     shared = SharedReads()
+    arrivals = ArrivalLock(4)
+    monkeypatch.setattr(shared, "_lock", arrivals)
     loads: list[int] = []
-    gate = threading.Event()
 
     def load() -> int:
-        gate.wait(5)
+        assert arrivals.arrived.wait(5)
         loads.append(1)
         return 7
 
     threads = [threading.Thread(target=lambda: shared.get("b2b_list contracts", load)) for _ in range(4)]
     for thread in threads:
         thread.start()
-    time.sleep(0.05)
-    gate.set()
     for thread in threads:
         thread.join(5)
     assert loads == [1]
@@ -78,7 +96,7 @@ def test_a_write_forgets_the_listing(fake: FakeMitx, client: MitxOnline) -> None
 def test_a_failed_write_forgets_the_listing_too(fake: FakeMitx, client: MitxOnline) -> None:
     fake.on("b2b_contract modify", lambda args, stdin: Completed(1, "", "boom"))
     client.contracts()
-    with pytest.raises(Exception, match="boom"):
+    with pytest.raises(CommandFailed, match="boom"):
         client.write(commands.contract_modify(18, {"active": False}), "deactivate")
     client.contracts()
     assert fake.commands().count("listings") == 2
@@ -143,29 +161,26 @@ def test_a_listing_that_is_not_the_expected_json_is_a_clear_failure(fake: FakeMi
 def test_a_failed_write_forgets_the_listing_even_with_an_update(fake: FakeMitx, client: MitxOnline) -> None:
     fake.on("b2b_codes validate", lambda args, stdin: Completed(1, "", "boom"))
     client.contracts()
-    with pytest.raises(Exception, match="boom"):
+    with pytest.raises(CommandFailed, match="boom"):
         client.write(commands.codes_validate(18), "validate")
     client.contracts()
     assert fake.commands().count("listings") == 2
 
 
-def test_an_update_waits_for_a_running_load_and_applies_to_its_result() -> None:
+def test_an_update_waits_for_a_running_load_and_applies_to_its_result(monkeypatch: pytest.MonkeyPatch) -> None:
     shared = SharedReads()
-    gate = threading.Event()
-    started = threading.Event()
+    # The reader's `get` takes the lock once before loading, the writer's `update` once.
+    arrivals = ArrivalLock(2)
+    monkeypatch.setattr(shared, "_lock", arrivals)
 
     def load() -> list[int]:
-        started.set()
-        gate.wait(5)
+        assert arrivals.arrived.wait(5)
         return [1]
 
     reader = threading.Thread(target=lambda: shared.get("k", load))
     reader.start()
-    started.wait(5)
     writer = threading.Thread(target=lambda: shared.update("k", lambda rows: [*rows, 2]))
     writer.start()
-    time.sleep(0.05)
-    gate.set()
     reader.join(5)
     writer.join(5)
     assert shared.get("k", lambda: [99]) == [1, 2]

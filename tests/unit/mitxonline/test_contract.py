@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from provider.errors import DeclarationError, Drifted
+from provider.errors import CommandFailed, DeclarationError, Drifted
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.contract import ContractProvider
 from provider.mitxonline.transport import Completed
@@ -170,7 +170,7 @@ def test_an_import_that_fails_after_creating_is_maybe_applied(bigco: FakeMitx, c
 
 def test_create_raises_when_the_failed_import_made_nothing(bigco: FakeMitx, client: MitxOnline) -> None:
     bigco.on("b2b_contract import", lambda args, stdin: Completed(1, "", "Traceback: KeyError"))
-    with pytest.raises(Exception, match="KeyError"):
+    with pytest.raises(CommandFailed, match="KeyError"):
         ContractProvider().create(declared())
 
 
