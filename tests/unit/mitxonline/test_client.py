@@ -86,6 +86,7 @@ def test_many_contract_reads_cost_one_listing(fake: FakeMitx, client: MitxOnline
 
 
 def test_a_write_forgets_the_listing(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.accept("b2b_contract modify")
     fake.contracts = [contract()]
     client.contracts()
     client.write(commands.contract_modify(18, {"active": False}), "deactivate")
@@ -103,6 +104,7 @@ def test_a_failed_write_forgets_the_listing_too(fake: FakeMitx, client: MitxOnli
 
 
 def test_a_write_that_cannot_change_contracts_keeps_the_listing(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.accept("b2b_codes validate", "b2b_courseware add")
     fake.contracts = [contract()]
     client.contracts()
     client.write(commands.codes_validate(18), "validate")
@@ -112,6 +114,7 @@ def test_a_write_that_cannot_change_contracts_keeps_the_listing(fake: FakeMitx, 
 
 
 def test_a_write_that_says_how_it_changed_the_listing_updates_it(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.accept("b2b_contract modify")
     fake.contracts = [contract()]
     client.contracts()
     row = client.contracts()[0].model_copy(update={"id": 19, "slug": "new"})
@@ -138,6 +141,7 @@ def test_one_command_lists_contracts_and_organizations(fake: FakeMitx, client: M
 def test_after_an_import_organizations_are_listed_again_but_not_after_a_modify(
     fake: FakeMitx, client: MitxOnline
 ) -> None:
+    fake.accept("b2b_contract modify", "b2b_contract import")
     fake.contracts = [contract()]
     client.organization_rows()
     row = client.contracts()[0].model_copy(update={"id": 19, "slug": "new"})
@@ -231,6 +235,7 @@ def test_codes_of_every_contract_cost_one_command(fake: FakeMitx, client: MitxOn
 
 
 def test_codes_of_one_contract_are_read_for_it_alone(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.accept("b2b_codes validate")
     fake.on("shell", lambda args, stdin: ok(json.dumps(CODE_ROWS[:2])))
     assert [c.code for c in client.contract_codes(21)] == ["a", "b"]
     assert [c.code for c in client.contract_codes(21)] == ["a", "b"]
