@@ -10,9 +10,9 @@ from pathlib import Path
 
 import yaml
 
-from tests.e2e.harness import REPO, PulumiProject, toolchain_bin
+from tests.e2e.harness import REPO, toolchain_bin
+from tests.e2e.skeleton.test_engine_lifecycle import skeleton_project
 
-PROGRAM = REPO / "tests" / "e2e" / "skeleton" / "program"
 PIN = (REPO / "toolchain" / "pulumi-version").read_text().strip()
 
 
@@ -24,7 +24,7 @@ def test_the_host_is_stamped_with_the_pinned_version() -> None:
 
 
 def test_pulumi_about_reports_the_host_and_the_projects_interpreter(tmp_path: Path) -> None:
-    project = PulumiProject(tmp_path, PROGRAM)
+    project = skeleton_project(tmp_path)
     about = project.run("about")
     language = [line.split() for line in about.stdout.splitlines() if line.split()[:2] == ["language", "python"]]
     assert language == [["language", "python", PIN]], about
@@ -34,7 +34,7 @@ def test_pulumi_about_reports_the_host_and_the_projects_interpreter(tmp_path: Pa
 
 
 def test_a_policy_pack_preview_runs_the_pack_through_the_host(tmp_path: Path) -> None:
-    project = PulumiProject(tmp_path, PROGRAM)
+    project = skeleton_project(tmp_path)
     project.set_config("value", "policy")
     pack = yaml.safe_load((REPO / "policies" / "PulumiPolicy.yaml").read_text())
     preview = project.preview("--policy-pack", str(REPO / "policies"))
@@ -43,7 +43,7 @@ def test_a_policy_pack_preview_runs_the_pack_through_the_host(tmp_path: Path) ->
 
 
 def test_runtime_options_the_host_does_not_handle_are_refused(tmp_path: Path) -> None:
-    project = PulumiProject(tmp_path, PROGRAM)
+    project = skeleton_project(tmp_path)
     project.set_config("value", "refused")
     (tmp_path / "Pulumi.yaml").write_text(
         yaml.safe_dump(
