@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import dataclasses
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import pytest
 
 from provider.errors import CommandTimedOut
 from provider.mitxonline import client as mitx
-from provider.mitxonline.transport import Completed, ManageCommand, run_subprocess
+from provider.mitxonline.transport import Completed, ManageCommand
 from tests.faults import test_write_steps as matrix
 from tests.faults.test_write_steps import COMMAND_STEPS, _command
 from tests.sandbox.helpers import Sandbox
@@ -37,32 +37,34 @@ from tests.sandbox.helpers import Sandbox
 source_course = matrix.source_course
 
 # Short enough to keep the matrix quick, far below the sandbox's hold of the command.
-KILLED_AFTER = 1.0
+KILLED_AFTER = 3.0
 HELD_FOR = 60
 
 
 class TimingOutRunner:
-    """The production runner under a `commandTimeout` of `KILLED_AFTER` seconds, which
-    only the command under test is held to (the others keep the stack's own limit);
-    `finish_remotely` lets that command complete and then reports the timeout, as a
-    `kubectl exec` whose local wait ran out while the pod finished the work."""
+    """The client's own runner (its command sessions, or one process per command) under
+    a `commandTimeout` of `KILLED_AFTER` seconds, which only the command under test is
+    held to (the others keep the stack's own limit); `finish_remotely` lets that command
+    complete and then reports the timeout, as a `kubectl exec` whose local wait ran out
+    while the pod finished the work."""
 
     def __init__(self, manage: ManageCommand, command: str, *, finish_remotely: bool = False) -> None:
+        self.inner = manage.runner
         self.prefix = list(manage.prefix)
         self.usual_timeout = manage.timeout
         self.words = _command(command).split()
         self.finish_remotely = finish_remotely
         self.runs = 0
 
-    def __call__(self, argv: Sequence[str], *, timeout: float, stdin: str | None, env: Mapping[str, str]) -> Completed:
+    def __call__(self, argv: Sequence[str], *, timeout: float, stdin: str | None) -> Completed:
         args = list(argv[len(self.prefix) :])
         if args[: len(self.words)] != self.words:
-            return run_subprocess(argv, timeout=self.usual_timeout, stdin=stdin, env=env)
+            return self.inner(argv, timeout=self.usual_timeout, stdin=stdin)
         self.runs += 1
         if self.finish_remotely:
-            run_subprocess(argv, timeout=self.usual_timeout, stdin=stdin, env=env)
+            self.inner(argv, timeout=self.usual_timeout, stdin=stdin)
             raise subprocess.TimeoutExpired(list(argv), timeout)
-        return run_subprocess(argv, timeout=timeout, stdin=stdin, env=env)
+        return self.inner(argv, timeout=timeout, stdin=stdin)
 
 
 def _install(monkeypatch: pytest.MonkeyPatch, command: str, *, finish_remotely: bool = False) -> TimingOutRunner:
