@@ -114,13 +114,14 @@ def test_invalid_token_is_401(sandbox: Sandbox) -> None:
 
 
 def test_expired_token_is_401(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
-    client = sandbox.add_client("short_lived", "--token-ttl", "1")
+    # A minute's lifetime: the fresh token surely works; the one issued an hour ago not.
+    client = sandbox.add_client("short_lived", "--token-ttl", "60")
     token = sandbox.token(client["client_id"], client["client_secret"])
     assert (
         httpx.get(sandbox.info["edx_studio_url"] + RUNS, headers={"Authorization": f"JWT {token}"}).status_code == 200
     )
     # The same client's token as the LMS issued it an hour ago (its clock, injected):
-    # expired, without waiting for the one-second lifetime to pass.
+    # expired, without waiting for its lifetime to pass.
     db = store.connect(sandbox.state_dir)
     issued = auth.find_client(db, client["client_id"], client["client_secret"])
     assert issued is not None
