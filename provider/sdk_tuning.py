@@ -1,4 +1,4 @@
-"""Two costs of the Pulumi Python SDK (3.272.0) that a large catalog pays, removed.
+"""Two costs of the Pulumi Python SDK that a large catalog pays, removed on the pinned SDK.
 
 Measured on a no-op preview at 1,000 resources (docs/benchmarks.md, decisions §14): the
 program spent most of its time not in this project's code but in two places of the SDK.
@@ -15,19 +15,23 @@ program spent most of its time not in this project's code but in two places of t
    and the passes number in the hundreds. Waiting for all of them at once gives the same
    end state (the loop then awaits each done task, so a failure is still raised; only
    later, once the others have finished) in one pass. `tune_sdk()` hands that module an
-   `asyncio` whose `wait` always waits for all.
+   `asyncio` whose `wait` waits for all when asked for the first completed; every other
+   name, `wait` with any other `return_when` included, is the real module's.
 
-Both reach into SDK internals, so `tune_sdk()` checks that the SDK still looks as it
-expects and otherwise changes nothing (the program is then slower, never wrong);
-`tests/unit/test_sdk_tuning.py` fails on an SDK upgrade that changes either shape, so the
-tuning is looked at again rather than silently dropped. `COURSEWARE_SDK_TUNING=off`
-turns both off.
+Both reach into SDK internals that no release promises to keep, so the tuning applies
+only to the exact SDK version it was written and measured against (`TUNED_SDK`, the pin
+of pyproject.toml); on any other version the program runs the stock SDK, slower but
+never wrong. `tests/unit/test_sdk_tuning.py` fails when the pin moves without this
+module, and runs the SDK's own final wait to show the tuning takes effect. The program
+says in one line on the engine's debug channel (`pulumi preview --debug`, the place
+where the quieted messages would have been) whether the tuning is on.
+`COURSEWARE_SDK_TUNING=off` turns both off.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
+import importlib.metadata
 import os
 from collections.abc import Awaitable, Iterable
 from typing import Any
@@ -35,10 +39,13 @@ from typing import Any
 import pulumi.log
 import pulumi.runtime.stack as sdk_stack
 
+# The SDK version whose internals the two changes were written and measured against.
+TUNED_SDK = "3.272.0"
+
 
 class AsyncioWaitingForAll:
     """The `asyncio` module as `pulumi.runtime.stack` sees it after tuning: the same in
-    every name but `wait`, which waits for every task whatever `return_when` says."""
+    every name but `wait`, which waits for every task when asked for the first one."""
 
     def __getattr__(self, name: str) -> Any:
         return getattr(asyncio, name)
@@ -47,8 +54,10 @@ class AsyncioWaitingForAll:
     async def wait(
         tasks: Iterable[Awaitable[Any]], *, timeout: float | None = None, return_when: str = asyncio.ALL_COMPLETED
     ) -> tuple[set[Any], set[Any]]:
-        del return_when  # always all: see the module docstring
-        return await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.ALL_COMPLETED)
+        if return_when == asyncio.FIRST_COMPLETED:
+            # The final wait's loop: all at once (see the module docstring).
+            return_when = asyncio.ALL_COMPLETED
+        return await asyncio.wait(tasks, timeout=timeout, return_when=return_when)
 
 
 def _quiet_debug(msg: str, resource: Any = None, stream_id: int | None = None, ephemeral: bool | None = None) -> None:
@@ -56,26 +65,36 @@ def _quiet_debug(msg: str, resource: Any = None, stream_id: int | None = None, e
     del msg, resource, stream_id, ephemeral
 
 
-def sdk_has_expected_shape() -> bool:
-    """True when the SDK still has the two places `tune_sdk` changes, as it expects them."""
-    try:
-        source = inspect.getsource(sdk_stack.wait_for_rpcs)
-    except (OSError, TypeError, AttributeError):
-        return False
-    module_asyncio = getattr(sdk_stack, "asyncio", None)
-    return (
-        "asyncio.wait(" in source
-        and "FIRST_COMPLETED" in source
-        and (module_asyncio is asyncio or isinstance(module_asyncio, AsyncioWaitingForAll))
-        and callable(getattr(pulumi.log, "debug", None))
-    )
+def installed_sdk() -> str:
+    """The version of the Pulumi SDK this process imports."""
+    return importlib.metadata.version("pulumi")
+
+
+def is_tuned() -> bool:
+    """True when this process's SDK waits for all outputs at once (`tune_sdk` applied)."""
+    return isinstance(getattr(sdk_stack, "asyncio", None), AsyncioWaitingForAll)
 
 
 def tune_sdk() -> bool:
-    """Apply both changes to this process's SDK; True when they are in place."""
-    if os.environ.get("COURSEWARE_SDK_TUNING", "").lower() == "off" or not sdk_has_expected_shape():
+    """Apply both changes to this process's SDK when it is `TUNED_SDK`; True when they are
+    in place. Says which in one line on the engine's debug channel."""
+    say = pulumi.log.debug if pulumi.log.debug is not _quiet_debug else None
+    version = installed_sdk()
+    if os.environ.get("COURSEWARE_SDK_TUNING", "").lower() == "off":
+        reason = "off: COURSEWARE_SDK_TUNING=off"
+    elif version != TUNED_SDK:
+        reason = f"off: the SDK is {version}, the tuning is written for {TUNED_SDK} (provider/sdk_tuning.py)"
+    else:
+        reason = ""
+    if reason:
+        if say is not None:
+            say(f"courseware: SDK tuning {reason}")
         return False
-    if os.environ.get("COURSEWARE_SDK_DEBUG") != "1":
+    keep_debug = os.environ.get("COURSEWARE_SDK_DEBUG") == "1"
+    if say is not None:
+        debug = "kept (COURSEWARE_SDK_DEBUG=1)" if keep_debug else "off (COURSEWARE_SDK_DEBUG=1 keeps them)"
+        say(f"courseware: SDK tuning on for pulumi {version}: debug messages {debug}, one final wait for all outputs")
+    if not keep_debug:
         pulumi.log.debug = _quiet_debug
     setattr(sdk_stack, "asyncio", AsyncioWaitingForAll())  # noqa: B010 (a module attribute the SDK does not export)
     return True

@@ -6,8 +6,7 @@ behind them: the floor the benchmark compares the provider with.
 """
 
 import pulumi
-
-from provider.baseline import Baseline
+from baseline import Baseline
 
 for index in range(pulumi.Config().require_int("count")):
     Baseline(f"baseline-{index:05d}", value=f"value-{index:05d}")

@@ -28,7 +28,7 @@ import pytest
 from provider.base import ProviderBase
 from provider.edx.client import client_for
 from provider.edx.course_run import CourseRunProvider as EdxRunProvider
-from provider.errors import CommandTimedOut, PlatformError
+from provider.errors import CommandTimedOut, Drifted, PlatformError
 from provider.mitxonline import client as mitx
 from provider.mitxonline.contract import ContractProvider
 from provider.mitxonline.contract_courseware import ContractCoursewareProvider
@@ -457,7 +457,7 @@ def test_a_run_that_is_not_an_unfinished_copy_is_still_refused(providers: Sandbo
     providers.clear_faults()
     # Someone changes the half-made run by hand: it is no longer a plain copy.
     providers.cli("edx set-course", key, "--title", "Changed by hand")
-    with pytest.raises(Exception, match="already exists and differs"):
+    with pytest.raises(Drifted, match="already exists and differs"):
         case.act()
 
 

@@ -6,7 +6,10 @@ import time
 
 import httpx
 import jwt
+import pytest
 
+from sandbox import store
+from sandbox.edx import auth
 from tests.sandbox.helpers import Sandbox
 
 TOKEN_PATH = "/oauth2/access_token"
@@ -110,14 +113,25 @@ def test_invalid_token_is_401(sandbox: Sandbox) -> None:
     assert response.json() == {"detail": "Error decoding signature."}
 
 
-def test_expired_token_is_401(sandbox: Sandbox) -> None:
-    client = sandbox.add_client("short_lived", "--token-ttl", "1")
+def test_expired_token_is_401(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A minute's lifetime: the fresh token surely works; the one issued an hour ago not.
+    client = sandbox.add_client("short_lived", "--token-ttl", "60")
     token = sandbox.token(client["client_id"], client["client_secret"])
     assert (
         httpx.get(sandbox.info["edx_studio_url"] + RUNS, headers={"Authorization": f"JWT {token}"}).status_code == 200
     )
-    time.sleep(2.1)
-    response = httpx.get(sandbox.info["edx_studio_url"] + RUNS, headers={"Authorization": f"JWT {token}"})
+    # The same client's token as the LMS issued it an hour ago (its clock, injected):
+    # expired, without waiting for its lifetime to pass.
+    db = store.connect(sandbox.state_dir)
+    issued = auth.find_client(db, client["client_id"], client["client_secret"])
+    assert issued is not None
+    scopes = jwt.decode(token, options={"verify_signature": False})["scopes"]
+    an_hour_ago = time.time() - 3600
+    monkeypatch.setattr(auth.time, "time", lambda: an_hour_ago)
+    old = auth.issue_jwt(db, sandbox.info["edx_lms_url"], issued, scopes)
+    monkeypatch.undo()
+    db.close()
+    response = httpx.get(sandbox.info["edx_studio_url"] + RUNS, headers={"Authorization": f"JWT {old}"})
     assert response.status_code == 401
     assert response.json() == {"detail": "Signature has expired."}
 

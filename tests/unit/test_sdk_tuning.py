@@ -1,19 +1,28 @@
-"""provider/sdk_tuning.py: the pinned SDK has the shape the tuning relies on, and the
-tuning does what it says. An SDK upgrade that changes either place fails here."""
+"""provider/sdk_tuning.py: applied by the program on the pinned SDK only, and in effect in
+the SDK's own final wait (`pulumi.runtime.stack.run_pulumi_func`), run here under the
+SDK's mocks."""
 
 from __future__ import annotations
 
 import asyncio
-import inspect
+import json
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
+import pulumi
 import pulumi.log
 import pulumi.runtime.stack as sdk_stack
 import pytest
 
-from provider import sdk_tuning
+from provider import program, sdk_tuning
+from tests.unit.engine_mocks import mocked_engine
+
+REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def untouched_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
     """Whatever a test tunes is undone afterwards."""
     monkeypatch.setattr(pulumi.log, "debug", pulumi.log.debug)
@@ -22,67 +31,165 @@ def untouched_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("COURSEWARE_SDK_DEBUG", raising=False)
 
 
-def test_the_pinned_sdk_waits_first_completed_and_logs_debug_through_the_engine(untouched_sdk: None) -> None:
-    source = inspect.getsource(sdk_stack.wait_for_rpcs)
-    assert "return_when=asyncio.FIRST_COMPLETED" in source
-    assert sdk_stack.asyncio is asyncio
-    # The debug channel is an engine RPC: the cost the tuning removes.
-    assert "engine" in inspect.getsource(pulumi.log)
-    assert sdk_tuning.sdk_has_expected_shape()
+@pytest.fixture
+def said(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The lines the tuning sends to the engine's debug channel."""
+    lines: list[str] = []
+    monkeypatch.setattr(pulumi.log, "debug", lambda msg, *args, **kwargs: lines.append(msg))
+    return lines
 
 
-def test_tuning_quiets_debug_and_waits_for_all(untouched_sdk: None) -> None:
-    original_debug = pulumi.log.debug
+class FinalWaits:
+    """Counts the passes of the SDK's final wait (the `asyncio.wait` calls it makes, tuned
+    or not: both reach the real module's `wait`), and lets a program hold its outputs
+    until that wait has begun, so nothing finishes earlier by chance."""
+
+    def __init__(self) -> None:
+        self.passes: list[int] = []
+        self.begun = asyncio.Event()
+
+    async def counting_wait(self, tasks: Any, **kwargs: Any) -> Any:
+        tasks = list(tasks)
+        self.passes.append(len(tasks))
+        self.begun.set()
+        return await REAL_WAIT(tasks, **kwargs)
+
+    def program(self, count: int) -> Callable[[], pulumi.Output[Any]]:
+        """A program with `count` independent outputs that finish one after the other
+        once the final wait has begun, as the outputs of registered resources do while
+        the engine answers them."""
+
+        def program_body() -> pulumi.Output[Any]:
+            ready = [asyncio.Event() for _ in range(count)]
+
+            async def value(index: int) -> int:
+                await ready[index].wait()
+                return index
+
+            async def known() -> bool:
+                return True
+
+            for index in range(count):
+                pulumi.Output(set(), value(index), known())
+
+            async def engine_answers() -> None:
+                await self.begun.wait()
+                for event in ready:
+                    event.set()
+                    for _ in range(3):
+                        await asyncio.sleep(0)
+
+            answering = asyncio.ensure_future(engine_answers())
+            # The body's own output does not wait for the answers: the final wait does.
+            return pulumi.Output.from_input("returned first").apply(lambda text: (answering, text)[1])
+
+        return program_body
+
+
+REAL_WAIT = asyncio.wait
+
+
+def _run_program(body: Callable[[], pulumi.Output[Any]]) -> None:
+    """`body` as a Pulumi program under the SDK's mocks, through the SDK's own loop
+    (`pulumi.runtime.test` runs it with `run_pulumi_func`, which ends in `wait_for_rpcs`)."""
+    with mocked_engine():
+        pulumi.runtime.test(body)()
+
+
+def test_the_tuned_sdk_is_the_pinned_one() -> None:
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    pins = [d for d in pyproject["project"]["dependencies"] if d.startswith("pulumi==")]
+    # Moving the pin means measuring and re-reading the two SDK places again (decisions §14).
+    assert pins == [f"pulumi=={sdk_tuning.TUNED_SDK}"]
+    assert sdk_tuning.installed_sdk() == sdk_tuning.TUNED_SDK
+
+
+def test_the_sdks_final_wait_takes_one_pass_once_tuned(monkeypatch: pytest.MonkeyPatch) -> None:
+    stock = FinalWaits()
+    monkeypatch.setattr(asyncio, "wait", stock.counting_wait)
+    _run_program(stock.program(40))
+
+    tuned = FinalWaits()
+    monkeypatch.setattr(asyncio, "wait", tuned.counting_wait)
     assert sdk_tuning.tune_sdk() is True
-    assert pulumi.log.debug is not original_debug
-    assert pulumi.log.debug("not sent", None) is None
-    assert isinstance(sdk_stack.asyncio, sdk_tuning.AsyncioWaitingForAll)
-    assert sdk_stack.asyncio.sleep is asyncio.sleep
+    _run_program(tuned.program(40))
 
-    async def both() -> tuple[int, int]:
-        quick = asyncio.ensure_future(asyncio.sleep(0, result="quick"))
-        slow = asyncio.ensure_future(asyncio.sleep(0.05, result="slow"))
-        done, pending = await sdk_stack.asyncio.wait([quick, slow], return_when=asyncio.FIRST_COMPLETED)
-        return len(done), len(pending)
+    # The stock loop restarts after each output that finishes; the tuned one waits once.
+    assert len(stock.passes) > 10 and stock.passes[0] >= 40, stock.passes
+    assert len(tuned.passes) == 1 and tuned.passes[0] >= 40, tuned.passes
 
-    assert asyncio.run(both()) == (2, 0)
-    # Applying it twice changes nothing more.
+
+def test_a_failing_output_still_fails_the_tuned_program() -> None:
     assert sdk_tuning.tune_sdk() is True
 
-
-def test_a_failure_is_still_raised_by_the_sdk_wait_loop(untouched_sdk: None) -> None:
-    sdk_tuning.tune_sdk()
-
-    async def failing() -> None:
-        async def boom() -> None:
+    def failing() -> pulumi.Output[Any]:
+        def boom(_: int) -> int:
             raise RuntimeError("an output failed")
 
-        done, _ = await sdk_stack.asyncio.wait([asyncio.ensure_future(boom())], return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            await task
+        pulumi.Output.from_input(1).apply(boom)
+        return pulumi.Output.from_input("returned first")
 
     with pytest.raises(RuntimeError, match="an output failed"):
-        asyncio.run(failing())
+        _run_program(failing)
 
 
-def test_switches_turn_the_tuning_off_or_keep_debug(untouched_sdk: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    original_debug = pulumi.log.debug
+def test_tuning_quiets_debug_and_says_so_in_one_line(said: list[str]) -> None:
+    assert sdk_tuning.tune_sdk() is True
+    assert len(said) == 1 and "SDK tuning on for pulumi 3.272.0" in said[0], said
+    pulumi.log.debug("not sent")
+    assert len(said) == 1
+    # Applying it twice changes nothing more and says nothing more.
+    assert sdk_tuning.tune_sdk() is True
+    assert len(said) == 1 and sdk_tuning.is_tuned()
+
+
+def test_another_sdk_version_is_left_alone(said: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sdk_tuning, "installed_sdk", lambda: "3.999.0")
+    assert sdk_tuning.tune_sdk() is False
+    assert not sdk_tuning.is_tuned()
+    assert len(said) == 1 and "SDK tuning off: the SDK is 3.999.0" in said[0], said
+    pulumi.log.debug("still sent")
+    assert said[1:] == ["still sent"]
+
+
+def test_switches_turn_the_tuning_off_or_keep_debug(said: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COURSEWARE_SDK_TUNING", "off")
     assert sdk_tuning.tune_sdk() is False
-    assert pulumi.log.debug is original_debug and sdk_stack.asyncio is asyncio
+    assert not sdk_tuning.is_tuned() and said == ["courseware: SDK tuning off: COURSEWARE_SDK_TUNING=off"]
 
     monkeypatch.delenv("COURSEWARE_SDK_TUNING")
     monkeypatch.setenv("COURSEWARE_SDK_DEBUG", "1")
     assert sdk_tuning.tune_sdk() is True
-    assert pulumi.log.debug is original_debug
-    assert isinstance(sdk_stack.asyncio, sdk_tuning.AsyncioWaitingForAll)
+    assert sdk_tuning.is_tuned()
+    pulumi.log.debug("kept")
+    assert said[-1] == "kept"
 
 
-def test_an_sdk_of_another_shape_is_left_alone(untouched_sdk: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    async def different_wait_for_rpcs(await_all_outstanding_tasks: bool = True) -> None:
-        await asyncio.gather()
+def test_other_waits_keep_their_return_when() -> None:
+    assert sdk_tuning.tune_sdk() is True
 
-    monkeypatch.setattr(sdk_stack, "wait_for_rpcs", different_wait_for_rpcs)
-    original_debug = pulumi.log.debug
-    assert sdk_tuning.tune_sdk() is False
-    assert pulumi.log.debug is original_debug and sdk_stack.asyncio is asyncio
+    async def first_of_two() -> tuple[int, int]:
+        never = asyncio.get_running_loop().create_future()
+        quick = asyncio.ensure_future(asyncio.sleep(0))
+        done, pending = await sdk_stack.asyncio.wait([quick, never], return_when=asyncio.FIRST_EXCEPTION, timeout=0)
+        never.cancel()
+        return len(done), len(pending)
+
+    # FIRST_EXCEPTION with a timeout of 0 is not turned into a wait for all. (A loop of
+    # its own: `asyncio.run` would leave the thread without the loop the SDK uses.)
+    loop = asyncio.new_event_loop()
+    try:
+        assert loop.run_until_complete(first_of_two())[1] >= 1
+    finally:
+        loop.close()
+
+
+def test_the_program_tunes_the_sdk() -> None:
+    def the_program() -> pulumi.Output[Any]:
+        program.build(pulumi.Config())
+        return pulumi.Output.from_input(None)
+
+    with mocked_engine({"courseware:catalog": json.dumps({})}):
+        pulumi.runtime.test(the_program)()
+    assert sdk_tuning.is_tuned()
+    assert pulumi.log.debug is sdk_tuning._quiet_debug

@@ -21,7 +21,9 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -47,6 +49,11 @@ func main() {
 	showVersion := flag.Bool("version", false, "print the plugin version and exit")
 	flag.String("tracing", "", "accepted for compatibility; tracing is not supported")
 	flag.Parse()
+	if version.Version == "" {
+		// scripts/toolchain stamps the pinned CLI version with -ldflags; an unstamped
+		// host would report an empty plugin version to `pulumi about` and the engine.
+		fail(errors.New("built without a version: build it with scripts/toolchain"))
+	}
 	if *showVersion {
 		fmt.Println(version.Version)
 		return
@@ -101,26 +108,55 @@ type languageHost struct {
 	engine string
 }
 
-// options reads the runtime option of Pulumi.yaml (or PulumiPolicy.yaml) that matters
-// here: the virtual environment, relative to the project root. Without one, the
-// interpreter is PULUMI_PYTHON_CMD or the python3 on PATH, for programs and policy
-// packs alike.
+// handledOptions are the runtime options of Pulumi.yaml (or PulumiPolicy.yaml) this host
+// acts on. Pulumi's own host knows more (toolchain, typechecker, ...); silently running
+// pip where a project asked for uv or poetry would install and type-check nothing the
+// project expects, so any other option is refused by name.
+var handledOptions = map[string]bool{"virtualenv": true}
+
+// options reads the runtime options: the virtual environment, relative to the project
+// root. Without one, the interpreter is PULUMI_PYTHON_CMD or the python3 on PATH, for
+// programs and policy packs alike.
 func options(info *pulumirpc.ProgramInfo) (toolchain.PythonOptions, error) {
 	opts := toolchain.PythonOptions{
 		Root:       info.GetRootDirectory(),
 		ProgramDir: info.GetProgramDirectory(),
 		Toolchain:  toolchain.Pip,
 	}
-	if info.GetOptions() != nil {
-		if venv, ok := info.GetOptions().AsMap()["virtualenv"]; ok {
-			name, isString := venv.(string)
-			if !isString {
-				return opts, errors.New("runtime option 'virtualenv' must be a string")
-			}
-			opts.Virtualenv = name
+	if info.GetOptions() == nil {
+		return opts, nil
+	}
+	given := info.GetOptions().AsMap()
+	var refused []string
+	for name := range given {
+		if !handledOptions[name] {
+			refused = append(refused, name)
 		}
 	}
+	if len(refused) > 0 {
+		sort.Strings(refused)
+		return opts, fmt.Errorf(
+			"runtime option(s) %s are not supported by this project's Python language host "+
+				"(toolchain/language-host), which handles only 'virtualenv'; remove them from "+
+				"the runtime options of Pulumi.yaml or PulumiPolicy.yaml",
+			strings.Join(quoted(refused), ", "))
+	}
+	if venv, ok := given["virtualenv"]; ok {
+		name, isString := venv.(string)
+		if !isString {
+			return opts, errors.New("runtime option 'virtualenv' must be a string (a directory relative to the project)")
+		}
+		opts.Virtualenv = name
+	}
 	return opts, nil
+}
+
+func quoted(names []string) []string {
+	out := make([]string, len(names))
+	for i, name := range names {
+		out[i] = "'" + name + "'"
+	}
+	return out
 }
 
 func (h *languageHost) Handshake(

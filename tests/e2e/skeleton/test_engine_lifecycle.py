@@ -1,24 +1,34 @@
-"""The walking skeleton: the real CLI runs a dynamic resource from the installed package
+"""The walking skeleton: the real CLI runs a dynamic resource (the benchmark's no-I/O one)
 through preview, up, refresh, an empty preview and destroy (issue 2)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
-from tests.e2e.harness import PulumiProject, change_summary
+from tests.e2e.harness import REPO, PulumiProject, change_summary
 
 PROGRAM = Path(__file__).parent / "program"
+BASELINE = REPO / "bench" / "baseline_program" / "baseline.py"
 TOKEN = "pulumi-python:dynamic/courseware:Baseline"
 
 
+def skeleton_project(root: Path) -> PulumiProject:
+    """A project running the skeleton program, with the benchmark's no-I/O resource
+    beside it, where the program and the dynamic-provider process both import it."""
+    project = PulumiProject(root, PROGRAM)
+    shutil.copy(BASELINE, project.root / "program" / BASELINE.name)
+    return project
+
+
 def test_cli_reports_the_pinned_version(tmp_path: Path) -> None:
-    project = PulumiProject(tmp_path, PROGRAM)
+    project = skeleton_project(tmp_path)
     pin = (Path(__file__).parents[3] / "toolchain" / "pulumi-version").read_text().strip()
     assert project.run("version").stdout.strip() == f"v{pin}"
 
 
 def test_lifecycle_through_the_real_engine(tmp_path: Path) -> None:
-    project = PulumiProject(tmp_path, PROGRAM)
+    project = skeleton_project(tmp_path)
     project.set_config("value", "first")
 
     preview = project.run("preview", "--json")
@@ -50,7 +60,7 @@ def test_lifecycle_through_the_real_engine(tmp_path: Path) -> None:
 
 def test_config_values_that_look_like_flags_stay_values(tmp_path: Path) -> None:
     # Generated secrets (token_urlsafe) can start with `-`; the harness must not pass them as flags.
-    project = PulumiProject(tmp_path, PROGRAM)
+    project = skeleton_project(tmp_path)
     project.set_config("edxClientSecret", "-looks-like-a-flag", secret=True)
     shown = project.run("config", "get", "courseware:edxClientSecret")
     assert shown.stdout.strip() == "-looks-like-a-flag"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -124,8 +123,12 @@ def test_token_is_renewed_shortly_before_it_expires() -> None:
 
 
 def test_threads_share_one_token() -> None:
+    # Studio answers none of the eight until all eight are in flight: they all hold a
+    # token at the same time, whatever order the threads run in.
+    all_in_flight = threading.Barrier(8)
+
     def slow_studio(request: httpx.Request) -> httpx.Response:
-        time.sleep(0.01)
+        all_in_flight.wait(5)
         return httpx.Response(200, json=RUN)
 
     edx = FakeEdx(slow_studio)

@@ -37,6 +37,15 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join([f"┏{rule}┓", cells(headers, "┃"), f"┡{rule}┩", *(cells(r, "│") for r in rows), f"└{rule}┘"])
 
 
+class UnscriptedCommand(AssertionError):
+    """The code under test ran a command the test did not script: a write the test did
+    not expect, or one it forgot to answer (`fake.on(name, ...)`)."""
+
+    def __init__(self, args: Sequence[str]) -> None:
+        name = _name(args)
+        super().__init__(f"unscripted command {name!r}: {list(args)}; script it with fake.on({name!r}, ...)")
+
+
 def ok(stdout: str = "", stderr: str = "") -> Completed:
     return Completed(0, stdout, stderr)
 
@@ -56,6 +65,11 @@ class FakeMitx:
     def on(self, command: str, handler: Handler) -> None:
         self.handlers[command] = handler
 
+    def accept(self, *commands: str) -> None:
+        """Script each of `commands` to succeed and print nothing, as a write does."""
+        for command in commands:
+            self.on(command, lambda args, stdin: ok())
+
     def commands(self) -> list[str]:
         """The calls as `command subcommand` words, in order."""
         return [_name(call) for call in self.calls]
@@ -72,7 +86,7 @@ class FakeMitx:
             # `commands.listings()`: both tables as one JSON object.
             tables = {"contracts": self._contract_table(), "organizations": self._organization_table()}
             return ok(json.dumps(tables))
-        return ok()
+        raise UnscriptedCommand(args)
 
     def _contract_table(self) -> str:
         headers = [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from decimal import Decimal
 
 import pytest
@@ -27,21 +26,40 @@ def contract(**fields: object) -> dict[str, object]:
     }
 
 
-def test_concurrent_reads_of_one_key_load_once() -> None:
+class ArrivalLock:
+    """`SharedReads`' own lock, which sets `arrived` once it has been taken `count` times:
+    every caller has then entered `get` or `update` and is at, or on its way to, the
+    key's lock, so a test can release a running load knowing the others are waiting."""
+
+    def __init__(self, count: int) -> None:
+        self._lock = threading.Lock()
+        self._left = count
+        self.arrived = threading.Event()
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+        self._left -= 1
+        if self._left == 0:
+            self.arrived.set()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+def test_concurrent_reads_of_one_key_load_once(monkeypatch: pytest.MonkeyPatch) -> None:
     shared = SharedReads()
+    arrivals = ArrivalLock(4)
+    monkeypatch.setattr(shared, "_lock", arrivals)
     loads: list[int] = []
-    gate = threading.Event()
 
     def load() -> int:
-        gate.wait(5)
+        assert arrivals.arrived.wait(5)
         loads.append(1)
         return 7
 
     threads = [threading.Thread(target=lambda: shared.get("b2b_list contracts", load)) for _ in range(4)]
     for thread in threads:
         thread.start()
-    time.sleep(0.05)
-    gate.set()
     for thread in threads:
         thread.join(5)
     assert loads == [1]
@@ -68,6 +86,7 @@ def test_many_contract_reads_cost_one_listing(fake: FakeMitx, client: MitxOnline
 
 
 def test_a_write_forgets_the_listing(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.accept("b2b_contract modify")
     fake.contracts = [contract()]
     client.contracts()
     client.write(commands.contract_modify(18, {"active": False}), "deactivate")
@@ -78,13 +97,14 @@ def test_a_write_forgets_the_listing(fake: FakeMitx, client: MitxOnline) -> None
 def test_a_failed_write_forgets_the_listing_too(fake: FakeMitx, client: MitxOnline) -> None:
     fake.on("b2b_contract modify", lambda args, stdin: Completed(1, "", "boom"))
     client.contracts()
-    with pytest.raises(Exception, match="boom"):
+    with pytest.raises(CommandFailed, match="boom"):
         client.write(commands.contract_modify(18, {"active": False}), "deactivate")
     client.contracts()
     assert fake.commands().count("listings") == 2
 
 
 def test_a_write_that_cannot_change_contracts_keeps_the_listing(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.accept("b2b_codes validate", "b2b_courseware add")
     fake.contracts = [contract()]
     client.contracts()
     client.write(commands.codes_validate(18), "validate")
@@ -94,6 +114,7 @@ def test_a_write_that_cannot_change_contracts_keeps_the_listing(fake: FakeMitx, 
 
 
 def test_a_write_that_says_how_it_changed_the_listing_updates_it(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.accept("b2b_contract modify")
     fake.contracts = [contract()]
     client.contracts()
     row = client.contracts()[0].model_copy(update={"id": 19, "slug": "new"})
@@ -120,6 +141,7 @@ def test_one_command_lists_contracts_and_organizations(fake: FakeMitx, client: M
 def test_after_an_import_organizations_are_listed_again_but_not_after_a_modify(
     fake: FakeMitx, client: MitxOnline
 ) -> None:
+    fake.accept("b2b_contract modify", "b2b_contract import")
     fake.contracts = [contract()]
     client.organization_rows()
     row = client.contracts()[0].model_copy(update={"id": 19, "slug": "new"})
@@ -147,29 +169,26 @@ def test_a_listing_that_is_not_the_expected_json_is_a_clear_failure(fake: FakeMi
 def test_a_failed_write_forgets_the_listing_even_with_an_update(fake: FakeMitx, client: MitxOnline) -> None:
     fake.on("b2b_codes validate", lambda args, stdin: Completed(1, "", "boom"))
     client.contracts()
-    with pytest.raises(Exception, match="boom"):
+    with pytest.raises(CommandFailed, match="boom"):
         client.write(commands.codes_validate(18), "validate")
     client.contracts()
     assert fake.commands().count("listings") == 2
 
 
-def test_an_update_waits_for_a_running_load_and_applies_to_its_result() -> None:
+def test_an_update_waits_for_a_running_load_and_applies_to_its_result(monkeypatch: pytest.MonkeyPatch) -> None:
     shared = SharedReads()
-    gate = threading.Event()
-    started = threading.Event()
+    # The reader's `get` takes the lock once before loading, the writer's `update` once.
+    arrivals = ArrivalLock(2)
+    monkeypatch.setattr(shared, "_lock", arrivals)
 
     def load() -> list[int]:
-        started.set()
-        gate.wait(5)
+        assert arrivals.arrived.wait(5)
         return [1]
 
     reader = threading.Thread(target=lambda: shared.get("k", load))
     reader.start()
-    started.wait(5)
     writer = threading.Thread(target=lambda: shared.update("k", lambda rows: [*rows, 2]))
     writer.start()
-    time.sleep(0.05)
-    gate.set()
     reader.join(5)
     writer.join(5)
     assert shared.get("k", lambda: [99]) == [1, 2]
@@ -220,6 +239,7 @@ def test_codes_of_every_contract_cost_one_command(fake: FakeMitx, client: MitxOn
 
 
 def test_codes_of_one_contract_are_read_for_it_alone(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.accept("b2b_codes validate")
     fake.on("shell", lambda args, stdin: ok(json.dumps(CODE_ROWS[:2])))
     assert [c.code for c in client.contract_codes(21)] == ["a", "b"]
     assert [c.code for c in client.contract_codes(21)] == ["a", "b"]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from provider.errors import Drifted, Refused
+from provider.errors import CommandFailed, Drifted, Refused
 from provider.mitxonline import client as mitx
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.contract import ContractProvider
@@ -135,6 +135,7 @@ def test_create_adopts_a_matching_contract_without_writing(bigco: FakeMitx, clie
 
 
 def test_create_refuses_a_differing_contract_unless_adopted(bigco: FakeMitx, client: MitxOnline) -> None:
+    bigco.accept("b2b_contract modify")
     bigco.contracts = [listed(max_learners=10)]
     with pytest.raises(Drifted, match="max_learners: declared 15, live 10"):
         ContractProvider().create(declared())
@@ -151,6 +152,7 @@ def test_create_refuses_a_slug_another_organization_uses(bigco: FakeMitx, client
 
 
 def test_a_contract_outside_its_dates_is_imported_without_them_then_dated(bigco: FakeMitx, client: MitxOnline) -> None:
+    bigco.accept("b2b_contract modify")
     # §12.5.1: a second save outside the window fails, which would roll the import back.
     bigco.on(
         "b2b_contract import", lambda args, stdin: ok("Import complete. Contract slug: bigco-codes-contract (id=21)")
@@ -175,11 +177,12 @@ def test_an_import_that_fails_after_creating_is_maybe_applied(bigco: FakeMitx, c
 
 def test_create_raises_when_the_failed_import_made_nothing(bigco: FakeMitx, client: MitxOnline) -> None:
     bigco.on("b2b_contract import", lambda args, stdin: Completed(1, "", "Traceback: KeyError"))
-    with pytest.raises(Exception, match="KeyError"):
+    with pytest.raises(CommandFailed, match="KeyError"):
         ContractProvider().create(declared())
 
 
 def test_update_modifies_only_the_changed_fields_in_one_command(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.accept("b2b_contract modify")
     olds = {**declared(), "contract_id": 21, "active": True}
     result = ContractProvider().update("21", olds, declared(max_learners=20))
     assert fake.calls == [["b2b_contract", "modify", "21", "--max-learners", "20"]]
@@ -223,6 +226,7 @@ def test_read_rebuilds_inputs_from_the_listing(bigco: FakeMitx, client: MitxOnli
 
 
 def test_delete_deactivates_once(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.accept("b2b_contract modify")
     ContractProvider().delete("21", {**declared(), "active": True})
     ContractProvider().delete("21", {**declared(), "active": False})
     assert fake.calls == [["b2b_contract", "modify", "21", "--inactive"]]

@@ -188,6 +188,7 @@ def test_read_shows_the_courses_still_in_the_contract(sources: FakeMitx, client:
 
 
 def test_delete_removes_every_attached_course_at_once(sources: FakeMitx, client: MitxOnline) -> None:
+    sources.accept("b2b_courseware remove")
     clone(sources, A, B)
     ContractCoursewareProvider().delete("21", declared(A, B))
     assert sources.calls == [["b2b_courseware", "remove", "21", A, "--also", B]]

@@ -49,6 +49,7 @@ def test_expected_count_follows_section_6_2(
 
 
 def test_create_validates_then_reads_the_codes_back(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.accept("b2b_codes validate")
     serve_codes(fake, 15)
     result = EnrollmentCodesProvider().create(declared())
     # One command reads this contract's codes back (docs/decisions.md).
@@ -60,6 +61,7 @@ def test_create_validates_then_reads_the_codes_back(fake: FakeMitx, client: Mitx
 
 
 def test_more_seats_is_an_update_that_validates_again(fake: FakeMitx, client: MitxOnline, caplog: Any) -> None:
+    fake.accept("b2b_codes validate")
     provider = EnrollmentCodesProvider()
     olds = {**declared(), "count": 15}
     assert provider.diff("21", olds, declared(max_learners=20)).changes is True
@@ -70,6 +72,7 @@ def test_more_seats_is_an_update_that_validates_again(fake: FakeMitx, client: Mi
 
 
 def test_a_count_that_stays_off_is_reported(fake: FakeMitx, client: MitxOnline, caplog: Any) -> None:
+    fake.accept("b2b_codes validate")
     serve_codes(fake, 17)
     EnrollmentCodesProvider().create(declared())
     assert "17 enrollment codes after `b2b_codes validate`, 15 expected" in caplog.text
@@ -118,6 +121,7 @@ def test_adopting_codes_that_number_right_validates_nothing(fake: FakeMitx, clie
 
 
 def test_adopting_codes_that_number_wrong_validates(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.accept("b2b_codes validate")
     serve_codes(fake, 3)
     EnrollmentCodesProvider().create(declared(adopt=True))
     assert "b2b_codes validate" in fake.commands()
@@ -154,6 +158,7 @@ def test_extra_codes_stop_the_update_before_validate(fake: FakeMitx, client: Mit
 
 
 def test_codes_of_a_retired_run_are_not_counted(fake: FakeMitx, client: MitxOnline) -> None:
+    fake.accept("b2b_codes validate")
     retired = "course-v1:UAI_BIGCO+B.0001x+1T21C2026_en"
     rows = [{"Contract": "BigCo", "Course Run": RUN, "Enrollment Code": f"code-{n}"} for n in range(15)] + [
         {"Contract": "BigCo", "Course Run": retired, "Enrollment Code": "used", "Enroll Redemption": "2026-03-01"}

@@ -1,9 +1,16 @@
 """A dynamic resource that does no I/O: the engine's floor.
 
 `courseware:Baseline` holds one value and talks to no platform. It exists for two
-reasons: the walking-skeleton test drives the real engine through every provider call
-with it, and the benchmarks measure the cost the engine and the dynamic-provider process
-add on their own (bench/ reports the platform resources as a ratio of it).
+reasons: the benchmarks measure the cost the engine and the dynamic-provider process add
+on their own (bench/ reports the platform resources as a ratio of it), and the
+walking-skeleton test (tests/e2e/skeleton) drives the real engine through every provider
+call with it.
+
+It is not part of the product, so it lives beside the program that uses it and is
+imported as the top-level module `baseline`: dill pickles the provider by reference to
+that module, and the dynamic-provider process, which starts in the program's directory,
+imports it from there. No lasting state refers to it (the benchmark and the tests build
+fresh stacks on every run), so its move out of `provider/` needs no alias.
 """
 
 from __future__ import annotations
