@@ -28,7 +28,7 @@ import click
 
 from provider import adopt as adoption
 from provider import reports
-from provider.code_sheet import UnknownContract, code_sheet
+from provider.code_sheet import NoCodes, UnknownContract, code_sheet
 from provider.edx.client import EdxClient
 from provider.errors import ProviderError
 from provider.mitxonline.client import MitxOnline
@@ -70,7 +70,8 @@ def main() -> None:
 @click.argument("preview_json", type=click.File("r"), default="-")
 def plan_summary(preview_json: IO[str]) -> None:
     """Summarise `pulumi preview --json` (a file, or - for stdin) as markdown."""
-    click.echo(reports.plan_markdown(reports.plan_changes(_read_digest(preview_json))))
+    digest = _read_digest(preview_json)
+    click.echo(reports.plan_markdown(reports.plan_changes(digest), reports.grouping_counts(digest)))
 
 
 @main.command()
@@ -184,10 +185,10 @@ def codes(contract: str, stack: str | None, csv_file: str | None) -> None:
     outputs = _pulumi_json(argv + (["--stack", stack] if stack else [])) or {}
     try:
         sheet = code_sheet(outputs, contract)
-    except UnknownContract as error:
+    except (UnknownContract, NoCodes) as error:
         raise click.ClickException(str(error)) from None
     if csv_file is None:
         click.echo(sheet.csv(), nl=False)
         return
-    Path(csv_file).write_text(sheet.csv())
+    sheet.write(Path(csv_file))
     click.echo(f"Wrote {len(sheet.rows)} codes of contract {sheet.label} to {csv_file}", err=True)
