@@ -147,3 +147,16 @@ def test_demo_refuses_a_port_base_that_is_not_a_number(demo: Demo) -> None:
     assert refused.stderr.splitlines() == [
         "scripts/demo: --port-base must be a number, e.g. --port-base 18700 (got 'next')"
     ]
+
+
+@pytest.mark.parametrize(
+    ("assignment", "command"),
+    [
+        ((), "scripts/run scripts/demo"),
+        (("PORT_BASE=18700",), "scripts/run scripts/demo --port-base 18700"),
+    ],
+)
+def test_make_demo_passes_the_readme_port_base_to_the_demo(assignment: tuple[str, ...], command: str) -> None:
+    # `make -n` prints what `make demo PORT_BASE=N` (README.md) would run, without running it.
+    planned = subprocess.run(["make", "-n", "demo", *assignment], cwd=REPO, capture_output=True, text=True, check=True)
+    assert planned.stdout.split() == command.split()
