@@ -136,6 +136,8 @@ def test_demo_on_ports_another_sandbox_holds_fails_in_one_line(demo: Demo, tmp_p
         f"Error: ports {base}-{base + 2} are not free: {base}, {base + 1}, {base + 2} held by the sandbox of "
         f"{held} (stop it with `courseware-sandbox stop --state-dir {held}`); or choose other ports with --port-base "
     ), line
+    offered = line.split("--port-base ")[1].split()[0]
+    assert line.endswith(f" (free now); with make: `make demo PORT_BASE={offered}`"), line
     # Nothing went further: no login, no stack, no sandbox of the demo's own.
     assert "pulumi up" not in refused.stdout
     assert demo.sandbox_pid() is None
