@@ -124,9 +124,12 @@ class Project:
         for offset, url in enumerate(("edx_lms_url", "edx_studio_url", "mitxonline_url")):
             text = text.replace(f"http://127.0.0.1:{DEMO_PORT_BASE + offset}", self.sandbox.info[url])
         text = text.replace(DEMO_STATE_DIR, str(self.sandbox.state_dir.resolve()))
+        added = yaml.safe_load(text)
+        if set(added) == {"config"}:  # a whole section, rather than keys to put in it
+            added = added["config"]
         path = self.root / STACK_FILE
         data = yaml.safe_load(path.read_text()) or {}
-        data.setdefault("config", {}).update(yaml.safe_load(text))
+        data.setdefault("config", {}).update(added)
         path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
@@ -163,7 +166,8 @@ def test_the_page_names_every_step_of_the_walkthrough() -> None:
         "scripts/run pulumi preview --stack partner --expect-no-changes",
     ]
     added = [yaml.safe_load(step.text) for step in steps if isinstance(step, ConfigAddition)]
-    assert [sorted(block) for block in added] == [["courseware:edx", "courseware:mitxonline"], ["courseware:catalog"]]
+    assert [sorted(block) for block in added] == [["config"], ["courseware:catalog"]]
+    assert sorted(added[0]["config"]) == ["courseware:edx", "courseware:mitxonline"]
 
 
 def test_expect_no_changes_exits_7_when_there_are_changes(tmp_path: Path, demo_sandbox: Sandbox) -> None:
