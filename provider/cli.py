@@ -71,7 +71,12 @@ def main() -> None:
 def plan_summary(preview_json: IO[str]) -> None:
     """Summarise `pulumi preview --json` (a file, or - for stdin) as markdown."""
     digest = _read_digest(preview_json)
-    click.echo(reports.plan_markdown(reports.plan_changes(digest), reports.grouping_counts(digest)))
+    changes = reports.plan_changes(digest)
+    click.echo(
+        reports.plan_markdown(
+            changes, reports.learner_losses(digest), reports.adoptions(digest), grouping=reports.grouping_counts(digest)
+        )
+    )
 
 
 @main.command()
