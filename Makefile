@@ -1,8 +1,9 @@
 # The two commands of the README, plus the benchmarks. Each installs what it needs.
 .PHONY: demo test bench lint
 
+# `make demo PORT_BASE=18700` runs the demo's sandbox on 18700-18702 instead of 18600-18602.
 demo:
-	@scripts/run scripts/demo
+	@scripts/run scripts/demo $(if $(PORT_BASE),--port-base $(PORT_BASE))
 
 test:
 	@scripts/run scripts/test-suite

@@ -30,7 +30,7 @@ from provider import adopt as adoption
 from provider import reports
 from provider.code_sheet import code_sheet
 from provider.edx.client import EdxClient
-from provider.errors import AdoptError, ProviderError, UnknownContract
+from provider.errors import AdoptError, NoCodes, ProviderError, UnknownContract
 from provider.mitxonline.client import MitxOnline
 
 EXIT_IN_SYNC = 0
@@ -84,7 +84,11 @@ def plan_summary(preview_json: IO[str]) -> None:
             + reports.first_line(errors[0])
         )
     changes = reports.plan_changes(digest)
-    click.echo(reports.plan_markdown(changes, reports.learner_losses(digest), reports.adoptions(digest)))
+    click.echo(
+        reports.plan_markdown(
+            changes, reports.learner_losses(digest), reports.adoptions(digest), grouping=reports.grouping_counts(digest)
+        )
+    )
 
 
 @main.command()
@@ -199,10 +203,10 @@ def codes(contract: str, stack: str | None, csv_file: str | None) -> None:
     outputs = _pulumi_json(argv + (["--stack", stack] if stack else [])) or {}
     try:
         sheet = code_sheet(outputs, contract)
-    except UnknownContract as error:
+    except (UnknownContract, NoCodes) as error:
         raise click.ClickException(str(error)) from None
     if csv_file is None:
         click.echo(sheet.csv(), nl=False)
         return
-    Path(csv_file).write_text(sheet.csv())
+    sheet.write(Path(csv_file))
     click.echo(f"Wrote {len(sheet.rows)} codes of contract {sheet.label} to {csv_file}", err=True)

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 # Defined with every other error; imported here under its old name and home.
+from provider.errors import NoCodes as NoCodes
 from provider.errors import UnknownContract as UnknownContract
 
 COLUMNS = ("code", "course_run", "attach_link")
+PRIVATE_MODE = 0o600
 _CONTRACT = "contract:"
 _CODES = "codes:"
 
@@ -40,6 +44,17 @@ class CodeSheet:
             writer.writerow([row.get(column) or "" for column in COLUMNS])
         return out.getvalue()
 
+    def write(self, path: Path) -> None:
+        """Write the CSV readable by its owner only (0600): every code is a seat.
+
+        The mode is set on the open file before any code is written, so a file that
+        existed with a wider mode is never readable with the codes in it.
+        """
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_MODE)
+        with os.fdopen(descriptor, "w", newline="") as handle:
+            os.fchmod(handle.fileno(), PRIVATE_MODE)
+            handle.write(self.csv())
+
 
 def code_sheet(outputs: Mapping[str, Any], wanted: str) -> CodeSheet:
     """The codes of the contract `wanted`: its `org/name` label, its slug or its id."""
@@ -61,10 +76,19 @@ def code_sheet(outputs: Mapping[str, Any], wanted: str) -> CodeSheet:
         raise UnknownContract(f"{what} answer to {wanted!r}; the stack declares: {known or 'no contract'}")
     label = matches[0]
     contract_id = contracts[label].get("contract_id")
+    if "code_count" not in contracts[label]:
+        # No mitxonline:EnrollmentCodes was declared for it: a managed contract, or one
+        # without courses. Pointing at --show-secrets would send the operator looking
+        # for codes that do not exist.
+        raise NoCodes(
+            f"contract {label} has no enrollment codes: the stack makes codes only for a code contract or a "
+            "priced contract with courses (a managed contract's learners join through their organization's "
+            "sign-on instead)"
+        )
     rows = outputs.get(f"{_CODES}{label}")
     if rows is None:
-        raise UnknownContract(
-            f"contract {label} has no codes output: only code (or priced) contracts with courses get codes, "
-            "and the stack outputs must be read with --show-secrets"
+        raise NoCodes(
+            f"contract {label} has {contracts[label]['code_count']} codes, but the stack outputs were read "
+            "without them: read them with `pulumi stack output --show-secrets`"
         )
     return CodeSheet(label, contract_id if isinstance(contract_id, int) else None, [dict(r) for r in rows])

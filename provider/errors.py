@@ -36,8 +36,10 @@
     ├── SessionHung               the command session did not answer in time
     ├── AdoptError                `courseware adopt`: the selection names nothing that exists,
     │                             or the stack file cannot be read or written
-    └── UnknownContract           `courseware codes`: no declared contract answers to the
-                                  name (also a LookupError)
+    ├── UnknownContract           `courseware codes`: no declared contract answers to the
+    │                             name (also a LookupError)
+    └── NoCodes                   `courseware codes`: the contract is declared but has no
+                                  enrollment codes to write, and says why (also a LookupError)
 
 Every PlatformError keeps the platform's own answer so the message shown by
 `pulumi up` names the step and what the platform said. `next_step` says what the
@@ -353,3 +355,8 @@ class UnknownContract(ProviderError, LookupError):
     """No declared contract answers to the name, slug or id given; says which ones do."""
 
     next_step = "name the contract as `org/name`, its slug or its id (`courseware summary` lists them)"
+
+
+class NoCodes(ProviderError, LookupError):
+    """The contract is declared but has no enrollment codes to write (a managed contract has
+    none; a code contract may not have been applied yet); the message says which."""

@@ -30,6 +30,7 @@ from provider.mitxonline.course_page import CoursePage
 from provider.mitxonline.course_run import CourseRun as MitxCourseRun
 from provider.mitxonline.enrollment_codes import EnrollmentCodes
 from provider.mitxonline.organization import Organization
+from provider.reports import IS_SOURCE_RUN
 from provider.sdk_tuning import tune_sdk
 from provider.stack_config import checked_catalog
 
@@ -146,6 +147,10 @@ def build(config: pulumi.Config) -> None:
         if component.mitxonline_run is not None:
             source_runs.setdefault(source.course_id, []).append(component.mitxonline_run)
         pulumi.export(f"source_course:{source.course_key}", component.edx_run.course_key)
+        if component.mitxonline_run is not None:
+            # No MITx Online API shows the flag (spec/mitxonline.md §7.7): `courseware
+            # summary` shows the value this stack set, from this output.
+            pulumi.export(f"{IS_SOURCE_RUN}{source.course_key}", component.mitxonline_run.is_source_run)
 
     organizations: dict[str, tuple[schema.Organization, Organization]] = {}
     for org in catalog.organizations:

@@ -21,6 +21,8 @@ SECRET = "[secret]"
 # The engine's placeholder for a value known only after the apply (spec/pulumi-dynamic.md §6.5).
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 UNKNOWN = "(known after apply)"
+# Stack output prefix of a MITx Online run's source-run flag (provider/program.py).
+IS_SOURCE_RUN = "is_source_run:"
 
 # Inputs a provider's check adds to describe the change it plans (for the policy pack);
 # no read observes them, so they are never drift.
@@ -99,12 +101,18 @@ def _urn_parts(urn: str) -> tuple[str, str]:
     return parts[-2].split("$")[-1], parts[-1]
 
 
+def _is_grouping(step: Mapping[str, Any]) -> bool:
+    """The stack and the catalog's components: the CLI counts them, but they only group
+    resources and never call a platform."""
+    return not (step.get("oldState") or step.get("newState") or {}).get("custom", True)
+
+
 def plan_changes(digest: Mapping[str, Any]) -> list[ResourceChange]:
     """The changes a `pulumi preview --json` digest proposes, destructive ones first."""
     changes = []
     for step in digest.get("steps") or []:
         op = step.get("op", "")
-        if op not in _TITLES or not (step.get("oldState") or step.get("newState") or {}).get("custom", True):
+        if op not in _TITLES or _is_grouping(step):
             continue
         old_state = step.get("oldState") or {}
         new_state = step.get("newState") or {}
@@ -167,6 +175,17 @@ def failed_plan_markdown(errors: Iterable[str]) -> str:
     return "\n".join(lines)
 
 
+def grouping_counts(digest: Mapping[str, Any]) -> dict[str, int]:
+    """How many grouping resources (the stack, the components) each operation of the plan
+    touches: `pulumi preview` counts them in its totals, the plan summary does not list them."""
+    urns: dict[str, set[str]] = {}
+    for step in digest.get("steps") or []:
+        op = step.get("op", "")
+        if op in _TITLES and _is_grouping(step):
+            urns.setdefault(_TITLES[op], set()).add(step["urn"])
+    return {op: len(found) for op, found in urns.items()}
+
+
 def drift_changes(events: Iterable[Mapping[str, Any]]) -> list[ResourceChange]:
     """Resources whose live state differs from state, from the engine events that
     `pulumi refresh --preview-only --json` streams (PULUMI_ENABLE_STREAMING_JSON_PREVIEW).
@@ -199,6 +218,20 @@ def _cell(value: Any) -> str:
         return "—"
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
     return "`" + text.replace("`", "'").replace("|", "\\|").replace("\n", " ") + "`"
+
+
+def _count_line(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{n} to {op}" for op, n in sorted(counts.items(), key=lambda kv: _ORDER.index(kv[0])))
+
+
+def _grouping_note(listed: Mapping[str, int], grouping: Mapping[str, int]) -> str:
+    """Why the CLI's totals are higher than the summary's, with the CLI's own numbers."""
+    cli_totals = {op: listed.get(op, 0) + grouping.get(op, 0) for op in set(listed) | set(grouping)}
+    left_out = sum(grouping.values())
+    return (
+        f"Not listed: {left_out} grouping resource(s) (the stack and its components), which call no platform; "
+        f"`pulumi preview` counts them too and says {_count_line(cli_totals)}."
+    )
 
 
 def learner_losses(digest: Mapping[str, Any]) -> list[str]:
@@ -250,17 +283,28 @@ def adoptions(digest: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def plan_markdown(changes: Iterable[ResourceChange], losses: Sequence[str] = (), adopted: Sequence[str] = ()) -> str:
+def plan_markdown(
+    changes: Iterable[ResourceChange],
+    losses: Sequence[str] = (),
+    adopted: Sequence[str] = (),
+    grouping: Mapping[str, int] | None = None,
+) -> str:
     """A pull-request comment: what learners lose, replacements and deletions, then updates
-    and creates."""
+    and creates.
+
+    `grouping` (from `grouping_counts`) are the stack and component changes the CLI
+    counts; the comment says how many it leaves out, so its totals can be checked
+    against the CLI's.
+    """
     changes = list(changes)
-    if not changes:
-        return "### Courseware plan\n\nNo changes: the platforms already match the stack.\n"
+    grouping = {op: n for op, n in (grouping or {}).items() if n}
     counts: dict[str, int] = {}
     for change in changes:
         counts[_TITLES[change.op]] = counts.get(_TITLES[change.op], 0) + 1
-    summary = ", ".join(f"{n} to {op}" for op, n in sorted(counts.items(), key=lambda kv: _ORDER.index(kv[0])))
-    lines = ["### Courseware plan", "", summary, ""]
+    note = [_grouping_note(counts, grouping), ""] if grouping else []
+    if not changes:
+        return "\n".join(["### Courseware plan", "", "No changes: the platforms already match the stack.", "", *note])
+    lines = ["### Courseware plan", "", _count_line(counts), "", *note]
     if losses:
         lines += ["> **Learners lose access**: this plan removes courses from contracts:", ">"]
         lines += [f"> - {loss}" for loss in losses]
@@ -310,12 +354,20 @@ def drift_json(changes: Iterable[ResourceChange]) -> list[dict[str, Any]]:
     ]
 
 
+def _source_run_note(outputs: Mapping[str, Any], course_key: str) -> str:
+    """The MITx Online run's `is_source_run`, which no MITx Online API shows (spec/mitxonline.md §7.7)."""
+    flag = outputs.get(f"{IS_SOURCE_RUN}{course_key}")
+    if flag is None:
+        return " (edX only: no MITx Online run)"
+    return f" (MITx Online run: is_source_run {'true' if flag else 'false'})"
+
+
 def summary_text(outputs: Mapping[str, Any]) -> str:
     """The stack outputs of `provider/program.py` as a short report (codes are secret and
     shown only as counts)."""
     courses = sorted(k.removeprefix("source_course:") for k in outputs if k.startswith("source_course:"))
     contracts = sorted((k.removeprefix("contract:"), v) for k, v in outputs.items() if k.startswith("contract:"))
-    lines = ["Source courses:"] + [f"  {key}" for key in courses] or ["  (none)"]
+    lines = ["Source courses:"] + ([f"  {key}{_source_run_note(outputs, key)}" for key in courses] or ["  (none)"])
     lines.append("Contracts:")
     for label, value in contracts:
         value = value if isinstance(value, Mapping) else {}

@@ -3,10 +3,10 @@
 Stack config keys (project `courseware`):
 
     courseware:edx                {"lmsUrl": ..., "studioUrl": ..., "clientId": ...}
-    courseware:edxClientSecret    secret: `pulumi config set --secret edxClientSecret ...`
+    courseware:edxClientSecret    secret: `pulumi config set --secret edxClientSecret` (value on stdin)
     courseware:mitxonline         {"url": ..., "manageCommand": [argv...], "commandTimeout": 600,
                                    "cloneTimeout": 900, "session": true | N | false}
-    courseware:mitxonlineApiKey   secret: `pulumi config set --secret mitxonlineApiKey ...`
+    courseware:mitxonlineApiKey   secret: `pulumi config set --secret mitxonlineApiKey` (value on stdin)
 
 Providers receive the whole stack config in `configure()` (spec/pulumi-dynamic.md §4),
 after unpickling, so nothing read here is ever serialised into state. `Platforms` holds
@@ -112,7 +112,7 @@ class PlatformSettings(_Settings):
         if self.edx is None:
             raise ConfigurationError(
                 "edX is not configured: set `courseware:edx` (lmsUrl, studioUrl, clientId) and "
-                "`pulumi config set --secret edxClientSecret <secret>`"
+                "`pulumi config set --secret edxClientSecret`, which reads the secret from standard input"
             )
         return self.edx
 
@@ -120,7 +120,7 @@ class PlatformSettings(_Settings):
         if self.mitxonline is None:
             raise ConfigurationError(
                 "MITx Online is not configured: set `courseware:mitxonline` (url, manageCommand) and "
-                "`pulumi config set --secret mitxonlineApiKey <key>`"
+                "`pulumi config set --secret mitxonlineApiKey`, which reads the key from standard input"
             )
         return self.mitxonline
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import httpx
 
-from sandbox.server import LOG_FILE, PID_FILE, PING_PATH
+from sandbox import ports
+from sandbox.server import HOST, LOG_FILE, PID_FILE, PING_PATH
 from sandbox.settings import load_urls
 from sandbox.store import connect
 
@@ -66,12 +67,30 @@ def answers(state_dir: Path) -> bool:
     return True
 
 
+def _serves_ports(state_dir: Path, port_base: int | None) -> bool:
+    """Whether the running server is on the ports asked for (any, without a port base)."""
+    if port_base is None:
+        return True
+    db = connect(state_dir)
+    urls = load_urls(db)
+    db.close()
+    wanted = [f"http://{HOST}:{port}" for port in ports.sandbox_ports(port_base)]
+    return [urls.edx_lms_url, urls.edx_studio_url, urls.mitxonline_url] == wanted
+
+
 def start(state_dir: Path, port_base: int | None) -> None:
-    """Start the server unless one is running; return once every port answers."""
+    """Start the server unless one is running on the ports asked for; return once every
+    port answers. A server of this state directory on other ports is restarted on these."""
     pid = running_pid(state_dir)
     if pid is not None and answers(state_dir):
-        return
+        if _serves_ports(state_dir, port_base):
+            return
+        stop(state_dir)
     (state_dir / PID_FILE).unlink(missing_ok=True)
+    if port_base is not None:
+        held = ports.busy(ports.sandbox_ports(port_base))
+        if held:
+            raise StartError(ports.busy_ports_message(port_base, held))
     argv = [sys.executable, "-m", "sandbox.server", "--state-dir", str(state_dir)]
     if port_base is not None:
         argv += ["--port-base", str(port_base)]
@@ -87,6 +106,9 @@ def start(state_dir: Path, port_base: int | None) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            # Another program may have taken a port since the check above.
+            if port_base is not None and (held := ports.busy(ports.sandbox_ports(port_base))):
+                raise StartError(ports.busy_ports_message(port_base, held))
             raise StartError(f"server exited with {process.returncode}; see {state_dir / LOG_FILE}")
         if running_pid(state_dir) == process.pid and answers(state_dir):
             return

@@ -11,7 +11,9 @@ one argument or two: `cli("fault add", ...)` and `cli("fault", "add", ...)` are 
 from __future__ import annotations
 
 import json
+import random
 import shutil
+import socket
 import subprocess
 import sys
 import uuid
@@ -142,6 +144,26 @@ def start_sandbox(state_dir: Path, *flags: str) -> Sandbox:
     lines = done.stdout.splitlines()
     assert len(lines) == 1, f"sandbox start printed more than its connection line:\n{done.stdout}\n{done.stderr}"
     return Sandbox(state_dir, json.loads(lines[0]))
+
+
+def free_port_base(after: int | None = None) -> int:
+    """A port base above `after` whose three ports are free now, never the demo's 18600.
+    Without `after`, the search starts at a random place: tests run in parallel."""
+    start = random.randrange(20000, 50000) if after is None else after
+    for base in range(start, 60000, 7):
+        sockets = []
+        try:
+            for offset in range(3):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", base + offset))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise AssertionError("no free ports")
 
 
 def unique(prefix: str = "R") -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.sandbox.helpers import Sandbox, create_run, run_cli, start_sandbox
+from tests.sandbox.helpers import Sandbox, create_run, free_port_base, run_cli, start_sandbox
 
 KEYS = {
     "edx_lms_url",
@@ -56,30 +56,73 @@ def test_restart_keeps_state_and_credentials(fresh_sandbox: Sandbox) -> None:
         assert studio.get(f"/api/v1/course_runs/{run['id']}/").json()["id"] == run["id"]
 
 
-def _free_port_base() -> int:
-    for base in range(23000, 60000, 7):
-        sockets = []
-        try:
-            for offset in range(3):
-                sock = socket.socket()
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", base + offset))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise AssertionError("no free ports")
-
-
 def test_port_base(tmp_path: Path) -> None:
-    base = _free_port_base()
+    base = free_port_base()
     box = start_sandbox(tmp_path / "s", "--port-base", str(base))
     try:
         assert box.info["edx_lms_url"].endswith(f":{base}")
         assert box.info["edx_studio_url"].endswith(f":{base + 1}")
         assert box.info["mitxonline_url"].endswith(f":{base + 2}")
+    finally:
+        box.cli("stop")
+
+
+def test_busy_ports_held_by_another_sandbox_are_reported_in_one_line(tmp_path: Path) -> None:
+    base = free_port_base()
+    holder = start_sandbox(tmp_path / "first", "--port-base", str(base))
+    try:
+        refused = run_cli("start", "--state-dir", str(tmp_path / "second"), "--port-base", str(base), check=False)
+        assert refused.returncode == 1
+        [line] = refused.stderr.splitlines()
+        held = holder.state_dir.resolve()
+        assert line.startswith(
+            f"Error: ports {base}-{base + 2} are not free: {base}, {base + 1}, {base + 2} held by the sandbox of "
+            f"{held} (stop it with `courseware-sandbox stop --state-dir {held}`); "
+            "or choose other ports with --port-base "
+        ), line
+        assert refused.stdout == ""
+        # The port base it offers is free: the second sandbox starts there.
+        offered = int(line.split("--port-base ")[1].split()[0])
+        second = start_sandbox(tmp_path / "second", "--port-base", str(offered))
+        try:
+            assert second.info["edx_lms_url"] == f"http://127.0.0.1:{offered}"
+        finally:
+            second.cli("stop")
+    finally:
+        holder.cli("stop")
+
+
+def test_busy_port_held_by_another_program_is_reported_in_one_line(tmp_path: Path) -> None:
+    base = free_port_base()
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", base + 1))
+        other.listen()
+        refused = run_cli("start", "--state-dir", str(tmp_path / "s"), "--port-base", str(base), check=False)
+    assert refused.returncode == 1
+    [line] = refused.stderr.splitlines()
+    assert line.startswith(
+        f"Error: ports {base}-{base + 2} are not free: {base + 1} held by another program (not a sandbox); "
+        "or choose other ports with --port-base "
+    ), line
+    assert json.loads(run_cli("status", "--state-dir", str(tmp_path / "s")).stdout)["running"] is False
+
+
+def test_start_on_another_port_base_restarts_on_those_ports(tmp_path: Path) -> None:
+    first_base = free_port_base()
+    box = start_sandbox(tmp_path / "s", "--port-base", str(first_base))
+    try:
+        with box.studio() as studio:
+            run = create_run(studio)
+        second_base = free_port_base(after=first_base + 3)
+        moved = start_sandbox(tmp_path / "s", "--port-base", str(second_base))
+        assert moved.info["edx_lms_url"] == f"http://127.0.0.1:{second_base}"
+        assert moved.info["edx_client_secret"] == box.info["edx_client_secret"]
+        with moved.studio() as studio:
+            assert studio.get(f"/api/v1/course_runs/{run['id']}/").status_code == 200
+        # The same port base again: nothing restarts.
+        pid = json.loads(moved.cli("status"))["pid"]
+        start_sandbox(tmp_path / "s", "--port-base", str(second_base))
+        assert json.loads(moved.cli("status"))["pid"] == pid
     finally:
         box.cli("stop")
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import stat
+from pathlib import Path
 
 import pytest
 
-from provider.code_sheet import UnknownContract, code_sheet
+from provider.code_sheet import NoCodes, UnknownContract, code_sheet
 
 LINK = "https://learn.mit.edu/enrollmentcode/"
 OUTPUTS = {
@@ -38,6 +40,29 @@ def test_an_unknown_contract_names_the_declared_ones() -> None:
         code_sheet(OUTPUTS, "nope")
 
 
-def test_a_contract_without_codes_says_why() -> None:
-    with pytest.raises(UnknownContract, match="only code"):
+def test_a_managed_contract_has_no_codes_and_says_so() -> None:
+    with pytest.raises(NoCodes) as refused:
         code_sheet(OUTPUTS, "22")
+    message = str(refused.value)
+    assert message.startswith("contract IDPU/IDP University Contract has no enrollment codes")
+    assert "managed contract" in message
+    assert "--show-secrets" not in message
+
+
+def test_codes_read_without_secrets_say_how_to_read_them() -> None:
+    without = {k: v for k, v in OUTPUTS.items() if not k.startswith("codes:")}
+    with pytest.raises(NoCodes, match=r"has 2 codes.*--show-secrets"):
+        code_sheet(without, "21")
+
+
+def test_the_csv_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    target = tmp_path / "codes-21.csv"
+    target.write_text("an older sheet\n")
+    target.chmod(0o644)
+    sheet = code_sheet(OUTPUTS, "21")
+    sheet.write(target)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert target.read_text() == sheet.csv()
+    fresh = tmp_path / "new.csv"
+    sheet.write(fresh)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o600

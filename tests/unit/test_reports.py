@@ -74,6 +74,36 @@ def test_empty_plan_says_so() -> None:
     assert "No changes" in reports.plan_markdown([])
 
 
+def grouping_step(op: str, rtype: str, name: str) -> dict[str, Any]:
+    return {"op": op, "urn": urn(rtype, name), "oldState": None, "newState": {"custom": False, "type": rtype}}
+
+
+def test_plan_counts_say_what_the_cli_counts_and_the_summary_leaves_out() -> None:
+    # A first preview: the CLI counts the stack and the components among its creates.
+    digest = {
+        "steps": [
+            grouping_step("create", "pulumi:pulumi:Stack", "courseware-dev"),
+            grouping_step("create", "courseware:catalog:SourceCourse", "intro"),
+            step("create", RUN, "intro", None, {"title": "N"}),
+            step("create", CONTRACT, "ucode", None, {"name": "C"}),
+            step("update", CONTRACT, "idp", {"max_learners": 1}, {"max_learners": 2}),
+        ],
+        "changeSummary": {"create": 4, "update": 1},
+    }
+    assert reports.grouping_counts(digest) == {"create": 2}
+    text = reports.plan_markdown(reports.plan_changes(digest), grouping=reports.grouping_counts(digest))
+    assert "1 to update, 2 to create" in text
+    assert (
+        "Not listed: 2 grouping resource(s) (the stack and its components), which call no platform; "
+        "`pulumi preview` counts them too and says 1 to update, 4 to create." in text
+    )
+    # Nothing but platform resources: no note.
+    only_custom = {"steps": digest["steps"][2:]}
+    assert "Not listed" not in reports.plan_markdown(
+        reports.plan_changes(only_custom), grouping=reports.grouping_counts(only_custom)
+    )
+
+
 def outputs_event(op: str, rtype: str, name: str, old: dict[str, Any], new: dict[str, Any] | None) -> dict[str, Any]:
     return {
         "resOutputsEvent": {
@@ -165,3 +195,24 @@ def test_adoptions_are_listed_and_plan_notes_are_never_drift() -> None:
         }
     }
     assert reports.drift_changes([event]) == []
+
+
+def test_summary_shows_the_source_run_flag_no_mitxonline_api_shows() -> None:
+    outputs = {
+        "source_course:course-v1:UAI_SOURCE+A+SOURCE": "course-v1:UAI_SOURCE+A+SOURCE",
+        "is_source_run:course-v1:UAI_SOURCE+A+SOURCE": True,
+        "source_course:course-v1:UAI_SOURCE+B+1T2026": "course-v1:UAI_SOURCE+B+1T2026",
+        "is_source_run:course-v1:UAI_SOURCE+B+1T2026": False,
+        "source_course:course-v1:EDX_ONLY+C+1T2026": "course-v1:EDX_ONLY+C+1T2026",
+    }
+    lines = reports.summary_text(outputs).splitlines()
+    assert lines[:4] == [
+        "Source courses:",
+        "  course-v1:EDX_ONLY+C+1T2026 (edX only: no MITx Online run)",
+        "  course-v1:UAI_SOURCE+A+SOURCE (MITx Online run: is_source_run true)",
+        "  course-v1:UAI_SOURCE+B+1T2026 (MITx Online run: is_source_run false)",
+    ]
+
+
+def test_summary_of_an_empty_stack_says_none() -> None:
+    assert reports.summary_text({}).splitlines() == ["Source courses:", "  (none)", "Contracts:", "  (none)"]

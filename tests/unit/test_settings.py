@@ -52,7 +52,8 @@ def test_shipped_stacks_wait_a_minute_for_sandbox_clones(stack_file: Path) -> No
 
 def test_the_documented_settings_example_is_valid() -> None:
     doc = (REPO / "docs" / "stack-file.md").read_text()
-    [example] = [block for block in doc.split("```yaml\n")[1:] if "courseware:catalog:" not in block.split("```")[0]]
+    # The reference's example is the one whole `config:` block (the walkthrough's are parts of one).
+    [example] = [block for block in doc.split("```yaml\n")[1:] if block.startswith("config:\n")]
     documented = yaml.safe_load(example.split("```")[0])["config"]
     raw = {key: json.dumps(documented[key]) for key in ("courseware:edx", "courseware:mitxonline")}
     raw |= {"courseware:edxClientSecret": "secret", "courseware:mitxonlineApiKey": "key"}

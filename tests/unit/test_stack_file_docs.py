@@ -19,7 +19,8 @@ EXAMPLES = [block for block in re.findall(r"```yaml\n(.*?)```", DOC, re.S) if "c
 
 
 def test_the_reference_has_an_example_per_workflow() -> None:
-    assert len(EXAMPLES) == 4
+    # One per workflow, and the new partner of the walkthrough (tests/e2e/walkthrough/).
+    assert len(EXAMPLES) == 5
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
