@@ -21,8 +21,10 @@
     │           │                 carries `reason`, the refusal in plain words
     │           └── ContractLocked  MITx Online refuses to save a contract that is inactive
     │                             or outside its dates (spec/mitxonline.md §12.2, §12.5)
-    └── Drifted                   the live object differs from the declaration and adoption
-                                  was not asked for; carries the differing fields
+    ├── Drifted                   the live object differs from the declaration and adoption
+    │                             was not asked for; carries the differing fields
+    └── StackInUse                a stack's lock belongs to a run that may still be alive
+                                  (`courseware unlock` refuses); carries each lock's problem
 
 Every PlatformError keeps the platform's own answer so the message shown by
 `pulumi up` names the step and what the platform said.
@@ -165,3 +167,12 @@ class Drifted(ProviderError):
             "Set `adopt: true` on it to take it over as it is and then apply the declared values, "
             "or change the declaration to match."
         )
+
+
+class StackInUse(ProviderError):
+    """A lock of the stack belongs to a `pulumi` run that is, or may be, still alive."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"the stack's lock is not removed: a run may still be using the stack.\n{lines}")
