@@ -10,7 +10,9 @@ each lock's process on this machine (the CLI itself, and the plugins it started 
 session, which outlive a killed CLI and may still be writing to the platforms).
 
 On `postgres://` every object is a row of the backend's table (`pulumi_state` unless the
-URL names another with `table=`), its `data` column `{"data": <base64 of the object>}`.
+URL names another with `table=`), its `data` column `{"data": <base64 of the object>}`,
+its key prefixed with the URL's path, as the CLI prefixes every non-file bucket: the
+database name (`courseware/.pulumi/locks/...`).
 The connection takes its password where libpq does (PGPASSWORD, PGPASSFILE, ~/.pgpass),
 never from the URL (docs/team.md).
 """
@@ -72,7 +74,8 @@ def read_locks(backend_url: str, project: str, stack: str) -> list[StackLock]:
         directory = Path(parts.path) / prefix
         return [_parse(str(path), path.read_bytes()) for path in sorted(directory.glob("*.json"))]
     if parts.scheme == "postgres":
-        return _read_postgres_locks(backend_url, prefix)
+        bucket_prefix = parts.path.strip("/")
+        return _read_postgres_locks(backend_url, f"{bucket_prefix}/{prefix}" if bucket_prefix else prefix)
     raise ConfigurationError(
         f"PULUMI_BACKEND_URL {parts.scheme}://…: courseware reads the locks of file:// and postgres:// "
         "backends only; use `pulumi cancel` after checking by hand that no run of the stack is alive"
