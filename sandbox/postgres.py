@@ -20,7 +20,7 @@ previews and drift), each with a generated password written only to `pgpass`.
 
 PostgreSQL refuses to run as root. Run as root (as CI is), every server program runs as
 the `postgres` system user that Debian's package creates, through `setpriv`, and the data
-directory belongs to that user (docs/decisions.md, "A local PostgreSQL run as root").
+directory belongs to that user (docs/decisions.md, "a local PostgreSQL run as root").
 """
 
 from __future__ import annotations
@@ -148,6 +148,8 @@ def _run(argv: list[str], what: str, env: dict[str, str] | None = None) -> str:
 
 def _port_is_free(port: int) -> bool:
     with socket.socket() as probe:
+        # As the server binds: connections it closed leave the port in TIME_WAIT for a while.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((HOST, port))
         except OSError:

@@ -18,7 +18,8 @@ are encrypted with a team passphrase, never the sandbox's.
 from __future__ import annotations
 
 import json
-import shutil
+import os
+import re
 import signal
 import subprocess
 import sys
@@ -33,6 +34,7 @@ import pytest
 from provider import stack_lock
 from tests.e2e.harness import REPO, STACKS, PulumiProject, Result, stop_session
 from tests.sandbox.helpers import Sandbox
+from tests.sandbox.postgres_helpers import postgres_cli, postgres_directory
 
 TEAM_PASSPHRASE = "team-passphrase-" + uuid.uuid4().hex
 LOCKED = "the stack is currently locked by 1 lock(s)"
@@ -41,29 +43,9 @@ CONTRACT = "pulumi-python:dynamic/mitxonline:Contract"
 
 @pytest.fixture(scope="module")
 def team_db() -> Iterator[dict[str, Any]]:
-    """A PostgreSQL for this module, in a directory under .state/ (the `postgres` user,
-    which runs it when the tests run as root, must be able to reach it: /tmp/pytest-of-*
-    is private)."""
-    directory = REPO / ".state" / f"test-postgres-{uuid.uuid4().hex[:8]}"
-    started = _postgres("start", directory)
-    try:
-        yield started
-    finally:
-        _postgres("stop", directory)
-        shutil.rmtree(directory, ignore_errors=True)
-
-
-def _postgres(command: str, directory: Path) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "sandbox.postgres", command, "--dir", str(directory)],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    info: dict[str, Any] = json.loads(done.stdout)
-    return info
+    """A PostgreSQL for this module, started by the test run itself."""
+    with postgres_directory() as directory:
+        yield postgres_cli("start", "--dir", str(directory))
 
 
 def _team_env(db: dict[str, Any], *, role: str = "apply") -> dict[str, str]:
@@ -270,3 +252,32 @@ def test_a_stack_moved_from_file_to_postgres_keeps_every_resource(
     after = [(r["urn"], r.get("id")) for r in shared.export()["deployment"]["resources"]]
     assert after == before and len(after) > 5
     shared.preview("--expect-no-changes")
+
+    # docs/team.md, "Backups", word for word but for the host and port: back up, restore,
+    # and the restored state still matches the platforms.
+    # Both blocks in one shell, as a reader types them: the restore uses the backup's exports.
+    backup, restore = _doc_blocks("Backups")
+    listing = _run_doc_block(backup + restore, team_db, tmp_path)
+    assert "TABLE DATA public pulumi_state" in listing, listing
+    shared.preview("--expect-no-changes")
+
+
+def _run_doc_block(block: str, db: dict[str, Any], cwd: Path) -> str:
+    script = block.replace("db.example.org", db["host"]).replace("5432", str(db["port"]))
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=cwd,
+        env={**os.environ, "PGPASSFILE": db["pgpassfile"]},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, f"{script}\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def _doc_blocks(section: str) -> list[str]:
+    """The shell blocks of one section of docs/team.md, in order."""
+    text = (REPO / "docs" / "team.md").read_text().split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sh\n(.*?)```", text, re.S)
