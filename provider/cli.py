@@ -234,7 +234,7 @@ def unlock(stack: str | None, checked_hosts: tuple[str, ...]) -> None:
     name = stack or _pulumi_text(["pulumi", "stack", "--show-name", "--non-interactive"])
     try:
         locks = stack_lock.read_locks(backend_url, _project_name(Path.cwd()), name)
-        stack_lock.held_by_live_runs(locks, checked_hosts)
+        stack_lock.held_by_live_runs(locks, backend_url, checked_hosts)
     except ProviderError as error:
         raise click.ClickException(str(error)) from None
     if not locks:

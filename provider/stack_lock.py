@@ -99,15 +99,27 @@ def _read_postgres_locks(backend_url: str, prefix: str) -> list[StackLock]:
     return [_parse(key, base64.b64decode(json.loads(data)["data"])) for key, data in rows]
 
 
-def _proc_stat(pid: int) -> tuple[str, int, int] | None:
-    """State, process group and session of a live process, None when it is gone."""
+@dataclass(frozen=True)
+class _Stat:
+    parent: int
+    group: int
+    session: int
+
+
+def _proc_stat(pid: int) -> _Stat | None:
+    """Parent, process group and session of a live process (proc(5)), None when gone."""
     try:
         text = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     fields = text[text.rindex(")") + 2 :].split()
-    state, group, session = fields[0], int(fields[2]), int(fields[3])
-    return None if state in ("Z", "X") else (state, group, session)
+    if fields[0] in ("Z", "X"):
+        return None
+    return _Stat(parent=int(fields[1]), group=int(fields[2]), session=int(fields[3]))
+
+
+def _live_pids() -> list[int]:
+    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
 
 
 def _command_line(pid: int) -> str:
@@ -121,27 +133,65 @@ def processes_of_run(pid: int) -> list[str]:
     """`pid: command line` of the lock holder, if it still runs as `pulumi`, and of every
     live process in its session or process group (the plugins of a CLI started as their
     leader: its language host and providers outlive a SIGKILL of the CLI)."""
+    if pid <= 1:  # not a run's process: nothing to find (and 0 would match kernel threads)
+        return []
     found = []
     holder = _command_line(pid)
     if _proc_stat(pid) is not None and "pulumi" in holder:
         found.append(f"{pid}: {holder}")
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) in (pid, os.getpid()):
-            continue
-        stat = _proc_stat(int(entry.name))
-        if stat is not None and pid in (stat[1], stat[2]):
-            found.append(f"{entry.name}: {_command_line(int(entry.name))}")
+    for other in _live_pids():
+        stat = _proc_stat(other)
+        if other not in (pid, os.getpid()) and stat is not None and pid in (stat.group, stat.session):
+            found.append(f"{other}: {_command_line(other)}")
     return found
 
 
-def held_by_live_runs(locks: list[StackLock], checked_hosts: tuple[str, ...] = ()) -> None:
+def _under_a_live_cli(pid: int) -> bool:
+    """Whether a `pulumi` CLI is among the process's ancestors (it still runs it)."""
+    seen = set()
+    while pid > 1 and pid not in seen:
+        seen.add(pid)
+        argv0 = _command_line(pid).split(" ", 1)[0]
+        if os.path.basename(argv0) == "pulumi":
+            return True
+        stat = _proc_stat(pid)
+        if stat is None:
+            return False
+        pid = stat.parent
+    return False
+
+
+def leftovers_of_killed_runs(backend_url: str) -> list[str]:
+    """Pulumi plugins of this backend whose CLI is gone: a killed CLI's language host and
+    providers, wherever it was started from (its environment names the backend), which
+    may still be writing to the platforms."""
+    marker = f"PULUMI_BACKEND_URL={backend_url}".encode()
+    found = []
+    for pid in _live_pids():
+        if pid == os.getpid() or "pulumi" not in (line := _command_line(pid)):
+            continue
+        try:
+            environment = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if marker in environment and not _under_a_live_cli(pid):
+            found.append(f"{pid}: {line}")
+    return found
+
+
+def held_by_live_runs(locks: list[StackLock], backend_url: str, checked_hosts: tuple[str, ...] = ()) -> None:
     """Raise `StackInUse` unless every lock's run is known to be over.
 
     A lock written on this machine is checked through /proc; one written on another
     host cannot be, so it counts as alive unless the operator names that host as checked.
+    Plugins left by a killed run of the backend block too, whichever lock was theirs.
     """
     this_host = socket.gethostname()
     problems = []
+    leftovers = leftovers_of_killed_runs(backend_url) if locks else []
+    if leftovers:
+        listed = "\n    ".join(leftovers)
+        problems.append(f"plugins of a killed `pulumi` run of this backend still run; stop them first:\n    {listed}")
     for lock in locks:
         if lock.hostname != this_host:
             if lock.hostname not in checked_hosts:

@@ -190,6 +190,10 @@ def test_killed_up_leaves_a_lock_that_courseware_unlock_clears_then_up_converges
         assert len(_locks(project)) == 1  # refused: the live run keeps its lock
         process.send_signal(signal.SIGKILL)
         process.communicate(timeout=300)
+        # The CLI is gone; the language host and provider it started are not, and the
+        # provider may still be running a command: still refused, naming them.
+        orphans = _courseware(project, "unlock", "--stack", project.stack)
+        assert orphans.exit_code == 1 and "pulumi.dynamic" in orphans.stderr, str(orphans)
     finally:
         stop_session(process)
         module_sandbox.clear_faults()
