@@ -266,12 +266,24 @@ def test_a_stack_moved_from_file_to_postgres_keeps_every_resource(
     shared.preview("--expect-no-changes")
 
 
-def _run_doc_block(block: str, db: dict[str, Any], cwd: Path) -> str:
-    script = block.replace("db.example.org", db["host"]).replace("5432", str(db["port"]))
+def _run_doc_block(block: str, db: dict[str, Any], cwd: Path, **env: str) -> str:
+    """A block of docs/team.md, pointed at the test's PostgreSQL: its host and port, its
+    pgpass, and no TLS (a local server has no certificate)."""
+    script = (
+        block.replace("db.example.org", db["host"])
+        .replace("5432", str(db["port"]))
+        .replace('"$HOME/.pgpass"', db["pgpassfile"])
+        .replace("sslmode=verify-full", "sslmode=disable")
+    )
     done = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
         cwd=cwd,
-        env={**os.environ, "PGPASSFILE": db["pgpassfile"]},
+        # A reader's shell: no Pulumi settings of the test run (scripts/run sets the local ones).
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")},
+            "PGPASSFILE": db["pgpassfile"],
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=120,
@@ -279,6 +291,21 @@ def _run_doc_block(block: str, db: dict[str, Any], cwd: Path) -> str:
     )
     assert done.returncode == 0, f"{script}\n{done.stdout}\n{done.stderr}"
     return done.stdout
+
+
+def test_the_documented_login_takes_the_password_from_pgpass_and_shows_none(
+    tmp_path: Path, team_db: dict[str, Any]
+) -> None:
+    """docs/team.md, "Pointing the CLI at it", through scripts/run: it logs in (the
+    database answered, with the password from the pgpass file) and prints no password,
+    nor stores one in PULUMI_HOME."""
+    [block] = _doc_blocks("Pointing the CLI at it: no password in the URL")
+    home = tmp_path / "pulumi-home"
+    said = _run_doc_block(block, team_db, REPO, PULUMI_HOME=str(home))
+    assert f"(postgres://courseware_apply@127.0.0.1:{team_db['port']}/courseware?sslmode=disable)" in said, said
+    stored = (home / "credentials.json").read_text()
+    for password in _passwords(team_db):
+        assert password not in said and password not in stored
 
 
 def _doc_blocks(section: str) -> list[str]:
