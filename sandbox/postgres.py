@@ -95,14 +95,13 @@ class Layout:
         return self.data / "courseware.conf"
 
 
-def server_bin_dir() -> Path:
-    """Where Debian's server programs are: on PATH, else /usr/lib/postgresql/<newest>/bin."""
+def server_bin_dir(debian_root: Path = Path("/usr/lib/postgresql")) -> Path:
+    """Where Debian's server programs are: on PATH, else <debian_root>/<newest>/bin (the
+    package does not put initdb and pg_ctl on PATH)."""
     on_path = shutil.which("pg_ctl")
     if on_path:
         return Path(on_path).resolve().parent
-    installed = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0
-    )
+    installed = sorted(debian_root.glob("*/bin/pg_ctl"), key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
     if not installed:
         raise PostgresError(
             "PostgreSQL's server programs (initdb, pg_ctl) are not installed: "

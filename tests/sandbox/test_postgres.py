@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.postgres import server_bin_dir
+from sandbox.postgres import PostgresError, server_bin_dir
 from tests.sandbox.postgres_helpers import postgres_cli, postgres_directory
 
 
@@ -52,3 +52,19 @@ def test_start_stop_and_start_again_with_the_team_roles(directory: Path) -> None
     again = postgres_cli("start", "--dir", str(directory))
     assert again["port"] == info["port"]
     assert _psql(again, "courseware_apply", "SELECT count(*) FROM pulumi_state").stdout.strip() == "0"
+
+
+def test_the_server_programs_are_found_under_debians_versioned_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    for version in ("9", "15", "13"):
+        (tmp_path / version / "bin").mkdir(parents=True)
+        (tmp_path / version / "bin" / "pg_ctl").touch()
+    assert server_bin_dir(tmp_path) == tmp_path / "15" / "bin"
+
+
+def test_missing_server_programs_say_how_to_install_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(PostgresError, match=r"apt-get install -y postgresql"):
+        server_bin_dir(tmp_path)
