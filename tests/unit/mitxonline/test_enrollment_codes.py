@@ -53,7 +53,7 @@ def test_create_validates_then_reads_the_codes_back(fake: FakeMitx, client: Mitx
     # One command reads this contract's codes back (docs/decisions.md).
     assert fake.commands() == ["b2b_codes validate", "shell"]
     assert fake.calls[0] == ["b2b_codes", "validate", "--contract", "21"]
-    assert "call_command('b2b_codes', 'output', '--contract', '21', '--all', " in fake.calls[1][-1]
+    assert "print_command_file(('b2b_codes', 'output', '--contract', '21', '--all', " in fake.calls[1][-1]
     assert (result.outs["count"], result.outs["expected_count"]) == (15, 15)
     assert result.outs["codes"][0] == {"code": "code-0", "course_run": RUN}
 
