@@ -10,6 +10,8 @@ courseware adopt [--stack S] SELECTION  write the catalog of what exists into th
                                         file, to take it over (docs/adopting.md)
 courseware codes CONTRACT [--csv FILE]  a contract's enrollment codes as CSV, from the
                                         stack's secret outputs
+courseware unlock [--stack S]           after a killed `pulumi up`: remove the stack's lock
+                                        and pending creates, refusing while its run lives
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from pathlib import Path
 from typing import IO, Any
 
 import click
+import yaml
 
 from provider import adopt as adoption
-from provider import reports
+from provider import reports, stack_lock
 from provider.code_sheet import code_sheet
 from provider.edx.client import EdxClient
 from provider.errors import AdoptError, NoCodes, ProviderError, UnknownContract
@@ -126,11 +129,15 @@ def drift(stack: str | None, as_json: bool) -> None:
     sys.exit(EXIT_DRIFT if changes else EXIT_IN_SYNC)
 
 
-def _pulumi_json(argv: list[str]) -> Any:
+def _pulumi_text(argv: list[str]) -> str:
     done = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
     if done.returncode != 0:
         raise click.ClickException(f"`{' '.join(argv)}` failed (exit {done.returncode}): {done.stderr.strip()}")
-    return json.loads(done.stdout or "null")
+    return done.stdout.strip()
+
+
+def _pulumi_json(argv: list[str]) -> Any:
+    return json.loads(_pulumi_text(argv) or "null")
 
 
 @main.command()
@@ -210,3 +217,51 @@ def codes(contract: str, stack: str | None, csv_file: str | None) -> None:
         return
     sheet.write(Path(csv_file))
     click.echo(f"Wrote {len(sheet.rows)} codes of contract {sheet.label} to {csv_file}", err=True)
+
+
+def _project_name(cwd: Path) -> str:
+    project = next((d / "Pulumi.yaml" for d in (cwd, *cwd.parents) if (d / "Pulumi.yaml").exists()), None)
+    if project is None:
+        raise click.ClickException(f"no Pulumi.yaml in {cwd} or above: run this in the project")
+    return str((yaml.safe_load(project.read_text()) or {})["name"])
+
+
+def _pulumi_step(argv: list[str]) -> None:
+    click.echo(f"$ {' '.join(argv)}", err=True)
+    _pulumi_text(argv)
+
+
+@main.command()
+@click.option("--stack", "-s", help="The stack to unlock (default: the selected stack).")
+@click.option(
+    "--checked-host",
+    "checked_hosts",
+    multiple=True,
+    metavar="HOST",
+    help="A machine where you checked that no `pulumi` process of the stack runs (for its locks).",
+)
+def unlock(stack: str | None, checked_hosts: tuple[str, ...]) -> None:
+    """The recovery after a `pulumi up` that was killed (SIGKILL, a lost CI runner).
+
+    Reads the stack's locks from the backend (PULUMI_BACKEND_URL) and refuses while the run
+    that wrote one is alive on this machine, or ran on another machine not named with
+    --checked-host. Then `pulumi cancel` removes the locks and `pulumi refresh
+    --clear-pending-creates` drops the creates the killed run left unfinished; the next
+    `pulumi up` adopts whatever they made (docs/reliability.md, docs/team.md).
+    """
+    backend_url = os.environ.get("PULUMI_BACKEND_URL") or _pulumi_json(["pulumi", "whoami", "--json"])["url"]
+    name = stack or _pulumi_text(["pulumi", "stack", "--show-name", "--non-interactive"])
+    try:
+        locks = stack_lock.read_locks(backend_url, _project_name(Path.cwd()), name)
+        stack_lock.held_by_live_runs(locks, backend_url, checked_hosts)
+    except ProviderError as error:
+        raise click.ClickException(str(error)) from None
+    if not locks:
+        click.echo(f"Stack {name} is not locked: nothing to do.")
+        return
+    for lock in locks:
+        click.echo(f"Removing the lock of a finished run: {lock}", err=True)
+    _pulumi_step(["pulumi", "cancel", "--yes", "--non-interactive", "--stack", name])
+    refresh = ["pulumi", "refresh", "--yes", "--skip-preview", "--clear-pending-creates", "--non-interactive"]
+    _pulumi_step([*refresh, "--stack", name])
+    click.echo(f"Stack {name} is unlocked. Next: pulumi up --stack {name}")

@@ -38,8 +38,10 @@
     │                             or the stack file cannot be read or written
     ├── UnknownContract           `courseware codes`: no declared contract answers to the
     │                             name (also a LookupError)
-    └── NoCodes                   `courseware codes`: the contract is declared but has no
-                                  enrollment codes to write, and says why (also a LookupError)
+    ├── NoCodes                   `courseware codes`: the contract is declared but has no
+    │                             enrollment codes to write, and says why (also a LookupError)
+    └── StackInUse                a stack's lock belongs to a run that may still be alive
+                                  (`courseware unlock` refuses); carries each lock's problem
 
 Every PlatformError keeps the platform's own answer so the message shown by
 `pulumi up` names the step and what the platform said. `next_step` says what the
@@ -360,3 +362,12 @@ class UnknownContract(ProviderError, LookupError):
 class NoCodes(ProviderError, LookupError):
     """The contract is declared but has no enrollment codes to write (a managed contract has
     none; a code contract may not have been applied yet); the message says which."""
+
+
+class StackInUse(ProviderError):
+    """A lock of the stack belongs to a `pulumi` run that is, or may be, still alive."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"the stack's lock is not removed: a run may still be using the stack.\n{lines}")

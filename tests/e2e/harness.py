@@ -56,7 +56,18 @@ class Result:
 
 
 class PulumiProject:
-    def __init__(self, root: Path, program: Path, stack: str = "test", stack_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        program: Path,
+        stack: str = "test",
+        stack_file: Path | None = None,
+        *,
+        env: dict[str, str] | None = None,
+        create: bool = True,
+    ) -> None:
+        """`env` replaces settings of the environment below (another backend, passphrase);
+        `create=False` selects a stack that already exists there, as a second clone does."""
         self.root = root
         self.stack = stack
         root.mkdir(parents=True, exist_ok=True)
@@ -79,8 +90,9 @@ class PulumiProject:
             "PULUMI_SKIP_UPDATE_CHECK": "true",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             "NO_COLOR": "1",
+            **(env or {}),
         }
-        self.run("stack", "init", stack)
+        self.run("stack", "init" if create else "select", stack)
 
     def run(self, *args: str, expect: int | None = 0, env: dict[str, str] | None = None) -> Result:
         # A global flag, placed first so that it stays a flag after a `--` in `args`.
