@@ -88,5 +88,5 @@ def handle_seed(args: argparse.Namespace, ctx: CommandContext, out: Output) -> i
 
 COMMANDS = (
     Command("sync_keycloak_orgs", configure_sync, handle_sync),
-    Command("sandbox_keycloak_orgs", configure_seed, handle_seed),
+    Command("sandbox_keycloak_orgs", configure_seed, handle_seed, app="sandbox"),
 )
