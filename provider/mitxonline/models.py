@@ -323,6 +323,11 @@ class RestCourse(Live):
         return next((r for r in self.courseruns if r.courseware_id == courseware_id), None)
 
 
+# `ContractPage.__str__`, how every command names a contract: "21 - BigCo Codes Contract
+# (BigCo Codes)" (issue #18, point 1). Names are not unique (§1.7); the id is.
+_CONTRACT_NAMED = re.compile(r"(\d+) - ")
+
+
 class CodeRow(Live):
     """A row of `b2b_codes output --format json` (§3.9)."""
 
@@ -332,3 +337,9 @@ class CodeRow(Live):
     course_run: str = Field(alias="Course Run", default="")
     code: str = Field(alias="Enrollment Code")
     attach_link: str | None = Field(alias="Attach Link", default=None)
+
+    @property
+    def contract_id(self) -> int | None:
+        """The id the `Contract` field starts with; None when it names no id."""
+        match = _CONTRACT_NAMED.match(self.contract)
+        return int(match.group(1)) if match else None
