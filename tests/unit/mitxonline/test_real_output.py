@@ -215,3 +215,22 @@ def test_codes_are_the_contracts_named_in_their_rows(fake: FakeMitx, client: Mit
     fake.on("shell", lambda args, stdin: ok(json.dumps(rows)))
     assert [row.code for row in client.codes(21)] == ["public", "made"]
     assert [row.code for row in client.codes(22)] == ["other"]
+
+
+# Log records on stderr (point 8) -------------------------------------------------------
+
+
+def test_a_failed_commands_error_leaves_out_the_log_records_that_name_codes() -> None:
+    code = "1478b6bd-9d2e-4a55-8f1c-2b6a5d703a45"
+    record = {
+        "event": f"Contract 21 - BigCo Codes Contract (BigCo Codes): Created discount 0.00000 fixed-price one-time - "
+        f"{code} for product #5 BigCo Codes #21 - Intro course-v1:UAI_SOURCE+A.0001x [_en] 0.00",
+        "level": "info",
+        "logger": "b2b.api",
+        "timestamp": "2026-12-04T14:06:53.123456Z",
+    }
+    stderr = json.dumps(record) + "\nTraceback (most recent call last):\nb2b.models.ContractPage.DoesNotExist: no\n"
+    failure = CommandFailed(["b2b_codes", "validate"], 1, "", stderr)
+    assert code not in str(failure)
+    assert str(failure).endswith("b2b.models.ContractPage.DoesNotExist: no")
+    assert failure.stderr == stderr  # kept whole for the refusal rules
