@@ -20,10 +20,11 @@ import pytest
 from rich.console import Console
 from rich.table import Table
 
-from provider.errors import CommandFailed
+from provider.errors import CommandFailed, ContractLocked
 from provider.mitxonline import commands, tables
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.models import CodeRow
+from provider.mitxonline.transport import Completed, classify
 from tests.unit.mitxonline.fake import FakeMitx, ok
 
 # `b2b_list contracts` at 200 columns: the date-time cells are two lines even so.
@@ -234,3 +235,34 @@ def test_a_failed_commands_error_leaves_out_the_log_records_that_name_codes() ->
     assert code not in str(failure)
     assert str(failure).endswith("b2b.models.ContractPage.DoesNotExist: no")
     assert failure.stderr == stderr  # kept whole for the refusal rules
+
+
+# b2b_courseware add (point 3) ---------------------------------------------------------
+
+ADD = ["b2b_courseware", "add", "21", "course-v1:UAI_SOURCE+A.0001x"]
+
+
+def test_an_add_that_fails_after_making_the_run_is_known_by_its_traceback_alone() -> None:
+    # Nothing on stdout: the contract is saved before any line about the run is printed.
+    traceback = (
+        '{"event": "Created run course-v1:UAI_F+A.0001x+1T21C2026_en | Intro (language=en) ...", "level": "info", '
+        '"logger": "b2b.api", "timestamp": "2026-12-04T14:06:53.123456Z"}\n'
+        "Traceback (most recent call last):\n"
+        '  File "/src/manage.py", line 22, in <module>\n'
+        "b2b.models.ContractPage.DoesNotExist: ContractPage matching query does not exist.\n"
+    )
+    with pytest.raises(ContractLocked):
+        classify(ADD, "b2b_courseware", Completed(1, "", traceback), "add")
+
+
+def test_adding_a_course_the_contract_has_is_a_soft_failure_that_exits_0() -> None:
+    stdout = (
+        "Failed to create run for course course-v1:UAI_SOURCE+A.0001x | Intro for contract "
+        "21 - BigCo Codes Contract (BigCo Codes).\nManaged 0 courseware items for 1 specified courseware IDs.\n"
+    )
+    stderr = (
+        '{"event": "Can\'t create a run for course-v1:UAI_SOURCE+A.0001x | Intro and contract 21 - BigCo Codes '
+        "Contract (BigCo Codes): courseware ID course-v1:UAI_BIGCO+A.0001x+2T21C2026_en already exists and we're "
+        'not rerunning it.", "level": "warning", "logger": "b2b.api", "timestamp": "2026-12-04T14:06:53.123456Z"}\n'
+    )
+    assert classify(ADD, "b2b_courseware", Completed(0, stdout, stderr), "add") is None  # not an error
