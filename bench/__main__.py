@@ -3,6 +3,7 @@
     python -m bench                 every size, then docs/benchmarks.{md,json,png}
     python -m bench --smoke         the smallest size only, report in .state/bench/smoke/report.json
     python -m bench --command-cost 20 --max-resources 500
+    python -m bench --session off   one process per command, as before command sessions
 
 Nothing here asserts anything about time; `tests/bench/test_bench_smoke.py` checks the
 smoke report's structure and counts.
@@ -31,6 +32,12 @@ def main(argv: list[str] | None = None) -> int:
         "--command-cost", type=float, default=20.0, help="seconds one management command costs (default 20)"
     )
     parser.add_argument("--clone-delay", type=float, default=0.0, help="the sandbox's edX clone delay (default 0)")
+    parser.add_argument(
+        "--session",
+        type=_session,
+        default=True,
+        help="courseware:mitxonline.session: on (default), off (one process per command) or a pool size",
+    )
     parser.add_argument("--max-resources", type=int, default=None, help="skip sizes with more resources than this")
     parser.add_argument("--workdir", type=Path, default=REPO / ".state" / "bench", help="where stacks and sandboxes go")
     parser.add_argument("--output", type=Path, default=None, help="the JSON report (default: see above)")
@@ -48,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     for size in sizes:
         started = time.monotonic()
         print(f"bench: {size.resources} resources ({size.label})...", file=sys.stderr, flush=True)
-        results.append(measure_size(size, workdir, wrapper, args.clone_delay))
+        results.append(measure_size(size, workdir, wrapper, args.clone_delay, args.session))
         print(
             f"bench: {size.resources} resources done in {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True
         )
@@ -71,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         report.splice(DOCS / "benchmarks.md", text)
     print(f"bench: report in {output}", file=sys.stderr)
     return 0
+
+
+def _session(text: str) -> bool | int:
+    if text in ("on", "off"):
+        return text == "on"
+    return int(text)
 
 
 if __name__ == "__main__":

@@ -74,6 +74,12 @@ POLICIES = [
         enforcement_level=EnforcementLevel.MANDATORY,
         validate=_protected_contract,
     ),
+    ResourceValidationPolicy(
+        name="contract-course-removal",
+        description="A course removed from a contract retires its run and deletes its unused enrollment codes.",
+        enforcement_level=EnforcementLevel.ADVISORY,
+        validate=_on(rules.COURSEWARE, rules.course_removal_is_deliberate),
+    ),
     StackValidationPolicy(
         name="live-course-has-published-page",
         description="A live MITx Online course has a live CMS page.",

@@ -20,6 +20,7 @@ MITX_COURSE = "pulumi-python:dynamic/mitxonline:Course"
 MITX_RUN = "pulumi-python:dynamic/mitxonline:CourseRun"
 MITX_PAGE = "pulumi-python:dynamic/mitxonline:CoursePage"
 CONTRACT = "pulumi-python:dynamic/mitxonline:Contract"
+COURSEWARE = "pulumi-python:dynamic/mitxonline:ContractCourseware"
 
 Props = Mapping[str, Any]
 
@@ -116,6 +117,23 @@ def contract_is_protected(protected: bool, props: Props) -> list[str]:
     return [
         f"contract {props.get('name')!r} is not protected: a replacement or delete would make it inactive "
         "forever; keep `protect: true` on the contract (the default in the stack file)"
+    ]
+
+
+def course_removal_is_deliberate(props: Props) -> list[str]:
+    """Removing a course from a contract takes something from its learners.
+
+    `b2b_courseware remove` retires the course's contract run and deletes its unused
+    enrollment codes; codes already sent stop working (spec/mitxonline.md §3.8). The
+    courseware's check names the dropped courses in `courses_removed`. Advisory by
+    default; a team that wants a second look makes it mandatory with
+    `--policy-pack-config '{"contract-course-removal": "mandatory"}'`.
+    """
+    removed = props.get("courses_removed") or []
+    return [
+        f"the contract drops {course}: its contract run is retired, its unused enrollment "
+        "codes are deleted and codes already sent to learners stop working; `courseware plan-summary` counts them"
+        for course in removed
     ]
 
 

@@ -70,7 +70,9 @@ def main() -> None:
 @click.argument("preview_json", type=click.File("r"), default="-")
 def plan_summary(preview_json: IO[str]) -> None:
     """Summarise `pulumi preview --json` (a file, or - for stdin) as markdown."""
-    click.echo(reports.plan_markdown(reports.plan_changes(_read_digest(preview_json))))
+    digest = _read_digest(preview_json)
+    changes = reports.plan_changes(digest)
+    click.echo(reports.plan_markdown(changes, reports.learner_losses(digest), reports.adoptions(digest)))
 
 
 @main.command()

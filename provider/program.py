@@ -160,6 +160,12 @@ class B2BContract(pulumi.ComponentResource):
             # MITx Online can only make a contract inactive, forever (policies: contract-never-replaced).
             opts=pulumi.ResourceOptions(parent=self, depends_on=[organization_resource], protect=entry.protect),
         )
+        # What learners hold (the contract runs and their enrollment codes) is protected
+        # with its contract: the engine deletes children first, so protecting the contract
+        # alone let `destroy` or a bad `up --skip-preview` run `b2b_courseware remove`
+        # (retiring the runs and deleting every unused code) before it stopped at the
+        # contract. Dropping a course stays an update, which protection does not block.
+        held = entry.protect
         outputs: dict[str, Any] = {"contract_id": contract.contract_id, "slug": contract.slug}
         if entry.courses:
             courseware = ContractCourseware(
@@ -169,7 +175,7 @@ class B2BContract(pulumi.ComponentResource):
                 contract_active=contract.active,
                 contract_start=None if entry.start is None else entry.start.isoformat(),
                 contract_end=None if entry.end is None else entry.end.isoformat(),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[contract, *source_runs]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[contract, *source_runs], protect=held),
             )
             outputs["run_keys"] = courseware.run_keys
             if entry.membership_type == "code" or (entry.price or Decimal(0)) > 0:
@@ -181,7 +187,7 @@ class B2BContract(pulumi.ComponentResource):
                     max_learners=entry.max_learners,
                     price=price,
                     adopt=entry.adopt,
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[courseware]),
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[courseware], protect=held),
                 )
                 outputs["code_count"] = codes.count
                 outputs["codes"] = codes.codes

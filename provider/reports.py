@@ -11,7 +11,7 @@ engine plumbing, never a change anyone made.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,12 @@ SECRET = "[secret]"
 # The engine's placeholder for a value known only after the apply (spec/pulumi-dynamic.md §6.5).
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 UNKNOWN = "(known after apply)"
+
+# Inputs a provider's check adds to describe the change it plans (for the policy pack);
+# no read observes them, so they are never drift.
+PLAN_NOTES = frozenset({"courses_removed", "adopts"})
+_COURSEWARE = "mitxonline:ContractCourseware"
+_CODES = "mitxonline:EnrollmentCodes"
 
 # Operations in the order a reviewer should read them: what destroys first.
 _ORDER = ["delete-replaced", "replace", "create-replacement", "delete", "update", "create"]
@@ -137,7 +143,9 @@ def drift_changes(events: Iterable[Mapping[str, Any]]) -> list[ResourceChange]:
         if step.get("op") == "delete" or not new_state:
             drifted.append(ResourceChange("delete", step["urn"], rtype, name, []))
             continue
-        fields = field_changes(step["old"].get("inputs"), new_state.get("inputs"))
+        fields = [
+            f for f in field_changes(step["old"].get("inputs"), new_state.get("inputs")) if f.name not in PLAN_NOTES
+        ]
         if fields:
             drifted.append(ResourceChange("update", step["urn"], rtype, name, fields))
     return drifted
@@ -150,8 +158,58 @@ def _cell(value: Any) -> str:
     return "`" + text.replace("`", "'").replace("|", "\\|").replace("\n", " ") + "`"
 
 
-def plan_markdown(changes: Iterable[ResourceChange]) -> str:
-    """A pull-request comment: replacements and deletions first, then updates and creates."""
+def learner_losses(digest: Mapping[str, Any]) -> list[str]:
+    """What a `pulumi preview --json` digest takes from learners, one sentence per course
+    it removes from a contract: the contract run `b2b_courseware remove` retires, how many
+    unused codes it deletes (from the codes' `run_codes` in state) and that codes already
+    sent stop working (spec/mitxonline.md §3.8)."""
+    steps = list(digest.get("steps") or [])
+    run_codes: dict[str, Mapping[str, Any]] = {}
+    for step in steps:
+        rtype, name = _urn_parts(step["urn"])
+        if rtype.endswith(_CODES):
+            run_codes[name] = ((step.get("oldState") or {}).get("outputs") or {}).get("run_codes") or {}
+    found = []
+    for step in steps:
+        rtype, name = _urn_parts(step["urn"])
+        op = step.get("op")
+        if not rtype.endswith(_COURSEWARE) or op not in ("update", "delete"):
+            continue
+        runs_of: Mapping[str, Any] = ((step.get("oldState") or {}).get("outputs") or {}).get("contract_runs") or {}
+        kept = ((step.get("newState") or {}).get("inputs") or {}).get("courses") if op == "update" else []
+        if not isinstance(kept, list):
+            continue
+        for course in sorted(set(runs_of) - set(kept)):
+            for run in runs_of[course] or []:
+                unused = (run_codes.get(name, {}).get(run) or {}).get("unused")
+                codes = (
+                    f"its {unused} unused enrollment code(s) are deleted"
+                    if isinstance(unused, int)
+                    else "its unused enrollment codes are deleted (`pulumi refresh` first to count them)"
+                )
+                found.append(
+                    f"`{name}` drops `{course}`: contract run `{run}` is retired (no longer live, enrollment "
+                    f"closed), {codes}, and codes already sent to learners for it stop working. Declaring the "
+                    "course again makes a new contract run with new codes."
+                )
+    return found
+
+
+def adoptions(digest: Mapping[str, Any]) -> list[str]:
+    """The creates of a `pulumi preview --json` digest that will take over an existing
+    object instead: their check named it in the `adopts` input."""
+    found = []
+    for step in digest.get("steps") or []:
+        adopts = ((step.get("newState") or {}).get("inputs") or {}).get("adopts")
+        if step.get("op") == "create" and adopts:
+            rtype, name = _urn_parts(step["urn"])
+            found.append(f"`{rtype}` `{name}` adopts the existing {adopts} (made by hand or by another stack)")
+    return found
+
+
+def plan_markdown(changes: Iterable[ResourceChange], losses: Sequence[str] = (), adopted: Sequence[str] = ()) -> str:
+    """A pull-request comment: what learners lose, replacements and deletions, then updates
+    and creates."""
     changes = list(changes)
     if not changes:
         return "### Courseware plan\n\nNo changes: the platforms already match the stack.\n"
@@ -160,6 +218,14 @@ def plan_markdown(changes: Iterable[ResourceChange]) -> str:
         counts[_TITLES[change.op]] = counts.get(_TITLES[change.op], 0) + 1
     summary = ", ".join(f"{n} to {op}" for op, n in sorted(counts.items(), key=lambda kv: _ORDER.index(kv[0])))
     lines = ["### Courseware plan", "", summary, ""]
+    if losses:
+        lines += ["> **Learners lose access**: this plan removes courses from contracts:", ">"]
+        lines += [f"> - {loss}" for loss in losses]
+        lines.append("")
+    if adopted:
+        lines += ["> **Adopts**: these creates take over objects that already exist:", ">"]
+        lines += [f"> - {line}" for line in adopted]
+        lines.append("")
     destructive = [c for c in changes if c.destructive]
     if destructive:
         lines += ["> **Warning**: this plan replaces or deletes resources:", ">"]

@@ -5,7 +5,7 @@ Stack config keys (project `courseware`):
     courseware:edx                {"lmsUrl": ..., "studioUrl": ..., "clientId": ...}
     courseware:edxClientSecret    secret: `pulumi config set --secret edxClientSecret ...`
     courseware:mitxonline         {"url": ..., "manageCommand": [argv...], "commandTimeout": 600,
-                                   "cloneTimeout": 900}
+                                   "cloneTimeout": 900, "session": true | N | false}
     courseware:mitxonlineApiKey   secret: `pulumi config set --secret mitxonlineApiKey ...`
 
 Providers receive the whole stack config in `configure()` (spec/pulumi-dynamic.md §4),
@@ -17,9 +17,19 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Annotated, Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SecretStr,
+    StrictBool,
+    ValidationError,
+    field_validator,
+)
 
 from provider.errors import ConfigurationError
 
@@ -37,6 +47,25 @@ class EdxSettings(_Settings):
     client_secret: SecretStr = Field(alias="clientSecret")
 
 
+# Prefixes that join the words after them into one shell command line: `ssh host ...`
+# runs its words through the remote shell, `sh -c 'python manage.py'` takes the words
+# after its script as `$0 $1…`. Either would split or drop the program sent to
+# `shell -c`, so a manageCommand that uses one is refused (docs/stack-file.md).
+_JOINING = frozenset({"ssh"})
+_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "fish"})
+
+
+def shell_joining(prefix: Sequence[str]) -> str | None:
+    """Why `prefix` would hand its arguments to a shell as one line, or None."""
+    names = [word.rsplit("/", 1)[-1] for word in prefix]
+    for index, name in enumerate(names):
+        if name in _JOINING:
+            return f"`{name}` joins the words after it into one remote shell command"
+        if name in _SHELLS and "-c" in names[index + 1 :]:
+            return f"`{name} -c` runs one script and passes the words after it as $0, $1, …"
+    return None
+
+
 class MitxOnlineSettings(_Settings):
     url: HttpUrl
     manage_command: tuple[str, ...] = Field(alias="manageCommand", min_length=1)
@@ -48,6 +77,29 @@ class MitxOnlineSettings(_Settings):
     # a second, set much less, so a clone that never comes fails fast.
     clone_timeout: float = Field(alias="cloneTimeout", default=900.0, gt=0, le=7200)
     api_key: SecretStr = Field(alias="apiKey")
+    # Commands run through command sessions (provider/mitxonline/session.py): `true` (one
+    # session), a number of sessions for commands run at the same time (at most 8; each
+    # pays a Django start-up), or `false`: one process per command, for deployments where
+    # a long-lived `kubectl exec` is not allowed.
+    session: StrictBool | Annotated[int, Field(strict=True, ge=1, le=8)] = True
+
+    @property
+    def sessions(self) -> int:
+        """How many command sessions may run at once; 0 for one process per command."""
+        if isinstance(self.session, bool):
+            return 1 if self.session else 0
+        return self.session
+
+    @field_validator("manage_command")
+    @classmethod
+    def _no_shell_line(cls, prefix: tuple[str, ...]) -> tuple[str, ...]:
+        reason = shell_joining(prefix)
+        if reason is not None:
+            raise ValueError(
+                f"{reason}; write the argv that runs manage.py directly, e.g. "
+                "[kubectl, exec, -i, -n, mitxonline, deploy/mitxonline-app, --, python, manage.py]"
+            )
+        return prefix
 
 
 class PlatformSettings(_Settings):

@@ -163,7 +163,12 @@ def fault() -> None:
 @click.option("--retry-after", help="Retry-After header value sent with --status.")
 @click.option("--body", help="Body of the fault answer, or the stderr text of a failed command.")
 @click.option("--latency", type=click.FloatRange(min=0), default=0.0, help="Seconds to wait before going on.")
-@click.option("--drop", is_flag=True, help="Close the connection without an answer.")
+@click.option(
+    "--drop",
+    is_flag=True,
+    help="Close the connection without an answer; a command's process is killed (SIGKILL), before "
+    "the work or, with --applied-then-error, after it.",
+)
 @click.option("--fail", is_flag=True, help="Command: exit 1 without running it.")
 @click.option(
     "--applied-then-error",
@@ -193,8 +198,8 @@ def fault_add(
         raise click.UsageError("give exactly one of --path, --path-regex or --command")
     if is_http and fail:
         raise click.UsageError("--fail is for commands; use --status or --drop for HTTP")
-    if not is_http and (status or retry_after or drop or app or method):
-        raise click.UsageError("--status, --retry-after, --drop, --app and --method are for HTTP rules")
+    if not is_http and (status or retry_after or app or method):
+        raise click.UsageError("--status, --retry-after, --app and --method are for HTTP rules")
     if not (status or latency or drop or fail or applied_then_error):
         raise click.UsageError("give an effect: --status, --latency, --drop, --fail or --applied-then-error")
     rule = faults.add_rule(

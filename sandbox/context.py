@@ -8,6 +8,7 @@ between threads.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -52,4 +53,4 @@ class AppContext:
 class CommandContext(AppContext):
     stdout: TextIO
     stderr: TextIO
-    env: dict[str, str]
+    env: Mapping[str, str]

@@ -7,6 +7,7 @@ whose names look secret are redacted.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -48,11 +49,28 @@ def record_http(
 
 
 def record_command(
-    db: sqlite3.Connection, *, argv: list[str], exit_code: int, duration_ms: float, fault_id: int | None
+    db: sqlite3.Connection,
+    *,
+    argv: list[str],
+    exit_code: int,
+    duration_ms: float,
+    fault_id: int | None,
+    session: str | None = None,
 ) -> None:
+    """One management command: a process of its own, or (`session`) one run inside a
+    command session."""
     db.execute(
-        "INSERT INTO log (time, kind, argv, exit_code, duration_ms, fault_id) VALUES (?, 'command', ?, ?, ?, ?)",
-        (_now(), json.dumps(argv), exit_code, round(duration_ms, 3), fault_id),
+        "INSERT INTO log (time, kind, argv, exit_code, duration_ms, fault_id, session, pid)"
+        " VALUES (?, 'command', ?, ?, ?, ?, ?, ?)",
+        (_now(), json.dumps(argv), exit_code, round(duration_ms, 3), fault_id, session, os.getpid()),
+    )
+
+
+def record_process(db: sqlite3.Connection, *, argv: list[str]) -> None:
+    """One `manage` process start: what pays Django's start-up (mitxonline.md §12.1)."""
+    db.execute(
+        "INSERT INTO log (time, kind, argv, duration_ms, pid) VALUES (?, 'process', ?, 0, ?)",
+        (_now(), json.dumps(argv), os.getpid()),
     )
 
 
@@ -68,8 +86,12 @@ def entries(db: sqlite3.Connection) -> Iterator[dict[str, Any]]:
                 status=row["status"],
                 dropped=row["status"] is None,
             )
+        elif row["kind"] == "process":
+            entry.update(argv=json.loads(row["argv"]), pid=row["pid"])
         else:
             entry.update(argv=json.loads(row["argv"]), exit_code=row["exit_code"])
+            if row["session"] is not None:
+                entry.update(session=row["session"], pid=row["pid"])
         entry["duration_ms"] = row["duration_ms"]
         if row["fault_id"] is not None:
             entry["fault_id"] = row["fault_id"]

@@ -2,18 +2,21 @@
 
 It needs only the store, so it works while the server is stopped (except commands that
 call edX over HTTP). The start-up delay simulates Django's ~20 s boot (mitxonline.md
-§12.1); command fault rules are applied around the command.
+§12.1), once per process: a command session (`sandbox.session`) pays it once for all
+its commands. Every process start is logged (`kind: process`); command fault rules are
+applied around the command.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 import traceback
 from pathlib import Path
 
-from sandbox import faults, log
+from sandbox import faults, log, session
 from sandbox.context import CommandContext
 from sandbox.mitxonline import commands
 from sandbox.settings import load_context
@@ -25,10 +28,13 @@ def run_manage(state_dir: Path, argv: list[str]) -> int:
     started = time.monotonic()
     db = prepare_state(state_dir)
     base = load_context(db, state_dir)
+    log.record_process(db, argv=argv)
     time.sleep(base.settings.command_delay)
     rule = faults.fire_command(db, argv)
     if rule and rule.latency:
         time.sleep(rule.latency)
+    if rule and rule.drop_connection and not rule.applied_then_error:
+        os.kill(os.getpid(), signal.SIGKILL)
     if rule and rule.fail:
         sys.stderr.write((rule.body or f"CommandError: sandbox fault {rule.id}: {argv[0]} failed") + "\n")
         code = 1
@@ -40,23 +46,30 @@ def run_manage(state_dir: Path, argv: list[str]) -> int:
             settings=base.settings,
             stdout=sys.stdout,
             stderr=sys.stderr,
-            env=dict(os.environ),
+            # The live environment, not a copy: rich reads `COLUMNS` when a command draws
+            # its table, so code run by `shell -c` that sets it first is obeyed (§12.2.5).
+            env=os.environ,
         )
         code = _run(argv, ctx)
         if rule and rule.applied_then_error:
+            if rule.drop_connection:
+                os.kill(os.getpid(), signal.SIGKILL)
             sys.stdout.flush()
             sys.stderr.write((rule.body or f"CommandError: sandbox fault {rule.id}: failed after running") + "\n")
             code = 1
     sys.stdout.flush()
     sys.stderr.flush()
     code %= 256  # `exit(-1)` is 255 to the shell (mitxonline.md §3.12)
-    log.record_command(
-        db,
-        argv=argv,
-        exit_code=code,
-        duration_ms=(time.monotonic() - started) * 1000,
-        fault_id=rule.id if rule else None,
-    )
+    if session.SESSION_VARIABLE not in os.environ:
+        # A session's commands were logged one by one (`sandbox.session`); its process
+        # start is the entry above.
+        log.record_command(
+            db,
+            argv=argv,
+            exit_code=code,
+            duration_ms=(time.monotonic() - started) * 1000,
+            fault_id=rule.id if rule else None,
+        )
     return code
 
 

@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS settings (
 CREATE TABLE IF NOT EXISTS log (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     time        TEXT NOT NULL,
-    kind        TEXT NOT NULL CHECK (kind IN ('http', 'command')),
+    kind        TEXT NOT NULL CHECK (kind IN ('http', 'command', 'process')),
     app         TEXT,
     method      TEXT,
     path        TEXT,
@@ -35,7 +35,9 @@ CREATE TABLE IF NOT EXISTS log (
     argv        TEXT,
     exit_code   INTEGER,
     duration_ms REAL NOT NULL,
-    fault_id    INTEGER
+    fault_id    INTEGER,
+    session     TEXT,
+    pid         INTEGER
 );
 CREATE TABLE IF NOT EXISTS faults (
     id                 INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -78,7 +80,31 @@ def open_store(state_dir: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     for schema in (CORE_SCHEMA, EDX_SCHEMA, MITXONLINE_SCHEMA):
         conn.executescript(schema)
+    _upgrade_log(conn)
     return conn
+
+
+_LOG_COLUMNS = "id, time, kind, app, method, path, query, status, argv, exit_code, duration_ms, fault_id"
+
+
+def _upgrade_log(conn: sqlite3.Connection) -> None:
+    """A log made before process starts and sessions were logged gets the new columns
+    and kind; its entries are kept."""
+    if _log_is_current(conn):
+        return
+    with transaction(conn):
+        if _log_is_current(conn):  # another process upgraded it meanwhile
+            return
+        conn.execute("ALTER TABLE log RENAME TO log_before_sessions")
+        start = CORE_SCHEMA.index("CREATE TABLE IF NOT EXISTS log (")
+        conn.execute(CORE_SCHEMA[start : CORE_SCHEMA.index(");", start) + 1])
+        conn.execute(f"INSERT INTO log ({_LOG_COLUMNS}) SELECT {_LOG_COLUMNS} FROM log_before_sessions")
+        conn.execute("DROP TABLE log_before_sessions")
+
+
+def _log_is_current(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'log'").fetchone()
+    return row is None or "'process'" in row[0]
 
 
 @contextmanager

@@ -4,6 +4,8 @@
   (a contract's name, a page's flags): a CheckFailure saying what to do instead, never
   a silent replacement (DESIGN.md, "check ... refuses unsafe changes").
 - `adopt_or_refuse`: the idempotent create's decision for an object that already exists.
+- `note_adoption`: check's look, on create, for an object that already exists, so that
+  preview and `courseware plan-summary` show the adoption before `up` does it.
 - `write_or_recover`: run any write command as "maybe applied" (spec/mitxonline.md
   §12.5): after a failure, look whether its work is done; if so go on, if not and the
   failure was transient, run it again (every write here is safe to repeat once the
@@ -24,7 +26,7 @@ from pulumi.dynamic import CheckFailure
 from pydantic import BaseModel
 
 from provider.base import changed_fields, has_unknown, is_unknown, logger
-from provider.errors import CommandRefused, Drifted, PlatformError
+from provider.errors import CommandRefused, Drifted, PlatformError, ProviderError
 from provider.mitxonline.client import COMMAND_ATTEMPTS, ContractsUpdate, MitxOnline, transient
 from provider.mitxonline.commands import Invocation
 from provider.mitxonline.transport import Completed
@@ -32,6 +34,10 @@ from provider.mitxonline.transport import Completed
 _log = logger("mitxonline")
 
 T = TypeVar("T")
+
+# The input in which check names the existing object a create will adopt. No read
+# observes it (provider/reports.py: PLAN_NOTES).
+ADOPTS = "adopts"
 
 
 def refused_changes(
@@ -65,6 +71,31 @@ def adopt_or_refuse(what: str, diffs: Mapping[str, tuple[Any, Any]], adopt: bool
     if not adopt:
         raise Drifted(what, diffs)
     _log.warning("%s already exists and differs (%s): adopting it as declared", what, ", ".join(sorted(diffs)))
+
+
+def note_adoption(inputs: dict[str, Any], what: str, find: Callable[[], str | None]) -> None:
+    """Before a create, look whether `what` already exists; if it does, name it in the
+    inputs (`adopts`) and say so.
+
+    `find` uses REST reads only, since a preview runs no command (DESIGN.md); it returns
+    how to name the existing object, or None. Create then adopts it as before, but never
+    silently: a declaration identical to an object made by hand or by another stack shows
+    in preview, and plan-summary lists it. A failed look is no error: create decides.
+    """
+    try:
+        found = find()
+    except ProviderError as error:
+        _log.info("%s: could not look whether it already exists (%s); create will look again", what, error)
+        return
+    if found is None:
+        return
+    inputs[ADOPTS] = found
+    _log.warning(
+        "%s already exists in MITx Online (%s), made by hand or by another stack: `pulumi up` adopts it instead "
+        "of creating it. If another stack declares it too, keep it in one of them only",
+        what,
+        found,
+    )
 
 
 def declared_inputs(model: type[BaseModel], outs: Mapping[str, Any]) -> dict[str, Any]:

@@ -43,6 +43,7 @@ from provider.mitxonline.models import (
     RestOrganization,
 )
 from provider.mitxonline.rest import MitxOnlineRest
+from provider.mitxonline.session import SessionPool
 from provider.mitxonline.transport import Completed, ManageCommand, Runner, run_subprocess
 from provider.settings import MitxOnlineSettings, platform_settings
 
@@ -61,6 +62,7 @@ _WITHHELD = "(stdout withheld: it may hold enrollment codes)"
 COMMAND_PAUSE = 1.0
 
 LISTINGS = "b2b_list contracts and organizations"
+LISTINGS_STEP = "list contracts and organizations"
 
 # Writes that leave every row of both listings as it was (contracts: id, name, slug,
 # organization name, membership, dates, active, seats, price; organizations: id, name,
@@ -201,13 +203,15 @@ class MitxOnline:
         self,
         settings: MitxOnlineSettings,
         *,
-        runner: Runner = run_subprocess,
+        runner: Runner | None = None,
         transport: httpx.BaseTransport | None = None,
         edx_run_exists: Callable[[str], bool] | None = None,
         today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date(),
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        if runner is None:
+            runner = SessionPool(settings.manage_command, settings.sessions) if settings.sessions else run_subprocess
         self.manage = ManageCommand(tuple(settings.manage_command), settings.command_timeout, runner)
         self.rest = MitxOnlineRest(str(settings.url), settings.api_key.get_secret_value(), transport=transport)
         self.shared = SharedReads(clock=clock)
@@ -308,18 +312,14 @@ class MitxOnline:
     def _list(self) -> Listings:
         """Both listings in one command (`commands.listings`): a read, retried when transient."""
         invocation = commands.listings()
-        done = self.read_command(invocation, "list contracts and organizations")
+        done = self.read_command(invocation, LISTINGS_STEP)
         try:
-            tables = commands.parse_listings(done.stdout)
+            printed = commands.parse_listings(done.stdout)
         except ValueError as error:
-            raise CommandFailed(
-                [invocation.command], done.exit_code, done.stdout, done.stderr, step=f"list contracts: {error}"
-            ) from None
+            raise _unreadable(done, error) from None
         return Listings(
-            contracts=[_contract_row(cells) for cells in _table(tables["contracts"], done, "b2b_list contracts")],
-            organizations=[
-                _organization_row(cells) for cells in _table(tables["organizations"], done, "b2b_list organizations")
-            ],
+            contracts=[_contract_row(cells) for cells in _table(printed["contracts"], done)],
+            organizations=[_organization_row(cells) for cells in _table(printed["organizations"], done)],
         )
 
     def rest_organizations(self) -> list[RestOrganization]:
@@ -462,11 +462,25 @@ def _first_line(error: BaseException) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
-def _table(text: str, done: Completed, what: str) -> list[dict[str, str]]:
+def _table(text: str, done: Completed) -> list[dict[str, str]]:
     try:
         return tables.parse_table(text)
     except ValueError as error:
-        raise CommandFailed([what], done.exit_code, text, done.stderr, step=str(error)) from None
+        raise _unreadable(done, error) from None
+
+
+def _unreadable(done: Completed, error: ValueError) -> CommandFailed:
+    """A listing that cannot be read: one line that names the stack setting to check.
+    What the command printed goes to the DEBUG log, not into the message."""
+    _log.debug("%s: unreadable output:\n%s", LISTINGS_STEP, done.stdout)
+    return CommandFailed(
+        ["b2b_list contracts", "b2b_list organizations"],
+        done.exit_code,
+        "",
+        "",
+        step=f"{LISTINGS_STEP}: {error}; check that `courseware:mitxonline.manageCommand` runs MITx Online's "
+        "`manage.py` (docs/stack-file.md)",
+    )
 
 
 def _edx_lookup() -> Callable[[str], bool]:

@@ -19,6 +19,9 @@ from typing import Any
 
 from provider.edx.keys import CourseKey, InvalidCourseKey
 from provider.errors import DeclarationError, FieldProblem
+from provider.mitxonline import remote
+from provider.mitxonline.remote import codes as remote_codes
+from provider.mitxonline.remote import listings as remote_listings
 
 _COURSE_ID = re.compile(r"course-v1:[\w\-~.:]+\+[\w\-~.:]+\Z")
 _ORG_KEY = re.compile(r"[A-Za-z0-9_]{1,30}\Z")
@@ -247,17 +250,10 @@ _CALL_WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,63}\Z|--[a-z][a-z0-9_-]{0,
 
 def codes_read(contract_id: int | None = None) -> Invocation:
     """The codes of one contract, or of every contract (None), as one JSON array on
-    stdout, in ONE command (docs/decisions.md): `shell --no-imports -c <code>` whose code
-    runs `b2b_codes output [--contract ID] --all --format json --filename <file>` in the
-    same process through Django's `call_command`, prints the file and removes it.
-
-    JSON only comes out through `--filename` (§12.2.1), and the file is written where the
-    command runs, so it is read back through the same transport (§12.5.2); doing both in
-    one Python process pays Django's start-up (§12.1) once instead of twice. The file is
-    made by the code in a private temporary directory (mode 0700), removed with it even
-    when the command fails. `--no-imports` keeps the shell's banner out of stdout,
-    `stdout=io.StringIO()` the command's "Filtering by contract" and "Wrote json output"
-    lines. An empty result writes no file ("Nothing to output.", §3.9): that prints `[]`.
+    stdout, in ONE command (docs/decisions.md): `shell --no-imports -c` running
+    `remote.codes.print_command_file` on `b2b_codes output [--contract ID] --all --format
+    json --filename`, which prints the file the command wrote inside the deployment
+    (§12.2.1, §12.5.2) and removes it. One Django start-up (§12.1) instead of two.
     """
     c = _Checker()
     target: list[str] = []
@@ -265,63 +261,29 @@ def codes_read(contract_id: int | None = None) -> Invocation:
         if int(contract_id) < 1:
             c.problems.append(FieldProblem("contract_id", f"{contract_id!r} is not a contract id"))
         target = ["--contract", str(int(contract_id))]
-    argv = ["b2b_codes", "output", *target, "--all", "--format", "json", "--filename"]
-    return _shell(c, _call_command_to_stdout(c, argv))
-
-
-def _shell(c: _Checker, program: str) -> Invocation:
-    """`shell --no-imports -c` running `program` (several lines of Python). No newline may
-    reach `shell -c` (`transport.check_argv`), so the program goes as `exec(<its repr>)`:
-    one line, made of the program's text only."""
-    return c.done("shell", "--no-imports", "-c", f"exec({program!r})")
-
-
-def _call_command_to_stdout(c: _Checker, argv: Sequence[str]) -> str:
-    """A program that runs `call_command(*argv, <file>)` and prints the JSON the command
-    wrote to the file.
-
-    Every word is checked against a plain grammar and written with `repr`, so the code is
-    made of these values and fixed text only.
-    """
+    argv = ("b2b_codes", "output", *target, "--all", "--format", "json", "--filename")
+    # Every word is checked against a plain grammar: the program is made of fixed text
+    # and the `repr` of these words only.
     for index, word in enumerate(argv):
         c.match(f"call_command[{index}]", _CALL_WORD, word, "letters, digits, _ and -")
-    words = ", ".join(repr(word) for word in argv)
-    return (
-        "import io, json, pathlib, sys, tempfile\n"
-        "from django.core.management import call_command\n"
-        "with tempfile.TemporaryDirectory() as d:\n"
-        "    f = pathlib.Path(d, 'output.json')\n"
-        f"    call_command({words}, str(f), stdout=io.StringIO())\n"
-        "    t = f.read_text(encoding='utf-8') if f.exists() else ''\n"
-        "    json.dump(json.loads(t) if t.strip() else [], sys.stdout)\n"
-    )
+    return _shell(c, remote.shell_code(remote_codes.print_command_file, argv))
+
+
+def _shell(c: _Checker, code: str) -> Invocation:
+    """`shell --no-imports -c <code>`: `--no-imports` keeps the shell's banner out of stdout."""
+    return c.done("shell", "--no-imports", "-c", code)
 
 
 LISTINGS = ("contracts", "organizations")
 
-# Fixed text: no value of the caller reaches it. Each table is caught both through the
-# command's `stdout=` and as printed to `sys.stdout` (`b2b_list` prints with rich), so
-# the tables come out as one JSON object whatever way the command writes.
-_LISTINGS_PROGRAM = (
-    "import contextlib, io, json, sys\n"
-    "from django.core.management import call_command\n"
-    "tables = {}\n"
-    f"for listing in {LISTINGS!r}:\n"
-    "    buffer = io.StringIO()\n"
-    "    with contextlib.redirect_stdout(buffer):\n"
-    "        call_command('b2b_list', listing, stdout=buffer)\n"
-    "    tables[listing] = buffer.getvalue()\n"
-    "json.dump(tables, sys.stdout)\n"
-)
-
 
 def listings() -> Invocation:
     """`b2b_list contracts` and `b2b_list organizations` (§3.10) in ONE command: a
-    `shell --no-imports -c` that runs both through `call_command` and prints
+    `shell --no-imports -c` running `remote.listings.print_listings`, which prints
     `{"contracts": <table>, "organizations": <table>}`. One Django start-up (§12.1) for
     the two listings every apply and refresh needs.
     """
-    return _shell(_Checker(), _LISTINGS_PROGRAM)
+    return _shell(_Checker(), remote.shell_code(remote_listings.print_listings, LISTINGS))
 
 
 def parse_listings(stdout: str) -> dict[str, str]:

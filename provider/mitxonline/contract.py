@@ -33,14 +33,24 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from provider.base import ProviderBase, changed_fields, check_declared, logger, normalise_field, parse_declared
+from provider.base import (
+    ProviderBase,
+    changed_fields,
+    check_declared,
+    has_unknown,
+    logger,
+    normalise_field,
+    parse_declared,
+)
 from provider.errors import CommandRefused, ContractLocked, DeclarationError, FieldProblem, PlatformError
 from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
 from provider.mitxonline._common import (
+    ADOPTS,
     adopt_or_refuse,
     declared_inputs,
     differences,
+    note_adoption,
     refused_changes,
     write_or_recover,
 )
@@ -298,9 +308,68 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
     return {**live, **{name: declared[name] for name in changes}}
 
 
+def _fewer_seats(olds: dict[str, Any], values: dict[str, Any]) -> list[CheckFailure]:
+    """Refuse fewer seats on a contract with codes, before any write: its codes would then
+    number more than the seats, and `b2b_codes validate` deletes the newest unused ones
+    (spec/mitxonline.md §6.2), which may already have been sent to learners."""
+    old, new = olds.get("max_learners"), values.get("max_learners")
+    has_codes = values.get("membership_type") == "code" or bool(values.get("price"))
+    if not has_codes or not isinstance(old, int) or not isinstance(new, int) or new >= old:
+        return []
+    return [
+        CheckFailure(
+            "max_learners",
+            f"{old} -> {new} seats would leave {old - new} codes too many per contract run, and `b2b_codes "
+            "validate` deletes the newest unused ones, which may already have been sent to learners. Keep "
+            f"`max_learners: {old}`; or, if you know those codes were never sent, lower the seats by hand "
+            f"(`b2b_contract modify <id> --max-learners {new}`, then `b2b_codes validate --contract <id>`) and "
+            "`pulumi refresh`",
+        )
+    ]
+
+
+def _listed(slug: str, organization_name: str) -> str | None:
+    """The active contract with this slug of the organization with this name, from REST
+    (which shows organizations without their key, and only their active contracts, §7.2)."""
+    for organization in mitx.current().rest_organizations():
+        if organization.name != organization_name:
+            continue
+        for contract in organization.contracts:
+            if contract.get("slug") == slug:
+                return f"contract {contract.get('id')}"
+    return None
+
+
+def _free_slug(client: MitxOnline, slug: str) -> str:
+    """`<slug>-2`, `-3`, ...: the first that no contract uses (the shared listing)."""
+    taken = {row.slug for row in client.contracts()}
+    number = 2
+    while f"{slug}-{number}" in taken:
+        number += 1
+    return f"{slug}-{number}"
+
+
+def _refuse_inactive(client: MitxOnline, args: ContractArgs, row: ContractRow, slug: str) -> None:
+    """An active declaration of a contract that exists inactive (a `pulumi destroy`, or
+    `active: false`, made it so): adopting it cannot work, since MITx Online can never
+    save an inactive contract again (§12.2.2), so the advice is a new contract."""
+    raise DeclarationError(
+        [
+            FieldProblem(
+                "slug",
+                f"MITx Online contract {row.id} ({slug!r} of {args.organization}) exists and is inactive, "
+                "as `pulumi destroy` or `active: false` left it, and MITx Online can never make an inactive "
+                "contract active again (spec/mitxonline.md §12.2.2), so `adopt: true` would not help. To give "
+                f"{args.organization} this contract again, declare a new one: add `slug: {_free_slug(client, slug)}` "
+                "to this contract's entry, then `pulumi up`",
+            )
+        ]
+    )
+
+
 class ContractProvider(ProviderBase):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        checked = check_declared(ContractArgs, news)
+        checked = check_declared(ContractArgs, {k: v for k, v in news.items() if k != ADOPTS})
         values, inputs, failures = checked.values, checked.inputs, checked.failures
         if news.get("slug") is None and olds.get("slug") is not None:
             # An undeclared slug is the one the contract got when it was made.
@@ -315,6 +384,7 @@ class ContractProvider(ProviderBase):
         if start is not None and end is not None and end < start:
             failures.append(CheckFailure("end", f"{end} is before start {start}; contracts end after they start"))
         failures.extend(refused_changes(ContractArgs, olds, inputs, REFUSED))
+        failures.extend(_fewer_seats(olds, values))
         if olds.get("active") is False and inputs.get("active") is True:
             failures.append(
                 CheckFailure(
@@ -322,6 +392,11 @@ class ContractProvider(ProviderBase):
                     "an inactive contract can never be made active again: MITx Online cannot save it "
                     f"(spec/mitxonline.md §12.2.2); {_NEW_CONTRACT}",
                 )
+            )
+        if not olds and not failures and not has_unknown(inputs):
+            slug, organization = inputs["slug"], inputs["organization_name"]
+            note_adoption(
+                inputs, f"MITx Online contract {slug} of {inputs['organization']}", lambda: _listed(slug, organization)
             )
         return CheckResult(inputs, failures)
 
@@ -348,6 +423,8 @@ class ContractProvider(ProviderBase):
                     )
                 ]
             )
+        if mine is not None and not mine.active and args.active:
+            _refuse_inactive(client, args, mine, slug)
         if mine is not None:
             contract_id, live = mine.id, _live(mine)
             compared = {name: declared[name] for name in ("name", "membership_type", *MODIFIABLE)}

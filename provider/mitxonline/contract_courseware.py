@@ -51,6 +51,9 @@ CREATE_ONLY = ("contract_id",)
 # The contract's state, passed along for the guard before `add`; the contract's own
 # resource compares it.
 GUARDS = ("contract_active", "contract_start", "contract_end")
+# The input naming the courses an update drops: their contract runs are retired and
+# their unused codes deleted (spec/mitxonline.md §3.8).
+REMOVED = "courses_removed"
 
 
 def contract_runs(client: MitxOnline, contract_id: int, courses: Sequence[str]) -> dict[str, list[str]]:
@@ -66,6 +69,14 @@ def contract_runs(client: MitxOnline, contract_id: int, courses: Sequence[str]) 
         if keys:
             runs[course] = sorted(keys)
     return runs
+
+
+def _removed_courses(olds: Mapping[str, Any], values: Mapping[str, Any]) -> list[str]:
+    """The courses of the old inputs that the checked new ones no longer declare."""
+    old, new = olds.get("courses"), values.get("courses")
+    if not isinstance(old, list) or not isinstance(new, list):
+        return []
+    return sorted(set(old) - set(new))
 
 
 def _declares_clone_timeout(props: Mapping[str, Any]) -> bool:
@@ -176,7 +187,9 @@ def _first_line(error: BaseException) -> str:
 
 
 def _remove(client: MitxOnline, contract_id: int, courses: list[str]) -> None:
+    """Retire the contract runs of `courses`, and say what that did to learners' codes."""
     what = f"contract {contract_id}"
+    retired = sorted(key for keys in contract_runs(client, contract_id, courses).values() for key in keys)
     try:
         write_or_recover(
             client,
@@ -188,6 +201,16 @@ def _remove(client: MitxOnline, contract_id: int, courses: list[str]) -> None:
         if contract_runs(client, contract_id, courses):
             raise
         _log.warning("%s: %s; the courses are detached all the same", what, failure)
+    # What `remove` does to a run (spec/mitxonline.md §3.8); counted beforehand by
+    # `courseware plan-summary`, so no extra read is paid here.
+    _log.warning(
+        "%s: removed %s. MITx Online retired the contract run(s) %s (no longer live, enrollment closed) and "
+        "deleted their unused enrollment codes; codes already redeemed for them are kept but no longer give "
+        "access. Declaring the course again makes a new contract run with new codes",
+        what,
+        ", ".join(courses),
+        ", ".join(retired) or "(none left)",
+    )
 
 
 def _wait_for_edx(
@@ -223,12 +246,17 @@ def _wait_for_edx(
 
 
 class ContractCoursewareProvider(ProviderBase):
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        checked = check_declared(ContractCoursewareArgs, news)
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        checked = check_declared(ContractCoursewareArgs, {k: v for k, v in news.items() if k != REMOVED})
         if not _declares_clone_timeout(news):
             # Not declared: the stack's `cloneTimeout` applies when the wait starts; it is
             # no input of the resource.
             checked.inputs.pop("clone_timeout", None)
+        removed = _removed_courses(olds, checked.values)
+        if removed:
+            # Named in the inputs for the policy pack (`contract-course-removal`), which
+            # sees only the new inputs; diff ignores the key, plan-summary spells it out.
+            checked.inputs[REMOVED] = removed
         return CheckResult(checked.inputs, checked.failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

@@ -24,9 +24,11 @@ from provider.errors import PlatformError
 from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
 from provider.mitxonline._common import (
+    ADOPTS,
     adopt_or_refuse,
     declared_inputs,
     differences,
+    note_adoption,
     refused_changes,
     write_or_recover,
     write_then_find,
@@ -109,18 +111,29 @@ def _import(client: MitxOnline, args: CourseArgs, first: CourseImport, what: str
     return live
 
 
+def _existing(readable_id: str) -> str | None:
+    live = mitx.current().course(readable_id)
+    return None if live is None else f"course {live.id}, titled {live.title!r}"
+
+
 class CourseProvider(ProviderBase):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        checked = check_declared(CourseArgs, news)
+        checked = check_declared(CourseArgs, {k: v for k, v in news.items() if k != ADOPTS})
         failures = checked.failures + refused_changes(CourseArgs, olds, news, REFUSED)
         first, readable_id = checked.values.get("import_run"), checked.values.get("readable_id")
         if isinstance(first, CourseImport) and isinstance(readable_id, str):
             failures.extend(_import_problems(first, readable_id))
+        if not olds and not failures and isinstance(readable_id, str):
+            note_adoption(checked.inputs, f"MITx Online course {readable_id}", lambda: _existing(readable_id))
         return CheckResult(checked.inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        # `import_run` says how to create the course; once it exists it means nothing.
-        return diff_declared(CourseArgs, olds, {**news, "import_run": olds.get("import_run")}, CREATE_ONLY)
+        # `import_run` says how to create the course; once it exists it means nothing. The
+        # title is the edX run's at creation, and no command changes it later: comparing it
+        # would plan an update that can do nothing, forever (a title changed in the admin
+        # is drift, which `read` reports).
+        unchanged = {"import_run": olds.get("import_run"), "title": olds.get("title")}
+        return diff_declared(CourseArgs, olds, {**news, **unchanged}, CREATE_ONLY)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = parse_declared(CourseArgs, props)

@@ -17,12 +17,13 @@ declared value.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from provider.base import ProviderBase, changed_fields, check_declared, logger, parse_declared
+from provider.base import ProviderBase, changed_fields, check_declared, is_unknown, logger, parse_declared
 from provider.edx.keys import CourseKey
 from provider.errors import PlatformError
 from provider.mitxonline import client as mitx
@@ -124,9 +125,43 @@ def _sync_if_needed(client: MitxOnline, args: CourseRunArgs, live: RestRun) -> R
     return synced
 
 
+def _keep_source_copy(olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
+    """Keep a source run's title, dates and pacing at the values MITx Online holds.
+
+    No command changes them: MITx Online never syncs a source run, and `sync_courserun
+    --run` cannot even find one, since source runs are hidden from its default manager
+    (spec/mitxonline.md §3.4, §8). A new value in the stack file therefore reaches edX
+    only. The inputs keep the old values, so preview and drift agree that nothing here
+    will change (a refresh after a change made in the admin is what moves them), and the
+    operator is told what stays stale and what to do instead.
+    """
+    stale = {
+        name: (olds.get(name), inputs[name])
+        for name in EDX_OWNED_RUN_FIELDS
+        if name in inputs and not is_unknown(inputs[name]) and olds.get(name) != inputs[name]
+    }
+    if not stale:
+        return
+    for name, (held, _declared) in stale.items():
+        if held is None:
+            inputs.pop(name)
+        else:
+            inputs[name] = held
+    _log.warning(
+        "MITx Online source run %s keeps %s: the stack file's new value goes to the edX run only. MITx Online "
+        "never copies edX's values into a source run, and `sync_courserun --run` cannot find one "
+        "(spec/mitxonline.md §3.4, §8); contract runs added from now on are cloned from the edX run and get "
+        "the new values. To change MITx Online's copy too, edit the run in the Django admin, then `pulumi refresh`",
+        inputs.get("courseware_id"),
+        "; ".join(f"{name} {held!r} (declared {declared!r})" for name, (held, declared) in sorted(stale.items())),
+    )
+
+
 class CourseRunProvider(ProviderBase):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         checked = check_declared(CourseRunArgs, news)
+        if olds and checked.values.get("is_source_run") is True:
+            _keep_source_copy(olds, checked.inputs)
         return CheckResult(checked.inputs, checked.failures + refused_changes(CourseRunArgs, olds, news, REFUSED))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

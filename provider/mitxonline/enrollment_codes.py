@@ -19,8 +19,16 @@ run, whose key carries the contract id (§4.1). `count` is an ordinary output; `
 is a secret output (the Resource sets `additional_secret_outputs`), so state and
 `pulumi stack output` never show them in clear.
 
-Delete leaves the codes: a learner may hold one. `b2b_codes expire` removes unused ones,
-by hand.
+Only the codes of the declared contract runs count: a run that `b2b_courseware remove`
+retired keeps its redeemed codes (§3.8), which give no access any more. The number of
+codes is compared with the declaration: check puts the expected `count` into the inputs
+and read the live one, so `courseware drift` and `preview --refresh` report a contract
+whose codes were multiplied by hand. Missing codes are made by `b2b_codes validate`;
+extra ones stop the update before any write, because `validate` would delete the newest
+unused ones (§6.2), which may already be in learners' hands.
+
+Delete leaves the codes: a learner may hold one. `b2b_courseware remove` (the contract's
+courseware, deleted after this resource) is what deletes the unused ones, and says so.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
+from provider.errors import DeclarationError, FieldProblem
 from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
 from provider.mitxonline._common import known_contract_id, write_or_recover
@@ -44,11 +53,31 @@ SECRET_OUTPUTS = ["codes"]
 
 
 def _outputs(args: EnrollmentCodesArgs, codes: list[CodeRow]) -> dict[str, Any]:
+    held = _held(args, codes)
     return {
         **args.model_dump(mode="json"),
-        "count": len(codes),
+        "count": len(held),
         "expected_count": _expected(args),
-        "codes": [_code(row) for row in codes],
+        "run_codes": _run_codes(args, held),
+        "codes": [_code(row) for row in held],
+    }
+
+
+def _held(args: EnrollmentCodesArgs, codes: list[CodeRow]) -> list[CodeRow]:
+    """The codes of the declared contract runs; a retired run's redeemed codes are not."""
+    runs = set(args.run_keys)
+    return [row for row in codes if row.course_run in runs]
+
+
+def _run_codes(args: EnrollmentCodesArgs, held: list[CodeRow]) -> dict[str, dict[str, int]]:
+    """Per contract run, its codes and how many are unused: what a plan that removes the
+    run's course deletes (not secret: counts only)."""
+    return {
+        run: {
+            "codes": sum(row.course_run == run for row in held),
+            "unused": sum(row.course_run == run and not row.redeemed for row in held),
+        }
+        for run in args.run_keys
     }
 
 
@@ -63,9 +92,38 @@ def _expected(args: EnrollmentCodesArgs) -> int:
     return expected_code_count(args.membership_type, args.max_learners, args.price, len(args.run_keys))
 
 
-def _ensure(client: MitxOnline, args: EnrollmentCodesArgs) -> list[CodeRow]:
-    """Validate, then read this contract's codes (2 commands), and say when the count is
-    still off."""
+def _refuse_extra_codes(args: EnrollmentCodesArgs, codes: list[CodeRow]) -> None:
+    """Stop before `b2b_codes validate` when the contract holds more codes than declared:
+    validate would delete the newest unused ones (§6.2), and a code handed to a learner
+    but not yet used looks unused."""
+    held = len(_held(args, codes))
+    expected = _expected(args)
+    if held <= expected:
+        return
+    runs = len(args.run_keys)
+    raise DeclarationError(
+        [
+            FieldProblem(
+                "max_learners",
+                f"contract {args.contract_id} has {held} enrollment codes for its {runs} contract run(s), "
+                f"{held - expected} more than the {expected} its declaration makes ({args.max_learners or 'unlimited'} "
+                f"seats x {runs} runs): seats were raised and codes made outside this stack. Nothing was "
+                "changed: `b2b_codes validate` would delete the newest unused codes, and some of them may "
+                "already have been sent to learners. If the organization has those seats, declare "
+                f"`max_learners: {-(-held // runs) if runs else held}`. If you know that none of the extra codes was "
+                f"sent, run `b2b_codes validate --contract {args.contract_id}` (it deletes the {held - expected} "
+                "newest unused codes), then `pulumi up --refresh`",
+            )
+        ]
+    )
+
+
+def _ensure(client: MitxOnline, args: EnrollmentCodesArgs, before: list[CodeRow] | None) -> list[CodeRow]:
+    """Refuse extra codes among `before` (the codes read first; None for a contract whose
+    codes were never made), validate, then read this contract's codes (2 commands), and
+    say when the count is still off."""
+    if before is not None:
+        _refuse_extra_codes(args, before)
     # `validate` sets the count rather than adding to it (§3.9), so it is safe to repeat;
     # after a failure the count read back tells whether it did its work (and that read
     # serves the one below).
@@ -73,17 +131,16 @@ def _ensure(client: MitxOnline, args: EnrollmentCodesArgs) -> list[CodeRow]:
         client,
         commands.codes_validate(args.contract_id),
         f"validate the codes of contract {args.contract_id}",
-        lambda: len(client.contract_codes(args.contract_id)) == _expected(args),
+        lambda: len(_held(args, client.contract_codes(args.contract_id))) == _expected(args),
     )
     codes = client.contract_codes(args.contract_id)
     expected = _expected(args)
-    if len(codes) != expected:
+    if len(_held(args, codes)) != expected:
         _log.warning(
             "contract %s has %d enrollment codes after `b2b_codes validate`, %d expected (%s seats x %d runs): "
-            "redeemed codes are never removed, and the declared seats, price or runs may not match MITx "
-            "Online's (spec/mitxonline.md §6.2)",
+            "the declared seats, price or runs may not match MITx Online's (spec/mitxonline.md §6.2)",
             args.contract_id,
-            len(codes),
+            len(_held(args, codes)),
             expected,
             args.max_learners or "unlimited",
             len(args.run_keys),
@@ -91,42 +148,68 @@ def _ensure(client: MitxOnline, args: EnrollmentCodesArgs) -> list[CodeRow]:
     return codes
 
 
+def _expected_count(values: dict[str, Any]) -> int | None:
+    """The count the checked `values` make, or None while one of them is unknown."""
+    if "membership_type" not in values or "run_keys" not in values:
+        return None
+    return expected_code_count(
+        values["membership_type"], values.get("max_learners"), values.get("price"), len(values["run_keys"])
+    )
+
+
 class EnrollmentCodesProvider(ProviderBase):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        checked = check_declared(EnrollmentCodesArgs, news)
+        checked = check_declared(EnrollmentCodesArgs, {k: v for k, v in news.items() if k != "count"})
+        expected = _expected_count(checked.values)
+        if expected is not None and not checked.failures:
+            # The declared number of codes, beside the declared fields: read returns the
+            # live number under the same key, so a refresh shows a count changed by hand.
+            checked.inputs["count"] = expected
         return CheckResult(checked.inputs, checked.failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # `adopt` only matters to create: turning it off later validates nothing.
-        return diff_declared(EnrollmentCodesArgs, olds, {**known_contract_id(olds, news), "adopt": olds.get("adopt")})
+        diff = diff_declared(EnrollmentCodesArgs, olds, {**known_contract_id(olds, news), "adopt": olds.get("adopt")})
+        miscounted = news.get("count") is not None and olds.get("count") != news.get("count")
+        return DiffResult(changes=bool(diff.changes or miscounted), replaces=diff.replaces)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = parse_declared(EnrollmentCodesArgs, props)
         client = mitx.current()
         if args.adopt:
             codes = client.codes(args.contract_id)
-            if len(codes) == _expected(args):
+            if len(_held(args, codes)) == _expected(args):
                 _log.info(
-                    "contract %s already has its %d enrollment codes: adopting them", args.contract_id, len(codes)
+                    "contract %s already has its %d enrollment codes: adopting them",
+                    args.contract_id,
+                    len(_held(args, codes)),
                 )
                 return CreateResult(str(args.contract_id), _outputs(args, codes))
-        return CreateResult(str(args.contract_id), _outputs(args, _ensure(client, args)))
+            return CreateResult(str(args.contract_id), _outputs(args, _ensure(client, args, codes)))
+        # The contract and its courseware were made just before, and neither makes codes
+        # (`make_codes` is off): there is nothing to read first. A contract taken over
+        # from elsewhere is declared `adopt: true`, whose read above is checked.
+        return CreateResult(str(args.contract_id), _outputs(args, _ensure(client, args, None)))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         args = parse_declared(EnrollmentCodesArgs, props)
         outs = _outputs(args, mitx.current().codes(args.contract_id))
-        # The inputs are the contract's; only the codes themselves can drift here.
-        return ReadResult(id_, outs, args.model_dump(mode="json", exclude_none=True))
+        # The inputs are the contract's; only the codes themselves can drift here, and
+        # their number is what a drift report can show without a secret.
+        inputs = {**args.model_dump(mode="json", exclude_none=True), "count": outs["count"]}
+        return ReadResult(id_, outs, inputs)
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         args = parse_declared(EnrollmentCodesArgs, news)
-        return UpdateResult(_outputs(args, _ensure(mitx.current(), args)))
+        client = mitx.current()
+        # Read first (1 command): codes made by hand are seen even without a refresh.
+        return UpdateResult(_outputs(args, _ensure(client, args, client.contract_codes(args.contract_id))))
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
         _log.warning(
-            "the enrollment codes of contract %s are left in MITx Online: learners may hold them; "
-            "`b2b_codes expire --contract %s --expire` removes the unused ones",
-            id_,
+            "the enrollment codes of contract %s are not deleted by this step: learners may hold them. When "
+            "this run also removes the contract's courseware, `b2b_courseware remove` deletes the unused codes "
+            "of the runs it retires and reports how many",
             id_,
         )
 
@@ -142,6 +225,7 @@ class EnrollmentCodes(Resource, module="mitxonline", name="EnrollmentCodes"):
     adopt: pulumi.Output[bool]
     count: pulumi.Output[int]
     expected_count: pulumi.Output[int]
+    run_codes: pulumi.Output[dict[str, dict[str, int]]]
     codes: pulumi.Output[list[dict[str, str]]]
 
     def __init__(
@@ -165,6 +249,7 @@ class EnrollmentCodes(Resource, module="mitxonline", name="EnrollmentCodes"):
             "adopt": adopt,
             "count": None,
             "expected_count": None,
+            "run_codes": None,
             "codes": None,
         }
         secret = pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)

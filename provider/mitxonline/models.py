@@ -337,6 +337,14 @@ class CodeRow(Live):
     course_run: str = Field(alias="Course Run", default="")
     code: str = Field(alias="Enrollment Code")
     attach_link: str | None = Field(alias="Attach Link", default=None)
+    # When a learner used the code (blank while unused): `b2b_courseware remove` deletes
+    # the unused codes of a run it retires and keeps these (§3.8).
+    attach_redemption: str | None = Field(alias="Attach Redemption", default=None)
+    enroll_redemption: str | None = Field(alias="Enroll Redemption", default=None)
+
+    @property
+    def redeemed(self) -> bool:
+        return bool(self.attach_redemption or self.enroll_redemption)
 
     @property
     def contract_id(self) -> int | None:

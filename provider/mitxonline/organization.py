@@ -27,7 +27,14 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 
 from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
 from provider.mitxonline import client as mitx
-from provider.mitxonline._common import adopt_or_refuse, declared_inputs, differences, refused_changes
+from provider.mitxonline._common import (
+    ADOPTS,
+    adopt_or_refuse,
+    declared_inputs,
+    differences,
+    note_adoption,
+    refused_changes,
+)
 from provider.mitxonline.client import Organization as LiveOrganization
 from provider.mitxonline.models import OrganizationArgs
 
@@ -58,10 +65,23 @@ def _outputs(args: OrganizationArgs, live: LiveOrganization | None) -> dict[str,
     }
 
 
+def _listed(name: str, sso_organization_id: str | None) -> str | None:
+    """The organization with this Keycloak id or name, from REST (which has no key, §7.2)."""
+    for organization in mitx.current().rest_organizations():
+        same_id = sso_organization_id is not None and organization.sso_organization_id == sso_organization_id
+        if same_id or organization.name == name:
+            return f"organization {organization.id} ({organization.name!r})"
+    return None
+
+
 class OrganizationProvider(ProviderBase):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        checked = check_declared(OrganizationArgs, news)
+        checked = check_declared(OrganizationArgs, {k: v for k, v in news.items() if k != ADOPTS})
         failures = checked.failures + refused_changes(OrganizationArgs, olds, news, REFUSED)
+        name, sso_id = checked.values.get("name"), checked.values.get("sso_organization_id")
+        if not olds and not failures and isinstance(name, str):
+            what = f"MITx Online organization {checked.values['org_key']}"
+            note_adoption(checked.inputs, what, lambda: _listed(name, sso_id))
         return CheckResult(checked.inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

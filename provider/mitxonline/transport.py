@@ -5,13 +5,23 @@ contracts (spec/mitxonline.md §0.1); operators run `manage.py <command>` inside
 deployment. `ManageCommand` does the same through an argv prefix from stack config
 (`kubectl exec ... -- python manage.py`, or the sandbox's `manage`):
 
-- one subprocess per call, an argument vector, never a shell string, and a timeout;
+- an argument vector, never a shell string, and a timeout; run by a `Runner`: one
+  subprocess per call (`run_subprocess`), or a command session that runs many commands
+  in one `manage.py shell` (`session.SessionPool`, the default: one Django start-up);
 - every argument checked before anything runs (`check_argv`); the grammar of keys and
   names is checked earlier, by the builders in `commands.py`;
 - the exit code *and* the known messages of each command mapped to typed errors, since
   several commands print a refusal and exit 0 (§3.12, §9.2), and a command that saves
   a locked contract fails with `ContractPage.DoesNotExist` (§12.2, §12.5);
-- stdout and stderr kept on every error for the report.
+- stdout and stderr kept on every error for the report;
+- one INFO line per command: the command and its arguments without the prefix (a
+  `kubectl --token=...` prefix reaches no log and no error), exit status and time; a
+  program sent to `shell -c` is shortened to its entry call there and logged in full at
+  DEBUG only.
+
+The provider passes the command no environment of its own: a `kubectl exec` or `ssh`
+prefix would not carry it into the deployment anyway. What its parsers depend on is
+set by the programs themselves (`remote.environment`).
 
 The runner is a plain function, so unit tests inject one and start no process. Nothing
 here holds mutable state: the provider's four worker threads (spec/pulumi-dynamic.md §5)
@@ -20,11 +30,11 @@ share one `ManageCommand` safely.
 
 from __future__ import annotations
 
-import os
+import itertools
 import re
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -40,12 +50,9 @@ from provider.errors import (
 
 _log = logger("mitxonline.transport")
 
-# `b2b_list` cuts its tables to 80 columns when stdout is not a terminal (§12.2.5).
-# A kubectl prefix does not carry the local environment into the pod: there the prefix
-# itself must run `env COLUMNS=1000 python manage.py` (docs/resources/mitxonline-contract.md).
-COMMAND_ENV: Mapping[str, str] = {"COLUMNS": "1000"}
-
-_MAX_ARGUMENT = 4096
+# Linux refuses one argument longer than 128 KiB (MAX_ARG_STRLEN); the programs sent to
+# `shell -c` (`remote`) are a few KiB, every other argument far less.
+_MAX_ARGUMENT = 32768
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -61,12 +68,10 @@ class Completed:
 class Runner(Protocol):
     """Runs one argument vector; raises `subprocess.TimeoutExpired` past `timeout`."""
 
-    def __call__(
-        self, argv: Sequence[str], *, timeout: float, stdin: str | None, env: Mapping[str, str]
-    ) -> Completed: ...
+    def __call__(self, argv: Sequence[str], *, timeout: float, stdin: str | None) -> Completed: ...
 
 
-def run_subprocess(argv: Sequence[str], *, timeout: float, stdin: str | None, env: Mapping[str, str]) -> Completed:
+def run_subprocess(argv: Sequence[str], *, timeout: float, stdin: str | None) -> Completed:
     """The production runner: `subprocess.run` on a list, no shell."""
     done = subprocess.run(
         list(argv),
@@ -77,7 +82,6 @@ def run_subprocess(argv: Sequence[str], *, timeout: float, stdin: str | None, en
         encoding="utf-8",
         errors="replace",
         timeout=timeout,
-        env={**os.environ, **env},
         check=False,
     )
     return Completed(done.returncode, done.stdout, done.stderr)
@@ -221,21 +225,43 @@ class ManageCommand:
     def run(self, command: str, *args: str, stdin: str | None = None, step: str = "") -> Completed:
         argv = [*self.prefix, command, *args]
         check_argv(argv)
+        # What errors and logs show: never the prefix, which may hold a token.
+        shown = shown_argv([command, *args])
+        for word in _programs(args):
+            _log.debug("%s: program sent to `%s -c`: %s", step or command, command, word)
         started = time.monotonic()
         try:
-            done = self.runner(argv, timeout=self.timeout, stdin=stdin, env=COMMAND_ENV)
+            done = self.runner(argv, timeout=self.timeout, stdin=stdin)
         except subprocess.TimeoutExpired as expired:
+            _log.info("%s: %s killed after %g s", step or command, " ".join(shown), self.timeout)
             raise CommandTimedOut(
-                argv, -1, _text(expired.stdout), _text(expired.stderr) + f"\n(killed after {self.timeout:g} s)", step
+                shown, -1, _text(expired.stdout), _text(expired.stderr) + f"\n(killed after {self.timeout:g} s)", step
             ) from None
         except OSError as error:
             # The prefix itself could not be started (kubectl missing, a wrong path).
-            raise CommandFailed(argv, -1, "", f"could not start the command: {error}", step) from None
+            _log.info("%s: %s could not start: %s", step or command, " ".join(shown), error)
+            raise CommandFailed(shown, -1, "", f"could not start the command: {error}", step) from None
         _log.info(
-            "%s: %s exited %d in %.1f s", step or command, " ".join(argv), done.exit_code, time.monotonic() - started
+            "%s: %s exited %d in %.1f s", step or command, " ".join(shown), done.exit_code, time.monotonic() - started
         )
-        classify(argv, command, done, step)
+        classify(shown, command, done, step)
         return done
+
+
+def _programs(args: Sequence[str]) -> list[str]:
+    """The programs among `args`: each word after a `-c`."""
+    return [word for flag, word in itertools.pairwise(args) if flag == "-c"]
+
+
+def shown_argv(words: Sequence[str]) -> list[str]:
+    """`words` as logs and errors show them: a program after `-c` becomes `<program: …>`
+    with its last statement, the call that says what it does (`remote.shell_code`)."""
+    shown = list(words)
+    for index in range(1, len(shown)):
+        if shown[index - 1] == "-c":
+            entry = shown[index].rsplit("; ", 1)[-1]
+            shown[index] = f"<program: {entry if len(entry) <= 200 else entry[:199] + '…'}>"
+    return shown
 
 
 def _text(value: str | bytes | None) -> str:

@@ -67,20 +67,21 @@ def test_smoke_report_structure_and_counts(tmp_path: Path) -> None:
     for name in ("preview", "noop_up"):
         calls = ops[name]["provider"]["calls"]
         assert calls["writes"] == 0, calls
-        assert calls["commands"] == 0, calls
+        assert calls["commands"] == calls["process_starts"] == 0, calls
         assert ops[name]["provider"]["provider"]["process_starts"] == 0
 
     up = ops["up"]["provider"]
     assert up["calls"]["writes"] > 0
     assert up["calls"]["commands"] == UP_COMMANDS <= RUNBOOK_COMMANDS
-    # The command transport starts one process per command, no more.
-    assert up["provider"]["process_starts"] == up["calls"]["commands"]
-    assert up["projected_s"] == up["wall_s"] + up["calls"]["commands"] * report["command_cost_s"]
+    # Issue 15: every command of the apply runs in one command session, one process start
+    # (seen by the provider and by the sandbox alike), which the projection charges.
+    assert up["provider"]["process_starts"] == up["calls"]["process_starts"] == 1
+    assert up["projected_s"] == up["wall_s"] + up["calls"]["process_starts"] * report["command_cost_s"]
 
     refresh = ops["refresh"]["provider"]
     assert refresh["calls"]["writes"] == 0
     assert refresh["calls"]["commands"] == REFRESH_COMMANDS
-    assert refresh["provider"]["process_starts"] == refresh["calls"]["commands"]
+    assert refresh["provider"]["process_starts"] == refresh["calls"]["process_starts"] == 1
     [targets] = report["targets"]
     assert targets["up_commands"] == up["calls"]["commands"]
     assert targets["runbook_commands"] == RUNBOOK_COMMANDS

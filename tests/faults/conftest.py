@@ -54,9 +54,11 @@ def _in_process_sandbox(state_dir: Path) -> Iterator[Sandbox]:
         running.cli("stop")
 
 
-def configured(sandbox: Sandbox, provider_class: type[ResourceProvider]) -> Any:
+def configured(sandbox: Sandbox, provider_class: type[ResourceProvider], **mitxonline: Any) -> Any:
+    """A provider configured as the engine would; `mitxonline` adds or replaces
+    `courseware:mitxonline` settings (`commandTimeout=3`)."""
     provider = provider_class()
-    provider.configure(ConfigureRequest(Config(sandbox.stack_config(), "courseware")))
+    provider.configure(ConfigureRequest(Config(sandbox.stack_config(**mitxonline), "courseware")))
     return provider
 
 

@@ -38,6 +38,7 @@ def test_every_policy_has_a_name_description_and_level() -> None:
         "run-dates-ordered",
         "contract-dates-ordered",
         "contract-never-replaced",
+        "contract-course-removal",
         "live-course-has-published-page",
     }
     for policy in pack.POLICIES:
@@ -107,3 +108,12 @@ def test_live_course_needs_a_live_page() -> None:
     assert "no published CMS page" in message
     hidden = (rules.MITX_COURSE, {"readable_id": "course-v1:X+Y", "live": False})
     assert stack_violations("live-course-has-published-page", [hidden]) == []
+
+
+def test_removing_a_course_from_a_contract_is_flagged() -> None:
+    kept = {"contract_id": 21, "courses": ["course-v1:UAI_SOURCE+A"]}
+    assert violations("contract-course-removal", rules.COURSEWARE, kept) == []
+    dropping = {**kept, "courses_removed": ["course-v1:UAI_SOURCE+B"]}
+    [message] = violations("contract-course-removal", rules.COURSEWARE, dropping)
+    assert "drops course-v1:UAI_SOURCE+B" in message and "stop working" in message
+    assert POLICIES["contract-course-removal"].enforcement_level.value == "advisory"

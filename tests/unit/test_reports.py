@@ -118,3 +118,50 @@ def test_output_only_fields_are_not_changes_and_unknowns_read_as_after_apply() -
     unknown = {"run_keys": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}
     [change] = reports.plan_changes({"steps": [step("update", CONTRACT, "d", {"run_keys": ["a"]}, unknown)]})
     assert change.fields[0].new == "(known after apply)"
+
+
+COURSEWARE = "pulumi-python:dynamic/mitxonline:ContractCourseware"
+CODES = "pulumi-python:dynamic/mitxonline:EnrollmentCodes"
+
+
+def test_a_course_removal_says_which_run_and_how_many_codes() -> None:
+    runs = {"course-v1:U+A": ["course-v1:UAI_X+A+1T21"], "course-v1:U+B": ["course-v1:UAI_X+B+1T21"]}
+    run_codes = {
+        "course-v1:UAI_X+A+1T21": {"codes": 5, "unused": 5},
+        "course-v1:UAI_X+B+1T21": {"codes": 5, "unused": 3},
+    }
+    digest = {
+        "steps": [
+            step(
+                "update",
+                COURSEWARE,
+                "X/C",
+                {"courses": list(runs), "contract_runs": runs},
+                {"courses": ["course-v1:U+A"]},
+            ),
+            step("update", CODES, "X/C", {"run_codes": run_codes, "count": 10}, {"count": "unknown"}),
+        ]
+    }
+    [loss] = reports.learner_losses(digest)
+    assert loss.startswith("`X/C` drops `course-v1:U+B`: contract run `course-v1:UAI_X+B+1T21` is retired")
+    assert "its 3 unused enrollment code(s) are deleted" in loss and "stop working" in loss
+    text = reports.plan_markdown(reports.plan_changes(digest), reports.learner_losses(digest))
+    assert text.index("**Learners lose access**") < text.index("#### update")
+
+
+def test_adoptions_are_listed_and_plan_notes_are_never_drift() -> None:
+    digest = {"steps": [step("create", CONTRACT, "X/C", None, {"name": "C", "adopts": "contract 21"})]}
+    [line] = reports.adoptions(digest)
+    assert "`X/C` adopts the existing contract 21" in line
+    assert "**Adopts**" in reports.plan_markdown(reports.plan_changes(digest), adopted=[line])
+    event = {
+        "resOutputsEvent": {
+            "metadata": {
+                "op": "refresh",
+                "urn": urn(COURSEWARE, "X/C"),
+                "old": {"custom": True, "inputs": {"courses": ["a"], "courses_removed": ["b"]}},
+                "new": {"custom": True, "inputs": {"courses": ["a"]}},
+            }
+        }
+    }
+    assert reports.drift_changes([event]) == []

@@ -57,3 +57,44 @@ def test_the_documented_settings_example_is_valid() -> None:
     raw = {key: json.dumps(documented[key]) for key in ("courseware:edx", "courseware:mitxonline")}
     raw |= {"courseware:edxClientSecret": "secret", "courseware:mitxonlineApiKey": "key"}
     assert settings_from_config(raw).require_mitxonline().clone_timeout == 900
+
+
+@pytest.mark.parametrize(
+    ("prefix", "named"),
+    [
+        (["ssh", "mitx.example.edu", "python", "manage.py"], "`ssh` joins"),
+        (["/usr/bin/ssh", "-t", "host", "manage.py"], "`ssh` joins"),
+        (["sh", "-c", "python manage.py"], "`sh -c` runs one script"),
+        (["kubectl", "exec", "-i", "deploy/app", "--", "bash", "-lc", "x", "-c", "python manage.py"], "`bash -c`"),
+    ],
+)
+def test_a_prefix_that_joins_its_words_into_a_shell_line_is_refused(prefix: list[str], named: str) -> None:
+    # The program sent to `shell -c` has spaces and quotes: a shell line would split it.
+    with pytest.raises(ConfigurationError) as caught:
+        settings_from_config(config(manageCommand=prefix))
+    message = str(caught.value)
+    assert "manageCommand" in message and named in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        ["kubectl", "exec", "-i", "-n", "mitxonline", "deploy/mitxonline-app", "--", "python", "manage.py"],
+        ["env", "-i", "/venv/bin/courseware-sandbox", "manage", "--state-dir", "/tmp/s"],
+        ["bash", "manage-wrapper.sh"],
+    ],
+)
+def test_an_argv_prefix_is_accepted(prefix: list[str]) -> None:
+    assert settings_from_config(config(manageCommand=prefix)).require_mitxonline().manage_command == tuple(prefix)
+
+
+@pytest.mark.parametrize(("value", "sessions"), [(None, 1), (True, 1), (False, 0), (3, 3)])
+def test_command_sessions_are_on_by_default_and_can_be_sized_or_turned_off(value: Any, sessions: int) -> None:
+    settings = config() if value is None else config(session=value)
+    assert settings_from_config(settings).require_mitxonline().sessions == sessions
+
+
+@pytest.mark.parametrize("value", [0, 9, "yes", 1.5])
+def test_a_bad_session_setting_is_refused_naming_the_key(value: Any) -> None:
+    with pytest.raises(ConfigurationError, match="session"):
+        settings_from_config(config(session=value))

@@ -3,6 +3,7 @@ stack file's catalog too: the reference cannot drift from the schema."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 import yaml
 
 from provider.catalog import load_catalog
+from provider.settings import settings_from_config
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = (REPO / "docs" / "stack-file.md").read_text()
@@ -30,3 +32,34 @@ def test_documented_example_is_a_valid_catalog(example: str) -> None:
 def test_shipped_stack_catalog_is_valid(stack_file: Path) -> None:
     config = yaml.safe_load(stack_file.read_text())["config"]
     load_catalog(config["courseware:catalog"])
+
+
+def _manage_command_examples() -> list[tuple[str, list[str]]]:
+    """Every `manageCommand: [...]` written in docs/ and in the shipped stacks' headers
+    (`# ... e.g. [kubectl, ...]`), as the argv it spells."""
+    found = []
+    docs = [(path, "manageCommand:") for path in sorted((REPO / "docs").rglob("*.md"))]
+    headers = [(path, "manageCommand: .*? e\\.g\\.") for path in sorted((REPO / "stacks").glob("Pulumi.*.yaml"))]
+    for path, lead in [*docs, *headers]:
+        # Comment markers and line breaks go, so an example spread over lines reads as one list.
+        text = " ".join(re.sub(r"^\s*#", " ", path.read_text(), flags=re.M).split())
+        for match in re.finditer(lead + r"\s*(\[[^\]`]*\])", text):
+            found.append((f"{path.relative_to(REPO)}: {match.group(1)[:30]}", yaml.safe_load(match.group(1))))
+    return found
+
+
+MANAGE_COMMANDS = _manage_command_examples()
+
+
+def test_the_docs_and_stack_headers_show_manage_commands() -> None:
+    assert len([where for where, _ in MANAGE_COMMANDS if where.startswith("stacks/")]) == 4
+
+
+@pytest.mark.parametrize(("where", "argv"), MANAGE_COMMANDS, ids=[where for where, _ in MANAGE_COMMANDS])
+def test_every_documented_manage_command_is_accepted_and_needs_no_environment(where: str, argv: list[str]) -> None:
+    # Issue 20: the provider's programs set what its parsers need, so an example must not
+    # lean on the environment (`env COLUMNS=...`), and the settings must accept it.
+    settings = {"url": "https://mitxonline.example.edu", "manageCommand": argv}
+    config = {"courseware:mitxonline": json.dumps(settings), "courseware:mitxonlineApiKey": "key"}
+    assert settings_from_config(config).require_mitxonline().manage_command == tuple(argv)
+    assert not any("COLUMNS" in word for word in argv)

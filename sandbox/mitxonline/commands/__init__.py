@@ -21,6 +21,7 @@ import traceback
 from collections.abc import Iterator
 from typing import Any, TextIO, cast
 
+from sandbox import session
 from sandbox.context import CommandContext
 from sandbox.mitxonline.commands import (
     b2b_codes,
@@ -126,8 +127,14 @@ def call(ctx: CommandContext, name: str, *args: Any, **options: Any) -> None:
     ``skip_checks`` is on. What the command raises propagates: ``CommandError`` as
     Django's class, an exception of MITx Online under its own name, ``exit(n)`` as
     ``SystemExit``. The store is the caller's; it is committed when the outer command
-    ends, like everything else that command wrote.
+    ends, like everything else that command wrote. Inside the provider's command session
+    the call is a command of its own (`sandbox.session`).
     """
+    words = [name, *(str(a) for arg in args for a in (arg if isinstance(arg, list | tuple) else [arg]))]
+    session.call_in_session(ctx, words, lambda: _call(ctx, name, *args, **options))
+
+
+def _call(ctx: CommandContext, name: str, *args: Any, **options: Any) -> None:
     command = COMMANDS.get(name)
     if command is None:
         raise django_modules.CommandError(f"Unknown command: {name!r}")

@@ -14,7 +14,9 @@ process itself, and code that goes around ``__import__`` (``importlib.import_mod
 see no ``django`` at all.
 
 What the modules hold: ``django.VERSION``; ``call_command`` and ``CommandError`` in
-``django.core.management``; ``CommandError`` in ``django.core.management.base``. The
+``django.core.management``; ``CommandError`` in ``django.core.management.base``;
+``connections.close_all()`` in ``django.db``, which the provider's command session
+calls after each command (the store autocommits, so there is nothing to close). The
 ``CommandError`` class is a subclass of the sandbox's own, named as Django names it, so
 a traceback ends in ``django.core.management.base.CommandError: <msg>`` as it would in
 MITx Online.
@@ -68,17 +70,20 @@ def modules(call: CallCommand) -> dict[str, types.ModuleType]:
         call(command_name, *args, **options)
 
     django = types.ModuleType("django")
+    db = types.ModuleType("django.db")
+    db.connections = types.SimpleNamespace(close_all=lambda: None)  # type: ignore[attr-defined]
     core = types.ModuleType("django.core")
     management = types.ModuleType("django.core.management")
     base = types.ModuleType("django.core.management.base")
     django.VERSION = VERSION  # type: ignore[attr-defined]
     django.core = core  # type: ignore[attr-defined]
+    django.db = db  # type: ignore[attr-defined]
     core.management = management  # type: ignore[attr-defined]
     management.base = base  # type: ignore[attr-defined]
     management.call_command = call_command  # type: ignore[attr-defined]
     management.CommandError = CommandError  # type: ignore[attr-defined]
     base.CommandError = CommandError  # type: ignore[attr-defined]
-    return {module.__name__: module for module in (django, core, management, base)}
+    return {module.__name__: module for module in (django, db, core, management, base)}
 
 
 def builtins_for(call: CallCommand) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,7 +49,6 @@ class FakeMitx:
     edx_runs: set[str] = field(default_factory=set)
     calls: list[list[str]] = field(default_factory=list)
     stdins: list[str | None] = field(default_factory=list)
-    envs: list[Mapping[str, str]] = field(default_factory=list)
     http: list[httpx.Request] = field(default_factory=list)
     handlers: dict[str, Handler] = field(default_factory=dict)
     now: float = 0.0
@@ -61,12 +60,11 @@ class FakeMitx:
         """The calls as `command subcommand` words, in order."""
         return [_name(call) for call in self.calls]
 
-    def runner(self, argv: Sequence[str], *, timeout: float, stdin: str | None, env: Mapping[str, str]) -> Completed:
+    def runner(self, argv: Sequence[str], *, timeout: float, stdin: str | None) -> Completed:
         assert tuple(argv[: len(PREFIX)]) == PREFIX
         args = list(argv[len(PREFIX) :])
         self.calls.append(args)
         self.stdins.append(stdin)
-        self.envs.append(env)
         name = _name(args)
         if name in self.handlers:
             return self.handlers[name](args, stdin)

@@ -13,7 +13,7 @@ from provider.errors import CommandFailed, CommandRefused
 from provider.mitxonline import commands
 from provider.mitxonline.client import _WITHHELD, MitxOnline, SharedReads, contract_of_run, upsert_contract
 from provider.mitxonline.transport import Completed
-from tests.unit.mitxonline.fake import FakeMitx, ok
+from tests.unit.mitxonline.fake import FakeMitx, ok, table
 
 
 def contract(**fields: object) -> dict[str, object]:
@@ -212,7 +212,7 @@ def test_codes_of_every_contract_cost_one_command(fake: FakeMitx, client: MitxOn
     assert [c.code for c in client.codes(7)] == ["d"]
     assert fake.commands() == ["shell"]
     code = fake.calls[0][-1]
-    assert "call_command('b2b_codes', 'output', '--all', " in code and "--contract" not in code
+    assert "print_command_file(('b2b_codes', 'output', '--all', " in code and "'--contract'" not in code
 
 
 def test_codes_of_one_contract_are_read_for_it_alone(fake: FakeMitx, client: MitxOnline) -> None:
@@ -220,7 +220,7 @@ def test_codes_of_one_contract_are_read_for_it_alone(fake: FakeMitx, client: Mit
     assert [c.code for c in client.contract_codes(21)] == ["a", "b"]
     assert [c.code for c in client.contract_codes(21)] == ["a", "b"]
     assert fake.commands() == ["shell"]
-    assert "call_command('b2b_codes', 'output', '--contract', '21', '--all', " in fake.calls[0][-1]
+    assert "print_command_file(('b2b_codes', 'output', '--contract', '21', '--all', " in fake.calls[0][-1]
     client.write(commands.codes_validate(21), "validate")
     client.contract_codes(21)
     assert fake.commands() == ["shell", "b2b_codes validate", "shell"]
@@ -296,3 +296,14 @@ def test_rest_reads_send_the_api_key_and_encode_plus(fake: FakeMitx, client: Mit
     assert fake.http[1].url.params["live"] == "true"
     assert client.course("course-v1:UAI_SOURCE+A.0001x") is not None
     assert len(fake.http) == 2
+
+
+def test_a_narrowed_listing_is_one_line_naming_the_setting_to_check(fake: FakeMitx, client: MitxOnline) -> None:
+    narrowed = table(["ID", "Name"], [["18", "University of Enrollm…"]])
+    fake.on("listings", lambda args, stdin: ok(json.dumps({"contracts": narrowed, "organizations": narrowed})))
+    with pytest.raises(CommandFailed) as caught:
+        client.contracts()
+    message = str(caught.value)
+    assert "\n" not in message and "University" not in message
+    assert message.startswith("list contracts and organizations: b2b_list printed a narrowed table")
+    assert "courseware:mitxonline.manageCommand" in message

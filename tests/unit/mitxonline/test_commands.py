@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 import sys
 import types
 from collections.abc import Callable
@@ -116,22 +117,31 @@ def test_create_course_and_page_use_the_documented_flags() -> None:
         commands.create_course("course-v1:A+B", "-rm", live=False, departments=[])
 
 
-def test_codes_are_read_by_one_shell_that_calls_the_output_command() -> None:
+def test_codes_are_read_by_one_shell_that_runs_the_remote_program() -> None:
     # One Django start-up instead of two (docs/decisions.md, spec/mitxonline.md §12.1).
     one = commands.codes_read(21)
     assert (one.command, one.args[:2]) == ("shell", ("--no-imports", "-c"))
     code = one.args[2]
     assert "\n" not in code
     compile(code, "<command>", "exec")
-    assert "from django.core.management import call_command" in code
-    assert (
-        "call_command('b2b_codes', 'output', '--contract', '21', '--all', '--format', 'json', '--filename', "
-        "str(f), stdout=io.StringIO())"
-    ) in code
+    assert code.endswith(
+        "; pin_environment(); print_command_file(('b2b_codes', 'output', '--contract', '21', '--all', '--format', "
+        "'json', '--filename'))"
+    )
     every = commands.codes_read()
-    assert "call_command('b2b_codes', 'output', '--all', " in every.args[2]
+    assert every.args[2].endswith(
+        "print_command_file(('b2b_codes', 'output', '--all', '--format', 'json', '--filename'))"
+    )
     with pytest.raises(DeclarationError):
         commands.codes_read(0)
+
+
+@pytest.fixture
+def process_environment(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A copy of the environment for code that sets its own (`remote.environment`)."""
+    copy = {**os.environ, "COLUMNS": "80", "FORCE_COLOR": "1"}
+    monkeypatch.setattr(os, "environ", copy)
+    return copy
 
 
 def _fake_django(monkeypatch: pytest.MonkeyPatch, call_command: Callable[..., None]) -> None:
@@ -145,7 +155,7 @@ def _fake_django(monkeypatch: pytest.MonkeyPatch, call_command: Callable[..., No
 
 
 def test_the_read_code_prints_the_file_the_command_wrote_and_removes_it(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], process_environment: dict[str, str]
 ) -> None:
     written: list[Path] = []
 
@@ -163,14 +173,16 @@ def test_the_read_code_prints_the_file_the_command_wrote_and_removes_it(
 
 
 def test_the_read_code_prints_an_empty_list_when_no_file_was_written(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], process_environment: dict[str, str]
 ) -> None:
     _fake_django(monkeypatch, lambda *args, stdout: stdout.write("Nothing to output.\n"))
     exec(commands.codes_read().args[2], {})
     assert capsys.readouterr().out == "[]"
 
 
-def test_the_read_code_removes_the_file_when_the_command_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_read_code_removes_the_file_when_the_command_fails(
+    monkeypatch: pytest.MonkeyPatch, process_environment: dict[str, str]
+) -> None:
     written: list[Path] = []
 
     def call_command(*args: str, stdout: io.StringIO) -> None:
@@ -182,6 +194,35 @@ def test_the_read_code_removes_the_file_when_the_command_fails(monkeypatch: pyte
     with pytest.raises(RuntimeError):
         exec(commands.codes_read(21).args[2], {})
     assert not written[0].parent.exists()
+
+
+def test_the_listings_program_sets_the_table_width_before_the_command_runs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], process_environment: dict[str, str]
+) -> None:
+    # Issue 20: a prefix that passes no environment (`kubectl exec`) must not narrow the tables.
+    seen: list[dict[str, str]] = []
+
+    def call_command(name: str, listing: str, *, stdout: io.StringIO) -> None:
+        seen.append({key: os.environ.get(key, "") for key in ("COLUMNS", "NO_COLOR", "FORCE_COLOR")})
+        print(f"{name} {listing} on sys.stdout")  # rich prints to sys.stdout (§12.5.2)
+        stdout.write("and through stdout=\n")
+
+    _fake_django(monkeypatch, call_command)
+    exec(commands.listings().args[2], {})
+    assert seen == [{"COLUMNS": "1000", "NO_COLOR": "1", "FORCE_COLOR": ""}] * 2
+    assert json.loads(capsys.readouterr().out) == {
+        "contracts": "b2b_list contracts on sys.stdout\nand through stdout=\n",
+        "organizations": "b2b_list organizations on sys.stdout\nand through stdout=\n",
+    }
+
+
+def test_the_programs_sent_are_the_package_modules_without_docstrings() -> None:
+    code = commands.listings().args[2]
+    assert code.startswith("exec(") and "\n" not in code
+    # Made of the modules' code: no docstring or comment travels, every definition does.
+    assert "What the provider's parsers depend on" not in code
+    assert "def pin_environment()" in code and "def print_listings(listings" in code
+    assert len(code) < 4000
 
 
 def test_parse_table_reads_rows_by_header() -> None:

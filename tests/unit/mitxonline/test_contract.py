@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from pulumi.output import Unknown
 
 from provider.errors import DeclarationError, Drifted
+from provider.mitxonline import client as mitx
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.contract import ContractProvider
 from provider.mitxonline.transport import Completed
@@ -226,3 +228,33 @@ def test_delete_deactivates_once(fake: FakeMitx, client: MitxOnline) -> None:
 def test_delete_outside_the_dates_warns_instead_of_failing(fake: FakeMitx, client: MitxOnline, caplog: Any) -> None:
     ContractProvider().delete("21", {**declared(), "active": True, "end": "2026-01-31"})
     assert fake.calls == [] and "ended on 2026-01-31" in caplog.text
+
+
+def test_an_inactive_contract_declared_active_is_refused_with_a_free_slug(bigco: FakeMitx, client: MitxOnline) -> None:
+    bigco.contracts = [listed(active=False), listed(id=22, slug="bigco-codes-contract-2")]
+    with pytest.raises(DeclarationError) as raised:
+        ContractProvider().create(declared())
+    message = str(raised.value)
+    assert "contract 21" in message and "inactive" in message
+    assert "add `slug: bigco-codes-contract-3`" in message and "`adopt: true` would not help" in message
+    assert bigco.commands() == ["listings"]  # nothing written
+
+
+def test_check_on_create_shows_the_contract_it_would_adopt(monkeypatch: pytest.MonkeyPatch, caplog: Any) -> None:
+    organization = SimpleNamespace(name="BigCo Codes", contracts=[{"id": 21, "slug": "bigco-codes-contract"}])
+    monkeypatch.setattr(mitx, "current", lambda: SimpleNamespace(rest_organizations=lambda: [organization]))
+    news = declared()
+    assert news["adopts"] == "contract 21"
+    assert "already exists in MITx Online (contract 21)" in caplog.text
+    # Once the contract is in state, nothing is looked up and nothing is noted.
+    assert "adopts" not in ContractProvider().check(news, {**news, "adopts": None}).inputs
+    assert ContractProvider().diff("21", {**news, "contract_id": 21, "adopts": None}, news).changes is False
+
+
+def test_fewer_seats_on_a_code_contract_are_refused_before_any_write() -> None:
+    olds = declared(max_learners=20)
+    [reason] = failures(olds, declared(max_learners=15)).values()
+    assert "20 -> 15 seats would leave 5 codes too many" in reason and "Keep `max_learners: 20`" in reason
+    assert failures(olds, declared(max_learners=25)) == {}
+    managed = declared(membership_type="managed", max_learners=20)
+    assert failures(managed, {**managed, "max_learners": 15}) == {}

@@ -197,3 +197,14 @@ def test_an_unknown_contract_id_while_the_contract_updates_changes_nothing() -> 
     outs = {**declared(A), "run_keys": ["x"]}
     result = ContractCoursewareProvider().diff("21", outs, {**declared(A), "contract_id": Unknown()})
     assert (result.changes, result.replaces) == (False, [])
+
+
+def test_check_names_the_courses_an_update_drops_and_diff_ignores_them() -> None:
+    provider = ContractCoursewareProvider()
+    olds = declared(A, B)
+    inputs = provider.check(olds, declared(A)).inputs
+    assert inputs["courses_removed"] == [B]
+    assert "courses_removed" not in provider.check(inputs, declared(A)).inputs
+    assert "courses_removed" not in provider.check({}, declared(A)).inputs
+    outs = {**declared(A), "run_keys": ["x"]}
+    assert provider.diff("21", outs, {**declared(A), "courses_removed": [B]}).changes is False

@@ -210,3 +210,20 @@ def test_organization_changes_are_refused_and_the_key_replaces() -> None:
     found = refusals(OrganizationProvider(), olds, name="BigCo", org_key_prefix="B2B_")
     assert set(found) == {"name", "org_key_prefix"}
     assert OrganizationProvider().diff("BIGCO", olds, {**olds, "org_key": "BIG"}).replaces == ["org_key"]
+
+
+def test_a_source_run_keeps_the_copy_mitx_online_holds_and_says_so(caplog: Any) -> None:
+    olds = run_inputs(title="Old title")
+    inputs = CourseRunProvider().check(olds, run_inputs(title="New title")).inputs
+    assert inputs["title"] == "Old title"
+    assert f"MITx Online source run {SOURCE} keeps title 'Old title' (declared 'New title')" in caplog.text
+    assert "Django admin, then `pulumi refresh`" in caplog.text
+    # A run that MITx Online syncs takes the declared value.
+    other = {**run_inputs(title="New"), "is_source_run": False}
+    assert CourseRunProvider().check({**olds, "is_source_run": False}, other).inputs["title"] == "New"
+
+
+def test_course_title_is_never_a_change_to_apply() -> None:
+    news = checked(CourseProvider(), readable_id=COURSE, title="Title in edX now")
+    olds = {**news, "title": "Title MITx Online kept", "course_id": 7}
+    assert CourseProvider().diff(COURSE, olds, news).changes is False

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
+from provider.errors import DeclarationError
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.enrollment_codes import SECRET_OUTPUTS, EnrollmentCodesProvider
 from provider.mitxonline.models import expected_code_count
@@ -53,7 +54,7 @@ def test_create_validates_then_reads_the_codes_back(fake: FakeMitx, client: Mitx
     # One command reads this contract's codes back (docs/decisions.md).
     assert fake.commands() == ["b2b_codes validate", "shell"]
     assert fake.calls[0] == ["b2b_codes", "validate", "--contract", "21"]
-    assert "call_command('b2b_codes', 'output', '--contract', '21', '--all', " in fake.calls[1][-1]
+    assert "print_command_file(('b2b_codes', 'output', '--contract', '21', '--all', " in fake.calls[1][-1]
     assert (result.outs["count"], result.outs["expected_count"]) == (15, 15)
     assert result.outs["codes"][0] == {"code": "code-0", "course_run": RUN}
 
@@ -125,3 +126,38 @@ def test_adopting_codes_that_number_wrong_validates(fake: FakeMitx, client: Mitx
 def test_turning_adopt_off_later_is_no_change() -> None:
     olds = {**declared(adopt=True), "count": 15}
     assert EnrollmentCodesProvider().diff("21", olds, declared()).changes is False
+
+
+def test_check_declares_the_count_and_read_observes_it(fake: FakeMitx, client: MitxOnline) -> None:
+    assert declared()["count"] == 15
+    assert "count" not in EnrollmentCodesProvider().check({}, {**declared(), "run_keys": Unknown()}).inputs
+    serve_codes(fake, 30)
+    result = EnrollmentCodesProvider().read("21", {**declared(), "count": 15})
+    assert result.inputs is not None and result.inputs["count"] == 30
+    assert result.outs is not None and result.outs["run_codes"] == {RUN: {"codes": 30, "unused": 30}}
+
+
+def test_a_count_changed_by_hand_is_a_change_to_apply() -> None:
+    provider = EnrollmentCodesProvider()
+    assert provider.diff("21", {**declared(), "count": 30}, declared()).changes is True
+    assert provider.diff("21", {**declared(), "count": 15}, declared()).changes is False
+
+
+def test_extra_codes_stop_the_update_before_validate(fake: FakeMitx, client: MitxOnline) -> None:
+    serve_codes(fake, 30)
+    with pytest.raises(DeclarationError) as raised:
+        EnrollmentCodesProvider().update("21", {**declared(), "count": 30}, declared())
+    assert fake.commands() == ["shell"]  # read, no validate
+    message = str(raised.value)
+    assert "30 enrollment codes" in message and "15 more than the 15" in message
+    assert "max_learners: 30" in message and "b2b_codes validate --contract 21" in message
+
+
+def test_codes_of_a_retired_run_are_not_counted(fake: FakeMitx, client: MitxOnline) -> None:
+    retired = "course-v1:UAI_BIGCO+B.0001x+1T21C2026_en"
+    rows = [{"Contract": "BigCo", "Course Run": RUN, "Enrollment Code": f"code-{n}"} for n in range(15)] + [
+        {"Contract": "BigCo", "Course Run": retired, "Enrollment Code": "used", "Enroll Redemption": "2026-03-01"}
+    ]
+    fake.on("shell", lambda args, stdin: ok(json.dumps(rows)))
+    result = EnrollmentCodesProvider().update("21", {**declared(), "count": 15}, declared())
+    assert result.outs["count"] == 15 and len(result.outs["codes"]) == 15

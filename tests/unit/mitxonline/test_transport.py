@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import pytest
 
 from provider.errors import CommandFailed, CommandRefused, CommandTimedOut, ContractLocked, DeclarationError
-from provider.mitxonline.transport import COMMAND_ENV, Completed, ManageCommand, run_subprocess
+from provider.mitxonline import commands
+from provider.mitxonline.transport import Completed, ManageCommand, run_subprocess, shown_argv
 
 SUCCESS = Completed(0, "", "")
 
@@ -16,10 +18,10 @@ SUCCESS = Completed(0, "", "")
 class Recorder:
     def __init__(self, answer: Completed | BaseException = SUCCESS) -> None:
         self.answer = answer
-        self.calls: list[tuple[list[str], float, str | None, Mapping[str, str]]] = []
+        self.calls: list[tuple[list[str], float, str | None]] = []
 
-    def __call__(self, argv: Sequence[str], *, timeout: float, stdin: str | None, env: Mapping[str, str]) -> Completed:
-        self.calls.append((list(argv), timeout, stdin, env))
+    def __call__(self, argv: Sequence[str], *, timeout: float, stdin: str | None) -> Completed:
+        self.calls.append((list(argv), timeout, stdin))
         if isinstance(self.answer, BaseException):
             raise self.answer
         return self.answer
@@ -29,13 +31,12 @@ def manage(runner: Recorder) -> ManageCommand:
     return ManageCommand(("kubectl", "exec", "-i", "deploy/app", "--", "python", "manage.py"), 42.0, runner)
 
 
-def test_the_prefix_comes_first_and_the_runner_gets_a_list_timeout_stdin_and_columns() -> None:
+def test_the_prefix_comes_first_and_the_runner_gets_a_list_timeout_and_stdin() -> None:
     runner = Recorder()
     manage(runner).run("b2b_contract", "import", "-", stdin='{"version": 1}')
-    argv, timeout, stdin, env = runner.calls[0]
+    argv, timeout, stdin = runner.calls[0]
     assert argv == ["kubectl", "exec", "-i", "deploy/app", "--", "python", "manage.py", "b2b_contract", "import", "-"]
     assert (timeout, stdin) == (42.0, '{"version": 1}')
-    assert env == COMMAND_ENV and int(env["COLUMNS"]) >= 200
 
 
 @pytest.mark.parametrize("bad", ["two\nlines", "nul\x00byte", "tab\there", "cr\rhere"])
@@ -50,7 +51,7 @@ def test_a_control_character_is_refused_before_anything_runs(bad: str) -> None:
 def test_every_bad_argument_is_reported_at_once() -> None:
     runner = Recorder()
     with pytest.raises(DeclarationError) as caught:
-        manage(runner).run("b2b_contract", "create", "a\nb", "c\x00d", "x" * 5000)
+        manage(runner).run("b2b_contract", "create", "a\nb", "c\x00d", "x" * 40000)
     assert len(caught.value.problems) == 3
     assert runner.calls == []
 
@@ -119,10 +120,42 @@ def test_a_course_without_source_run_is_named() -> None:
 
 
 def test_the_subprocess_runner_runs_a_list_without_a_shell() -> None:
-    done = run_subprocess(["sh", "-c", 'printf "%s|$COLUMNS" "$(cat)"'], timeout=10, stdin="in", env={"COLUMNS": "999"})
-    assert (done.exit_code, done.stdout) == (0, "in|999")
+    done = run_subprocess(["sh", "-c", 'printf "%s|%s" "$(cat)" "$1"', "sh", "a b; c"], timeout=10, stdin="in")
+    assert (done.exit_code, done.stdout) == (0, "in|a b; c")
 
 
 def test_the_subprocess_runner_raises_timeout_expired() -> None:
     with pytest.raises(subprocess.TimeoutExpired):
-        run_subprocess(["sleep", "5"], timeout=0.2, stdin=None, env={})
+        run_subprocess(["sleep", "5"], timeout=0.2, stdin=None)
+
+
+TOKEN_PREFIX = ("kubectl", "--token=s3cr3t", "exec", "-i", "deploy/app", "--", "python", "manage.py")
+
+
+def test_logs_and_errors_show_the_command_without_the_prefix(caplog: pytest.LogCaptureFixture) -> None:
+    runner = Recorder(Completed(1, "", "CommandError: boom"))
+    caplog.set_level(logging.DEBUG, logger="provider")
+    with pytest.raises(CommandFailed) as caught:
+        ManageCommand(TOKEN_PREFIX, 5.0, runner).run("b2b_codes", "validate", "--contract", "3", step="validate codes")
+    assert caught.value.argv == ["b2b_codes", "validate", "--contract", "3"]
+    assert "s3cr3t" not in str(caught.value) and "s3cr3t" not in caplog.text
+    [line] = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert line.startswith("validate codes: b2b_codes validate --contract 3 exited 1 in ")
+
+
+def test_a_program_is_one_short_info_line_and_in_full_at_debug_only(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="provider")
+    invocation = commands.listings()
+    ManageCommand(TOKEN_PREFIX, 5.0, Recorder()).run(invocation.command, *invocation.args, step="list")
+    info = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    debug = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
+    assert info == [f"list: shell --no-imports -c <program: print_listings(('contracts', 'organizations'))> "
+                    f"exited 0 in {info[0].rsplit(' in ', 1)[1]}"]  # fmt: skip
+    assert len(info[0]) < 200
+    assert any(invocation.args[-1] in message for message in debug)
+
+
+def test_shown_argv_shortens_only_the_program_after_dash_c() -> None:
+    assert shown_argv(["shell", "-c", "exec('x'); pin_environment(); main(1)", "-v", "2"]) == [
+        "shell", "-c", "<program: main(1)>", "-v", "2",
+    ]  # fmt: skip
