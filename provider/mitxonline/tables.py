@@ -28,7 +28,7 @@ _VERTICAL = frozenset("│┃║|╎╏┆┇┊┋")
 _TRUNCATED = "…"
 
 NARROWED = (
-    "MITx Online printed a narrowed table (cells cut with '…'): run the command with COLUMNS=1000 "
+    "b2b_list printed a narrowed table (cells end in '…'): run the command with COLUMNS=1000 "
     "in its environment (spec/mitxonline.md §12.2.5)"
 )
 
