@@ -30,3 +30,13 @@ def faults(sandbox: Sandbox) -> Iterator[Sandbox]:
     """The sandbox, with every fault rule cleared after the test."""
     yield sandbox
     sandbox.clear_faults()
+
+
+@pytest.fixture(autouse=True)
+def unconfigured_provider_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts with a provider process that `configure()` has not reached, and
+    leaves none behind: a test that configures settings (say, an unreachable URL) must not
+    make a later test's check look for objects there."""
+    from provider.settings import platform_settings
+
+    monkeypatch.setattr(platform_settings, "_settings", None)
