@@ -42,7 +42,7 @@ from provider.edx.models import ManagedFields
 from provider.errors import AdoptError as AdoptError  # defined with every other error; its old home
 from provider.errors import InvalidCourseKey, UnreadableOutput
 from provider.mitxonline import commands
-from provider.mitxonline.client import MitxOnline, contract_of_run
+from provider.mitxonline.client import MitxOnline, code_contract
 from provider.mitxonline.models import (
     ContractRow,
     OrganizationRow,
@@ -191,7 +191,7 @@ def read_live(client: MitxOnline, edx: EdxClient, selection: Selection) -> LiveS
         runs = {course.readable_id: keys for course in courses.values() if (keys := course.contract_runs(row.id))}
         contracts.append(LiveContract(row, exports[row.id], runs, None))
     if any(_gets_codes(c) for c in contracts):
-        counts = Counter(contract_of_run(code.course_run) for code in client.all_codes())
+        counts = Counter(code_contract(code) for code in client.all_codes())
         contracts = [
             LiveContract(c.row, c.export, c.runs, counts.get(c.row.id, 0) if _gets_codes(c) else None)
             for c in contracts

@@ -32,7 +32,7 @@ from provider.base import logger
 from provider.edx.client import client_for
 from provider.edx.keys import CourseKey
 from provider.errors import CommandFailed, CommandRefused, CommandTimedOut, PlatformError, UnreadableOutput
-from provider.mitxonline import commands
+from provider.mitxonline import commands, tables
 from provider.mitxonline.commands import Invocation
 from provider.mitxonline.models import (
     CodeRow,
@@ -314,12 +314,12 @@ class MitxOnline:
         invocation = commands.listings()
         done = self.read_command(invocation, LISTINGS_STEP)
         try:
-            tables = commands.parse_listings(done.stdout)
+            printed = commands.parse_listings(done.stdout)
         except ValueError as error:
             raise _unreadable(done, error) from None
         return Listings(
-            contracts=[_contract_row(cells) for cells in _table(tables["contracts"], done)],
-            organizations=[_organization_row(cells) for cells in _table(tables["organizations"], done)],
+            contracts=[_contract_row(cells) for cells in _table(printed["contracts"], done)],
+            organizations=[_organization_row(cells) for cells in _table(printed["organizations"], done)],
         )
 
     def rest_organizations(self) -> list[RestOrganization]:
@@ -377,7 +377,7 @@ class MitxOnline:
     def codes(self, contract_id: int) -> list[CodeRow]:
         """The codes of one contract, from the shared read of every contract's codes: one
         command for all the contracts of a refresh (or of an adoption)."""
-        return [row for row in self.all_codes() if contract_of_run(row.course_run) == contract_id]
+        return [row for row in self.all_codes() if code_contract(row) == contract_id]
 
     def all_codes(self) -> list[CodeRow]:
         """Every code of every contract, read once until the next write (`SharedReads`)."""
@@ -389,7 +389,7 @@ class MitxOnline:
         Kept until the next write, so the re-read of a failed validate serves the read
         that follows it."""
         rows = self.shared.get(f"{ALL_CODES} of contract {contract_id}", lambda: self._read_codes(contract_id))
-        return [row for row in rows if contract_of_run(row.course_run) == contract_id]
+        return [row for row in rows if code_contract(row) == contract_id]
 
     def _read_codes(self, contract_id: int | None) -> list[CodeRow]:
         """One `shell` that runs `b2b_codes output` through `call_command` and prints the
@@ -437,9 +437,14 @@ def upsert_contract(row: ContractRow) -> ContractsUpdate:
     return lambda rows: [*(r for r in rows if r.id != row.id), row]
 
 
+def code_contract(row: CodeRow) -> int | None:
+    """The contract of a code: the id its `Contract` field starts with, which follows a
+    run moved to another contract; else the one its run's key carries."""
+    return row.contract_id if row.contract_id is not None else contract_of_run(row.course_run)
+
+
 def contract_of_run(key: str) -> int | None:
-    """The contract id a contract run key carries; a code row names its run, and the
-    contract only by a name that is not unique (§1.7)."""
+    """The contract id a contract run key carries: the contract the run was made for."""
     match = _CONTRACT_RUN.search(key)
     if match is None:
         return None
@@ -459,7 +464,7 @@ def _first_line(error: BaseException) -> str:
 
 def _table(text: str, done: Completed) -> list[dict[str, str]]:
     try:
-        return commands.parse_table(text)
+        return tables.parse_table(text)
     except ValueError as error:
         raise _unreadable(done, error) from None
 

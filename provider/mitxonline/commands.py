@@ -299,52 +299,22 @@ def _date(value: dt.date | str) -> str:
 
 # ---- output parsers ---------------------------------------------------------------
 
-_VERTICAL = re.compile(r"[│┃|║]")
-_TRUNCATED = "…"
-
-
-def parse_table(text: str) -> list[dict[str, str]]:
-    """Rows of a `b2b_list` table (rich box drawing), keyed by the header cells.
-
-    A row whose first cell is empty continues the cells of the row above (rich wraps a
-    long cell over several lines). A cell cut with `…` means the table was narrowed to
-    80 columns (§12.2.5): the output cannot be trusted, so it is refused.
-    """
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped or not _VERTICAL.match(stripped):
-            continue
-        cells = [cell.strip() for cell in _VERTICAL.split(stripped)[1:-1]]
-        if header is None:
-            header = cells
-            continue
-        if any(cell.endswith(_TRUNCATED) for cell in cells):
-            raise ValueError(
-                "b2b_list printed a narrowed table (cells end in '…'): run the command with COLUMNS=1000 "
-                "in its environment (spec/mitxonline.md §12.2.5)"
-            )
-        if rows and cells and not cells[0]:
-            rows[-1] = [f"{old} {new}".strip() for old, new in zip(rows[-1], cells, strict=False)]
-        elif len(cells) == len(header):
-            rows.append(cells)
-    if header is None:
-        return []
-    return [dict(zip(header, row, strict=True)) for row in rows]
-
-
-_IMPORTED = re.compile(r"Contract slug: (\S+) \(id=(\d+)\)")
-_EXISTS = re.compile(r"Contract exists")
+# `b2b_contract import --commit` ends with "Import complete. Contract slug: <slug>
+# (id=<n>)" whether it made the contract ("  Created contract: <slug>") or found it
+# ("  Contract exists: <slug>", without an id); a dry run ends with "Dry run — rolling
+# back." and no such line (§3.7, issue #18 point 2).
+_IMPORTED = re.compile(r"^Import complete\. Contract slug: (\S+) \(id=(\d+)\)$", re.MULTILINE)
+_EXISTS = re.compile(r"^\s*Contract exists: ", re.MULTILINE)
 
 
 def parse_import(stdout: str) -> tuple[str, int] | None:
-    """The slug and id `b2b_contract import` reports ("Import complete. Contract slug: s (id=n)")."""
+    """The slug and id a committed `b2b_contract import` reports; None without the line."""
     match = _IMPORTED.search(stdout)
     return (match.group(1), int(match.group(2))) if match else None
 
 
 def import_found_existing(stdout: str) -> bool:
+    """Whether the import found the contract's slug taken and changed nothing (§12.5.4)."""
     return bool(_EXISTS.search(stdout))
 
 

@@ -26,7 +26,6 @@ inside their dates, §7.2).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -182,9 +181,6 @@ def _unfinished_import(args: ContractArgs, diffs: dict[str, tuple[Any, Any]], to
     return True
 
 
-_ORGANIZATION_LINE = re.compile(r"^(?:Created organization|Organization exists): (.+)$", re.MULTILINE)
-
-
 def _listed_seats(seats: int | None) -> int | None:
     """Seats as `b2b_list contracts` shows them: 0 and none are both "Unlim"."""
     return seats if seats else None
@@ -206,12 +202,13 @@ def _imported_row(args: ContractArgs, dates: dict[str, Any]) -> Callable[[Comple
         imported = commands.parse_import(done.stdout)
         if imported is None or commands.import_found_existing(done.stdout):
             return None
-        organization = _ORGANIZATION_LINE.search(done.stdout)
         row = ContractRow(
             id=imported[1],
             name=args.name,
             slug=imported[0],
-            org_name=organization.group(1).strip() if organization else args.organization_name,
+            # The import names the organization by its key only ("  Organization exists:
+            # BIGCO"); the name is the declared one, which created it or was compared with it.
+            org_name=args.organization_name,
             membership_type=str(declared["membership_type"]).lower(),
             start=dt.date.fromisoformat(dates["start"]) if dates["start"] else None,
             end=dt.date.fromisoformat(dates["end"]) if dates["end"] else None,

@@ -319,6 +319,11 @@ class RestCourse(Live):
         return sorted(r.courseware_id for r in self.courseruns if r.b2b_contract == contract_id and r.live)
 
 
+# `ContractPage.__str__`, how every command names a contract: "21 - BigCo Codes Contract
+# (BigCo Codes)" (issue #18, point 1). Names are not unique (§1.7); the id is.
+_CONTRACT_NAMED = re.compile(r"(\d+) - ")
+
+
 class CodeRow(Live):
     """A row of `b2b_codes output --format json` (§3.9)."""
 
@@ -336,3 +341,9 @@ class CodeRow(Live):
     @property
     def redeemed(self) -> bool:
         return bool(self.attach_redemption or self.enroll_redemption)
+
+    @property
+    def contract_id(self) -> int | None:
+        """The id the `Contract` field starts with; None when it names no id."""
+        match = _CONTRACT_NAMED.match(self.contract)
+        return int(match.group(1)) if match else None

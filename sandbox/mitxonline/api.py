@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from sandbox.context import AppContext
 from sandbox.mitxonline import keys, openedx, repo
-from sandbox.mitxonline.console import EmulatedException, Output
+from sandbox.mitxonline.console import EmulatedException, Output, contract_does_not_exist
 from sandbox.mitxonline.keys import course_root, parse_course_key, variant_suffix
 from sandbox.mitxonline.models import (
     Contract,
@@ -126,9 +126,13 @@ def upsert_product(db: sqlite3.Connection, run: CourseRun, price: Decimal) -> No
 
 
 def is_valid_variant(db: sqlite3.Connection, run: CourseRun) -> bool:
-    """``Course.validate_variant_run``: a course without variant sets accepts any run."""
-    variants = [v for v in repo.variants_of(db, "course", run.course_id) if v.active]
-    return not variants or run.variant in {v.variant for v in variants}
+    """``Course.validate_variant_run``: one of the course's variant sets has the run's
+    language, length and industry, and is B2B-only exactly when the run is a contract
+    run. A course without variant sets accepts none (issue #18 point 4)."""
+    b2b_only = run.b2b_contract_id is not None
+    return any(
+        v.variant == run.variant and v.b2b_only == b2b_only for v in repo.variants_of(db, "course", run.course_id)
+    )
 
 
 @dataclass(frozen=True)
@@ -155,15 +159,16 @@ def import_courserun_from_edx(
     """``import_courserun_from_edx`` (§3.1 steps 1-7); None when nothing was created.
 
     An existing ``courseware_id`` (any manager) is skipped silently and never updated
-    (§3.1 step 2): the emulation keeps that non-update on purpose.
+    (§3.1 step 2): the emulation keeps that non-update on purpose. Otherwise it reads
+    the course detail from the LMS (for ``import_courserun``, a second time, §12.4).
     """
+    db = ctx.db
+    if repo.run_by_courseware_id(db, course_key, usable_only=False) is not None:
+        return None
     try:
         detail = openedx.course_detail(ctx, course_key)
     except openedx.EdxError as exc:
         out.out(f"Could not retrieve data for {course_key}: {exc}")
-        return None
-    db = ctx.db
-    if repo.run_by_courseware_id(db, str(detail["id"]), usable_only=False) is not None:
         return None
     if options.use_specific_course:
         found = repo.course_by_readable_id(db, options.use_specific_course)
@@ -264,7 +269,18 @@ def _optional_datetime(value: object) -> datetime | None:
     return parse_datetime(str(value)) if value else None
 
 
-# Contract runs (b2b/api.py) ---------------------------------------------------------
+# Contracts and contract runs (b2b/api.py, b2b/models.py) ---------------------------
+
+API_LOGGER = "b2b.api"
+
+
+def save_contract(db: sqlite3.Connection, contract: Contract, changes: dict[str, object]) -> None:
+    """``ContractPage.save()``: re-reads the *stored* page through ``active_objects`` first."""
+    stored = repo.contract_by_id(db, contract.id)
+    if stored is None or not stored.in_active_objects(now().date()):
+        raise contract_does_not_exist()
+    if changes:
+        repo.update(db, "mitx_contract", contract.id, changes)
 
 
 @dataclass(frozen=True)
@@ -326,7 +342,7 @@ def create_contract_run(
             CourseRun, db, "r.course_id = ? AND r.b2b_contract_id IS NULL", [course.id], order="r.id DESC"
         )
         if fallback is None:
-            out.log("ERROR", f"No course runs available for {course}.")
+            out.log("error", f"No course runs available for {course}.", API_LOGGER)
             return []
         sources = [fallback]
     start = contract_datetime(contract.contract_start) or now()
@@ -350,9 +366,10 @@ def create_contract_run(
         ):
             # The message names the key that would have been minted next (§12.2.6).
             out.log(
-                "INFO",
+                "warning",
                 f"Can't create a run for {course} and contract {contract}: courseware ID "
                 f"{key.courseware_id} already exists and we're not rerunning it.",
+                API_LOGGER,
             )
             continue
         run = create_run(
@@ -380,6 +397,11 @@ def create_contract_run(
             repo.attach_mode(db, run.id, mode)
         if not skip_edx:
             queue_clone(ctx, run, source.courseware_id)
+        out.log(
+            "info",
+            f"Created run {run} (language={run.language}) for course {course} in contract {contract} from {source}",
+            API_LOGGER,
+        )
         description = f"{org.name} #{contract.id} - {course.title} {course.readable_id}"
         if run.language:
             description += f" [{variant_suffix(run)}]"
@@ -391,6 +413,10 @@ def create_contract_run(
         product = repo.first(Product, db, "r.id = ?", [product_id])
         assert product is not None
         created.append(CreatedRun(run, product))
+    # The function ends by saving the contract, skipped courses or not: outside
+    # `active_objects` this fails after the runs, products and clones were made, and
+    # before the command printed a line about them (§12.5.1, issue #18 point 3).
+    save_contract(db, contract, {})
     return created
 
 

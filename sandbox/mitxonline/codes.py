@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sandbox.mitxonline import repo
+from sandbox.mitxonline.console import Output
 from sandbox.mitxonline.models import AUTO_MEMBERSHIP_TYPES, Contract, EnrollmentCode, Product
 
 PRICE_STEP = Decimal("0.01")  # Product.price is Decimal(7,2)
+AMOUNT_STEP = Decimal("0.00001")  # Discount.amount is Decimal(20,5)
+LOGGER = "b2b.api"
 ONE_TIME = "one-time"
 UNLIMITED = "unlimited"
 
@@ -41,21 +44,30 @@ def codes_of_contract(db: sqlite3.Connection, contract: Contract) -> list[Enroll
     return repo.codes_of_products(db, [p.id for p in repo.contract_products(db, contract.id)])
 
 
-def _create_code(db: sqlite3.Connection, product: Product, contract: Contract) -> None:
+def _create_code(db: sqlite3.Connection, product: Product, contract: Contract, out: Output) -> None:
+    """One code, and the log record MITx Online writes for it, which names the code
+    itself (``Discount.__str__``, issue #18 point 8): stderr of the commands that make
+    codes holds them."""
+    code = str(uuid.uuid4())
+    amount = contract.price.quantize(PRICE_STEP)
+    redemption_type = redemption_type_for(contract)
     code_id = repo.insert(
         db,
         "mitx_discount",
         {
-            "discount_code": str(uuid.uuid4()),
-            "amount": contract.price.quantize(PRICE_STEP),
+            "discount_code": code,
+            "amount": amount,
             "discount_type": "fixed-price",
-            "redemption_type": redemption_type_for(contract),
+            "redemption_type": redemption_type,
             "payment_type": "sales",
             "is_bulk": True,
             "created_on": repo.now_iso(),
         },
     )
     link_code(db, code_id, product.id)
+    kind = "unlimited discount" if redemption_type == UNLIMITED else "discount"
+    discount = f"{amount.quantize(AMOUNT_STEP)} fixed-price {redemption_type} - {code}"
+    out.log("info", f"Contract {contract}: Created {kind} {discount} for product {product}", LOGGER)
 
 
 def link_code(db: sqlite3.Connection, code_id: int, product_id: int) -> None:
@@ -85,8 +97,9 @@ def fix_code_terms(db: sqlite3.Connection, contract: Contract) -> int:
     return sum(_set_terms(db, code, contract) for code in codes_of_contract(db, contract))
 
 
-def ensure_enrollment_codes_exist(db: sqlite3.Connection, contract: Contract) -> CodeResult:
+def ensure_enrollment_codes_exist(db: sqlite3.Connection, contract: Contract, out: Output) -> CodeResult:
     result = CodeResult()
+    out.log("info", f"Checking enrollment codes for contract {contract}", LOGGER)
     products = repo.contract_products(db, contract.id)
     if contract.membership_type in AUTO_MEMBERSHIP_TYPES and contract.price == Decimal("0"):
         # Members come from the organization: strip contract products from every code (§6.2).
@@ -99,7 +112,7 @@ def ensure_enrollment_codes_exist(db: sqlite3.Connection, contract: Contract) ->
         existing = repo.codes_of_products(db, [product.id])
         if not contract.max_learners:
             if not existing:
-                _create_code(db, product, contract)
+                _create_code(db, product, contract, out)
                 result.created += 1
             elif len(existing) == 1:
                 result.updated += _set_terms(db, existing[0], contract)
@@ -107,8 +120,10 @@ def ensure_enrollment_codes_exist(db: sqlite3.Connection, contract: Contract) ->
                 result.errors += 1
             continue
         result.updated += sum(_set_terms(db, code, contract) for code in existing)
+        if contract.max_learners > len(existing):
+            out.log("info", f"Creating {contract.max_learners - len(existing)} discounts for product {product}", LOGGER)
         for _ in range(contract.max_learners - len(existing)):
-            _create_code(db, product, contract)
+            _create_code(db, product, contract, out)
             result.created += 1
         surplus = len(existing) - contract.max_learners
         unused_newest_first = [c for c in reversed(existing) if not repo.code_is_used(db, c.id)]

@@ -35,7 +35,14 @@ class Output:
     def err(self, message: str) -> None:
         self.ctx.stderr.write(message + "\n")
 
-    def log(self, level: str, message: str) -> None:
-        """A structured log record on stderr, as MITx Online's JSON logging writes it (§12.2.6)."""
-        record = {"time": now().isoformat(), "level": level, "name": self.logger, "message": message}
+    def log(self, level: str, message: str, logger: str | None = None) -> None:
+        """A log record on stderr as MITx Online's structlog JSON renders it (§12.2.6,
+        issue #18 point 8): ``event``, ``level`` in lower case, ``logger`` (the module
+        that logs, by default the command's own) and an ISO ``timestamp`` in UTC."""
+        record = {
+            "event": message,
+            "level": level.lower(),
+            "logger": logger or self.logger,
+            "timestamp": now().isoformat().replace("+00:00", "Z"),
+        }
         self.ctx.stderr.write(json.dumps(record) + "\n")

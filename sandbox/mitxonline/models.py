@@ -72,6 +72,9 @@ def to_sql(value: Any) -> Any:
 
 class Model:
     table: ClassVar[str]
+    # Values a row carries from other tables: field name -> SQL expression on the row
+    # (aliased ``r``), selected with it by ``repo.fetch``. They are read, never written.
+    derived: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
@@ -160,12 +163,16 @@ class Organization(Model):
     slug: str
 
     def __str__(self) -> str:
-        return self.name
+        """``OrganizationPage.__str__``: the name and the key in angle brackets."""
+        return f"{self.name} <{self.org_key}>"
 
 
 @dataclass
 class Contract(Model):
     table: ClassVar[str] = "mitx_contract"
+    derived: ClassVar[dict[str, str]] = {
+        "organization_name": "(SELECT o.name FROM mitx_organization o WHERE o.id = r.organization_id)"
+    }
     id: int
     organization_id: int
     name: str
@@ -181,6 +188,7 @@ class Contract(Model):
     enrollment_fixed_price: Decimal | None
     google_sheet_target: str | None
     google_sheet_target_tab: str
+    organization_name: str
 
     def in_active_objects(self, today: date) -> bool:
         """Membership of ``ContractPage.active_objects``, the model's ``_default_manager`` (§1.7).
@@ -200,7 +208,8 @@ class Contract(Model):
         return self.enrollment_fixed_price or Decimal("0")
 
     def __str__(self) -> str:
-        return self.name
+        """``ContractPage.__str__``: how every command names a contract (issue #18, point 1)."""
+        return f"{self.id} - {self.name} ({self.organization_name})"
 
 
 @dataclass
@@ -231,7 +240,8 @@ class Product(Model):
     is_active: bool
 
     def __str__(self) -> str:
-        return f"#{self.id} {self.description}"
+        """``Product.__str__``: id, description and price (``Decimal(7,2)``, so ``0.00``)."""
+        return f"#{self.id} {self.description} {self.price}"
 
 
 @dataclass

@@ -71,7 +71,8 @@ def fetch(
     cls: type[M], db: sqlite3.Connection, where: str = "1", params: Sequence[Any] = (), order: str = "r.id"
 ) -> list[M]:
     """Objects of ``cls`` matching a WHERE clause on its table (aliased ``r``)."""
-    sql = f"SELECT r.* FROM {cls.table} r WHERE {where} ORDER BY {order}"
+    derived = "".join(f", {expression} AS {name}" for name, expression in cls.derived.items())
+    sql = f"SELECT r.*{derived} FROM {cls.table} r WHERE {where} ORDER BY {order}"
     return [cls.from_row(row) for row in rows(db, sql, params)]
 
 

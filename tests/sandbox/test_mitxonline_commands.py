@@ -29,16 +29,16 @@ def test_validate_tops_codes_up_after_max_learners_changes(local: Local, code_co
     ran = local.ok("b2b_codes", "validate", "--contract", str(code_contract))
     assert ran.lines == [
         f"Filtering by contract: {code_contract}",
-        "Contract UCODE Contract is type code",
+        f"Contract {code_contract} - UCODE Contract (UCODE) is type code",
         "Found 15 enrollment codes, expected 20",
-        "Code count for UCODE Contract is not what is expected: expected 20, got 15",
+        f"Code count for {code_contract} - UCODE Contract (UCODE) is not what is expected: expected 20, got 15",
         "Checked 1 contracts.",
     ]
     assert local.scalar("SELECT COUNT(*) FROM mitx_discount") == 20
 
 
 def test_validate_without_a_target_does_nothing(local: Local, code_contract: int) -> None:
-    assert local.ok("b2b_codes", "validate").lines == ["No contracts found."]
+    assert local.ok("b2b_codes", "validate").lines == ["No contracts found.", "Checked 0 contracts."]
 
 
 def test_fix_and_check_are_aliases_and_the_fix_flag_is_ignored(local: Local, code_contract: int) -> None:
@@ -94,8 +94,11 @@ def test_output_json_with_filename_then_read_back_with_shell(local: Local, code_
 
 def test_output_without_target_covers_all_contracts(local: Local, code_contract: int) -> None:
     ran = local.ok("b2b_codes", "output", "--stats")
-    assert ran.lines[0] == "No contract or org specified - operating on all contracts."
-    assert "Seat Limit" in ran.out or "Seat…" in ran.out
+    assert ran.lines[:2] == [
+        "No contract or org specified - operating on all contracts.",
+        "Generating stats for 1 contracts...",
+    ]
+    assert ran.lines[2].strip() == f"Stats for {code_contract} - UCODE Contract (UCODE)"
 
 
 def test_output_default_lists_unredeemed_codes_up_to_remaining_seats(local: Local, code_contract: int) -> None:
@@ -112,10 +115,12 @@ def test_output_default_lists_unredeemed_codes_up_to_remaining_seats(local: Loca
 
 def test_expire_is_a_dry_run_without_expire(local: Local, code_contract: int) -> None:
     dry = local.ok("b2b_codes", "expire", "--contract", str(code_contract))
-    assert dry.lines[1] == "15 codes removed."
+    assert dry.lines[1:3] == ["WARNING: Expiring codes from 1 contracts.", "15 codes removed."]
     assert local.scalar("SELECT COUNT(*) FROM mitx_discount") == 15
     real = local.ok("b2b_codes", "expire", "--contract", str(code_contract), "--expire")
-    assert real.lines[2].endswith(",deleted")
+    assert real.lines[2] == "WARNING: Expire mode active - will deactivate/delete codes."
+    assert real.lines[4].startswith(f"{code_contract} - UCODE Contract (UCODE),")
+    assert real.lines[4].endswith(",deleted")
     assert local.scalar("SELECT COUNT(*) FROM mitx_discount") == 0
 
 
@@ -137,7 +142,10 @@ def test_list_with_columns_shows_whole_cells(local: Local, code_contract: int) -
 
 
 def _cells(output: str, first_cell: str) -> list[str]:
-    row = next(line for line in output.splitlines() if line.startswith(f"│ {first_cell} "))
+    """The cells of the first line of the row whose ID (right-justified) is `first_cell`."""
+    row = next(
+        line for line in output.splitlines() if line.startswith("│") and line.split("│")[1].strip() == first_cell
+    )
     return [cell.strip() for cell in row.strip("│").split("│")]
 
 
@@ -148,7 +156,8 @@ def test_list_organizations_and_courseware(local: Local, code_contract: int) -> 
     courseware = local.ok("b2b_list", "courseware", "--contract", str(code_contract), env={"COLUMNS": "250"})
     run_id = local.scalar("SELECT id FROM mitx_course_run WHERE b2b_contract_id = ?", code_contract)
     cells = _cells(courseware.out, str(run_id))
-    assert cells[1:5] == ["UCODE/UCODE Contract", "Course Run", cells[3], "Intro to Courses"]
+    # The organization and the contract are two lines of one cell; the type is "CR".
+    assert cells[1:5] == ["UCODE", "CR", cells[3], "Intro to Courses"]
     assert cells[3].startswith("course-v1:UAI_UCODE+A.0001x+1T")
 
 
@@ -166,7 +175,7 @@ def test_list_codes_writes_a_csv(local: Local, code_contract: int, tmp_path: Pat
 
 def test_shell_without_no_imports_prints_the_import_line_first(local: Local) -> None:
     assert local.ok("shell", "-c", "print('hi')").out == (
-        "0 objects imported automatically (use -v 2 for details).\n\nhi\n"
+        "150 objects imported automatically (use -v 2 for details).\n\nhi\n"
     )
     assert local.ok("shell", "-v", "0", "-c", "print('hi')").out == "hi\n"
     assert local.ok("shell", "--no-imports", "-c", "print('hi')").out == "hi\n"
@@ -279,4 +288,4 @@ def test_import_courserun_contract_option_only_aborts_when_unknown(local: Local)
 
 def test_import_courserun_rejects_publish_and_draft_together(local: Local) -> None:
     ran = local.ok("import_courserun", "--courserun", "course-v1:X+Y+Z", "--publish-cms-page", "--draft-cms-page")
-    assert ran.lines == ["Cannot specify both --publish-cms-page and --draft-cms-page."]
+    assert (ran.out, ran.err) == ("", "Cannot specify both --publish-cms-page and --draft-cms-page.\n")

@@ -71,7 +71,7 @@ def test_no_create_runs_queues_no_clone(local: Local) -> None:
 def test_make_codes_creates_seats_times_runs_one_time_zero_dollar_codes(local: Local) -> None:
     contract = local.contract("UCODE", "UCODE Contract", "code", "--max-learners", "15", org_key="UCODE")
     ran = local.ok("b2b_courseware", "add", "--make-codes", str(contract), SOURCE_COURSE)
-    assert "Queueing enrollment code check for UCODE Contract" in ran.lines
+    assert f"Queueing enrollment code check for {contract} - UCODE Contract (UCODE)" in ran.lines
     rows = local.ctx.db.execute("SELECT redemption_type, discount_type, amount, activation_date FROM mitx_discount")
     assert [tuple(r) for r in rows] == [("one-time", "fixed-price", "0.00", None)] * 15
 
@@ -87,7 +87,8 @@ def test_repeated_add_is_skipped_and_the_log_names_the_next_key(local: Local) ->
     local.ok("b2b_courseware", "add", str(contract), SOURCE_COURSE)
     again = local.ok("b2b_courseware", "add", str(contract), SOURCE_COURSE)
     assert again.lines == [
-        f"Failed to create run for course {SOURCE_COURSE} | Intro to Courses for contract BigCo Contract.",
+        f"Failed to create run for course {SOURCE_COURSE} | Intro to Courses for contract {contract} - BigCo Contract "
+        "(BigCo).",
         "Managed 0 courseware items for 1 specified courseware IDs.",
     ]
     assert f"+2T{contract}C{YEAR}_en already exists and we're not rerunning it" in again.err
@@ -202,7 +203,8 @@ def test_adding_a_run_sets_its_contract_and_respects_ownership(local: Local) -> 
         in local.ok("b2b_courseware", "add", str(first), run_key).lines
     )
     assert (
-        f"Run '{run_key}' is already owned by First." in local.ok("b2b_courseware", "add", str(second), run_key).lines
+        f"Run '{run_key}' is already owned by {first} - First (A)."
+        in local.ok("b2b_courseware", "add", str(second), run_key).lines
     )
     local.ok("b2b_courseware", "add", "--force", str(second), run_key)
     assert _runs(local, second) == [run_key]
@@ -220,7 +222,7 @@ def test_remove_unlinks_deactivates_and_deletes_unused_codes(local: Local) -> No
     local.ok("b2b_courseware", "add", "--make-codes", str(contract), SOURCE_COURSE)
     run_key = _runs(local, contract)[0]
     ran = local.ok("b2b_courseware", "remove", str(contract), SOURCE_COURSE)
-    assert f"Deactivated and unlinked {run_key} from UCODE Contract (no enrollments)." in ran.lines
+    assert f"Deactivated and unlinked {run_key} from {contract} - UCODE Contract (UCODE) (no enrollments)." in ran.lines
     row = local.ctx.db.execute(
         "SELECT live, enrollment_end, b2b_contract_id FROM mitx_course_run WHERE courseware_id = ?", (run_key,)
     ).fetchone()
@@ -239,7 +241,10 @@ def test_remove_keeps_a_run_with_enrollments_linked(local: Local) -> None:
         (run_key,),
     )
     ran = local.ok("b2b_courseware", "remove", str(contract), run_key)
-    assert f"Deactivated {run_key} but kept it linked to UCODE Contract (has enrollments)." in ran.lines
+    assert (
+        f"Deactivated {run_key} but kept it linked to {contract} - UCODE Contract (UCODE) (has enrollments)."
+        in ran.lines
+    )
     assert _runs(local, contract) == [run_key]
 
 

@@ -103,7 +103,10 @@ def test_import_courserun_creates_course_source_run_and_published_page(box: Sand
         "\t --> Created page Imported",
         f"WARNING: No specific run tag specified for {key} in language en, so using the default SOURCE. "
         "This is probably not what you want.",
-        f"Created new run {key} in course {course} | Imported",
+        f"Created new run {key} in course {course}",
+        # The new course has no variant sets, so no run is a valid variant of it.
+        f"Created run {key} is not a valid variant for course {course}. "
+        "Consider adjusting the run settings or course variant options.",
         "1 course runs created",
     ]
     run = internal_runs(box, course)[key]
@@ -139,8 +142,9 @@ def test_import_courserun_skips_an_existing_run_without_updating_it(box: Sandbox
 def test_import_courserun_of_a_missing_run_prints_the_http_error_and_exits_0(box: Sandbox) -> None:
     key = f"course-v1:UAI_SOURCE+{unique('M.')}+SOURCE"
     lines = manage(box, "import_courserun", "--courserun", key)
+    # The command stops there: no count of created runs follows (issue #18 point 4).
+    assert len(lines) == 1
     assert lines[0].startswith(f"Could not retrieve data for {key}: 404 Client Error: Not Found for url: ")
-    assert lines[-1] == "0 course runs created"
 
 
 # Workflows ----------------------------------------------------------------------------
@@ -154,7 +158,7 @@ def test_workflow_1_federated_idp_contract(box: Sandbox) -> None:
     manage(box, "b2b_contract", "create", "IDP University", "IDP University Contract", "managed")
     listing = "\n".join(manage(box, "b2b_list", "contracts", "--org", "IDPU"))
     contract = contract_id(box, "IDP University Contract")
-    assert f"│ {contract}" in listing
+    assert f" {contract} │" in listing  # the ID column is right-justified
     started = time.monotonic()
     manage(box, "b2b_courseware", "add", str(contract), course)
     key = f"course-v1:UAI_IDPU+{course.split('+')[1]}+1T{contract}C{YEAR}_en"
@@ -306,6 +310,9 @@ def test_remove_pushes_title_and_pacing_to_edx_without_a_schedule(box: Sandbox) 
              == "succeeded")  # fmt: skip
     before = len(box.log())
     lines = manage(box, "b2b_courseware", "remove", str(contract), course)
-    assert lines == [f"Deactivated and unlinked {key} from Rm Contract (no enrollments)."]
+    assert lines == [
+        f"Added 1 course runs from course {course} to remove from contract {contract} - Rm Contract (Rm Org).",
+        f"Deactivated and unlinked {key} from {contract} - Rm Contract (Rm Org) (no enrollments).",
+    ]
     puts = [e for e in box.log()[before:] if e["kind"] == "http" and e["method"] == "PUT"]
     assert [e["path"] for e in puts] == [f"/api/v1/course_runs/{key}/"]

@@ -72,7 +72,7 @@ def run(argv: list[str], ctx: CommandContext) -> int:
     parser = _parser(command, Streams(ctx.stdout, ctx.stderr))
     try:
         args = parser.parse_args(argv[1:])
-        return command.handle(args, ctx, Output(ctx, f"{command.name}"))
+        return command.handle(args, ctx, Output(ctx, command.logger))
     except CommandExit as exc:
         return exc.status
     except CommandError as exc:
@@ -175,7 +175,7 @@ def _call(ctx: CommandContext, name: str, *args: Any, **options: Any) -> None:
             values["skip_checks"] = True
         for stream in ("stdout", "stderr"):
             values.pop(stream, None)
-        status = command.handle(argparse.Namespace(**values), nested, Output(nested, command.name))
+        status = command.handle(argparse.Namespace(**values), nested, Output(nested, command.logger))
     except CommandExit as exc:
         raise SystemExit(exc.status) from None
     except CommandError as exc:

@@ -16,20 +16,11 @@ from pathlib import Path
 from sandbox.context import CommandContext
 from sandbox.mitxonline import codes, repo
 from sandbox.mitxonline.commands.base import Command, CommandError, CommandParser
-from sandbox.mitxonline.commands.tables import console_width, render
+from sandbox.mitxonline.commands.tables import Column, console_width, render
 from sandbox.mitxonline.console import EmulatedException, Output
 from sandbox.mitxonline.models import AUTO_MEMBERSHIP_TYPES, Contract, EnrollmentCode, Product
 
 MIT_LEARN_ATTACH_URL = "https://learn.mit.edu/enrollmentcode/"
-CODE_COLUMNS = (
-    "Contract", "Course Run", "Enrollment Code", "Assigned To", "Attach Redemption", "Enroll Redemption", "Attach Link"
-)  # fmt: skip
-USAGE_COLUMNS = ("Contract", "Code", "Redeemed By", "Redemption Date", "Type")
-ASSIGNMENT_COLUMNS = ("Contract", "Code", "Assigned To", "Assigned Email", "Assignment Date")
-STATS_COLUMNS = (
-    "Contract", "Seat Limit", "Assignments", "Attachments", "Run Count", "Enrollments", "Total Codes",
-    "Redeemed for Attachment", "Redeemed for Enrollment",
-)  # fmt: skip
 
 
 def _add_target(parser: argparse.ArgumentParser) -> None:
@@ -67,7 +58,7 @@ def _targets(args: argparse.Namespace, ctx: CommandContext, out: Output) -> list
         if not found:
             raise CommandError(f"Identifier {contract} not found.")
         if len(found) > 1:
-            out.out(f"Warning: {len(found)} contracts use the slug {contract}; processing all of them.")
+            out.out(f"WARNING: Identifier {contract} returned >1 contract!")
         return found
     if args.organization:
         organization = str(args.organization)
@@ -81,13 +72,14 @@ def _targets(args: argparse.Namespace, ctx: CommandContext, out: Output) -> list
 
 def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
     contracts = _targets(args, ctx, out)
-    if args.subcommand == "output":
-        if contracts is None:
-            out.out("No contract or org specified - operating on all contracts.")
-            contracts = repo.fetch(Contract, ctx.db)
-        _output(args, ctx, out, contracts)
-    elif not contracts:
+    if contracts is None and args.subcommand == "output":
+        out.out("No contract or org specified - operating on all contracts.")
+        contracts = repo.fetch(Contract, ctx.db)
+    contracts = contracts or []
+    if not contracts:
         out.out("No contracts found.")
+    if args.subcommand == "output":
+        _output(args, ctx, out, contracts)
     elif args.subcommand == "expire":
         _expire(args, ctx, out, contracts)
     else:
@@ -98,7 +90,9 @@ def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
 
 
 def _validate(ctx: CommandContext, out: Output, contract: Contract) -> None:
+    """Every contract is named with its type first, managed ones included (issue #18 point 5)."""
     db = ctx.db
+    out.out(f"Contract {contract} is type {contract.membership_type}")
     price = contract.price.quantize(codes.PRICE_STEP)
     missing = [r for r in repo.contract_runs(db, contract.id) if not repo.products_of_run(db, r.id, active_only=False)]
     if missing:
@@ -108,25 +102,31 @@ def _validate(ctx: CommandContext, out: Output, contract: Contract) -> None:
         out.out(f"Added {len(missing)} products.")
     products = repo.contract_products(db, contract.id)
     mispriced = [p for p in products if p.price != price]
-    for product in mispriced:
-        repo.update(db, "mitx_product", product.id, {"price": price})
     if mispriced:
+        out.out(f"Contract {contract} has course runs with products that have incorrect pricing.")
+        for product in mispriced:
+            repo.update(db, "mitx_product", product.id, {"price": price})
         out.out(f"Updated {len(mispriced)} products.")
     existing = codes.codes_of_contract(db, contract)
     if contract.membership_type in AUTO_MEMBERSHIP_TYPES and contract.price == 0:
         unused = [c for c in existing if not repo.code_is_used(db, c.id)]
         # As written in MITx Online: only when at least one code was redeemed (§3.9 step 3).
         if len(existing) > len(unused):
+            out.out(
+                f"Contract {contract} has too many codes: {len(unused)} available out of {len(existing)} total, "
+                "expecting 0."
+            )
             _drop_codes(ctx, products, unused)
+            out.out(f"Removed codes: {','.join(c.discount_code for c in unused)}")
         return
-    out.out(f"Contract {contract} is type {contract.membership_type}")
     expected = codes.expected_code_count(contract, len(products))
     out.out(f"Found {len(existing)} enrollment codes, expected {expected}")
     if len(existing) != expected:
         out.out(f"Code count for {contract} is not what is expected: expected {expected}, got {len(existing)}")
-        codes.ensure_enrollment_codes_exist(db, contract)
+        codes.ensure_enrollment_codes_exist(db, contract, out)
     fixed = codes.fix_code_terms(db, contract)
     if fixed:
+        out.out(f"Contract {contract} has {fixed} codes with bad settings")
         out.out(f"Updated {fixed} codes.")
 
 
@@ -139,6 +139,10 @@ def _drop_codes(ctx: CommandContext, products: list[Product], unused: list[Enrol
 
 def _expire(args: argparse.Namespace, ctx: CommandContext, out: Output, contracts: list[Contract]) -> None:
     """Detach unused codes and delete the ones left without products; dry run without --expire."""
+    if contracts:
+        out.out(f"WARNING: Expiring codes from {len(contracts)} contracts.")
+    if args.expire:
+        out.out("WARNING: Expire mode active - will deactivate/delete codes.")
     lines: list[str] = []
     for contract in contracts:
         products = repo.contract_products(ctx.db, contract.id)
@@ -150,7 +154,7 @@ def _expire(args: argparse.Namespace, ctx: CommandContext, out: Output, contract
                 for product in products:
                     codes.detach_code(ctx.db, code.id, product.id)
                 outcome = "deleted" if repo.delete_code_if_orphan(ctx.db, code.id) else "detached"
-            lines.append(f"{contract.slug},{code.discount_code},{outcome}")
+            lines.append(f"{contract},{code.discount_code},{outcome}")
     out.out(f"{len(lines)} codes removed.")
     for line in lines:
         out.out(line)
@@ -178,7 +182,7 @@ def _code_rows(ctx: CommandContext, contract: Contract, every_code: bool) -> lis
             }
             rows.append(
                 {
-                    "Contract": contract.name,
+                    "Contract": str(contract),
                     "Course Run": run_key,
                     "Enrollment Code": code.discount_code,
                     "Assigned To": "",
@@ -199,7 +203,7 @@ def _usage_rows(ctx: CommandContext, contract: Contract) -> list[dict[str, str]]
         ):
             rows.append(
                 {
-                    "Contract": contract.name,
+                    "Contract": str(contract),
                     "Code": code.discount_code,
                     "Redeemed By": row["user_email"],
                     "Redemption Date": row["redeemed_on"],
@@ -209,62 +213,86 @@ def _usage_rows(ctx: CommandContext, contract: Contract) -> list[dict[str, str]]
     return rows
 
 
-def _stats_row(ctx: CommandContext, contract: Contract) -> list[str]:
+def _stats_row(ctx: CommandContext, contract: Contract) -> dict[str, str]:
     db = ctx.db
 
     def count(sql: str) -> str:
         return str(repo.scalar(db, sql, [contract.id]))
 
-    code_ids = (
-        "SELECT dp.discount_id FROM mitx_discount_product dp JOIN mitx_product p ON p.id = dp.product_id "
-        "JOIN mitx_course_run r ON r.id = p.run_id WHERE r.b2b_contract_id = ?"
-    )
-    return [
-        contract.name,
-        str(contract.max_learners) if contract.max_learners else "Unlim",
-        "0",  # assignments: `b2b_codes assign` is not emulated
-        count("SELECT COUNT(*) FROM mitx_code_redemption WHERE contract_id = ? AND kind = 'attach'"),
-        str(len(repo.contract_runs(db, contract.id))),
-        count(
+    return {
+        "Seat Limit": str(contract.max_learners) if contract.max_learners else "Unlim",
+        "Assignments": "0",  # `b2b_codes assign` is not emulated
+        "Attachments": _attachments(ctx, contract),
+        "Run Count": str(len(repo.contract_runs(db, contract.id))),
+        "Enrollments": count(
             "SELECT COUNT(*) FROM mitx_enrollment e JOIN mitx_course_run r ON r.id = e.run_id "
             "WHERE r.b2b_contract_id = ?"
         ),
-        str(len(codes.codes_of_contract(db, contract))),
-        count(f"SELECT COUNT(*) FROM mitx_code_redemption WHERE kind = 'attach' AND discount_id IN ({code_ids})"),
-        count(f"SELECT COUNT(*) FROM mitx_code_redemption WHERE kind = 'enroll' AND discount_id IN ({code_ids})"),
-    ]
+        "Total Codes": str(len(codes.codes_of_contract(db, contract))),
+        "Redeemed for Attachment": _attachments(ctx, contract),
+        "Redeemed for Enrollment": count(
+            "SELECT COUNT(*) FROM mitx_code_redemption WHERE kind = 'enroll' AND discount_id IN ("
+            "SELECT dp.discount_id FROM mitx_discount_product dp JOIN mitx_product p ON p.id = dp.product_id "
+            "JOIN mitx_course_run r ON r.id = p.run_id WHERE r.b2b_contract_id = ?)"
+        ),
+    }
 
 
-def _output(args: argparse.Namespace, ctx: CommandContext, out: Output, contracts: list[Contract]) -> None:
-    width = console_width(ctx.env)
-    if args.stats:
-        out.out(render(STATS_COLUMNS, [_stats_row(ctx, c) for c in contracts], width))
-        return
-    columns: tuple[str, ...]
-    if args.usage:
-        columns, rows = USAGE_COLUMNS, [r for c in contracts for r in _usage_rows(ctx, c)]
-    elif args.assignments:
-        columns, rows = ASSIGNMENT_COLUMNS, []  # nothing assigns codes in the sandbox
-    else:
-        columns, rows = CODE_COLUMNS, [r for c in contracts for r in _code_rows(ctx, c, args.all)]
-    if args.format != "fancy" and not args.filename:
-        # Django's OutputWrapper is not a context manager (§12.2.1).
-        raise EmulatedException("TypeError", "'OutputWrapper' object does not support the context manager protocol")
+def _attachments(ctx: CommandContext, contract: Contract) -> str:
+    return str(
+        repo.scalar(
+            ctx.db, "SELECT COUNT(*) FROM mitx_code_redemption WHERE contract_id = ? AND kind = 'attach'", [contract.id]
+        )
+    )
+
+
+def _stats(ctx: CommandContext, out: Output, contracts: list[Contract]) -> None:
+    """One table per contract, titled with it, without a contract column (issue #18 point 6)."""
+    out.out(f"Generating stats for {len(contracts)} contracts...")
+    for contract in contracts:
+        stats = _stats_row(ctx, contract)
+        _write_rows(ctx, out, "fancy", [stats], None, f"Stats for {contract}")
+        if contract.max_learners and int(stats["Attachments"]) > contract.max_learners:
+            out.out(f"Contract {contract} is overcommitted.")
+
+
+def _write_rows(
+    ctx: CommandContext, out: Output, output_format: str, rows: list[dict[str, str]], filename: str | None, title: str
+) -> None:
+    """``_output_code_data``: "Nothing to output." for no rows; a titled table whose
+    columns fold their text; or a file. JSON and CSV without ``--filename`` go to
+    Django's ``OutputWrapper``, which is not a context manager (§12.2.1)."""
     if not rows:
         out.out("Nothing to output.")
         return
-    if args.format == "fancy":
-        out.out(render(columns, [[row[c] for c in columns] for row in rows], width))
+    if output_format not in ("csv", "json"):
+        columns = [Column(name, overflow="fold") for name in rows[0]]
+        out.out(render(title, columns, [list(row.values()) for row in rows], console_width(ctx.env)))
         return
-    assert args.filename is not None
-    with Path(args.filename).open("w", newline="", encoding="utf-8") as handle:
-        if args.format == "json":
-            json.dump(rows, handle, indent=2)
+    if filename is None:
+        raise EmulatedException("TypeError", "'OutputWrapper' object does not support the context manager protocol")
+    with Path(filename).open("w", newline="", encoding="utf-8") as handle:
+        if output_format == "json":
+            # One line, as `json.dump` writes it without `indent` (issue #18 point 1).
+            json.dump(rows, handle)
         else:
-            writer = csv.DictWriter(handle, fieldnames=list(columns))
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(rows)
-    out.out(f"Wrote {args.format} output to {args.filename}.")
+    out.out(f"Wrote {output_format} output to {filename}.")
+
+
+def _output(args: argparse.Namespace, ctx: CommandContext, out: Output, contracts: list[Contract]) -> None:
+    if args.stats:
+        _stats(ctx, out, contracts)
+        return
+    if args.assignments:
+        title, rows = "Code Assignments", []  # nothing assigns codes in the sandbox
+    elif args.usage:
+        title, rows = "Code Usage", [r for c in contracts for r in _usage_rows(ctx, c)]
+    else:
+        title, rows = "Enrollment Codes", [r for c in contracts for r in _code_rows(ctx, c, args.all)]
+    _write_rows(ctx, out, args.format, rows, args.filename, title)
 
 
 COMMANDS = (Command("b2b_codes", configure, handle),)

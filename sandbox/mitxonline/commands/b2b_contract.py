@@ -22,7 +22,7 @@ from typing import Any
 from sandbox.context import CommandContext
 from sandbox.mitxonline import api, repo
 from sandbox.mitxonline.commands.base import Command, CommandError, CommandParser
-from sandbox.mitxonline.console import EmulatedException, Output, contract_does_not_exist
+from sandbox.mitxonline.console import EmulatedException, Output
 from sandbox.mitxonline.models import (
     DEFAULT_ORG_KEY_PREFIX,
     MEMBERSHIP_TYPES,
@@ -165,15 +165,6 @@ def insert_contract(db: sqlite3.Connection, org: Organization, values: dict[str,
     return contract
 
 
-def save_contract(db: sqlite3.Connection, contract: Contract, changes: dict[str, Any]) -> None:
-    """``ContractPage.save()``: re-reads the *stored* page through ``active_objects`` first."""
-    stored = repo.contract_by_id(db, contract.id)
-    if stored is None or not stored.in_active_objects(now().date()):
-        raise contract_does_not_exist()
-    if changes:
-        repo.update(db, "mitx_contract", contract.id, changes)
-
-
 # create / modify ----------------------------------------------------------------
 
 
@@ -181,13 +172,14 @@ def _create(args: argparse.Namespace, ctx: CommandContext, out: Output) -> None:
     db = ctx.db
     out.out(f"Creating contract '{args.contract_name}' for organization '{args.organization}'")
     org = repo.first(Organization, db, "r.name = ? OR r.org_key = ?", [args.organization, args.organization])
+    out.log("info", f"Got organization {org}")
     if org is None:
         if not args.create:
             raise CommandError(f"Organization '{args.organization}' does not exist. Use --create to create it.")
         if not args.org_key:
             raise CommandError(f"To create '{args.organization}', you must supply an org key.")
         org = create_organization(db, args.organization, args.org_key)
-        out.out(f"Created organization '{org}'")
+        out.out(f"Created organization '{args.organization}'")
     contract = insert_contract(
         db,
         org,
@@ -203,8 +195,8 @@ def _create(args: argparse.Namespace, ctx: CommandContext, out: Output) -> None:
     )
     # The command saves the new page a second time; outside its window that save fails
     # after the contract was written (§12.5.1).
-    save_contract(db, contract, {})
-    out.out(f"Created contract '{contract}' for organization '{org}'")
+    api.save_contract(db, contract, {})
+    out.out(f"Created contract '{args.contract_name}' for organization '{args.organization}'")
 
 
 def _modify(args: argparse.Namespace, ctx: CommandContext, out: Output) -> None:
@@ -232,7 +224,7 @@ def _modify(args: argparse.Namespace, ctx: CommandContext, out: Output) -> None:
         (args.no_end_date, "contract_end"),
     )
     changes.update({field: None for flag, field in clears if flag})
-    save_contract(ctx.db, contract, changes)
+    api.save_contract(ctx.db, contract, changes)
     out.out(f"Modified contract with ID '{contract.id}'")
 
 
@@ -306,10 +298,17 @@ def _export(args: argparse.Namespace, ctx: CommandContext, out: Output) -> None:
 
 
 def _import(args: argparse.Namespace, ctx: CommandContext, out: Output) -> None:
+    """``handle_import`` (§3.7, issue #18 point 2): a header naming the exported contract,
+    each step after a blank line with its details indented; a dry run ends with the
+    rollback line and no ``Import complete``."""
     text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
     document = json.loads(text)
     if document.get("version") != EXPORT_VERSION:
-        raise CommandError(f"Unsupported export format version {document.get('version')}, expected 1.")
+        raise CommandError(f"Unsupported export format version {document.get('version')!r}, expected 1.")
+    out.out(
+        f"Importing contract '{document.get('source_contract_slug', '<unknown>')}' "
+        f"(exported {document.get('exported_at', 'unknown date')})" + ("" if args.commit else " [DRY RUN]")
+    )
     db = ctx.db
     # Everything inside one transaction, rolled back for a dry run or a crash (§3.7).
     db.execute("SAVEPOINT b2b_contract_import")
@@ -319,19 +318,21 @@ def _import(args: argparse.Namespace, ctx: CommandContext, out: Output) -> None:
         db.execute("ROLLBACK TO b2b_contract_import")
         db.execute("RELEASE b2b_contract_import")
         raise
-    out.out(f"Import complete. Contract slug: {contract.slug} (id={contract.id})")
     if not args.commit:
-        out.out("Dry run — rolling back. Pass --commit to apply changes.")
+        out.out("\nDry run — rolling back. Pass --commit to apply changes.")
         db.execute("ROLLBACK TO b2b_contract_import")
+        db.execute("RELEASE b2b_contract_import")
+        return
     db.execute("RELEASE b2b_contract_import")
+    out.out(f"\nImport complete. Contract slug: {contract.slug} (id={contract.id})")
 
 
 def _apply_import(document: dict[str, Any], args: argparse.Namespace, ctx: CommandContext, out: Output) -> Contract:
     db = ctx.db
-    out.out("Step 0: ensuring the home page, index pages and organization index")
+    out.out("\nStep 0: CMS infrastructure")
     repo.ensure_base_pages(db)
 
-    out.out("Step 1: organization")
+    out.out("\nStep 1: Organization")
     org_doc = document["organization"]
     org = repo.organization_by_key(db, org_doc["org_key"])
     if org is None:
@@ -342,53 +343,58 @@ def _apply_import(document: dict[str, Any], args: argparse.Namespace, ctx: Comma
             prefix=org_doc.get("org_key_prefix") or DEFAULT_ORG_KEY_PREFIX,
             sso_organization_id=org_doc.get("sso_organization_id"),
         )
-        out.out(f"Created organization: {org}")
+        out.out(f"  Created organization: {org.org_key}")
     else:
-        out.out(f"Organization exists: {org}")
+        out.out(f"  Organization exists: {org.org_key}")
 
-    out.out("Step 2: programs, courses and source runs")
+    out.out("\nStep 2: Programs and courses")
     for program in document["programs"]:
+        out.out(f"  Program not emulated by the sandbox, its courses only: {program['readable_id']}")
         for course_doc in program.get("courses", []):
             _import_course(ctx, out, course_doc)
 
-    out.out("Step 3: contract")
+    out.out("\nStep 3: Contract")
     contract_doc = document["contract"]
     slug = args.slug or contract_doc["slug"]
-    existing = repo.first(Contract, db, "r.slug = ?", [slug])
-    if existing is not None:
-        out.out(f"Contract exists: {existing.slug} (id={existing.id})")
-        return existing
-    contract = insert_contract(
-        db,
-        org,
-        {
-            "name": contract_doc["name"],
-            "slug": slug,
-            "description": contract_doc.get("description", ""),
-            "welcome_message": contract_doc.get("welcome_message", ""),
-            "welcome_message_extra": contract_doc.get("welcome_message_extra", ""),
-            "membership_type": contract_doc["membership_type"],
-            "contract_start": _parse_date("contract_start", contract_doc.get("contract_start")),
-            "contract_end": _parse_date("contract_end", contract_doc.get("contract_end")),
-            "active": contract_doc.get("active", True),
-            "max_learners": contract_doc.get("max_learners"),
-            "enrollment_fixed_price": _parse_decimal(
-                "enrollment_fixed_price", contract_doc.get("enrollment_fixed_price")
-            ),
-            "google_sheet_target": contract_doc.get("google_sheet_target", ""),
-            "google_sheet_target_tab": contract_doc.get("google_sheet_target_tab", "Sheet1"),
-        },
-    )
-    # Saved again with its children: an inactive export crashes here (§12.5.4).
-    save_contract(db, contract, {})
-    out.out(f"Created contract: {contract.slug} (id={contract.id})")
+    contract = repo.first(Contract, db, "r.slug = ?", [slug])
+    if contract is not None:
+        out.out(f"  Contract exists: {slug}")
+    else:
+        contract = insert_contract(
+            db,
+            org,
+            {
+                "name": contract_doc["name"],
+                "slug": slug,
+                "description": contract_doc.get("description", ""),
+                "welcome_message": contract_doc.get("welcome_message", ""),
+                "welcome_message_extra": contract_doc.get("welcome_message_extra", ""),
+                "membership_type": contract_doc["membership_type"],
+                "contract_start": _parse_date("contract_start", contract_doc.get("contract_start")),
+                "contract_end": _parse_date("contract_end", contract_doc.get("contract_end")),
+                "active": contract_doc.get("active", True),
+                "max_learners": contract_doc.get("max_learners"),
+                "enrollment_fixed_price": _parse_decimal(
+                    "enrollment_fixed_price", contract_doc.get("enrollment_fixed_price")
+                ),
+                "google_sheet_target": contract_doc.get("google_sheet_target", ""),
+                "google_sheet_target_tab": contract_doc.get("google_sheet_target_tab", "Sheet1"),
+            },
+        )
+        # Saved again with its children: an inactive export crashes here (§12.5.4).
+        api.save_contract(db, contract, {})
+        out.out(f"  Created contract: {slug}")
 
-    out.out("Step 4: contract variant options")
-    _ensure_variants(db, "contract", contract.id, contract_doc.get("variant_options", []))
+    out.out("\nStep 4: Contract variant options")
+    created = _ensure_variants(db, "contract", contract.id, contract_doc.get("variant_options", []))
+    out.out(f"  {created} variant option(s) created")
 
-    out.out("Step 5: programs")
-    for program in document["programs"]:
-        out.out(f"Skipped (programs are not emulated by the sandbox): {program['readable_id']}")
+    if args.skip_runs:
+        out.out("\nStep 5: Linking programs (--skip-runs set)")
+    else:
+        # Programs are not emulated, so no program makes a contract run.
+        out.out("\nStep 5: Contract runs")
+        out.out("  Created 0 contract run(s), 0 course(s) without source runs skipped")
     return contract
 
 
@@ -397,7 +403,9 @@ def _import_course(ctx: CommandContext, out: Output, course_doc: dict[str, Any])
     course = repo.course_by_readable_id(db, course_doc["readable_id"])
     if course is None:
         course = api.create_course(db, course_doc["readable_id"], course_doc["title"], live=True)
-        out.out(f"Created course: {course}")
+        out.out(f"    Created course: {course.readable_id}")
+    else:
+        out.out(f"    Course exists: {course.readable_id}")
     page = repo.page_of_course(db, course.id)
     if page is None:
         api.create_default_courseware_page(db, course, live=True)
@@ -406,6 +414,7 @@ def _import_course(ctx: CommandContext, out: Output, course_doc: dict[str, Any])
         repo.update(db, "mitx_page", page.id, {"live": True})
     for name in course_doc.get("departments", []):
         repo.add_course_department(db, course.id, repo.get_or_create_department(db, name))
+    runs_created = 0
     for run_doc in course_doc.get("source_runs", []):
         fields = ("language", "variant_industry", "variant_length", "is_primary_language")
         run = repo.run_by_courseware_id(db, run_doc["courseware_id"], usable_only=False)
@@ -434,15 +443,26 @@ def _import_course(ctx: CommandContext, out: Output, course_doc: dict[str, Any])
                     },
                 },
             )
+            runs_created += 1
         elif run_doc.get("is_source_run") and not run.is_source_run:
             repo.update(db, "mitx_course_run", run.id, {"is_source_run": True, **{k: run_doc[k] for k in fields}})
         for mode in run_doc.get("enrollment_modes", []):
             repo.attach_mode(db, run.id, mode)
-    _ensure_variants(db, "course", course.id, course_doc.get("variant_options", []))
+    if runs_created:
+        out.out(f"      Created {runs_created} source run(s)")
+    elif course_doc.get("source_runs"):
+        out.out("      Source runs already exist")
+    else:
+        out.out(f"      No source runs for {course.readable_id} — contract runs cannot be created for this course")
+    variants_created = _ensure_variants(db, "course", course.id, course_doc.get("variant_options", []))
+    if variants_created:
+        out.out(f"      Created {variants_created} variant option(s)")
 
 
-def _ensure_variants(db: sqlite3.Connection, owner_type: str, owner_id: int, variants: list[dict[str, Any]]) -> None:
+def _ensure_variants(db: sqlite3.Connection, owner_type: str, owner_id: int, variants: list[dict[str, Any]]) -> int:
+    """The variant options of ``variants`` the owner lacks, created; returns how many."""
     existing = {v.variant for v in repo.variants_of(db, owner_type, owner_id)}
+    created = 0
     for doc in variants:
         key = (doc.get("language", ""), doc.get("variant_industry", ""), doc.get("variant_length", ""))
         if key in existing:
@@ -462,6 +482,8 @@ def _ensure_variants(db: sqlite3.Connection, owner_type: str, owner_id: int, var
             },
         )
         existing.add(key)
+        created += 1
+    return created
 
 
 COMMANDS = (Command("b2b_contract", configure, handle),)

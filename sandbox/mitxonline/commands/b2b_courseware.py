@@ -4,8 +4,9 @@ Quirks kept on purpose:
 - flags must precede the positionals; after them they are ``unrecognized arguments``
   (exit 2), except ``--also`` (§12.2.4);
 - the edX clone is queued, not run: the worker performs it after the clone delay (§5.2);
-- on a contract outside ``active_objects`` the final ``contract.save()`` fails after
-  the runs, products and clones were made, and ``--make-codes`` never runs (§12.5.1);
+- on a contract outside ``active_objects`` the ``contract.save()`` that ends
+  ``create_contract_run`` fails after the runs, products and clones were made, before
+  any line about them is printed, and ``--make-codes`` never runs (§12.5.1);
 - per-item problems exit 0 (§3.8).
 """
 
@@ -17,7 +18,6 @@ from typing import Any
 
 from sandbox.context import CommandContext
 from sandbox.mitxonline import api, codes, keys, openedx, repo
-from sandbox.mitxonline.commands.b2b_contract import save_contract
 from sandbox.mitxonline.commands.base import Command, CommandError, CommandParser
 from sandbox.mitxonline.commands.options import LANGUAGES
 from sandbox.mitxonline.console import EmulatedException, Output
@@ -124,10 +124,9 @@ def _add(args: argparse.Namespace, ctx: CommandContext, out: Output, contract: C
             managed += _attach_run(args, ctx, out, contract, target)
         elif isinstance(target, Course):
             managed += _add_course(args, ctx, out, contract, target, filters)
-    save_contract(ctx.db, contract, {})
     if args.make_codes:
         out.out(f"Queueing enrollment code check for {contract}")
-        codes.ensure_enrollment_codes_exist(ctx.db, contract)
+        codes.ensure_enrollment_codes_exist(ctx.db, contract, out)
     out.out(f"Managed {managed} courseware items for {len(ids)} specified courseware IDs.")
 
 
@@ -167,7 +166,7 @@ def _add_course(
             require_designated_source_run=require_designated_source_run,
         )
     except keys.InvalidKeyError:
-        out.out(f"Invalid key error for course {course}. Is the course's readable ID configured correctly?")
+        out.err(f"Invalid key error for course {course}. Is the course's readable ID configured correctly?")
         return 0
     if not created:
         out.out(f"Failed to create run for course {course} for contract {contract}.")
@@ -211,18 +210,25 @@ def _import_and_add(
 
 
 def _remove(ctx: CommandContext, out: Output, contract: Contract, ids: list[str]) -> None:
+    """A course adds its contract runs to the end of the list being worked through, with
+    a line saying so; the runs are then deactivated in list order (issue #18 point 5)."""
+    runs: list[CourseRun] = []
     for courseware_id in ids:
         target = resolve_courseware(ctx, courseware_id)
         if target is None:
             # remove does not skip unresolved ids (§3.8, §12.3).
-            raise EmulatedException("AttributeError", "'NoneType' object has no attribute 'courseruns'")
+            raise EmulatedException("AttributeError", "'NoneType' object has no attribute 'is_program'")
         if isinstance(target, CourseRun):
-            runs = [target]
-        else:
-            runs = repo.runs_of_course(ctx.db, target.id, usable_only=True)
-            runs = [r for r in runs if r.b2b_contract_id == contract.id]
-        for run in runs:
-            _retire_from_contract(ctx, out, contract, run)
+            runs.append(target)
+            continue
+        # `course.courseruns` is the reverse relation: every run (§1.2).
+        found = [
+            r for r in repo.runs_of_course(ctx.db, target.id, usable_only=False) if r.b2b_contract_id == contract.id
+        ]
+        out.out(f"Added {len(found)} course runs from course {target.readable_id} to remove from contract {contract}.")
+        runs += found
+    for run in runs:
+        _retire_from_contract(ctx, out, contract, run)
 
 
 def _retire_from_contract(ctx: CommandContext, out: Output, contract: Contract, run: CourseRun) -> None:
@@ -247,7 +253,7 @@ def _retire_from_contract(ctx: CommandContext, out: Output, contract: Contract, 
         # Observed: title and pacing only, no schedule (§12.3).
         openedx.put_run(ctx, updated, with_schedule=False)
     except openedx.EdxError as exc:
-        out.log("ERROR", f"Could not push dates for {run.courseware_id} to edX: {exc}")
+        out.log("error", f"Failed to update enrollment end date on edX for {run.courseware_id}: {exc}")
     if keep_link:
         out.out(f"Deactivated {run.courseware_id} but kept it linked to {contract} (has enrollments).")
     else:

@@ -1,6 +1,7 @@
 """``b2b_list {organizations|contracts|courseware|learners}`` (mitxonline.md §3.10, §12.2.5).
 
-Tables are cut to 80 columns unless ``COLUMNS`` is set in the command's environment.
+Tables are drawn 80 columns wide unless ``COLUMNS`` is set in the command's environment
+(``tables``).
 ``contracts --codes <id>`` writes a CSV of the contract's codes instead.
 """
 
@@ -12,9 +13,9 @@ from pathlib import Path
 
 from sandbox.context import CommandContext
 from sandbox.mitxonline import repo
-from sandbox.mitxonline.commands.base import Command, CommandParser
-from sandbox.mitxonline.commands.tables import console_width, render
-from sandbox.mitxonline.console import Output
+from sandbox.mitxonline.commands.base import Command, CommandError, CommandParser
+from sandbox.mitxonline.commands.tables import Column, console_width, date_cell, render
+from sandbox.mitxonline.console import EmulatedException, Output
 from sandbox.mitxonline.models import Contract, Organization
 
 
@@ -43,19 +44,23 @@ def _contracts(ctx: CommandContext, args: argparse.Namespace) -> list[Contract]:
     return [c for c in contracts if args.contract is None or c.id == args.contract]
 
 
-def _text(value: object) -> str:
-    return "" if value is None else str(value)
+_RIGHT = Column("ID", justify="right")
 
 
 def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
+    """The listing as MITx Online prints it (§3.10, issue #18 point 6): a titled rich
+    table; dates as two-line cells; the courseware's organization and contract on two
+    lines of one cell, its type ``CR``."""
     if args.codes is not None:
         _write_codes(args, ctx, out)
         return 0
     db = ctx.db
-    headers: list[str]
+    title: str
+    columns: list[Column]
     body: list[list[str]]
     if args.listing == "organizations":
-        headers = ["ID", "Name", "Slug", "Key", "Contracts"]
+        title = "B2B Organizations"
+        columns = [_RIGHT, *(Column(h) for h in ("Name", "Slug", "Key", "Contracts"))]
         body = [
             [
                 str(o.id),
@@ -67,55 +72,81 @@ def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
             for o in _organizations(ctx, args)
         ]
     elif args.listing == "contracts":
-        headers = ["ID", "Name", "Slug", "Org Name", "Membership", "Start", "End", "Active", "Max Learners", "Price"]
+        title = "Contracts"
+        headers = ("Name", "Slug", "Org Name", "Membership", "Start", "End", "Active", "Max Learners", "Price")
+        columns = [_RIGHT, *(Column(h) for h in headers)]
         body = [
             [
                 str(c.id),
                 c.name,
                 c.slug,
-                repo.organization_by_id(db, c.organization_id).name,
+                c.organization_name,
                 c.membership_type,
-                _text(c.contract_start),
-                _text(c.contract_end),
+                date_cell(c.contract_start),
+                date_cell(c.contract_end),
                 "Yes" if c.active else "No",
                 str(c.max_learners) if c.max_learners else "Unlim",
-                _text(c.enrollment_fixed_price),
+                str(c.enrollment_fixed_price) if c.enrollment_fixed_price else "",
             ]
             for c in _contracts(ctx, args)
         ]
     elif args.listing == "courseware":
-        headers = ["ID", "Org/Contract", "Type", "Readable ID", "Name", "Start", "End"]
-        body = []
-        for contract in _contracts(ctx, args):
-            org = repo.organization_by_id(db, contract.organization_id)
-            body += [
-                [
-                    str(r.id),
-                    f"{org.name}/{contract.name}",
-                    "Course Run",
-                    r.courseware_id,
-                    r.title,
-                    _text(r.start_date),
-                    _text(r.end_date),
-                ]
-                for r in repo.contract_runs(db, contract.id)
+        title = "Courseware"
+        columns = [
+            _RIGHT,
+            Column("Org/Contract"),
+            Column("Type"),
+            Column("Readable ID", no_wrap=True),
+            *(Column(h) for h in ("Name", "Start", "End")),
+        ]
+        body = [
+            [
+                str(r.id),
+                f"{contract.organization_name}\n{contract.name}",
+                "CR",
+                r.courseware_id,
+                r.title,
+                date_cell(r.start_date),
+                date_cell(r.end_date),
             ]
+            for contract in _contracts(ctx, args)
+            for r in repo.contract_runs(db, contract.id)
+        ]
     else:
-        headers = ["Email", "Org/Contract", "Course Run", "Enrolled On"]
-        body = []
-        for contract in _contracts(ctx, args):
-            org = repo.organization_by_id(db, contract.organization_id)
-            body += [
-                [row["user_email"], f"{org.name}/{contract.name}", row["courseware_id"], row["created_on"]]
-                for row in repo.rows(
-                    db,
-                    "SELECT e.user_email, r.courseware_id, e.created_on FROM mitx_enrollment e "
-                    "JOIN mitx_course_run r ON r.id = e.run_id WHERE r.b2b_contract_id = ? ORDER BY e.id",
-                    [contract.id],
-                )
-            ]
-    out.out(render(headers, body, console_width(ctx.env)))
+        learners = _learners(ctx, args)
+        title = f"Learners for {learners[0]}"
+        columns = [Column("Email", justify="right"), Column("Name")]
+        body = [[email, ""] for email in learners[1]]
+    out.out(render(title, columns, body, console_width(ctx.env)))
     return 0
+
+
+def _learners(ctx: CommandContext, args: argparse.Namespace) -> tuple[Organization | Contract, list[str]]:
+    """``obj.get_learners()`` of the organization or contract named; the sandbox has no
+    users, so a learner is the e-mail of an enrollment in one of its contract runs."""
+    if args.org_id is not None or args.org:
+        found = _organizations(ctx, args)
+        if not found:
+            raise CommandError(f"Org {args.org} not found.")
+        target: Organization | Contract = found[0]
+        contract_ids = [c.id for c in repo.fetch(Contract, ctx.db, "r.organization_id = ?", [found[0].id])]
+    elif args.contract is not None:
+        contract = repo.contract_by_id(ctx.db, args.contract)
+        if contract is None:
+            raise EmulatedException(
+                "b2b.models.ContractPage.DoesNotExist", "ContractPage matching query does not exist."
+            )
+        target, contract_ids = contract, [contract.id]
+    else:
+        raise CommandError("Must provide either org or contract ID.")
+    marks = ", ".join("?" for _ in contract_ids) or "NULL"
+    emails = repo.rows(
+        ctx.db,
+        "SELECT DISTINCT e.user_email FROM mitx_enrollment e JOIN mitx_course_run r ON r.id = e.run_id "
+        f"WHERE r.b2b_contract_id IN ({marks}) ORDER BY e.user_email",
+        contract_ids,
+    )
+    return target, [row["user_email"] for row in emails]
 
 
 def _write_codes(args: argparse.Namespace, ctx: CommandContext, out: Output) -> None:

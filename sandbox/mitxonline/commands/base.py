@@ -95,3 +95,10 @@ class Command:
     name: str
     configure: Callable[[CommandParser], None]
     handle: Callable[[argparse.Namespace, CommandContext, Output], int]
+    # The Django app that holds the command in MITx Online: its log records name the
+    # command's module, ``<app>.management.commands.<name>``.
+    app: str = "b2b"
+
+    @property
+    def logger(self) -> str:
+        return f"{self.app}.management.commands.{self.name}"

@@ -1,4 +1,5 @@
-"""``create_courseware`` and ``create_courseware_page`` (mitxonline.md §3.2, §3.3, §12.3).
+"""``create_courseware``, ``create_courseware_page`` and ``configure_wagtail`` (mitxonline.md
+§3.2, §3.3, §12.3).
 
 ``create_courseware`` touches the local database only; every refusal goes to stderr
 with ``exit(-1)``, i.e. exit status 255. ``create_courseware_page`` reports on stdout
@@ -78,10 +79,13 @@ def handle_create(args: argparse.Namespace, ctx: CommandContext, out: Output) ->
         for name in args.depts:
             repo.add_course_department(db, course.id, repo.get_or_create_department(db, name))
         out.out(f"Created Course {course.id}: {course.title} ({course.readable_id}).")
-        if args.create_page:
-            api.create_default_courseware_page(db, course, live=args.live)
         if args.run_tag:
             _create_run(args, ctx, out, course)
+        if not args.program:
+            # Printed whenever no --program is given, --live or not (issue #18 point 4).
+            out.out(f"Live flag not specified for {course.readable_id}, ignoring any requirements flags")
+        if args.create_page:
+            api.create_default_courseware_page(db, course, live=args.live)
         return 0
     found = repo.course_by_readable_id(db, args.courseware_id)
     if found is None:
@@ -169,7 +173,19 @@ def handle_page(args: argparse.Namespace, ctx: CommandContext, out: Output) -> i
     return 0
 
 
+def configure_wagtail(parser: CommandParser) -> None:
+    """No options of its own."""
+
+
+def handle_wagtail(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
+    """``configure_wagtail``: makes sure the home page and index pages exist, silently
+    (the first step of a fresh deployment, spec/real-mitxonline.md; issue #18 point 7)."""
+    repo.ensure_base_pages(ctx.db)
+    return 0
+
+
 COMMANDS = (
-    Command("create_courseware", configure_create, handle_create),
-    Command("create_courseware_page", configure_page, handle_page),
+    Command("create_courseware", configure_create, handle_create, app="courses"),
+    Command("create_courseware_page", configure_page, handle_page, app="cms"),
+    Command("configure_wagtail", configure_wagtail, handle_wagtail, app="cms"),
 )

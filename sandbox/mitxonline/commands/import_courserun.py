@@ -1,6 +1,8 @@
 """``import_courserun`` (mitxonline.md §3.1, §12.3): create a run (and course) from edX.
 
-Handled errors are printed and the command exits 0 (§3.12).
+Handled errors are printed and the command exits 0 (§3.12). Messages as the real
+command prints them (issue #18 point 4): the course by its readable id, no count after an
+edX error.
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from sandbox.context import CommandContext
-from sandbox.mitxonline import api, repo
+from sandbox.mitxonline import api, openedx, repo
 from sandbox.mitxonline.commands.base import Command, CommandParser
 from sandbox.mitxonline.commands.options import add_variant_fields
 from sandbox.mitxonline.console import Output
@@ -36,7 +38,7 @@ def configure(parser: CommandParser) -> None:
 
 def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
     if args.publish_cms_page and args.draft_cms_page:
-        out.out("Cannot specify both --publish-cms-page and --draft-cms-page.")
+        out.err("Cannot specify both --publish-cms-page and --draft-cms-page.")
         return 0
     if args.contract and not repo.contracts_by_id_or_slug(ctx.db, args.contract):
         # The only effect of --contract: an unknown one aborts (§3.1, §10).
@@ -45,6 +47,12 @@ def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
     if not args.courserun:
         # Programs are not emulated, so every --program lookup fails like an unknown one.
         out.out(f"Program {args.program} not found.")
+        return 0
+    try:
+        # The command reads the detail first and stops at an error, before any count.
+        openedx.course_detail(ctx, args.courserun)
+    except openedx.EdxError as exc:
+        out.out(f"Could not retrieve data for {args.courserun}: {exc}")
         return 0
     options = api.ImportOptions(
         live=args.live,
@@ -74,14 +82,14 @@ def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
             f"so using the default {run.run_tag}. This is probably not what you want."
         )
     course = repo.course_by_id(ctx.db, run.course_id)
-    out.out(f"Created new run {run.courseware_id} in course {course}")
+    out.out(f"Created new run {run.courseware_id} in course {course.readable_id}")
     if not api.is_valid_variant(ctx.db, run):
         out.out(
-            f"Created run {run.courseware_id} is not a valid variant for course {course}. "
+            f"Created run {run.courseware_id} is not a valid variant for course {course.readable_id}. "
             "Consider adjusting the run settings or course variant options."
         )
     out.out("1 course runs created")
     return 0
 
 
-COMMANDS = (Command("import_courserun", configure, handle),)
+COMMANDS = (Command("import_courserun", configure, handle, app="courses"),)

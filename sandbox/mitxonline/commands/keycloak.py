@@ -45,11 +45,11 @@ def handle_sync(args: argparse.Namespace, ctx: CommandContext, out: Output) -> i
                 db, kc.name, kc.alias[:ORG_KEY_MAX_LENGTH], sso_organization_id=kc.id, description=kc.description
             )
         except EmulatedException as exc:
-            out.log("ERROR", f"Could not create organization {kc.name} ({kc.id}): {exc.message}")
+            out.log("error", f"Could not create organization {kc.name} ({kc.id}): {exc.message}", "b2b.api")
             continue
         created += 1
     # Logged, not printed (§3.11).
-    out.log("INFO", f"Created {created} orgs, updated {updated} orgs")
+    out.log("info", f"Created {created} orgs, updated {updated} orgs", "b2b.api")
     return 0
 
 
@@ -88,5 +88,5 @@ def handle_seed(args: argparse.Namespace, ctx: CommandContext, out: Output) -> i
 
 COMMANDS = (
     Command("sync_keycloak_orgs", configure_sync, handle_sync),
-    Command("sandbox_keycloak_orgs", configure_seed, handle_seed),
+    Command("sandbox_keycloak_orgs", configure_seed, handle_seed, app="sandbox"),
 )

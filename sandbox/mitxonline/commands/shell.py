@@ -2,7 +2,8 @@
 
 The code runs with ``exec`` in a fresh namespace of this process: a local sandbox runs
 only what its own user passes. Without ``--no-imports`` (and at verbosity ≥ 1) Django
-first prints how many objects it imported and a blank line; the emulation imports none.
+first prints how many objects it imported and a blank line: the count MITx Online's
+banner shows (its models), though the emulation's namespace holds none of them.
 
 As in MITx Online, the code can ``from django.core.management import call_command`` and
 run another management command in the same process (``django_modules``): the provider
@@ -25,6 +26,10 @@ from sandbox.mitxonline.commands import django_modules
 from sandbox.mitxonline.commands.base import Command, CommandError, CommandParser
 from sandbox.mitxonline.console import Output
 
+# Django 5.2's shell imports every model of the installed apps; the real project's banner
+# counts about 150 (issue #18 point 9). The exact number changes with MITx Online's apps.
+AUTO_IMPORTED_OBJECTS = 150
+
 
 def configure(parser: CommandParser) -> None:
     parser.add_argument("--no-startup", dest="no_startup", action="store_true")
@@ -41,7 +46,7 @@ def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
     if args.command is None:
         raise CommandError("The sandbox's shell has no interactive mode; pass the code with -c.")
     if not args.no_imports and args.verbosity >= 1:
-        out.out("0 objects imported automatically (use -v 2 for details).")
+        out.out(f"{AUTO_IMPORTED_OBJECTS} objects imported automatically (use -v 2 for details).")
         out.out("")
 
     def call_command(name: str, *call_args: Any, **options: Any) -> None:
@@ -62,4 +67,4 @@ def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
     return 0
 
 
-COMMANDS = (Command("shell", configure, handle),)
+COMMANDS = (Command("shell", configure, handle, app="django.core"),)

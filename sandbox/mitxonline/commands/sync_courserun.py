@@ -41,4 +41,4 @@ def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
     return 0
 
 
-COMMANDS = (Command("sync_courserun", configure, handle),)
+COMMANDS = (Command("sync_courserun", configure, handle, app="courses"),)

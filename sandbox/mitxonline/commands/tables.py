@@ -1,13 +1,25 @@
-"""Rich-style text tables, cut to the terminal width (mitxonline.md §12.2.5).
+"""MITx Online's ``rich`` tables, drawn by ``rich`` itself (mitxonline.md §12.2.5, issue #18 point 6).
 
-``b2b_list`` and ``b2b_codes output`` print ``rich`` tables; when stdout is not a
-terminal rich assumes 80 columns unless ``COLUMNS`` says otherwise, and cells that do
-not fit end in ``…``. Output of the emulated commands never goes to a terminal.
+``b2b_list`` and ``b2b_codes output`` print ``rich.table.Table``s through a
+``rich.console.Console``; the sandbox uses the same library at the version MITx Online
+pins, so every form the provider has to read comes out as the real platform prints it:
+the title line above the box, header cells wrapped over several lines, cells wrapped at
+word boundaries or cut with ``…`` when the columns do not fit, and cells made of two
+lines (``2026-12-28`` / ``00:00``) whatever the width. When stdout is not a terminal rich
+assumes 80 columns unless ``COLUMNS`` says otherwise; output of the emulated commands
+never goes to a terminal.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from rich.console import Console
+from rich.table import Table
 
 DEFAULT_WIDTH = 80
 
@@ -17,25 +29,29 @@ def console_width(env: Mapping[str, str]) -> int:
     return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_WIDTH
 
 
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+@dataclass(frozen=True)
+class Column:
+    """One ``Table.add_column`` call as MITx Online makes it."""
+
+    header: str
+    justify: Literal["left", "right"] = "left"
+    overflow: Literal["ellipsis", "fold"] = "ellipsis"
+    no_wrap: bool = False
 
 
-def render(headers: Sequence[str], body: Sequence[Sequence[str]], width: int) -> str:
-    """A heavy-head box table no wider than ``width``; the widest column shrinks first."""
-    widths = [max([len(h), *(len(row[i]) for row in body)]) for i, h in enumerate(headers)]
-    while sum(widths) + 3 * len(widths) + 1 > width and max(widths) > 1:
-        widest = widths.index(max(widths))
-        widths[widest] -= 1
+def date_cell(value: date | datetime | None) -> str:
+    """A date or date-time cell: ``strftime("%Y-%m-%d\\n%H:%M")``, so always two lines
+    (a contract's DateField shows ``00:00``), or empty."""
+    return value.strftime("%Y-%m-%d\n%H:%M") if value is not None else ""
 
-    def line(left: str, fill: str, mid: str, right: str) -> str:
-        return left + mid.join(fill * (w + 2) for w in widths) + right
 
-    def cells(values: Sequence[str], edge: str, sep: str) -> str:
-        parts = [f" {_fit(v, w).ljust(w)} " for v, w in zip(values, widths, strict=True)]
-        return edge + sep.join(parts) + edge
-
-    lines = [line("┏", "━", "┳", "┓"), cells(headers, "┃", "┃"), line("┡", "━", "╇", "┩")]
-    lines += [cells(row, "│", "│") for row in body]
-    lines.append(line("└", "─", "┴", "┘"))
-    return "\n".join(lines)
+def render(title: str, columns: Sequence[Column], body: Sequence[Sequence[str]], width: int) -> str:
+    """The table as ``Console().print(table)`` writes it to a non-terminal ``width`` wide."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column.header, justify=column.justify, overflow=column.overflow, no_wrap=column.no_wrap)
+    for row in body:
+        table.add_row(*row)
+    buffer = io.StringIO()
+    Console(file=buffer, width=width, color_system=None, force_terminal=False, force_jupyter=False).print(table)
+    return buffer.getvalue().rstrip("\n")

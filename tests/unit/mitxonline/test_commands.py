@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from provider.errors import DeclarationError
-from provider.mitxonline import commands
+from provider.mitxonline import commands, tables
 from tests.unit.mitxonline.fake import table
 
 
@@ -227,7 +227,7 @@ def test_the_programs_sent_are_the_package_modules_without_docstrings() -> None:
 
 def test_parse_table_reads_rows_by_header() -> None:
     text = "Contracts\n" + table(["ID", "Name", "Slug"], [["18", "IDP University Contract", "idp"], ["19", "B", "b"]])
-    assert commands.parse_table(text) == [
+    assert tables.parse_table(text) == [
         {"ID": "18", "Name": "IDP University Contract", "Slug": "idp"},
         {"ID": "19", "Name": "B", "Slug": "b"},
     ]
@@ -235,12 +235,12 @@ def test_parse_table_reads_rows_by_header() -> None:
 
 def test_parse_table_joins_a_wrapped_cell() -> None:
     text = table(["ID", "Name"], [["18", "IDP University"], ["", "Contract"]])
-    assert commands.parse_table(text) == [{"ID": "18", "Name": "IDP University Contract"}]
+    assert tables.parse_table(text) == [{"ID": "18", "Name": "IDP University Contract"}]
 
 
 def test_parse_table_refuses_a_narrowed_table() -> None:
     with pytest.raises(ValueError, match="COLUMNS"):
-        commands.parse_table(table(["ID", "Name"], [["18", "IDP Univ…"]]))
+        tables.parse_table(table(["ID", "Name"], [["18", "IDP Univ…"]]))
 
 
 def test_parse_import_and_json_documents() -> None:
