@@ -282,11 +282,11 @@ class CommandFailed(PlatformError):
         self.stderr = stderr
         self.step = step
         where = f"{step}: " if step else ""
-        tail = (_without_log_records(stderr) or stdout.strip())[-800:]
+        tail = (without_log_records(stderr) or stdout.strip())[-800:]
         super().__init__(f"{where}command {' '.join(self.argv)!r} exited {exit_code}: {tail}")
 
 
-def _without_log_records(stderr: str) -> str:
+def without_log_records(stderr: str) -> str:
     """What a command said on stderr less MITx Online's structlog records (one JSON
     object a line, `{"event": …}`): they are noise beside the error, and the one
     written for each code made names the code (issue #18, point 8)."""

@@ -36,7 +36,14 @@ from typing import Any
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from provider.base import ProviderBase, changed_fields, check_declared, logger, parse_declared
-from provider.errors import CommandRefused, ContractLocked, DeclarationError, FieldProblem, PlatformError
+from provider.errors import (
+    CommandRefused,
+    ContractLocked,
+    DeclarationError,
+    FieldProblem,
+    PlatformError,
+    without_log_records,
+)
 from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
 from provider.mitxonline._common import declared_inputs, known_contract_id, write_or_recover
@@ -172,7 +179,8 @@ def _add(client: MitxOnline, args: ContractCoursewareArgs, courses: list[str]) -
     if missing:
         raise PlatformError(
             f"`b2b_courseware add` for {what} exited 0 but made no contract run for {', '.join(missing)}; "
-            f"it said:\n{done.stdout.strip()[-800:]}\n{done.stderr.strip()[-800:]}"
+            # Its stderr's log records are left out: with --make-codes they name each code made.
+            f"it said:\n{done.stdout.strip()[-800:]}\n{without_log_records(done.stderr)[-800:]}"
         )
     return runs, Added(courses)
 

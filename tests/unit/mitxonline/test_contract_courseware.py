@@ -209,3 +209,17 @@ def test_check_names_the_courses_an_update_drops_and_diff_ignores_them() -> None
     assert "courses_removed" not in provider.check({}, declared(A)).inputs
     outs = {**declared(A), "run_keys": ["x"]}
     assert provider.diff("21", outs, {**declared(A), "courses_removed": [B]}).changes is False
+
+
+def test_an_add_that_made_no_run_leaves_the_codes_in_its_log_records_out_of_the_error(
+    sources: FakeMitx, client: MitxOnline
+) -> None:
+    # With --make-codes MITx Online logs one structlog record per code made (issue #18).
+    record = '{"event": "Created discount 9 - SECRETCODE1", "level": "info", "logger": "b2b.api"}'
+    sources.on(
+        "b2b_courseware add",
+        lambda args, stdin: Completed(0, "Failed to create run for course A for contract 21.", f"{record}\n"),
+    )
+    with pytest.raises(PlatformError, match="made no contract run") as failed:
+        ContractCoursewareProvider().create(declared(A, make_codes=True))
+    assert "SECRETCODE1" not in str(failed.value)
