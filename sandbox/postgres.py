@@ -39,6 +39,8 @@ from typing import Any
 
 import click
 
+from sandbox.ports import is_free
+
 DATABASE = "courseware"
 ADMIN = "courseware_admin"
 APPLY_ROLE = "courseware_apply"
@@ -145,21 +147,10 @@ def _run(argv: list[str], what: str, env: dict[str, str] | None = None) -> str:
     return done.stdout
 
 
-def _port_is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        # As the server binds: connections it closed leave the port in TIME_WAIT for a while.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((HOST, port))
-        except OSError:
-            return False
-    return True
-
-
 def _choose_port(layout: Layout) -> int:
     with contextlib.suppress(OSError, ValueError):
         previous = int(layout.port_file.read_text())
-        if _port_is_free(previous):
+        if is_free(previous):
             return previous
     with socket.socket() as probe:
         probe.bind((HOST, 0))
