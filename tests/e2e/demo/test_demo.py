@@ -160,5 +160,16 @@ def test_demo_refuses_a_port_base_that_is_not_a_number(demo: Demo) -> None:
 )
 def test_make_demo_passes_the_readme_port_base_to_the_demo(assignment: tuple[str, ...], command: str) -> None:
     # `make -n` prints what `make demo PORT_BASE=N` (README.md) would run, without running it.
-    planned = subprocess.run(["make", "-n", "demo", *assignment], cwd=REPO, capture_output=True, text=True, check=True)
+    # Under `make test` this is a make inside a make: without the outer make's variables it
+    # prints no "Entering directory" lines and takes no flags of the outer one.
+    outer = ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")
+    env = {name: value for name, value in os.environ.items() if name not in outer}
+    planned = subprocess.run(
+        ["make", "--no-print-directory", "-n", "demo", *assignment],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
     assert planned.stdout.split() == command.split()
