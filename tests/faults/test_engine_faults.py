@@ -8,7 +8,6 @@ CLI, with no duplicate contract (a `-2` slug) and no duplicate or lost run.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -99,17 +98,6 @@ def test_hard_failures_fail_up_with_a_clear_message_and_the_next_up_converges(
     _assert_converged(project, fresh_sandbox, "HARD")
 
 
-def _wait_until_fired(sandbox: Sandbox, rule_id: int, timeout: float = 180) -> None:
-    """Until the fault rule has fired: the command it delays has started."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        rules = [json.loads(line) for line in sandbox.cli("fault list").splitlines()]
-        if any(r["id"] == rule_id and r["fired"] for r in rules):
-            return
-        time.sleep(0.2)
-    raise AssertionError("the delayed command never started")
-
-
 def _wait_for_command(sandbox: Sandbox, words: tuple[str, ...], count: int, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while len(commands_of(sandbox, *words)) < count:
@@ -127,7 +115,7 @@ def test_interrupted_up_then_the_next_up_converges(tmp_path: Path, fresh_sandbox
     # In a session of its own: what the CLI starts can be found and stopped after it.
     process = project.popen("up", "--yes", "--skip-preview")
     try:
-        _wait_until_fired(fresh_sandbox, rule["id"])
+        fresh_sandbox.wait_until_fired(rule["id"])
         process.send_signal(signal.SIGINT if how == "SIGINT" else signal.SIGKILL)
         output, _ = process.communicate(timeout=300)
         assert process.returncode != 0, output

@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +73,16 @@ class Sandbox:
 
     def clear_faults(self) -> None:
         self.cli("fault clear")
+
+    def wait_until_fired(self, rule_id: int, timeout: float = 300) -> None:
+        """Until the fault rule `rule_id` has fired: the command or request it delays has started."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            rules = [json.loads(line) for line in self.cli("fault list").splitlines()]
+            if any(r["id"] == rule_id and r["fired"] for r in rules):
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"fault rule {rule_id} never fired: the delayed command never started")
 
     def log(self) -> list[dict[str, Any]]:
         """Every HTTP request and command the sandbox has seen, oldest first."""

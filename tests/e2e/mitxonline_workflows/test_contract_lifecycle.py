@@ -11,21 +11,11 @@ from typing import Any
 import pytest
 
 from tests.e2e.harness import STACKS, PulumiProject
+from tests.e2e.learner_data import source_course
 from tests.sandbox.helpers import Sandbox
 
 CONTRACT = "pulumi-python:dynamic/mitxonline:Contract"
 CODES = "pulumi-python:dynamic/mitxonline:EnrollmentCodes"
-
-
-def source_course(number: str) -> dict[str, Any]:
-    return {
-        "course_key": f"course-v1:UAI_SOURCE+{number}+SOURCE",
-        "title": f"Course {number}",
-        "start": "2026-01-05T00:00:00Z",
-        "end": "2030-12-31T00:00:00Z",
-        "pacing": "self_paced",
-        "mitxonline": {"page": {"ingest_content_files_for_ai": True}},
-    }
 
 
 class Declared:

@@ -17,13 +17,11 @@ are encrypted with a team passphrase, never the sandbox's.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -104,16 +102,6 @@ def _imports(sandbox: Sandbox) -> list[list[str]]:
     return _commands(sandbox, "b2b_contract", "import")
 
 
-def _wait_until_fired(sandbox: Sandbox, rule_id: int, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        rules = [json.loads(line) for line in sandbox.cli("fault list").splitlines()]
-        if any(r["id"] == rule_id and r["fired"] for r in rules):
-            return
-        time.sleep(0.2)
-    raise AssertionError("the delayed command never started")
-
-
 def _courseware(project: PulumiProject, *args: str, env: dict[str, str] | None = None) -> Result:
     argv = [str(Path(sys.executable).parent / "courseware"), *args]
     done = subprocess.run(
@@ -153,7 +141,7 @@ def test_two_clones_apply_at_once_one_wins_and_the_state_is_one_apply(
     rule = module_sandbox.fault("--command", "b2b_contract import", "--latency", "4")
     winner = first.popen("up", "--yes", "--skip-preview")
     try:
-        _wait_until_fired(module_sandbox, rule["id"])
+        module_sandbox.wait_until_fired(rule["id"])
         loser = second.up(expect=None)
         # It gave up while the winner was still applying: it did not wait for the lock.
         assert winner.poll() is None, "the first apply ended before the second gave up"
@@ -183,7 +171,7 @@ def test_killed_up_leaves_a_lock_that_courseware_unlock_clears_then_up_converges
     rule = module_sandbox.fault("--command", "b2b_contract import", "--latency", "4")
     process = project.popen("up", "--yes", "--skip-preview")
     try:
-        _wait_until_fired(module_sandbox, rule["id"])
+        module_sandbox.wait_until_fired(rule["id"])
         refused = _courseware(project, "unlock", "--stack", project.stack)
         assert refused.exit_code == 1, str(refused)
         assert "still alive" in refused.stderr and f"(pid {process.pid})" in refused.stderr, str(refused)
