@@ -23,14 +23,12 @@ Public API:
                                       and shows ProviderErrors without a traceback
     render_provider_errors()          make the dynamic provider server show a ProviderError
                                       as its message and next step (called by configure)
-    logger(name)                      a stdlib logger writing to stderr
+    logger(name)                      provider.logs.logger, kept here for the resource modules
     PROVIDER_KEY                      "__provider", the key the engine adds to every props dict
 """
 
 from __future__ import annotations
 
-import logging
-import os
 import sys
 import traceback
 from collections.abc import Collection, Mapping
@@ -43,13 +41,14 @@ from pulumi.output import Unknown
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails, PydanticUndefined
 
+from provider import platforms
 from provider.errors import ProviderError
-from provider.settings import platform_settings, settings_from_config
+from provider.logs import log_to_stderr
+from provider.logs import logger as logger  # re-exported: the resource modules import it from here
+from provider.settings import settings_from_config
 
 # The serialised provider rides along in every resource's props; it is never declared.
 PROVIDER_KEY = "__provider"
-
-_LOGGER_ROOT = "provider"
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -233,23 +232,6 @@ def diff_declared(
     return DiffResult(changes=bool(changed), replaces=replaces)
 
 
-def logger(name: str) -> logging.Logger:
-    """A logger under `provider.`: the provider process passes stderr through to the CLI
-    (spec/pulumi-dynamic.md §10); stdout and `pulumi.log` are not safe there."""
-    return logging.getLogger(f"{_LOGGER_ROOT}.{name}")
-
-
-def _log_to_stderr() -> None:
-    root = logging.getLogger(_LOGGER_ROOT)
-    if not root.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
-        # COURSEWARE_LOG_LEVEL=DEBUG also shows the tracebacks of ProviderErrors.
-        level = os.environ.get("COURSEWARE_LOG_LEVEL", "").upper()
-        root.setLevel(level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else logging.INFO)
-
-
 # The module the engine runs as the provider process (`python -m pulumi.dynamic`).
 _DYNAMIC_SERVER = "pulumi.dynamic.__main__"
 
@@ -305,11 +287,12 @@ class ProviderBase(ResourceProvider):
 
     Holds nothing: settings arrive through `configure()`, which the engine calls in the
     provider process after unpickling (spec/pulumi-dynamic.md §3.3 rule 4, §4), so no
-    credential is ever pickled into state. Clients are built from `platform_settings`
-    inside the methods that need them.
+    credential is ever pickled into state. `configure()` hands the settings to
+    `provider.platforms`, the one place that builds clients from them; the methods
+    take their clients from there.
     """
 
     def configure(self, req: ConfigureRequest) -> None:
-        _log_to_stderr()
+        log_to_stderr()
         render_provider_errors()
-        platform_settings.configure(settings_from_config(req.config))
+        platforms.configure(settings_from_config(req.config))

@@ -32,9 +32,8 @@ import yaml
 from provider import adopt as adoption
 from provider import reports, stack_lock
 from provider.code_sheet import code_sheet
-from provider.edx.client import EdxClient
 from provider.errors import AdoptError, NoCodes, ProviderError, UnknownContract
-from provider.mitxonline.client import MitxOnline
+from provider.platforms import Platforms
 
 EXIT_IN_SYNC = 0
 EXIT_ERROR = 1
@@ -175,8 +174,8 @@ def adopt(
     try:
         location = adoption.locate_stack(stack, Path.cwd())
         settings = adoption.stack_settings(location)
-        mitx = MitxOnline(settings.require_mitxonline())
-        edx = EdxClient(settings.require_edx())
+        clients = Platforms(settings)
+        mitx, edx = clients.mitxonline(), clients.edx()
         # A relative path in `manageCommand` is relative to the program directory, where
         # the provider runs it (docs/decisions.md §4).
         with contextlib.chdir(location.program_dir):

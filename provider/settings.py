@@ -1,4 +1,4 @@
-"""Platform settings read from stack config, and the clients built from them.
+"""Platform settings read from stack config (the clients are built from them in provider/platforms.py).
 
 Stack config keys (project `courseware`):
 
@@ -9,14 +9,14 @@ Stack config keys (project `courseware`):
     courseware:mitxonlineApiKey   secret: `pulumi config set --secret mitxonlineApiKey` (value on stdin)
 
 Providers receive the whole stack config in `configure()` (spec/pulumi-dynamic.md §4),
-after unpickling, so nothing read here is ever serialised into state. `Platforms` holds
-one set of clients per process, shared by every provider and every worker thread.
+after unpickling, so nothing read here is ever serialised into state. The clients are
+built from these settings in one place, provider/platforms.py, shared by every provider
+and every worker thread of the process.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Sequence
 from typing import Annotated, Any, Protocol
 
@@ -164,24 +164,3 @@ def settings_from_config(raw: ConfigSource) -> PlatformSettings:
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_input=False)
         )
         raise ConfigurationError(f"invalid platform settings in stack config: {problems}") from None
-
-
-class _Registry:
-    """The settings of this provider process, set by `configure()` and read by every call."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._settings: PlatformSettings | None = None
-
-    def configure(self, settings: PlatformSettings) -> None:
-        with self._lock:
-            self._settings = settings
-
-    def get(self) -> PlatformSettings:
-        with self._lock:
-            if self._settings is None:
-                raise ConfigurationError("the provider was called before configure(): no stack config")
-            return self._settings
-
-
-platform_settings = _Registry()

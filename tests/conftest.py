@@ -33,10 +33,13 @@ def faults(sandbox: Sandbox) -> Iterator[Sandbox]:
 
 
 @pytest.fixture(autouse=True)
-def unconfigured_provider_process(monkeypatch: pytest.MonkeyPatch) -> None:
+def unconfigured_provider_process() -> Iterator[None]:
     """Every test starts with a provider process that `configure()` has not reached, and
     leaves none behind: a test that configures settings (say, an unreachable URL) must not
-    make a later test's check look for objects there."""
-    from provider.settings import platform_settings
+    make a later test's check look for objects there. `provider.platforms` is the one
+    place that holds clients, so resetting it forgets them all (and closes them)."""
+    from provider import platforms
 
-    monkeypatch.setattr(platform_settings, "_settings", None)
+    platforms.reset()
+    yield
+    platforms.reset()

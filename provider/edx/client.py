@@ -32,7 +32,6 @@ from typing import Any
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from provider.base import logger
 from provider.edx.keys import CourseKey
 from provider.edx.models import ManagedFields, StudioCourseRun
 from provider.errors import (
@@ -45,6 +44,7 @@ from provider.errors import (
     Unreachable,
     http_error,
 )
+from provider.logs import logger
 from provider.settings import EdxSettings
 
 log = logger("edx.client")
@@ -107,7 +107,8 @@ def _retryable(idempotent: bool) -> Callable[[BaseException], bool]:
 
 
 class EdxClient:
-    """One client per process and settings: thread-safe, holds the only copy of the JWT."""
+    """The client of one edX: thread-safe, holds the only copy of the JWT. The provider
+    process has one per settings (`provider/platforms.py` builds it)."""
 
     def __init__(
         self,
@@ -318,20 +319,3 @@ class EdxClient:
 
 _ENROLLMENT = frozenset({"enrollment_start", "enrollment_end"})
 _ALL_FIELDS = frozenset(ManagedFields.model_fields)
-
-
-_clients: dict[EdxSettings, EdxClient] = {}
-_clients_lock = threading.Lock()
-
-
-def client_for(settings: EdxSettings) -> EdxClient:
-    """The process's client for these settings, built on first use.
-
-    Settings are hashed with their secret, so a rotated secret gets a new client and
-    a new token.
-    """
-    with _clients_lock:
-        client = _clients.get(settings)
-        if client is None:
-            client = _clients[settings] = EdxClient(settings)
-        return client

@@ -12,7 +12,7 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from provider import rules
+from provider import platforms, rules
 from provider.base import (
     ProviderBase,
     check_declared,
@@ -20,12 +20,11 @@ from provider.base import (
     logger,
     parse_declared,
 )
-from provider.edx.client import EdxClient, client_for
+from provider.edx.client import EdxClient
 from provider.edx.keys import CourseKey
 from provider.edx.models import CourseRunArgs, ManagedFields, StudioCourseRun
 from provider.errors import Drifted, NotFound, PlatformError, ServerError, Unreachable
 from provider.resource import DeclaredResource
-from provider.settings import platform_settings
 
 log = logger("edx.course_run")
 
@@ -40,10 +39,6 @@ KEY_PARTS = ("org", "number", "run")
 # A run's key cannot change (§8: org, number and run are ignored on update), and the
 # source only matters when the run is made, so these replace the run when they change.
 CREATE_ONLY = frozenset({"course_key", *KEY_PARTS, "source_key"})
-
-
-def _client() -> EdxClient:
-    return client_for(platform_settings.get().require_edx())
 
 
 def _check_key(values: dict[str, Any], inputs: dict[str, Any]) -> list[CheckFailure]:
@@ -198,7 +193,7 @@ class CourseRunProvider(ProviderBase):
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = parse_declared(CourseRunArgs, props)
         key, declared = args.key, args.managed()
-        client = _client()
+        client = platforms.edx()
         live = client.find_course_run(key)
         if live is not None:
             differences = declared.differences(live.managed())
@@ -222,7 +217,7 @@ class CourseRunProvider(ProviderBase):
         return CreateResult(str(key), _outputs(args, live))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        live = _client().find_course_run(CourseKey.parse(id_))
+        live = platforms.edx().find_course_run(CourseKey.parse(id_))
         if live is None:
             # The engine reads a blank id as "gone" (spec/pulumi-dynamic.md §2.3).
             return ReadResult("", {})
@@ -235,7 +230,7 @@ class CourseRunProvider(ProviderBase):
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         args = parse_declared(CourseRunArgs, news)
         key = args.key
-        client = _client()
+        client = platforms.edx()
         try:
             live = client.get_course_run(key)
         except NotFound as exc:
@@ -254,7 +249,7 @@ class CourseRunProvider(ProviderBase):
                 key,
             )
             return
-        client = _client()
+        client = platforms.edx()
         live = client.find_course_run(key)
         if live is None:
             log.info("%s is already gone from Studio", key)

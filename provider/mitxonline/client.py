@@ -28,10 +28,15 @@ from typing import Any, TypeVar, cast
 
 import httpx
 
-from provider.base import logger
-from provider.edx.client import client_for
-from provider.edx.keys import CourseKey
-from provider.errors import CommandFailed, CommandRefused, CommandTimedOut, PlatformError, UnreadableOutput
+from provider.errors import (
+    CommandFailed,
+    CommandRefused,
+    CommandTimedOut,
+    ConfigurationError,
+    PlatformError,
+    UnreadableOutput,
+)
+from provider.logs import logger
 from provider.mitxonline import commands, tables
 from provider.mitxonline.commands import Invocation
 from provider.mitxonline.models import (
@@ -45,7 +50,7 @@ from provider.mitxonline.models import (
 from provider.mitxonline.rest import MitxOnlineRest
 from provider.mitxonline.session import SessionPool
 from provider.mitxonline.transport import Completed, ManageCommand, Runner, run_subprocess
-from provider.settings import MitxOnlineSettings, platform_settings
+from provider.settings import MitxOnlineSettings
 
 _log = logger("mitxonline.client")
 
@@ -197,7 +202,13 @@ class Organization:
 
 
 class MitxOnline:
-    """Commands and reads of one MITx Online, shared by the provider's worker threads."""
+    """Commands and reads of one MITx Online, shared by the provider's worker threads.
+
+    Everything it needs comes in at construction: the settings (command prefix and
+    timeout, clone timeout, REST address and key) and `edx_run_exists`, how to ask edX
+    whether a run exists, which `provider/platforms.py` makes from the edX client. It
+    reads no process-wide setting and knows no other client.
+    """
 
     def __init__(
         self,
@@ -216,12 +227,22 @@ class MitxOnline:
         self.rest = MitxOnlineRest(str(settings.url), settings.api_key.get_secret_value(), transport=transport)
         self.shared = SharedReads(clock=clock)
         self.today = today
-        self._edx_run_exists = edx_run_exists
+        # How long a contract's courseware waits for edX's clones unless the resource
+        # declares its own (provider/mitxonline/contract_courseware.py).
+        self.clone_timeout = settings.clone_timeout
+        self._runner = runner
+        self._edx_run_exists = edx_run_exists or _no_edx
         self._sleep = sleep
         self._clock = clock
 
     def __repr__(self) -> str:
         return f"MitxOnline({self.manage.prefix!r})"
+
+    def close(self) -> None:
+        """End the idle command sessions and the REST connections."""
+        if isinstance(self._runner, SessionPool):
+            self._runner.close()
+        self.rest.close()
 
     # -- commands ----------------------------------------------------------------------
 
@@ -417,7 +438,7 @@ class MitxOnline:
     def wait_for_edx(self, keys: Sequence[str], timeout: float, poll: float = 5.0) -> list[str]:
         """Wait until edX has every run in `keys` (the clone after `add` is asynchronous,
         §5.2, §5.3); returns the keys still missing when `timeout` runs out."""
-        exists = self._edx_run_exists or _edx_lookup()
+        exists = self._edx_run_exists
         missing = list(keys)
         deadline = self._clock() + timeout
         while True:
@@ -430,6 +451,13 @@ class MitxOnline:
 # The run part of a contract run key: `{n}T{contract id}C{year}` (§4.1), or the
 # `{year}_C{contract id}` of runs made before February 2026 (§4.3).
 _CONTRACT_RUN = re.compile(r"\+(?:\d+T(\d+)C\d{4}|\d{4}_C(\d+))(?:_[^+]*)?$")
+
+
+def _no_edx(key: str) -> bool:
+    raise ConfigurationError(
+        f"cannot look up {key} on edX: this MITx Online client was made without an edX client; "
+        "configure both platforms (provider/platforms.py builds them together)"
+    )
 
 
 def upsert_contract(row: ContractRow) -> ContractsUpdate:
@@ -481,22 +509,3 @@ def _unreadable(done: Completed, error: ValueError) -> UnreadableOutput:
         "(docs/stack-file.md)",
         LISTINGS_STEP,
     )
-
-
-def _edx_lookup() -> Callable[[str], bool]:
-    edx = client_for(platform_settings.get().require_edx())
-    return lambda key: edx.find_course_run(CourseKey.parse(key)) is not None
-
-
-_clients: dict[MitxOnlineSettings, MitxOnline] = {}
-_clients_lock = threading.Lock()
-
-
-def current() -> MitxOnline:
-    """The process's client for the configured settings, built on first use."""
-    settings = platform_settings.get().require_mitxonline()
-    with _clients_lock:
-        client = _clients.get(settings)
-        if client is None:
-            client = _clients[settings] = MitxOnline(settings)
-        return client

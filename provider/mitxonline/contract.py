@@ -32,7 +32,7 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from provider import rules
+from provider import platforms, rules
 from provider.base import (
     ProviderBase,
     changed_fields,
@@ -43,7 +43,6 @@ from provider.base import (
     parse_declared,
 )
 from provider.errors import CommandRefused, ContractLocked, FieldProblem, PlatformError, Refused, Vanished
-from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
 from provider.mitxonline._common import (
     ADOPTS,
@@ -333,7 +332,7 @@ def _fewer_seats(olds: dict[str, Any], values: dict[str, Any]) -> list[CheckFail
 def _listed(slug: str, organization_name: str) -> str | None:
     """The active contract with this slug of the organization with this name, from REST
     (which shows organizations without their key, and only their active contracts, §7.2)."""
-    for organization in mitx.current().rest_organizations():
+    for organization in platforms.mitxonline().rest_organizations():
         if organization.name != organization_name:
             continue
         for contract in organization.contracts:
@@ -417,7 +416,7 @@ class ContractProvider(ProviderBase):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = parse_declared(ContractArgs, props)
-        client = mitx.current()
+        client = platforms.mitxonline()
         slug = _slug(args)
         declared = {**args.model_dump(mode="json"), "slug": slug}
         what = f"MITx Online contract {slug} of {args.organization}"
@@ -495,7 +494,7 @@ class ContractProvider(ProviderBase):
         return row.id, _live(row)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        client = mitx.current()
+        client = platforms.mitxonline()
         row = client.contract(int(id_))
         if row is None:
             return ReadResult("", {})
@@ -514,7 +513,7 @@ class ContractProvider(ProviderBase):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         args = parse_declared(ContractArgs, news)
-        client = mitx.current()
+        client = platforms.mitxonline()
         live = {name: olds.get(name) for name in ContractArgs.model_fields}
         declared = {**args.model_dump(mode="json"), "slug": _slug(args)}
         live = _modify(client, args, int(id_), live)
@@ -525,7 +524,7 @@ class ContractProvider(ProviderBase):
         if props.get("active") is False:
             _log.info("%s is already inactive", what)
             return
-        client = mitx.current()
+        client = platforms.mitxonline()
         start = dt.date.fromisoformat(props["start"]) if props.get("start") else None
         end = dt.date.fromisoformat(props["end"]) if props.get("end") else None
         today = client.today()

@@ -35,6 +35,7 @@ from typing import Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
+from provider import platforms
 from provider.base import ProviderBase, changed_fields, check_declared, logger, parse_declared
 from provider.errors import (
     CommandRefused,
@@ -44,13 +45,11 @@ from provider.errors import (
     PlatformError,
     without_log_records,
 )
-from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
 from provider.mitxonline._common import declared_inputs, known_contract_id, write_or_recover
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.models import ContractCoursewareArgs
 from provider.resource import DeclaredResource
-from provider.settings import platform_settings
 
 _log = logger("mitxonline.contract_courseware")
 
@@ -105,11 +104,10 @@ class CloneWait:
     setting: str
 
     @classmethod
-    def of(cls, args: ContractCoursewareArgs, props: Mapping[str, Any]) -> CloneWait:
+    def of(cls, args: ContractCoursewareArgs, props: Mapping[str, Any], client: MitxOnline) -> CloneWait:
         if _declares_clone_timeout(props):
             return cls(args.clone_timeout, "the resource's clone_timeout")
-        seconds = platform_settings.get().require_mitxonline().clone_timeout
-        return cls(seconds, "cloneTimeout in the stack's courseware:mitxonline")
+        return cls(client.clone_timeout, "cloneTimeout in the stack's courseware:mitxonline")
 
 
 @dataclass
@@ -270,8 +268,8 @@ class ContractCoursewareProvider(ProviderBase):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = parse_declared(ContractCoursewareArgs, props)
-        client = mitx.current()
-        wait = CloneWait.of(args, props)
+        client = platforms.mitxonline()
+        wait = CloneWait.of(args, props, client)
         runs = contract_runs(client, args.contract_id, args.courses)
         to_add = [course for course in args.courses if course not in runs]
         added = Added([])
@@ -285,7 +283,7 @@ class ContractCoursewareProvider(ProviderBase):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         args = parse_declared(ContractCoursewareArgs, props)
-        runs = contract_runs(mitx.current(), args.contract_id, args.courses)
+        runs = contract_runs(platforms.mitxonline(), args.contract_id, args.courses)
         if not runs:
             return ReadResult("", {})
         outs = {**_outputs(args, runs, props), "courses": sorted(runs)}
@@ -293,8 +291,8 @@ class ContractCoursewareProvider(ProviderBase):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         args = parse_declared(ContractCoursewareArgs, news)
-        wait = CloneWait.of(args, news)
-        client = mitx.current()
+        client = platforms.mitxonline()
+        wait = CloneWait.of(args, news, client)
         known = sorted({*args.courses, *olds.get("courses", [])})
         runs = contract_runs(client, args.contract_id, known)
         to_add = [course for course in args.courses if course not in runs]
@@ -310,7 +308,7 @@ class ContractCoursewareProvider(ProviderBase):
         return UpdateResult(_outputs(args, runs, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        client = mitx.current()
+        client = platforms.mitxonline()
         attached = sorted(contract_runs(client, int(id_), props.get("courses", [])))
         if not attached:
             return

@@ -17,10 +17,10 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
+from provider import platforms
 from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
 from provider.edx.keys import CourseKey
 from provider.errors import PlatformError
-from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
 from provider.mitxonline._common import (
     ADOPTS,
@@ -112,7 +112,7 @@ def _import(client: MitxOnline, args: CourseArgs, first: CourseImport, what: str
 
 
 def _existing(readable_id: str) -> str | None:
-    live = mitx.current().course(readable_id)
+    live = platforms.mitxonline().course(readable_id)
     return None if live is None else f"course {live.id}, titled {live.title!r}"
 
 
@@ -137,7 +137,7 @@ class CourseProvider(ProviderBase):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = parse_declared(CourseArgs, props)
-        client = mitx.current()
+        client = platforms.mitxonline()
         what = f"MITx Online course {args.readable_id}"
         live = client.course(args.readable_id)
         if live is not None:
@@ -154,7 +154,7 @@ class CourseProvider(ProviderBase):
         return CreateResult(args.readable_id, _outputs(args, live))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        live = mitx.current().course(id_)
+        live = platforms.mitxonline().course(id_)
         if live is None:
             return ReadResult("", {})
         args = CourseArgs.model_construct(adopt=props.get("adopt", False))
@@ -164,7 +164,7 @@ class CourseProvider(ProviderBase):
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         # Check refuses every field a command cannot change, so only `adopt` gets here.
         args = parse_declared(CourseArgs, news)
-        live = mitx.current().course(id_)
+        live = platforms.mitxonline().course(id_)
         if live is None:
             raise PlatformError(f"MITx Online course {id_} is gone; run `pulumi refresh`, then `pulumi up`")
         return UpdateResult(_outputs(args, live))

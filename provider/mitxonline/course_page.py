@@ -18,9 +18,9 @@ from typing import Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
+from provider import platforms
 from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
 from provider.errors import PlatformError
-from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
 from provider.mitxonline._common import (
     adopt_or_refuse,
@@ -72,7 +72,7 @@ class CoursePageProvider(ProviderBase):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = parse_declared(CoursePageArgs, props)
-        client = mitx.current()
+        client = platforms.mitxonline()
         what = f"the CMS page of {args.course}"
         course = client.course(args.course)
         if course is None:
@@ -91,7 +91,7 @@ class CoursePageProvider(ProviderBase):
         return CreateResult(args.course, _outputs(args, course))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        course = _with_page(mitx.current(), id_)
+        course = _with_page(platforms.mitxonline(), id_)
         if course is None:
             return ReadResult("", {})
         outs = _outputs(CoursePageArgs.model_construct(adopt=props.get("adopt", False)), course)
@@ -100,7 +100,7 @@ class CoursePageProvider(ProviderBase):
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         # Check refuses every flag change, so only `adopt` gets here.
         args = parse_declared(CoursePageArgs, news)
-        course = _with_page(mitx.current(), id_)
+        course = _with_page(platforms.mitxonline(), id_)
         if course is None:
             raise PlatformError(f"the CMS page of {id_} is gone; run `pulumi refresh`, then `pulumi up`")
         return UpdateResult(_outputs(args, course))

@@ -22,10 +22,10 @@ from typing import Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
+from provider import platforms
 from provider.base import ProviderBase, changed_fields, check_declared, is_unknown, logger, parse_declared
 from provider.edx.keys import CourseKey
 from provider.errors import FieldProblem, Refused, Vanished
-from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
 from provider.mitxonline._common import (
     adopt_or_refuse,
@@ -173,7 +173,7 @@ class CourseRunProvider(ProviderBase):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = parse_declared(CourseRunArgs, props)
-        client = mitx.current()
+        client = platforms.mitxonline()
         what = f"MITx Online run {args.courseware_id}"
         if client.course(args.course) is None:
             raise Refused(
@@ -199,7 +199,7 @@ class CourseRunProvider(ProviderBase):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         args = parse_declared(CourseRunArgs, props)
-        live = _find(mitx.current(), args)
+        live = _find(platforms.mitxonline(), args)
         if live is None:
             return ReadResult("", {})
         outs = _outputs(args, live)
@@ -207,7 +207,7 @@ class CourseRunProvider(ProviderBase):
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         args = parse_declared(CourseRunArgs, news)
-        client = mitx.current()
+        client = platforms.mitxonline()
         live = _find(client, args)
         if live is None:
             raise Vanished(f"MITx Online run {id_}", "since the last refresh")

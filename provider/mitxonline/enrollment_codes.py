@@ -37,9 +37,9 @@ from typing import Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
+from provider import platforms
 from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
 from provider.errors import DeclarationError, FieldProblem
-from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
 from provider.mitxonline._common import known_contract_id, write_or_recover
 from provider.mitxonline.client import MitxOnline
@@ -175,7 +175,7 @@ class EnrollmentCodesProvider(ProviderBase):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = parse_declared(EnrollmentCodesArgs, props)
-        client = mitx.current()
+        client = platforms.mitxonline()
         if args.adopt:
             codes = client.codes(args.contract_id)
             if len(_held(args, codes)) == _expected(args):
@@ -193,7 +193,7 @@ class EnrollmentCodesProvider(ProviderBase):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         args = parse_declared(EnrollmentCodesArgs, props)
-        outs = _outputs(args, mitx.current().codes(args.contract_id))
+        outs = _outputs(args, platforms.mitxonline().codes(args.contract_id))
         # The inputs are the contract's; only the codes themselves can drift here, and
         # their number is what a drift report can show without a secret.
         inputs = {**args.model_dump(mode="json", exclude_none=True), "count": outs["count"]}
@@ -201,7 +201,7 @@ class EnrollmentCodesProvider(ProviderBase):
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         args = parse_declared(EnrollmentCodesArgs, news)
-        client = mitx.current()
+        client = platforms.mitxonline()
         # Read first (1 command): codes made by hand are seen even without a refresh.
         return UpdateResult(_outputs(args, _ensure(client, args, client.contract_codes(args.contract_id))))
 

@@ -24,10 +24,9 @@ from typing import Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from provider import rules
+from provider import platforms, rules
 from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
 from provider.errors import FieldProblem, Refused
-from provider.mitxonline import client as mitx
 from provider.mitxonline._common import (
     ADOPTS,
     adopt_or_refuse,
@@ -36,6 +35,7 @@ from provider.mitxonline._common import (
     note_adoption,
     refused_changes,
 )
+from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.client import Organization as LiveOrganization
 from provider.mitxonline.models import OrganizationArgs
 from provider.resource import DeclaredResource
@@ -53,7 +53,7 @@ REFUSED = {
 }
 
 
-def refuse_key_in_other_case(client: mitx.MitxOnline, org_key: str, field: str) -> None:
+def refuse_key_in_other_case(client: MitxOnline, org_key: str, field: str) -> None:
     """Refuse, before any write, an org key that an existing organization has in another
     case: MITx Online compares keys exactly, so it would make a second organization beside
     it, and contract runs under both (issue 14, item 7)."""
@@ -90,7 +90,7 @@ def _outputs(args: OrganizationArgs, live: LiveOrganization | None) -> dict[str,
 
 def _listed(name: str, sso_organization_id: str | None) -> str | None:
     """The organization with this Keycloak id or name, from REST (which has no key, §7.2)."""
-    for organization in mitx.current().rest_organizations():
+    for organization in platforms.mitxonline().rest_organizations():
         same_id = sso_organization_id is not None and organization.sso_organization_id == sso_organization_id
         if same_id or organization.name == name:
             return f"organization {organization.id} ({organization.name!r})"
@@ -113,7 +113,7 @@ class OrganizationProvider(ProviderBase):
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = parse_declared(OrganizationArgs, props)
         what = f"MITx Online organization {args.org_key}"
-        client = mitx.current()
+        client = platforms.mitxonline()
         live = client.organization(args.org_key)
         if live is None:
             refuse_key_in_other_case(client, args.org_key, "org_key")
@@ -129,7 +129,7 @@ class OrganizationProvider(ProviderBase):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         args = parse_declared(OrganizationArgs, props)
-        live = mitx.current().organization(id_)
+        live = platforms.mitxonline().organization(id_)
         if live is None:
             if props.get("organization_id") is None:
                 # Still waiting for its first contract: nothing has drifted.
@@ -142,7 +142,7 @@ class OrganizationProvider(ProviderBase):
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         # Check refuses every field a command cannot change, so only `adopt` gets here.
         args = parse_declared(OrganizationArgs, news)
-        return UpdateResult(_outputs(args, mitx.current().organization(id_)))
+        return UpdateResult(_outputs(args, platforms.mitxonline().organization(id_)))
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
         _log.warning(

@@ -23,8 +23,8 @@ from typing import Any
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from provider.base import logger
 from provider.errors import HttpError, RateLimited, ServerError, Unreachable, http_error
+from provider.logs import logger
 from provider.mitxonline.models import RestContract, RestCourse, RestOrganization
 
 _log = logger("mitxonline.rest")

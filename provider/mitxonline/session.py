@@ -33,8 +33,8 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
-from provider.base import logger
 from provider.errors import SessionBroken, SessionHung
+from provider.logs import logger
 from provider.mitxonline import remote
 from provider.mitxonline.remote import session as runner
 from provider.mitxonline.transport import Completed

@@ -38,7 +38,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from provider.base import logger
 from provider.errors import (
     CommandFailed,
     CommandRefused,
@@ -47,6 +46,7 @@ from provider.errors import (
     FieldProblem,
     UnsafeCommand,
 )
+from provider.logs import logger
 
 _log = logger("mitxonline.transport")
 

@@ -16,11 +16,11 @@ import pytest
 from click.testing import CliRunner
 from pulumi.dynamic import CheckResult, Config, ConfigureRequest, ResourceProvider
 
+from provider import platforms
 from provider.base import ProviderBase
-from provider.edx.client import RetryPolicy, client_for
+from provider.edx.client import RetryPolicy
 from provider.mitxonline import client as mitx
 from provider.mitxonline.client import MitxOnline
-from provider.settings import platform_settings
 from sandbox import cli as sandbox_cli
 from tests.sandbox.helpers import Sandbox, start_sandbox
 
@@ -82,14 +82,14 @@ def providers(faulty: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sand
     monkeypatch.setattr(MitxOnline, "wait_for_edx", quick)
     # Shorter pauses between tries; the number of tries, which is what is tested, stays.
     monkeypatch.setattr(mitx, "COMMAND_PAUSE", 0.05)
-    edx = client_for(platform_settings.get().require_edx())
+    edx = platforms.edx()
     monkeypatch.setattr(edx, "_retry", RetryPolicy(backoff=0.05, max_backoff=0.2))
-    mitx.current().shared.forget()
+    platforms.mitxonline().shared.forget()
     try:
         yield faulty
     finally:
         faulty.clear_faults()
-        mitx.current().shared.forget()
+        platforms.mitxonline().shared.forget()
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from provider.mitxonline import client as mitx
+from provider import platforms
 from provider.mitxonline.course import CourseProvider
 from tests.e2e.harness import STACKS, PulumiProject
 from tests.faults.conftest import checked, configured, contract, source_course
@@ -138,7 +138,7 @@ def test_shell_metacharacters_in_a_title_are_passed_literally(fresh_sandbox: San
     course = f"course-v1:META+{Sandbox.unique('T')}"
     provider = configured(fresh_sandbox, CourseProvider)
     provider.create(checked(provider, readable_id=course, title=title))
-    mitx.current().shared.forget()
-    live = mitx.current().course(course)
+    platforms.mitxonline().shared.forget()
+    live = platforms.mitxonline().course(course)
     assert live is not None and live.title == title
     assert not Path("/tmp/courseware-pwned").exists()

@@ -26,8 +26,8 @@ from collections.abc import Sequence
 
 import pytest
 
+from provider import platforms
 from provider.errors import CommandTimedOut
-from provider.mitxonline import client as mitx
 from provider.mitxonline.transport import Completed, ManageCommand
 from tests.faults import test_write_steps as matrix
 from tests.faults.test_write_steps import COMMAND_STEPS, _command
@@ -69,7 +69,7 @@ class TimingOutRunner:
 
 def _install(monkeypatch: pytest.MonkeyPatch, command: str, *, finish_remotely: bool = False) -> TimingOutRunner:
     """The client's commands run through a `TimingOutRunner` for `command` until the test ends."""
-    client = mitx.current()
+    client = platforms.mitxonline()
     runner = TimingOutRunner(client.manage, command, finish_remotely=finish_remotely)
     monkeypatch.setattr(client, "manage", dataclasses.replace(client.manage, timeout=KILLED_AFTER, runner=runner))
     return runner
@@ -80,7 +80,7 @@ def test_command_killed_by_its_timeout_runs_once_then_converges(
     providers: Sandbox, source_course: str, command: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     case = COMMAND_STEPS[command](providers, source_course)
-    client = mitx.current()
+    client = platforms.mitxonline()
     original = client.manage
     runner = _install(monkeypatch, command)
     providers.fault("--command", _command(command), "--latency", str(HELD_FOR), "--times", "99")

@@ -25,18 +25,16 @@ from typing import Any
 
 import pytest
 
+from provider import platforms
 from provider.base import ProviderBase
-from provider.edx.client import client_for
 from provider.edx.course_run import CourseRunProvider as EdxRunProvider
 from provider.errors import CommandTimedOut, Drifted, PlatformError
-from provider.mitxonline import client as mitx
 from provider.mitxonline.contract import ContractProvider
 from provider.mitxonline.contract_courseware import ContractCoursewareProvider
 from provider.mitxonline.course import CourseProvider
 from provider.mitxonline.course_page import CoursePageProvider
 from provider.mitxonline.course_run import CourseRunProvider
 from provider.mitxonline.enrollment_codes import EnrollmentCodesProvider
-from provider.settings import platform_settings
 from tests.faults.conftest import checked, configured
 from tests.sandbox.helpers import Sandbox
 
@@ -54,7 +52,7 @@ class Case:
 
 
 def _edx() -> Any:
-    return client_for(platform_settings.get().require_edx())
+    return platforms.edx()
 
 
 def _studio_count(key: str, title: str) -> int:
@@ -209,12 +207,12 @@ def source_course(faulty: Sandbox) -> str:
     ):
         provider = configured(faulty, provider_class)
         provider.create(checked(provider, **fields))
-    mitx.current().shared.forget()
+    platforms.mitxonline().shared.forget()
     return course
 
 
 def _fresh() -> Any:
-    client = mitx.current()
+    client = platforms.mitxonline()
     client.shared.forget()
     return client
 

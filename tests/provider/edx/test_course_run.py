@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from provider.edx.client import EdxClient, client_for
+from provider import platforms
+from provider.edx.client import EdxClient
 from provider.edx.course_run import CourseRunProvider
 from provider.edx.keys import CourseKey
 from provider.errors import Drifted
-from provider.settings import platform_settings
 from tests.sandbox.helpers import Sandbox
 
 ORG = "PulumiX"
@@ -32,7 +32,7 @@ def provider(sandbox: Sandbox) -> CourseRunProvider:
 @pytest.fixture
 def studio(provider: CourseRunProvider) -> EdxClient:
     """A client for looking at Studio (and changing it) behind the provider's back."""
-    return client_for(platform_settings.get().require_edx())
+    return platforms.edx()
 
 
 def declared(provider: CourseRunProvider, key: str, **changes: Any) -> dict[str, Any]:

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from pulumi.dynamic import CheckResult, Config, ConfigureRequest, ResourceProvider
 
+from provider import platforms
 from provider.edx.course_run import CourseRunProvider as EdxCourseRunProvider
-from provider.mitxonline import client as mitx
 from provider.mitxonline.course import CourseProvider
 from provider.mitxonline.course_page import CoursePageProvider
 from provider.mitxonline.course_run import CourseRunProvider
@@ -56,9 +56,9 @@ class Commands:
 @pytest.fixture
 def mitxonline(sandbox: Sandbox) -> Iterator[Sandbox]:
     configured(sandbox, CourseProvider)
-    mitx.current().shared.forget()
+    platforms.mitxonline().shared.forget()
     yield sandbox
-    mitx.current().shared.forget()
+    platforms.mitxonline().shared.forget()
 
 
 @pytest.fixture
@@ -94,5 +94,5 @@ def make_source_course(sandbox: Sandbox, number: str, title: str = "Intro to Cou
     run_provider.create(checked(run_provider, courseware_id=source_run, course=course, is_source_run=True))
     page_provider = configured(sandbox, CoursePageProvider)
     page_provider.create(checked(page_provider, course=course, ingest_content_files_for_ai=True))
-    mitx.current().shared.forget()
+    platforms.mitxonline().shared.forget()
     return SourceCourse(course, source_run)

@@ -13,15 +13,13 @@ from typing import Any
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from provider.edx.client import client_for
+from provider import platforms
 from provider.edx.keys import CourseKey
 from provider.errors import PlatformError, Refused
-from provider.mitxonline import client as mitx
 from provider.mitxonline.contract import ContractProvider
 from provider.mitxonline.contract_courseware import ContractCoursewareProvider
 from provider.mitxonline.enrollment_codes import EnrollmentCodesProvider
 from provider.mitxonline.organization import OrganizationProvider
-from provider.settings import platform_settings
 from tests.provider.mitxonline.conftest import Commands, SourceCourse, checked, configured, make_source_course
 from tests.sandbox.helpers import Sandbox
 
@@ -97,7 +95,7 @@ def test_workflow_3_single_course_contract_with_15_then_20_codes(
     run_key = f"course-v1:UAI_{org.key}+{source.course.split('+')[1]}+1T{contract_id}C{dt.date.today().year}_en"
     assert attached.outs["run_keys"] == [run_key]
     assert commands.take() == ["b2b_courseware add"]
-    assert client_for(platform_settings.get().require_edx()).find_course_run(CourseKey.parse(run_key)) is not None
+    assert platforms.edx().find_course_run(CourseKey.parse(run_key)) is not None
 
     codes = configured(mitxonline, EnrollmentCodesProvider)
     made = codes.create(codes_inputs(mitxonline, contract_id, [run_key]))
@@ -119,7 +117,7 @@ def test_workflow_3_single_course_contract_with_15_then_20_codes(
     assert commands.take() == ["shell", "b2b_codes validate", "shell"]
 
     # A refresh: the organization now exists, and reads cost shared listings only.
-    mitx.current().shared.forget()
+    platforms.mitxonline().shared.forget()
     commands.take()
     refreshed = organizations.read(org.key, pending.outs)
     assert refreshed.outs is not None and refreshed.outs["organization_id"] is not None
@@ -139,7 +137,7 @@ def test_a_second_create_adopts_the_contract_and_its_courseware(
     courseware = configured(mitxonline, ContractCoursewareProvider)
     inputs = courseware_inputs(mitxonline, first.outs["contract_id"], source.course)
     courseware.create(inputs)
-    mitx.current().shared.forget()
+    platforms.mitxonline().shared.forget()
     commands.take()
     again = contracts.create(contract_inputs(mitxonline, org))
     assert again.id == first.id
@@ -170,7 +168,7 @@ def test_a_contract_changed_behind_the_providers_back_shows_on_read(mitxonline: 
     contracts = configured(mitxonline, ContractProvider)
     created = contracts.create(contract_inputs(mitxonline, org))
     mitxonline.cli("manage", "b2b_contract", "modify", str(created.outs["contract_id"]), "--max-learners", "9")
-    mitx.current().shared.forget()
+    platforms.mitxonline().shared.forget()
     read = contracts.read(created.id, created.outs)
     assert read.inputs is not None and read.inputs["max_learners"] == 9
     assert contracts.diff(created.id, read.outs or {}, contract_inputs(mitxonline, org)).changes is True
@@ -259,4 +257,4 @@ def test_a_clone_that_never_comes_fails_after_the_stacks_clone_timeout(
     ), message
     assert "queued their clone in edX" in message
     assert "run `pulumi up` again later" in message and "openedx.tasks.clone_courserun" in message
-    assert client_for(platform_settings.get().require_edx()).find_course_run(CourseKey.parse(run_key)) is None
+    assert platforms.edx().find_course_run(CourseKey.parse(run_key)) is None

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from provider.edx.client import client_for
+from provider import platforms
 from provider.edx.course_run import CourseRunProvider as EdxCourseRunProvider
 from provider.edx.keys import CourseKey
 from provider.errors import CommandRefused, Drifted
-from provider.mitxonline import client as mitx
 from provider.mitxonline.course import CourseProvider
 from provider.mitxonline.course_page import CoursePageProvider
 from provider.mitxonline.course_run import CourseRunProvider
-from provider.settings import platform_settings
 from tests.provider.mitxonline.conftest import Commands, checked, configured, make_source_course
 from tests.sandbox.helpers import Sandbox
 
@@ -73,9 +71,9 @@ def test_an_edx_title_change_is_synced_into_a_public_run(mitxonline: Sandbox, co
     assert created.outs["is_self_paced"] is False and created.outs["b2b_contract"] is None
     commands.take()
 
-    studio = client_for(platform_settings.get().require_edx())
+    studio = platforms.edx()
     studio.patch_course_run(CourseKey.parse(key), {"title": "Intro, fall term"})
-    mitx.current().shared.forget()
+    platforms.mitxonline().shared.forget()
     news = checked(runs, courseware_id=key, course=source.course, title="Intro, fall term")
     assert runs.diff(key, created.outs, news).changes is True
     updated = runs.update(key, created.outs, news)

@@ -10,7 +10,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from provider.edx.client import EdxClient, RetryPolicy, client_for
+from provider.edx.client import EdxClient, RetryPolicy
 from provider.edx.keys import CourseKey
 from provider.edx.models import ManagedFields
 from provider.errors import Conflict, HttpError, NotFound, RateLimited, ServerError, Unauthorized, Unreachable
@@ -309,9 +309,3 @@ def test_listing_follows_next() -> None:
     assert len(runs) == 6
     assert edx.studio_requests()[0].url.params["page_size"] == "100"
     assert runs[-1].id == "course-v1:MITx+N3+R1"
-
-
-def test_one_client_per_settings() -> None:
-    assert client_for(SETTINGS) is client_for(SETTINGS)
-    other = SETTINGS.model_copy(update={"client_id": "other"})
-    assert client_for(other) is not client_for(SETTINGS)

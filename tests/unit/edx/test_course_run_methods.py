@@ -13,11 +13,12 @@ from typing import Any
 import httpx
 import pytest
 
-from provider.edx import course_run
+from provider import platforms
 from provider.edx.client import EdxClient, RetryPolicy
 from provider.edx.course_run import CourseRunProvider
 from provider.errors import Drifted, ServerError
-from provider.settings import EdxSettings
+from provider.platforms import Platforms
+from provider.settings import EdxSettings, PlatformSettings
 
 SETTINGS = EdxSettings.model_validate(
     {"lmsUrl": "http://lms.test", "studioUrl": "http://studio.test", "clientId": "cid", "clientSecret": "x"}
@@ -95,12 +96,12 @@ class Studio:
 
 
 @pytest.fixture
-def studio(monkeypatch: pytest.MonkeyPatch) -> Iterator[Studio]:
+def studio() -> Iterator[Studio]:
     fake = Studio()
     client = EdxClient(
         SETTINGS, transport=httpx.MockTransport(fake.handle), retry=RetryPolicy(attempts=2), sleep=lambda s: None
     )
-    monkeypatch.setattr(course_run, "_client", lambda: client)
+    platforms.install(Platforms(PlatformSettings(), edx=client))
     yield fake
     client.close()
 

@@ -11,9 +11,8 @@ import sys
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from provider.edx.client import client_for
+from provider import platforms
 from provider.edx.course_run import CourseRunProvider
-from provider.settings import platform_settings
 
 SECRET = "pickle-test-client-secret"
 
@@ -27,7 +26,7 @@ def test_the_pickled_provider_holds_no_secret_and_loads_in_a_fresh_interpreter()
     provider = CourseRunProvider()
     provider.configure(ConfigureRequest(Config(STACK_CONFIG, "courseware")))
     # The process-wide client exists now, as it would after the first call.
-    client_for(platform_settings.get().require_edx())
+    platforms.edx()
 
     serialised = serialize_provider(provider)
     raw = base64.b64decode(serialised)

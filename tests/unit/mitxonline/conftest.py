@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from provider.mitxonline import client as mitx
+from provider import platforms
 from provider.mitxonline.client import MitxOnline
+from provider.settings import PlatformSettings
 from tests.unit.mitxonline.fake import FakeMitx
 
 
@@ -15,8 +16,8 @@ def fake() -> FakeMitx:
 
 
 @pytest.fixture
-def client(fake: FakeMitx, monkeypatch: pytest.MonkeyPatch) -> MitxOnline:
-    """The client every provider method gets from `mitx.current()` in this test."""
+def client(fake: FakeMitx) -> MitxOnline:
+    """The client every provider method gets from `platforms.mitxonline()` in this test."""
     installed = fake.client()
-    monkeypatch.setattr(mitx, "current", lambda: installed)
+    platforms.install(platforms.Platforms(PlatformSettings(), mitxonline=installed))
     return installed

@@ -159,9 +159,10 @@ class FakeMitx:
     def sleep(self, seconds: float) -> None:
         self.now += seconds
 
-    def client(self) -> MitxOnline:
+    def client(self, **extra: Any) -> MitxOnline:
+        """A client of this fake; `extra` adds `courseware:mitxonline` keys (`cloneTimeout=7`)."""
         settings = MitxOnlineSettings.model_validate(
-            {"url": URL, "manageCommand": list(PREFIX), "apiKey": API_KEY, "commandTimeout": 30}
+            {"url": URL, "manageCommand": list(PREFIX), "apiKey": API_KEY, "commandTimeout": 30, **extra}
         )
         return MitxOnline(
             settings,

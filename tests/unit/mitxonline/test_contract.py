@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
+from provider import platforms
 from provider.errors import CommandFailed, Drifted, Refused
-from provider.mitxonline import client as mitx
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.contract import ContractProvider
 from provider.mitxonline.transport import Completed
@@ -257,7 +257,7 @@ def test_an_inactive_contract_declared_active_is_refused_with_a_free_slug(bigco:
 
 def test_check_on_create_shows_the_contract_it_would_adopt(monkeypatch: pytest.MonkeyPatch, caplog: Any) -> None:
     organization = SimpleNamespace(name="BigCo Codes", contracts=[{"id": 21, "slug": "bigco-codes-contract"}])
-    monkeypatch.setattr(mitx, "current", lambda: SimpleNamespace(rest_organizations=lambda: [organization]))
+    monkeypatch.setattr(platforms, "mitxonline", lambda: SimpleNamespace(rest_organizations=lambda: [organization]))
     news = declared()
     assert news["adopts"] == "contract 21"
     assert "already exists in MITx Online (contract 21)" in caplog.text

@@ -7,12 +7,13 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
+from provider import platforms
 from provider.errors import DeclarationError, PlatformError
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.contract_courseware import ContractCoursewareProvider
 from provider.mitxonline.transport import Completed
-from provider.settings import PlatformSettings, platform_settings
-from tests.unit.mitxonline.fake import API_KEY, PREFIX, URL, FakeMitx, ok
+from provider.settings import PlatformSettings
+from tests.unit.mitxonline.fake import FakeMitx, ok
 
 A = "course-v1:UAI_SOURCE+A.0001x"
 B = "course-v1:UAI_SOURCE+B.0002x"
@@ -109,12 +110,10 @@ def test_create_waits_for_the_edx_clone_and_says_when_it_gave_up(sources: FakeMi
 
 
 @pytest.fixture
-def stack_clone_timeout(monkeypatch: pytest.MonkeyPatch) -> float:
-    """The stack's `cloneTimeout` (`courseware:mitxonline`), as configure() sets it."""
-    settings = PlatformSettings.model_validate(
-        {"mitxonline": {"url": URL, "manageCommand": list(PREFIX), "apiKey": API_KEY, "cloneTimeout": 7}}
-    )
-    monkeypatch.setattr(platform_settings, "_settings", settings)
+def stack_clone_timeout(sources: FakeMitx, client: MitxOnline) -> float:
+    """The stack's `cloneTimeout` (`courseware:mitxonline`), which the client is given
+    when it is made: a client made with it replaces the `client` fixture's."""
+    platforms.install(platforms.Platforms(PlatformSettings(), mitxonline=sources.client(cloneTimeout=7)))
     return 7.0
 
 

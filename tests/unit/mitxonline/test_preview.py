@@ -15,7 +15,7 @@ from pulumi.dynamic import Config, ConfigureRequest, ResourceProvider
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 
-from provider.mitxonline import client as mitx
+from provider import platforms
 from provider.mitxonline.contract import ContractProvider
 from provider.mitxonline.contract_courseware import ContractCoursewareProvider
 from provider.mitxonline.course import CourseProvider
@@ -53,7 +53,7 @@ class RestLooksOnly:
 
 @pytest.fixture(autouse=True)
 def no_platform(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(mitx, "current", RestLooksOnly)
+    monkeypatch.setattr(platforms, "mitxonline", RestLooksOnly)
 
 
 @pytest.mark.parametrize(("provider_class", "news"), CASES)
