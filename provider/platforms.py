@@ -21,7 +21,7 @@ Public API:
     current()                                 the current `Platforms`
     edx(), mitxonline()                       its clients
     install(platforms)                        make a given `Platforms` current (tests)
-    reset()                                   forget and close the current one (tests)
+    reset()                                   forget and close every one made (tests)
 """
 
 from __future__ import annotations
@@ -99,6 +99,10 @@ class Platforms:
 # The provider process's one current platforms: set by `configure()`, read by every
 # method on every worker thread.
 _current: Platforms | None = None
+# Platforms that new settings replaced. A call on another thread may still be using
+# them, so they are closed by `reset()`, not when replaced. The engine configures a
+# process with one stack config, so outside tests this stays empty.
+_replaced: list[Platforms] = []
 _current_lock = threading.Lock()
 
 
@@ -106,7 +110,13 @@ def configure(settings: PlatformSettings) -> Platforms:
     """Make `settings` the process's; returns the platforms now current."""
     global _current
     with _current_lock:
-        _current = _current.successor(settings) if _current is not None else Platforms(settings)
+        if _current is None:
+            _current = Platforms(settings)
+        else:
+            successor = _current.successor(settings)
+            if successor is not _current:
+                _replaced.append(_current)
+            _current = successor
         return _current
 
 
@@ -136,10 +146,12 @@ def install(platforms: Platforms) -> None:
 
 
 def reset() -> None:
-    """Back to a process `configure()` has not reached; the clients built so far are
-    closed. The one reset point for tests."""
+    """Back to a process `configure()` has not reached; every client built since the
+    last reset is closed. The one reset point for tests."""
     global _current
     with _current_lock:
-        previous, _current = _current, None
-    if previous is not None:
-        previous.close()
+        previous = [*_replaced, *([_current] if _current is not None else [])]
+        _current = None
+        _replaced.clear()
+    for platforms in previous:
+        platforms.close()

@@ -123,9 +123,14 @@ def test_a_platform_left_out_of_the_stack_config_is_named_when_needed() -> None:
 
 
 def test_reset_forgets_the_platforms_and_closes_their_clients() -> None:
-    configure()
-    edx = platforms.edx()
+    """Replaced platforms too: a call on another thread may still be using them when new
+    settings arrive, so they stay open until the reset."""
+    configure(manage="manage-one")
+    edx, replaced = platforms.edx(), platforms.mitxonline()
+    configure(manage="manage-two")
+    current = platforms.mitxonline()
+    assert not replaced.rest._http.is_closed
     platforms.reset()
-    assert edx._http.is_closed
+    assert edx._http.is_closed and replaced.rest._http.is_closed and current.rest._http.is_closed
     with pytest.raises(ConfigurationError, match="before configure"):
         platforms.mitxonline()
