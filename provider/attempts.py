@@ -104,20 +104,20 @@ def attempt(
             if observe is not None:
                 found = observe()
                 if found is not None and found is not False:
-                    retry.log.warning("%s: %s; it was applied all the same, continuing", step, said(step, failure))
+                    retry.log.warning("%s: %s; it was applied all the same, continuing", step, _said(step, failure))
                     return Recovered(found, failure, number)
             if number >= retry.tries or not retry.retryable(failure):
                 raise
             pause = retry.pause(number, failure)
             retry.log.log(
-                retry.level, "%s: try %d failed, trying again in %.1f s: %s", step, number, pause, said(step, failure)
+                retry.level, "%s: try %d failed, trying again in %.1f s: %s", step, number, pause, _said(step, failure)
             )
             if pause > 0:
                 retry.sleep(pause)
             number += 1
 
 
-def said(step: str, failure: BaseException) -> str:
+def _said(step: str, failure: BaseException) -> str:
     """The first line of `failure` without `step`, which most messages start with."""
     text = str(failure).strip()
     first = text.splitlines()[0] if text else type(failure).__name__
