@@ -18,6 +18,7 @@ CLIENT_LAYER = (
     "provider.logs",
     "provider.errors",
     "provider.settings",
+    "provider.attempts",
     "provider.edx.keys",
     "provider.edx.models",
     "provider.edx.client",
