@@ -2,8 +2,9 @@
 
 `faulty` is a sandbox of this package's own, started with a short clone delay, so fault
 rules and fixed names never meet another package's tests. `providers` configures every
-provider against it, forgets shared reads between steps (a new `pulumi up` is a new
-provider process) and makes the wait for edX clones poll quickly.
+provider against it (each test gets new clients: tests/conftest.py resets
+`provider.platforms`) and makes the wait for edX clones poll quickly; tests forget shared
+reads between steps, since a new `pulumi up` is a new provider process.
 """
 
 from __future__ import annotations
@@ -84,12 +85,10 @@ def providers(faulty: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sand
     monkeypatch.setattr(mitx, "COMMAND_PAUSE", 0.05)
     edx = platforms.edx()
     monkeypatch.setattr(edx, "_retry", RetryPolicy(backoff=0.05, max_backoff=0.2))
-    platforms.mitxonline().shared.forget()
     try:
         yield faulty
     finally:
         faulty.clear_faults()
-        platforms.mitxonline().shared.forget()
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,14 @@
 """Fixtures for the MITx Online providers against the running sandbox.
 
-`mitxonline` configures the providers from the sandbox's stack config and forgets the
-client's shared reads before each test, since tests change the sandbox between calls
-the way an operator would between two `pulumi` runs. `Commands` counts the management
-commands a step ran, from the sandbox's log.
+`mitxonline` configures the providers from the sandbox's stack config; each test starts
+with new clients (tests/conftest.py resets `provider.platforms`). Tests that change the
+sandbox between calls, the way an operator would between two `pulumi` runs, forget the
+client's shared reads there. `Commands` counts the management commands a step ran, from
+the sandbox's log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,11 +54,11 @@ class Commands:
 
 
 @pytest.fixture
-def mitxonline(sandbox: Sandbox) -> Iterator[Sandbox]:
+def mitxonline(sandbox: Sandbox) -> Sandbox:
+    """The sandbox, with the providers configured against it: new clients, with nothing
+    read yet (`tests/conftest.py` resets `provider.platforms` around each test)."""
     configured(sandbox, CourseProvider)
-    platforms.mitxonline().shared.forget()
-    yield sandbox
-    platforms.mitxonline().shared.forget()
+    return sandbox
 
 
 @pytest.fixture
