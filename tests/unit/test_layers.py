@@ -1,6 +1,7 @@
-"""Layers point down (docs/decisions.md §25): the transport, the command sessions and the
-clients know nothing of Pulumi, of the resources or of the composition root, and the
-MITx Online client knows nothing of the edX client."""
+"""Layers point down (docs/decisions.md §25): the foundations, the transport, the command
+sessions, the programs sent to MITx Online and the clients know nothing of Pulumi, of the
+resources or of the composition root, and the MITx Online client knows nothing of the
+edX client."""
 
 from __future__ import annotations
 
@@ -18,12 +19,19 @@ CLIENT_LAYER = (
     "provider.logs",
     "provider.errors",
     "provider.settings",
+    "provider.rules",
+    "provider.fields",
     "provider.attempts",
     "provider.edx.keys",
     "provider.edx.models",
     "provider.edx.client",
     "provider.mitxonline.tables",
     "provider.mitxonline.models",
+    "provider.mitxonline.remote",
+    "provider.mitxonline.remote.codes",
+    "provider.mitxonline.remote.environment",
+    "provider.mitxonline.remote.listings",
+    "provider.mitxonline.remote.session",
     "provider.mitxonline.commands",
     "provider.mitxonline.transport",
     "provider.mitxonline.session",
@@ -52,6 +60,8 @@ def imported(module: str) -> set[str]:
     """The modules `module` names in its import statements (`from a import b` gives
     both `a` and `a.b`, since `b` may be a module)."""
     path = ROOT / (module.replace(".", "/") + ".py")
+    if not path.exists():
+        path = ROOT / module.replace(".", "/") / "__init__.py"
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
