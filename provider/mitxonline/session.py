@@ -13,7 +13,9 @@ frame of the request in flight, or does not answer within the command's timeout 
 killed and dropped from the pool; the next command starts a new one. The command in
 flight is reported as a process would be: a session that ended is a failed command
 (exit -1 with the session's last stderr lines), a hung one `subprocess.TimeoutExpired`.
-`write_or_recover` then re-reads before anything runs again, as after a process.
+`write_or_recover` then re-reads before anything runs again, as after a process. A
+session found ended while idle held no command: it is dropped before the next command
+is sent, and that command goes to a new session.
 
 stdin and stdout are the only channels (no port, no file), so `kubectl exec -i` carries
 a session as it carries a process. A stray line on stdout (a prefix's banner) is not a
