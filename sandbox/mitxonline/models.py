@@ -8,6 +8,7 @@ shape is written once: in the schema and in these classes.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import typing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -78,9 +79,15 @@ class Model:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
-        hints = typing.get_type_hints(cls)
-        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-        return cls(**{name: _convert(row[name], hints[name]) for name in names})
+        return cls(**{name: _convert(row[name], hint) for name, hint in _field_types(cls)})
+
+
+@functools.cache
+def _field_types(cls: type[Model]) -> tuple[tuple[str, Any], ...]:
+    """Each field of a model and its type, worked out once per class: resolving the
+    string annotations compiles each of them, and was most of a listing's time."""
+    hints = typing.get_type_hints(cls)
+    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))  # type: ignore[arg-type]
 
 
 @dataclass
