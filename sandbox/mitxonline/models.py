@@ -8,7 +8,6 @@ shape is written once: in the schema and in these classes.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import typing
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -82,12 +81,18 @@ class Model:
         return cls(**{name: _convert(row[name], hint) for name, hint in _field_types(cls)})
 
 
-@functools.cache
-def _field_types(cls: type[Model]) -> tuple[tuple[str, Any], ...]:
+_FIELD_TYPES: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def _field_types(cls: type) -> tuple[tuple[str, Any], ...]:
     """Each field of a model and its type, worked out once per class: resolving the
-    string annotations compiles each of them, and was most of a listing's time."""
-    hints = typing.get_type_hints(cls)
-    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    string annotations compiles each of them, and was most of a listing's time. (Two
+    threads may both work out a class the first time; they find the same.)"""
+    found = _FIELD_TYPES.get(cls)
+    if found is None:
+        hints = typing.get_type_hints(cls)
+        found = _FIELD_TYPES[cls] = tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
+    return found
 
 
 @dataclass
