@@ -60,6 +60,8 @@ ALL_CODES = "codes"
 COMMAND_ATTEMPTS = 3
 _WITHHELD = "(stdout withheld: it may hold enrollment codes)"
 COMMAND_PAUSE = 1.0
+# The first pause before looking again for a run edX is still cloning (wait_for_edx).
+_FIRST_CLONE_PAUSE_S = 0.5
 
 LISTINGS = "b2b_list contracts and organizations"
 LISTINGS_STEP = "list contracts and organizations"
@@ -416,15 +418,22 @@ class MitxOnline:
 
     def wait_for_edx(self, keys: Sequence[str], timeout: float, poll: float = 5.0) -> list[str]:
         """Wait until edX has every run in `keys` (the clone after `add` is asynchronous,
-        §5.2, §5.3); returns the keys still missing when `timeout` runs out."""
+        §5.2, §5.3); returns the keys still missing when `timeout` runs out.
+
+        The first look again comes after half a second, each next one after twice the
+        last pause, up to `poll`: a clone often lands within a second or two, and a
+        fixed 5 s pause after the first miss was most of a 1,000-resource first `up`'s
+        wall on the sandbox (docs/benchmarks.md)."""
         exists = self._edx_run_exists or _edx_lookup()
         missing = list(keys)
         deadline = self._clock() + timeout
+        pause = min(poll, _FIRST_CLONE_PAUSE_S)
         while True:
             missing = [key for key in missing if not exists(key)]
             if not missing or self._clock() >= deadline:
                 return missing
-            self._sleep(min(poll, max(0.0, deadline - self._clock())))
+            self._sleep(min(pause, max(0.0, deadline - self._clock())))
+            pause = min(poll, pause * 2)
 
 
 # The run part of a contract run key: `{n}T{contract id}C{year}` (§4.1), or the

@@ -289,20 +289,26 @@ def test_contract_of_run_reads_both_key_formats() -> None:
     assert contract_of_run("course-v1:UAI_SOURCE+A.0001x+SOURCE") is None
 
 
-def test_wait_for_edx_polls_until_the_clone_appears(fake: FakeMitx, client: MitxOnline) -> None:
+def test_wait_for_edx_looks_again_soon_then_less_often_until_the_clone_appears(
+    fake: FakeMitx, client: MitxOnline
+) -> None:
     keys = ["course-v1:UAI_B+A+1T21C2026_en", "course-v1:UAI_B+B+1T21C2026_en"]
     fake.edx_runs = {keys[0]}
     original = fake.sleep
+    pauses: list[float] = []
 
     def sleep(seconds: float) -> None:
+        pauses.append(seconds)
         original(seconds)
-        if fake.now >= 10:
+        if fake.now >= 15:
             fake.edx_runs.add(keys[1])
 
     fake.sleep = sleep  # type: ignore[method-assign]
     waiting = fake.client()
     assert waiting.wait_for_edx(keys, timeout=60, poll=5) == []
-    assert fake.now == 10
+    # Half a second first, doubling up to the poll interval.
+    assert pauses == [0.5, 1, 2, 4, 5, 5]
+    assert fake.now == 17.5
 
 
 def test_wait_for_edx_gives_up_at_the_deadline(fake: FakeMitx, client: MitxOnline) -> None:
