@@ -422,8 +422,8 @@ class MitxOnline:
 
         The first look again comes after half a second, each next one after twice the
         last pause, up to `poll`: a clone often lands within a second or two, and a
-        fixed 5 s pause after the first miss was most of a 1,000-resource first `up`'s
-        wall on the sandbox (docs/benchmarks.md)."""
+        fixed 5 s pause after the first miss was about half of the sandbox's wall in a
+        1,000-resource first `up` (docs/benchmarks.md, "Command sessions")."""
         exists = self._edx_run_exists or _edx_lookup()
         missing = list(keys)
         deadline = self._clock() + timeout
