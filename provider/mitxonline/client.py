@@ -250,8 +250,13 @@ class MitxOnline:
             change = None
         if change is not None:
             self.shared.forget(keep=frozenset({LISTINGS}))
-            # Only a modify is known to leave the organizations alone.
-            keeps_organizations = invocation.args[:1] == ("modify",)
+            # A modify leaves the organizations alone; so does an import that found its
+            # organization. One that created it changed the listing in a way not printed
+            # (no id): list again. Re-listing after every import cost one `b2b_list` shell
+            # per import that came before an organization lookup (168 at 1,000 resources).
+            keeps_organizations = invocation.args[:1] == ("modify",) or (
+                invocation.args[:1] == ("import",) and commands.import_found_organization(done.stdout)
+            )
             self.shared.update(
                 LISTINGS,
                 lambda listed: Listings(

@@ -156,6 +156,19 @@ def test_after_an_import_organizations_are_listed_again_but_not_after_a_modify(
     assert fake.commands() == ["listings", "b2b_contract modify", "b2b_contract import", "listings"]
 
 
+def test_after_an_import_that_found_its_organization_organizations_are_not_listed_again(
+    fake: FakeMitx, client: MitxOnline
+) -> None:
+    fake.on("b2b_contract import", lambda args, stdin: ok("Step 1: Organization\n  Organization exists: BIGCO\n"))
+    fake.contracts = [contract()]
+    client.organization_rows()
+    row = client.contracts()[0].model_copy(update={"id": 19, "slug": "new"})
+    client.write(commands.contract_import({"version": 1}, "other"), "import", lambda done: upsert_contract(row))
+    client.organization_rows()
+    assert [r.id for r in client.contracts()] == [18, 19]
+    assert fake.commands() == ["listings", "b2b_contract import"]
+
+
 def test_a_listing_that_is_not_the_expected_json_is_a_clear_failure(fake: FakeMitx, client: MitxOnline) -> None:
     fake.on("listings", lambda args, stdin: ok('{"contracts": ""}'))
     with pytest.raises(UnreadableOutput, match="tables contracts, organizations") as caught:
