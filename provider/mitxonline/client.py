@@ -32,7 +32,7 @@ from provider.attempts import Retry, attempt, linear_pause
 from provider.base import logger
 from provider.edx.client import client_for
 from provider.edx.keys import CourseKey
-from provider.errors import CommandFailed, CommandRefused, UnreadableOutput, retryable_command
+from provider.errors import CommandFailed, CommandRefused, PlatformError, UnreadableOutput, retryable_command
 from provider.mitxonline import commands, tables
 from provider.mitxonline.commands import Invocation
 from provider.mitxonline.models import (
@@ -244,23 +244,53 @@ class MitxOnline:
         if change is not None:
             self.shared.forget(keep=frozenset({LISTINGS}))
             # A modify leaves the organizations alone; so does an import that found its
-            # organization. One that created it changed the listing in a way not printed
-            # (no id): list again. Re-listing after every import cost one `b2b_list` shell
-            # per import that came before an organization lookup (168 at 1,000 resources).
-            keeps_organizations = invocation.args[:1] == ("modify",) or (
+            # organization. One that created it prints only the key: the new row's id,
+            # name and slug come from REST (an HTTP read, not a command), and only when
+            # exactly one organization there is missing from the listing; otherwise the
+            # listing is read again. Re-listing after every import cost one `b2b_list`
+            # shell per import that came before an organization lookup (168 at 1,000).
+            kept = invocation.args[:1] == ("modify",) or (
                 invocation.args[:1] == ("import",) and commands.import_found_organization(done.stdout)
+            )
+            organizations = (
+                _unchanged
+                if kept
+                else self._with_created_organization(commands.import_created_organization(done.stdout))
             )
             self.shared.update(
                 LISTINGS,
-                lambda listed: Listings(
-                    change(listed.contracts), listed.organizations if keeps_organizations else None
-                ),
+                lambda listed: Listings(change(listed.contracts), organizations(listed.organizations)),
             )
         elif contracts is None and invocation.command in _KEEPS_LISTINGS:
             self.shared.forget(keep=frozenset({LISTINGS}))
         else:
             self.shared.forget()
         return done
+
+    def _with_created_organization(
+        self, org_key: str | None
+    ) -> Callable[[list[OrganizationRow] | None], list[OrganizationRow] | None]:
+        """How an import that created organization `org_key` changes the listed rows:
+        the one REST organization the rows lack, under that key; None (list again) when
+        the key is unknown, REST cannot be read, or more or fewer than one is missing."""
+        if org_key is None:
+            return lambda rows: None
+        try:
+            everywhere = self.rest_organizations()
+        except PlatformError:
+            return lambda rows: None
+
+        def grown(rows: list[OrganizationRow] | None) -> list[OrganizationRow] | None:
+            if rows is None or any(row.key == org_key for row in rows):
+                return rows  # unknown already, or a listing made after the import
+            listed = {row.id for row in rows}
+            missing = [rest for rest in everywhere if rest.id not in listed]
+            if len(missing) != 1:
+                return None
+            made = missing[0]
+            return [*rows, OrganizationRow(id=made.id, name=made.name, slug=made.slug, key=org_key)]
+
+        return grown
 
     def read_command(self, invocation: Invocation, step: str, *, secret_stdout: bool = False) -> Completed:
         """Run a command that changes nothing; a transient failure is tried again, since
@@ -466,6 +496,10 @@ def _table(text: str, done: Completed) -> list[dict[str, str]]:
         return tables.parse_table(text)
     except ValueError as error:
         raise _unreadable(done, error) from None
+
+
+def _unchanged(rows: list[OrganizationRow] | None) -> list[OrganizationRow] | None:
+    return rows
 
 
 def _unreadable(done: Completed, error: ValueError) -> UnreadableOutput:

@@ -169,6 +169,49 @@ def test_after_an_import_that_found_its_organization_organizations_are_not_liste
     assert fake.commands() == ["listings", "b2b_contract import"]
 
 
+def _import_creating(fake: FakeMitx, key: str, made: dict[str, object]) -> None:
+    """The import creates organization `made` (REST sees it; the listing does not yet)."""
+
+    def run(args: list[str], stdin: str | None) -> Completed:
+        fake.organizations.append(made)
+        return ok(f"Step 1: Organization\n  Created organization: {key}\n")
+
+    fake.on("b2b_contract import", run)
+
+
+def test_an_import_that_created_its_organization_adds_the_row_from_rest_without_a_listing(
+    fake: FakeMitx, client: MitxOnline
+) -> None:
+    fake.contracts = [contract()]
+    fake.organizations = [{"id": 3, "name": "BigCo", "slug": "org-bigco", "key": "BIGCO"}]
+    _import_creating(fake, "NEWCO", {"id": 4, "name": "NewCo", "slug": "org-newco", "key": "NEWCO"})
+    client.organization_rows()
+    row = client.contracts()[0].model_copy(update={"id": 19, "slug": "new"})
+    client.write(commands.contract_import({"version": 1}, "other"), "import", lambda done: upsert_contract(row))
+    rows = client.organization_rows()
+    assert [(r.id, r.name, r.slug, r.key) for r in rows] == [
+        (3, "BigCo", "org-bigco", "BIGCO"),
+        (4, "NewCo", "org-newco", "NEWCO"),
+    ]
+    assert fake.commands() == ["listings", "b2b_contract import"]
+
+
+def test_an_import_that_created_an_organization_lists_again_when_rest_is_ambiguous(
+    fake: FakeMitx, client: MitxOnline
+) -> None:
+    fake.contracts = [contract()]
+    fake.organizations = [{"id": 3, "name": "BigCo", "slug": "org-bigco", "key": "BIGCO"}]
+    client.organization_rows()
+    # Another organization appeared since the listing (by hand, or another worker's
+    # import): two are missing from it, so the new row cannot be told: list again.
+    fake.organizations.append({"id": 5, "name": "Hand", "slug": "org-hand", "key": "HAND"})
+    _import_creating(fake, "NEWCO", {"id": 4, "name": "NewCo", "slug": "org-newco", "key": "NEWCO"})
+    row = client.contracts()[0].model_copy(update={"id": 19, "slug": "new"})
+    client.write(commands.contract_import({"version": 1}, "other"), "import", lambda done: upsert_contract(row))
+    assert sorted(r.key for r in client.organization_rows()) == ["BIGCO", "HAND", "NEWCO"]
+    assert fake.commands() == ["listings", "b2b_contract import", "listings"]
+
+
 def test_a_listing_that_is_not_the_expected_json_is_a_clear_failure(fake: FakeMitx, client: MitxOnline) -> None:
     fake.on("listings", lambda args, stdin: ok('{"contracts": ""}'))
     with pytest.raises(UnreadableOutput, match="tables contracts, organizations") as caught:
