@@ -168,6 +168,23 @@ def test_what_would_make_the_first_up_write_is_reported() -> None:
     assert "b2b_codes validate --contract 21" in note.reason
 
 
+def test_codes_are_counted_as_the_enrollment_codes_resource_counts_them() -> None:
+    # Five codes for the live contract run, and two redeemed codes of a run that
+    # `b2b_courseware remove` retired: mitxonline:EnrollmentCodes holds the five only, so
+    # adopting writes nothing.
+    runs = {COURSE: ["course-v1:UAI_ORG1+A1+1T21C2026_en"]}
+    held = contract(21, "C", "c", runs, codes=5)
+    retired = [
+        CodeRow.model_validate(
+            {"Contract": "21 - C", "Course Run": "course-v1:UAI_ORG1+Z9+1T21C2026_en", "Enrollment Code": f"R{n}",
+             "Enroll Redemption": "2026-03-01"}
+        )
+        for n in range(2)
+    ]  # fmt: skip
+    result = build_catalog(live([LiveContract(held.row, held.export, held.runs, [*(held.codes or []), *retired])]))
+    assert result.inexact == []
+
+
 def test_an_edx_only_run_is_declared_without_its_mitxonline_side() -> None:
     result = build_catalog(live([], [LiveSourceRun("course-v1:UAI_SOURCE+Z9+SOURCE", EDX)]))
     assert result.catalog["source_courses"][0]["mitxonline"] is None
