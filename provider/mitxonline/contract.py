@@ -90,8 +90,8 @@ def _json(name: str, value: Any) -> Any:
     return normal
 
 
-def listed_fields(row: ContractRow) -> dict[str, Any]:
-    """What the listing shows, in the declared JSON form (`courseware adopt` declares it)."""
+def _live(row: ContractRow) -> dict[str, Any]:
+    """What the listing shows, in the declared JSON form."""
     return {
         "name": row.name,
         "slug": row.slug,
@@ -102,6 +102,10 @@ def listed_fields(row: ContractRow) -> dict[str, Any]:
         "price": _json("price", row.price),
         "active": row.active,
     }
+
+
+# The same, for `courseware adopt`, which declares a contract from what it lists.
+listed_fields = _live
 
 
 def _outputs(declared: dict[str, Any], live: dict[str, Any], contract_id: int) -> dict[str, Any]:
@@ -286,7 +290,7 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
 
     def modified() -> bool:
         row = client.contract(contract_id)
-        return row is not None and all(listed_fields(row).get(name) == declared[name] for name in changes)
+        return row is not None and all(_live(row).get(name) == declared[name] for name in changes)
 
     try:
         finished = write_or_recover(
@@ -298,7 +302,7 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
         )
     except PlatformError as failure:
         row = client.contract(contract_id)
-        after = listed_fields(row) if row is not None else {}
+        after = _live(row) if row is not None else {}
         missing = sorted(name for name in changes if after.get(name) != declared[name])
         if missing:
             raise
@@ -306,7 +310,7 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
         return after
     if finished is None:
         row = client.contract(contract_id)
-        return listed_fields(row) if row is not None else {**live, **{name: declared[name] for name in changes}}
+        return _live(row) if row is not None else {**live, **{name: declared[name] for name in changes}}
     return {**live, **{name: declared[name] for name in changes}}
 
 
@@ -437,7 +441,7 @@ class ContractProvider(ProviderBase):
         if mine is not None and not mine.active and args.active:
             _refuse_inactive(client, args, mine, slug)
         if mine is not None:
-            contract_id, live = mine.id, listed_fields(mine)
+            contract_id, live = mine.id, _live(mine)
             compared = {name: declared[name] for name in ("name", "membership_type", *MODIFIABLE)}
             diffs = differences(compared, live)
             if diffs and _unfinished_import(args, diffs, client.today()):
@@ -480,19 +484,19 @@ class ContractProvider(ProviderBase):
             if row is None:
                 raise
             _log.warning("%s was created, but the import then failed: %s", what, failure.reason)
-            return row.id, listed_fields(row)
+            return row.id, _live(row)
         if done is None:
             row = _find(client, args)
             if row is None:
                 raise Vanished(what, "after it was listed")
-            return row.id, listed_fields(row)
+            return row.id, _live(row)
         imported = commands.parse_import(done.stdout)
         if imported is not None and not commands.import_found_existing(done.stdout):
             return imported[1], None
         row = _find(client, args)
         if row is None:
             raise Vanished(what, "after `b2b_contract import` reported success: the contract is not listed")
-        return row.id, listed_fields(row)
+        return row.id, _live(row)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client = mitx.current()
@@ -503,7 +507,7 @@ class ContractProvider(ProviderBase):
         rest = next((c for c in client.rest_contracts() if c.id == row.id), None)
         declared = {name: props.get(name) for name in ContractArgs.model_fields}
         live = {
-            **listed_fields(row),
+            **_live(row),
             "organization": owner.key if owner is not None else props.get("organization"),
             # Inactive or out-of-window contracts are not listed by REST (§7.2): the
             # description then keeps its last known value.

@@ -53,19 +53,18 @@ SECRET_OUTPUTS = ["codes"]
 
 
 def _outputs(args: EnrollmentCodesArgs, codes: list[CodeRow]) -> dict[str, Any]:
-    held = held_codes(args, codes)
+    held = _held(args, codes)
     return {
         **args.model_dump(mode="json"),
         "count": len(held),
-        "expected_count": expected_count(args),
+        "expected_count": _expected(args),
         "run_codes": _run_codes(args, held),
         "codes": [_code(row) for row in held],
     }
 
 
-def held_codes(args: EnrollmentCodesArgs, codes: list[CodeRow]) -> list[CodeRow]:
-    """The codes of the declared contract runs; a retired run's redeemed codes are not.
-    `courseware adopt` counts a contract's codes with it too."""
+def _held(args: EnrollmentCodesArgs, codes: list[CodeRow]) -> list[CodeRow]:
+    """The codes of the declared contract runs; a retired run's redeemed codes are not."""
     runs = set(args.run_keys)
     return [row for row in codes if row.course_run in runs]
 
@@ -89,17 +88,22 @@ def _code(row: CodeRow) -> dict[str, str]:
     return shown if row.attach_link is None else {**shown, "attach_link": row.attach_link}
 
 
-def expected_count(args: EnrollmentCodesArgs) -> int:
-    """The codes the declaration makes; an adopted contract with fewer gets `validate`."""
+def _expected(args: EnrollmentCodesArgs) -> int:
     return expected_code_count(args.membership_type, args.max_learners, args.price, len(args.run_keys))
+
+
+# How this resource counts a contract's codes and what it expects; `courseware adopt`
+# reports an adopted contract whose codes differ with the same two.
+held_codes = _held
+expected_count = _expected
 
 
 def _refuse_extra_codes(args: EnrollmentCodesArgs, codes: list[CodeRow]) -> None:
     """Stop before `b2b_codes validate` when the contract holds more codes than declared:
     validate would delete the newest unused ones (§6.2), and a code handed to a learner
     but not yet used looks unused."""
-    held = len(held_codes(args, codes))
-    expected = expected_count(args)
+    held = len(_held(args, codes))
+    expected = _expected(args)
     if held <= expected:
         return
     runs = len(args.run_keys)
@@ -133,16 +137,16 @@ def _ensure(client: MitxOnline, args: EnrollmentCodesArgs, before: list[CodeRow]
         client,
         commands.codes_validate(args.contract_id),
         f"validate the codes of contract {args.contract_id}",
-        lambda: len(held_codes(args, client.contract_codes(args.contract_id))) == expected_count(args),
+        lambda: len(_held(args, client.contract_codes(args.contract_id))) == _expected(args),
     )
     codes = client.contract_codes(args.contract_id)
-    expected = expected_count(args)
-    if len(held_codes(args, codes)) != expected:
+    expected = _expected(args)
+    if len(_held(args, codes)) != expected:
         _log.warning(
             "contract %s has %d enrollment codes after `b2b_codes validate`, %d expected (%s seats x %d runs): "
             "the declared seats, price or runs may not match MITx Online's (spec/mitxonline.md §6.2)",
             args.contract_id,
-            len(held_codes(args, codes)),
+            len(_held(args, codes)),
             expected,
             args.max_learners or "unlimited",
             len(args.run_keys),
@@ -180,11 +184,11 @@ class EnrollmentCodesProvider(ProviderBase):
         client = mitx.current()
         if args.adopt:
             codes = client.codes(args.contract_id)
-            if len(held_codes(args, codes)) == expected_count(args):
+            if len(_held(args, codes)) == _expected(args):
                 _log.info(
                     "contract %s already has its %d enrollment codes: adopting them",
                     args.contract_id,
-                    len(held_codes(args, codes)),
+                    len(_held(args, codes)),
                 )
                 return CreateResult(str(args.contract_id), _outputs(args, codes))
             return CreateResult(str(args.contract_id), _outputs(args, _ensure(client, args, codes)))
