@@ -23,8 +23,6 @@ from provider.mitxonline.client import MitxOnline, Organization
 from provider.mitxonline.contract_courseware import runs_by_course
 from provider.mitxonline.models import CodeRow, ContractRow, RestCourse, RestRun
 
-SOURCE_TAG = "SOURCE"
-
 
 @dataclass(frozen=True)
 class Selection:
@@ -79,7 +77,7 @@ def is_source_run(run: RestRun) -> bool:
         tag = CourseKey.parse(run.courseware_id).run
     except InvalidCourseKey:
         tag = ""
-    return SOURCE_TAG in (run.run_tag, tag)
+    return rules.SOURCE_RUN_TAG in (run.run_tag, tag)
 
 
 def _select_contracts(client: MitxOnline, selection: Selection) -> list[ContractRow]:
