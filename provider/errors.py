@@ -49,9 +49,11 @@ operator does about it; `provider.base` shows `message + next step` without a Py
 traceback (docs/decisions.md, "Provider errors without tracebacks").
 
 `http_error()` is the one mapping from an HTTP status to its error, shared by the edX
-and MITx Online REST clients. The modules these errors used to live in
-(`provider.adopt`, `provider.code_sheet`, `provider.edx.keys`) import them back under
-the old names, so old imports and pickled state keep working.
+and MITx Online REST clients. `retryable_http()` and `retryable_command()` are the one
+classification of each family's failures for the retry helper (provider/attempts.py).
+The modules these errors used to live in (`provider.adopt`, `provider.code_sheet`,
+`provider.edx.keys`) import them back under the old names, so old imports and pickled
+state keep working.
 """
 
 from __future__ import annotations
@@ -228,11 +230,13 @@ class Unreachable(PlatformError):
 
     next_step = "check the platform's URL in the stack config and that it is up, then run `pulumi up` again"
 
-    def __init__(self, method: str, url: str, reason: str, step: str = "") -> None:
+    def __init__(self, method: str, url: str, reason: str, step: str = "", *, sent: bool = True) -> None:
         self.method = method
         self.url = url
         self.reason = reason
         self.step = step
+        # False when the request never left this machine (no connection was made).
+        self.sent = sent
         where = f"{step}: " if step else ""
         super().__init__(f"{where}{method} {url} could not be reached: {reason}")
 
@@ -319,6 +323,35 @@ class ContractLocked(CommandRefused):
     """MITx Online cannot save the contract: it is inactive, or outside its dates."""
 
     next_step = "change the contract's dates or state in the Wagtail admin, then `pulumi refresh`"
+
+
+def retryable_http(error: PlatformError, *, repeatable: bool) -> bool:
+    """An HTTP failure that another try may pass (provider/attempts.py).
+
+    A 429 was refused without being acted on, and a request that never left this machine
+    did nothing: both are always worth another try. A 5xx or a connection lost after
+    sending may have been applied, so it is tried again only when repeating the request
+    is harmless (`repeatable`: a read, a PATCH, the token request)."""
+    if isinstance(error, RateLimited) or (isinstance(error, Unreachable) and not error.sent):
+        return True
+    return repeatable and unavailable(error)
+
+
+def unavailable(error: PlatformError) -> bool:
+    """The platform failed on its side (5xx) or did not answer: a later try may pass. What
+    a write repeats once a fresh read shows its work missing (a 429 is waited out by the
+    client itself)."""
+    return isinstance(error, ServerError | Unreachable)
+
+
+def retryable_command(error: PlatformError) -> bool:
+    """A management command failure that another try may pass: it exited non-zero (or could
+    not start) without one of the known refusals, which say the same thing every time
+    (spec/mitxonline.md §3.12). Never after a timeout: a `kubectl exec` killed here does not
+    stop the command in the deployment, so it may still be running, and a second
+    `b2b_contract import` could make a second contract. Never after unreadable output
+    (not a CommandFailed): the command ran."""
+    return isinstance(error, CommandFailed) and not isinstance(error, CommandRefused | CommandTimedOut)
 
 
 class Drifted(ProviderError):

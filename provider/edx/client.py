@@ -8,7 +8,7 @@ spec/edx-studio-api.md §22 lays down the rules this follows:
 - explicit timeouts, with a longer read timeout for rerun and clone, which copy the
   whole course inside the request (§9.5, §18);
 - retries with capped exponential backoff on 429, 5xx and connection errors, honouring
-  `Retry-After` (§18), through tenacity. A request that may have reached the server
+  `Retry-After` (§18), through the retry helper (provider/attempts.py). A request that may have reached the server
   (5xx, a timeout or a dropped connection after sending) is retried only when repeating
   it is harmless: GET, PATCH and the token request. A POST that creates, reruns or clones
   is retried only when it cannot have been applied (429, or no connection made); the
@@ -23,6 +23,7 @@ spec/edx-studio-api.md §22 lays down the rules this follows:
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,8 +31,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from provider.attempts import Retry, attempt, backoff_pause
 from provider.base import logger
 from provider.edx.keys import CourseKey
 from provider.edx.models import ManagedFields, StudioCourseRun
@@ -39,11 +40,10 @@ from provider.errors import (
     HttpError,
     NotFound,
     PlatformError,
-    RateLimited,
-    ServerError,
     Unauthorized,
     Unreachable,
     http_error,
+    retryable_http,
 )
 from provider.settings import EdxSettings
 
@@ -95,17 +95,6 @@ def _error(response: httpx.Response, step: str) -> HttpError:
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
-def _retryable(idempotent: bool) -> Callable[[BaseException], bool]:
-    def decide(error: BaseException) -> bool:
-        if isinstance(error, RateLimited):
-            return True  # the server refused the request without acting on it
-        if isinstance(error, Unreachable) and isinstance(error.__cause__, _NOT_SENT):
-            return True
-        return idempotent and isinstance(error, ServerError | Unreachable)
-
-    return decide
-
-
 class EdxClient:
     """One client per process and settings: thread-safe, holds the only copy of the JWT."""
 
@@ -142,39 +131,30 @@ class EdxClient:
 
     # -- transport ---------------------------------------------------------------------
 
-    def _wait(self, state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome is not None else None
-        if isinstance(error, RateLimited) and error.retry_after is not None:
-            return min(error.retry_after, self._retry.max_retry_after)
-        backoff = wait_exponential(multiplier=self._retry.backoff, max=self._retry.max_backoff)
-        return float(backoff(state))
-
-    def _log_retry(self, state: RetryCallState) -> None:
-        error = state.outcome.exception() if state.outcome is not None else None
-        wait = state.next_action.sleep if state.next_action is not None else 0.0
-        log.info("retrying in %.1f s after attempt %d: %s", wait, state.attempt_number, error)
-
     def _send_once(self, request: httpx.Request, step: str) -> httpx.Response:
         try:
             response = self._http.send(request)
         except httpx.TransportError as exc:
-            raise Unreachable(request.method, str(request.url), f"{type(exc).__name__}: {exc}", step) from exc
+            reason = f"{type(exc).__name__}: {exc}"
+            raise Unreachable(
+                request.method, str(request.url), reason, step, sent=not isinstance(exc, _NOT_SENT)
+            ) from exc
         if response.is_success:
             return response
         raise _error(response, step)
 
     def _send(self, build: Callable[[], httpx.Request], *, step: str, idempotent: bool) -> httpx.Response:
-        retrying = Retrying(
-            retry=retry_if_exception(_retryable(idempotent)),
-            wait=self._wait,
-            stop=stop_after_attempt(self._retry.attempts),
+        policy = self._retry
+        retry = Retry(
+            tries=policy.attempts,
+            retryable=lambda failure: retryable_http(failure, repeatable=idempotent),
+            log=log,
+            pause=backoff_pause(policy.backoff, policy.max_backoff, policy.max_retry_after),
             sleep=self._sleep,
-            before_sleep=self._log_retry,
-            reraise=True,
+            level=logging.INFO,
         )
-        # `build` runs per attempt, so a retry after a token renewal carries the new token.
-        response: httpx.Response = retrying(lambda: self._send_once(build(), step))
-        return response
+        # `build` runs per try, so a retry after a token renewal carries the new token.
+        return attempt(lambda: self._send_once(build(), step), step=step, retry=retry).value
 
     # -- authentication (§3) -----------------------------------------------------------
 

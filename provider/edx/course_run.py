@@ -13,6 +13,7 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from provider import rules
+from provider.attempts import Retry, Succeeded, attempt
 from provider.base import (
     ProviderBase,
     check_declared,
@@ -23,7 +24,7 @@ from provider.base import (
 from provider.edx.client import EdxClient, client_for
 from provider.edx.keys import CourseKey
 from provider.edx.models import CourseRunArgs, ManagedFields, StudioCourseRun
-from provider.errors import Drifted, NotFound, PlatformError, ServerError, Unreachable
+from provider.errors import Drifted, NotFound, PlatformError, unavailable
 from provider.resource import DeclaredResource
 from provider.settings import platform_settings
 
@@ -137,22 +138,16 @@ def _write(client: EdxClient, args: CourseRunArgs) -> StudioCourseRun:
 
 
 def _write_once(client: EdxClient, args: CourseRunArgs) -> StudioCourseRun:
-    """`_write`, made safe to repeat: after a failure, look again (the write may have been
-    applied although its answer was lost, a proxy timeout on a long rerun, §9.5, §22); when
-    the run is not there and the failure was transient, write again."""
+    """`_write`, made safe to repeat (provider/attempts.py): after a failure, look again
+    (the write may have been applied although its answer was lost, a proxy timeout on a
+    long rerun, §9.5, §22); when the run is not there and the platform was unavailable
+    (5xx, no answer), write again at once."""
     key = args.key
-    for number in range(1, CREATE_ATTEMPTS + 1):
-        try:
-            return _write(client, args)
-        except PlatformError as failure:
-            live = client.find_course_run(key)
-            if live is not None:
-                log.warning("%s: %s; the run exists all the same, continuing with it", key, failure)
-                return live
-            if number == CREATE_ATTEMPTS or not isinstance(failure, ServerError | Unreachable):
-                raise
-            log.warning("%s: %s; no run was made, trying again", key, failure)
-    raise AssertionError("unreachable")
+    retry = Retry(tries=CREATE_ATTEMPTS, retryable=unavailable, log=log)
+    written = attempt(
+        lambda: _write(client, args), step=f"create {key}", retry=retry, observe=lambda: client.find_course_run(key)
+    )
+    return written.value if isinstance(written, Succeeded) else written.found
 
 
 def _unfinished_copy(client: EdxClient, args: CourseRunArgs, live: StudioCourseRun) -> bool:

@@ -7,9 +7,10 @@
 - `note_adoption`: check's look, on create, for an object that already exists, so that
   preview and `courseware plan-summary` show the adoption before `up` does it.
 - `write_or_recover`: run any write command as "maybe applied" (spec/mitxonline.md
-  §12.5): after a failure, look whether its work is done; if so go on, if not and the
-  failure was transient, run it again (every write here is safe to repeat once the
-  re-read shows it missing); otherwise raise. docs/reliability.md has the matrix.
+  §12.5) through the retry helper (provider/attempts.py): after a failure, look whether
+  its work is done; if so go on, if not and the failure was transient, run it again
+  (every write here is safe to repeat once the re-read shows it missing); otherwise
+  raise. docs/reliability.md has the matrix.
 - `write_then_find`: `write_or_recover` for a creating command, then read the object back.
 - `known_contract_id`: the contract id to diff with during a preview that updates the
   contract, when the engine has made that output unknown.
@@ -25,15 +26,17 @@ from typing import Any, TypeVar
 from pulumi.dynamic import CheckFailure
 from pydantic import BaseModel
 
+from provider.attempts import Recovered, Succeeded, attempt
 from provider.base import changed_fields, has_unknown, is_unknown, logger
-from provider.errors import CommandRefused, Drifted, PlatformError, ProviderError
-from provider.mitxonline.client import COMMAND_ATTEMPTS, ContractsUpdate, MitxOnline, transient
+from provider.errors import Drifted, PlatformError, ProviderError
+from provider.mitxonline.client import ContractsUpdate, MitxOnline
 from provider.mitxonline.commands import Invocation
 from provider.mitxonline.transport import Completed
 
 _log = logger("mitxonline")
 
 T = TypeVar("T")
+F = TypeVar("F")
 
 # The input in which check names the existing object a create will adopt. No read
 # observes it (provider/reports.py: PLAN_NOTES).
@@ -107,37 +110,26 @@ def write_or_recover(
     client: MitxOnline,
     invocation: Invocation,
     step: str,
-    done: Callable[[], bool],
+    observe: Callable[[], F | None],
     contracts: Callable[[Completed], ContractsUpdate | None] | None = None,
-) -> Completed | None:
-    """Run a write command; the finished command, or None when it failed but `done()`
-    (a fresh read of the platform) shows its work applied all the same.
+) -> Succeeded[Completed] | Recovered[F]:
+    """Run a write command: the finished command, or, when it failed but `observe()` (a
+    fresh read of the platform) finds its work done all the same, what it found.
 
-    A known refusal (`CommandRefused`, `ContractLocked`) is raised at once: it says the
-    same on every try, and callers that expect one read back themselves. Any other
-    failure is "maybe applied" (§12.5: several commands exit 1 after doing their work):
-    `done()` decides. When the work is missing and the failure was transient (not a
-    timeout, after which the command may still be running remotely), the command runs
-    again, up to `COMMAND_ATTEMPTS` tries in all. Repeating is safe for every write the
-    resources run once the re-read shows it missing: creations refuse duplicates or find
-    the existing object (`b2b_contract import`, §12.5.4), and modify, sync, validate,
-    add and remove set a state rather than add to one. `contracts` is passed to
-    `MitxOnline.write`: how a success changed the shared contract listing.
+    Every failure is "maybe applied" (§12.5: several commands exit 1 after doing their
+    work, and a refused `add` has made its runs first, §12.5.1), so `observe()` decides
+    after each one. When the work is missing and the failure was transient
+    (`provider.errors.retryable_command`: not a known refusal, not a timeout), the
+    command runs again, up to `COMMAND_ATTEMPTS` tries in all (`MitxOnline.command_retry`).
+    Repeating is safe for every write the resources run once the re-read shows it
+    missing: creations refuse duplicates or find the existing object (`b2b_contract
+    import`, §12.5.4), and modify, sync, validate, add and remove set a state rather than
+    add to one. `contracts` is passed to `MitxOnline.write`: how a success changed the
+    shared contract listing.
     """
-    for number in range(1, COMMAND_ATTEMPTS + 1):
-        try:
-            return client.write(invocation, step, contracts)
-        except CommandRefused:
-            raise
-        except PlatformError as failure:
-            if done():
-                # The failure's message starts with `step` already.
-                _log.warning("%s; it was applied all the same, continuing", _first_line(failure))
-                return None
-            if number == COMMAND_ATTEMPTS or not transient(failure):
-                raise
-            client.pause_before_retry(number, step, failure)
-    raise AssertionError("unreachable")
+    return attempt(
+        lambda: client.write(invocation, step, contracts), step=step, retry=client.command_retry(), observe=observe
+    )
 
 
 def write_then_find(client: MitxOnline, invocation: Invocation, what: str, find: Callable[[], T | None]) -> T:
@@ -147,11 +139,6 @@ def write_then_find(client: MitxOnline, invocation: Invocation, what: str, find:
     if found is None:
         raise PlatformError(f"{what}: `{invocation.command}` reported success but {what} cannot be read back")
     return found
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def known_contract_id(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[str, Any]:

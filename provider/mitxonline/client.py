@@ -28,10 +28,11 @@ from typing import Any, TypeVar, cast
 
 import httpx
 
+from provider.attempts import Retry, attempt, linear_pause
 from provider.base import logger
 from provider.edx.client import client_for
 from provider.edx.keys import CourseKey
-from provider.errors import CommandFailed, CommandRefused, CommandTimedOut, PlatformError, UnreadableOutput
+from provider.errors import CommandFailed, CommandRefused, UnreadableOutput, retryable_command
 from provider.mitxonline import commands, tables
 from provider.mitxonline.commands import Invocation
 from provider.mitxonline.models import (
@@ -81,14 +82,6 @@ class Listings:
 
     contracts: list[ContractRow]
     organizations: list[OrganizationRow] | None
-
-
-def transient(error: BaseException) -> bool:
-    """A command failure worth another try: it exited non-zero (or could not start)
-    without one of the known refusals, which say the same thing every time (§3.12), and
-    it was not killed by the timeout, after which it may still be running in the
-    deployment (a `kubectl exec` killed locally does not stop the remote process)."""
-    return isinstance(error, CommandFailed) and not isinstance(error, CommandRefused | CommandTimedOut)
 
 
 @dataclass
@@ -267,7 +260,7 @@ class MitxOnline:
         repeating a read is always harmless. With `secret_stdout`, a failure carries no
         stdout (it may hold enrollment codes), neither in the error nor in the retry log."""
 
-        def attempt() -> Completed:
+        def run() -> Completed:
             try:
                 return self.manage.run(invocation.command, *invocation.args, stdin=invocation.stdin, step=step)
             except CommandFailed as failure:
@@ -275,24 +268,20 @@ class MitxOnline:
                     raise _without_stdout(failure) from None
                 raise
 
-        return self.retrying(attempt, step)
+        return attempt(run, step=step, retry=self.command_retry()).value
 
-    def retrying(self, attempt: Callable[[], T], step: str) -> T:
-        """`attempt()`, tried again after a transient command failure, up to
-        `COMMAND_ATTEMPTS` tries; only for work that is harmless to repeat."""
-        for number in range(1, COMMAND_ATTEMPTS + 1):
-            try:
-                return attempt()
-            except PlatformError as failure:
-                if number == COMMAND_ATTEMPTS or not transient(failure):
-                    raise
-                self.pause_before_retry(number, step, failure)
-        raise AssertionError("unreachable")
-
-    def pause_before_retry(self, number: int, step: str, failure: BaseException) -> None:
-        pause = COMMAND_PAUSE * number
-        _log.warning("%s: try %d failed, trying again in %.0f s: %s", step, number, pause, _first_line(failure))
-        self._sleep(pause)
+    def command_retry(self) -> Retry:
+        """How a command is tried again (provider/attempts.py): up to `COMMAND_ATTEMPTS`
+        tries, `COMMAND_PAUSE` s then twice that apart, after `retryable_command` failures.
+        Writes pass it with a fresh read to observe (`_common.write_or_recover`). Built at
+        each call, so the module's settings are read then."""
+        return Retry(
+            tries=COMMAND_ATTEMPTS,
+            retryable=retryable_command,
+            log=_log,
+            pause=linear_pause(COMMAND_PAUSE),
+            sleep=self._sleep,
+        )
 
     # -- shared listings ---------------------------------------------------------------
 
@@ -469,10 +458,6 @@ def _without_stdout(failure: CommandFailed) -> CommandFailed:
     if isinstance(failure, CommandRefused):
         return type(failure)(failure.argv, failure.exit_code, _WITHHELD, failure.stderr, failure.reason, failure.step)
     return type(failure)(failure.argv, failure.exit_code, _WITHHELD, failure.stderr, failure.step)
-
-
-def _first_line(error: BaseException) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 def _table(text: str, done: Completed) -> list[dict[str, str]]:

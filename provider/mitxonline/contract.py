@@ -33,6 +33,7 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from provider import rules
+from provider.attempts import Recovered
 from provider.base import (
     ProviderBase,
     changed_fields,
@@ -42,7 +43,7 @@ from provider.base import (
     normalise_field,
     parse_declared,
 )
-from provider.errors import CommandRefused, ContractLocked, FieldProblem, PlatformError, Refused, Vanished
+from provider.errors import CommandRefused, ContractLocked, FieldProblem, Refused, Vanished
 from provider.mitxonline import client as mitx
 from provider.mitxonline import commands
 from provider.mitxonline._common import (
@@ -292,23 +293,14 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
         row = client.contract(contract_id)
         return row is not None and all(_live(row).get(name) == declared[name] for name in changes)
 
-    try:
-        finished = write_or_recover(
-            client,
-            commands.contract_modify(contract_id, changes),
-            f"modify {what}",
-            modified,
-            _modified_row(contract_id, changes),
-        )
-    except PlatformError as failure:
-        row = client.contract(contract_id)
-        after = _live(row) if row is not None else {}
-        missing = sorted(name for name in changes if after.get(name) != declared[name])
-        if missing:
-            raise
-        _log.warning("%s: %s; the changes were applied all the same", what, failure)
-        return after
-    if finished is None:
+    written = write_or_recover(
+        client,
+        commands.contract_modify(contract_id, changes),
+        f"modify {what}",
+        modified,
+        _modified_row(contract_id, changes),
+    )
+    if isinstance(written, Recovered):
         row = client.contract(contract_id)
         return _live(row) if row is not None else {**live, **{name: declared[name] for name in changes}}
     return {**live, **{name: declared[name] for name in changes}}
@@ -469,27 +461,20 @@ class ContractProvider(ProviderBase):
     ) -> tuple[int, dict[str, Any] | None]:
         """Create the contract; its id and, when it had to be listed, what the listing shows."""
         document = _import_document(args, slug, dates)
-        try:
-            # The import is safe to repeat: it finds an existing contract by slug (§12.5.4).
-            done = write_or_recover(
-                client,
-                commands.contract_import(document, slug),
-                f"create {what}",
-                lambda: _find(client, args) is not None,
-                _imported_row(args, dates),
-            )
-        except ContractLocked as failure:
-            # The second save inside the command failed after the first one (§12.5.1).
-            row = _find(client, args)
-            if row is None:
-                raise
-            _log.warning("%s was created, but the import then failed: %s", what, failure.reason)
-            return row.id, _live(row)
-        if done is None:
-            row = _find(client, args)
-            if row is None:
-                raise Vanished(what, "after it was listed")
-            return row.id, _live(row)
+        # The import is safe to repeat: it finds an existing contract by slug (§12.5.4).
+        written = write_or_recover(
+            client,
+            commands.contract_import(document, slug),
+            f"create {what}",
+            lambda: _find(client, args),
+            _imported_row(args, dates),
+        )
+        if isinstance(written, Recovered):
+            if isinstance(written.failure, ContractLocked):
+                # The second save inside the command failed after the first one (§12.5.1).
+                _log.warning("%s was created, but the import then failed: %s", what, written.failure.reason)
+            return written.found.id, _live(written.found)
+        done = written.value
         imported = commands.parse_import(done.stdout)
         if imported is not None and not commands.import_found_existing(done.stdout):
             return imported[1], None

@@ -35,6 +35,7 @@ from typing import Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
+from provider.attempts import Recovered
 from provider.base import ProviderBase, changed_fields, check_declared, logger, parse_declared
 from provider.errors import (
     CommandRefused,
@@ -156,29 +157,23 @@ def _add(client: MitxOnline, args: ContractCoursewareArgs, courses: list[str]) -
         runs = contract_runs(client, args.contract_id, courses)
         return all(course in runs for course in courses)
 
-    try:
-        done = write_or_recover(client, invocation, f"add {', '.join(courses)} to {what}", added)
-    except PlatformError as failure:
-        runs = contract_runs(client, args.contract_id, args.courses)
-        if any(course not in runs for course in courses):
-            raise
-        if isinstance(failure, ContractLocked):
-            # The clones were queued before the final save failed (§12.2.3, §12.5.1).
-            _log.warning(
-                "%s: MITx Online made the contract runs of %s, then could not save the contract because %s "
-                "(spec/mitxonline.md §12.5.1). The runs are there; `--make-codes` did not run, so "
-                "mitxonline:EnrollmentCodes makes the codes with `b2b_codes validate`, which works on it",
-                what,
-                ", ".join(courses),
-                _window_warning(args, client.today()),
-            )
-            return runs, Added(courses)
-        _log.warning("%s: %s; the contract runs exist all the same, continuing", what, failure)
-        return runs, Added(courses, _first_line(failure))
+    written = write_or_recover(client, invocation, f"add {', '.join(courses)} to {what}", added)
     runs = contract_runs(client, args.contract_id, args.courses)
-    if done is None:
-        # It failed, and the runs were there all the same (write_or_recover warned).
-        return runs, Added(courses, "it exited with an error, see the warning above")
+    if isinstance(written, Recovered) and isinstance(written.failure, ContractLocked):
+        # The clones were queued before the final save failed (§12.2.3, §12.5.1).
+        _log.warning(
+            "%s: MITx Online made the contract runs of %s, then could not save the contract because %s "
+            "(spec/mitxonline.md §12.5.1). The runs are there; `--make-codes` did not run, so "
+            "mitxonline:EnrollmentCodes makes the codes with `b2b_codes validate`, which works on it",
+            what,
+            ", ".join(courses),
+            _window_warning(args, client.today()),
+        )
+        return runs, Added(courses)
+    if isinstance(written, Recovered):
+        # It failed, and the runs were there all the same (the helper warned).
+        return runs, Added(courses, _first_line(written.failure))
+    done = written.value
     missing = [course for course in courses if course not in runs]
     if missing:
         raise PlatformError(
@@ -198,17 +193,12 @@ def _remove(client: MitxOnline, contract_id: int, courses: list[str]) -> None:
     """Retire the contract runs of `courses`, and say what that did to learners' codes."""
     what = f"contract {contract_id}"
     retired = sorted(key for keys in contract_runs(client, contract_id, courses).values() for key in keys)
-    try:
-        write_or_recover(
-            client,
-            commands.courseware_remove(contract_id, courses),
-            f"remove {', '.join(courses)} from {what}",
-            lambda: not contract_runs(client, contract_id, courses),
-        )
-    except PlatformError as failure:
-        if contract_runs(client, contract_id, courses):
-            raise
-        _log.warning("%s: %s; the courses are detached all the same", what, failure)
+    write_or_recover(
+        client,
+        commands.courseware_remove(contract_id, courses),
+        f"remove {', '.join(courses)} from {what}",
+        lambda: not contract_runs(client, contract_id, courses),
+    )
     # What `remove` does to a run (spec/mitxonline.md §3.8); counted beforehand by
     # `courseware plan-summary`, so no extra read is paid here.
     _log.warning(

@@ -17,6 +17,7 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
+from provider.attempts import Succeeded
 from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
 from provider.edx.keys import CourseKey
 from provider.errors import PlatformError
@@ -92,7 +93,10 @@ def _import(client: MitxOnline, args: CourseArgs, first: CourseImport, what: str
         if page is None
         else commands.PageChoice(page.live, page.include_in_learn_catalog, page.ingest_content_files_for_ai),
     )
-    done = write_or_recover(client, invocation, f"create {what}", lambda: client.course(args.readable_id) is not None)
+    written = write_or_recover(
+        client, invocation, f"create {what}", lambda: client.course(args.readable_id) is not None
+    )
+    done = written.value if isinstance(written, Succeeded) else None
     live = client.course(args.readable_id)
     if live is None:
         # import_courserun exits 0 when edX has no such run (§3.1 step 1, §12.3).

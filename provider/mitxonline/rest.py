@@ -12,19 +12,21 @@ contracts and `/api/internal/courses/`. They are what this client offers:
 
 The key travels only in a header: it is never logged and never part of an error (errors
 carry method, URL, status and body). GETs are retried with backoff on 429, 5xx and
-connection errors through tenacity.
+connection errors through the retry helper (provider/attempts.py), as the edX client's are.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from provider.attempts import Retry, attempt, backoff_pause
 from provider.base import logger
-from provider.errors import HttpError, RateLimited, ServerError, Unreachable, http_error
+from provider.errors import HttpError, Unreachable, http_error, retryable_http
 from provider.mitxonline.models import RestContract, RestCourse, RestOrganization
 
 _log = logger("mitxonline.rest")
@@ -37,20 +39,9 @@ def _error(response: httpx.Response, step: str) -> HttpError:
     return http_error(request.method, str(request.url), response.status_code, response.text, step, response.headers)
 
 
-def _retryable(error: BaseException) -> bool:
-    return isinstance(error, RateLimited | ServerError | Unreachable)
-
-
-_MAX_RETRY_AFTER = 60.0
-_backoff = wait_exponential(multiplier=0.5, max=10)
-
-
-def _wait(state: RetryCallState) -> float:
-    """The pause a 429's Retry-After asks for (capped), as the edX client keeps it; else backoff."""
-    error = state.outcome.exception() if state.outcome is not None else None
-    if isinstance(error, RateLimited) and error.retry_after is not None:
-        return min(error.retry_after, _MAX_RETRY_AFTER)
-    return float(_backoff(state))
+# A 429's Retry-After is honoured up to a minute, as the edX client does; otherwise 0.5 s,
+# 1 s, 2 s ... up to 10 s.
+_PAUSE = backoff_pause(0.5, 10.0, 60.0)
 
 
 def _only(body: Any, readable_id: str) -> dict[str, Any] | None:
@@ -72,8 +63,15 @@ class MitxOnlineRest:
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self._base = url.rstrip("/")
-        self._attempts = attempts
-        self._sleep = sleep
+        # Every call here is a GET: repeating it is harmless.
+        self._retry = Retry(
+            tries=attempts,
+            retryable=lambda failure: retryable_http(failure, repeatable=True),
+            log=_log,
+            pause=_PAUSE,
+            sleep=sleep or time.sleep,
+            level=logging.INFO,
+        )
         self._http = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(30.0, connect=10.0),
@@ -97,15 +95,7 @@ class MitxOnlineRest:
         return response.json()
 
     def get(self, path: str, params: dict[str, Any] | None = None, *, step: str) -> Any:
-        extra: dict[str, Any] = {} if self._sleep is None else {"sleep": self._sleep}
-        retrying = Retrying(
-            retry=retry_if_exception(_retryable),
-            wait=_wait,
-            stop=stop_after_attempt(self._attempts),
-            reraise=True,
-            **extra,
-        )
-        return retrying(lambda: self._get_once(path, params or {}, step))
+        return attempt(lambda: self._get_once(path, params or {}, step), step=step, retry=self._retry).value
 
     def course(self, readable_id: str) -> RestCourse | None:
         """The course with every run and its page flags, or None.

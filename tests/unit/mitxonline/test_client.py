@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from provider.errors import CommandFailed, CommandRefused, UnreadableOutput
+from provider.errors import CommandFailed, CommandRefused, UnreadableOutput, retryable_command
 from provider.mitxonline import commands
-from provider.mitxonline.client import _WITHHELD, MitxOnline, SharedReads, contract_of_run, transient, upsert_contract
+from provider.mitxonline.client import _WITHHELD, MitxOnline, SharedReads, contract_of_run, upsert_contract
 from provider.mitxonline.transport import Completed
 from tests.unit.mitxonline.fake import FakeMitx, ok, table
 
@@ -161,7 +161,7 @@ def test_a_listing_that_is_not_the_expected_json_is_a_clear_failure(fake: FakeMi
     with pytest.raises(UnreadableOutput, match="tables contracts, organizations") as caught:
         client.contracts()
     # Unreadable output is not a failed command: it is not retried, and does not say "exited 0".
-    assert not isinstance(caught.value, CommandFailed) and not transient(caught.value)
+    assert not isinstance(caught.value, CommandFailed) and not retryable_command(caught.value)
     assert "exited" not in str(caught.value)
     assert fake.commands() == ["listings"]
 

@@ -60,6 +60,23 @@ def test_course_create_looks_again_after_a_failed_command(fake: FakeMitx, client
         CourseProvider().create(checked(CourseProvider(), readable_id=COURSE, title="Intro"))
 
 
+def test_a_refused_create_whose_course_is_there_after_all_is_adopted(
+    fake: FakeMitx, client: MitxOnline, caplog: Any
+) -> None:
+    """A refusal is "maybe applied" too (docs/decisions.md §24): the re-read decides, and
+    the refused command is not run again."""
+
+    def made_meanwhile(args: list[str], stdin: str | None) -> Completed:
+        fake.add_course(COURSE, "Intro")
+        return Completed(255, "", f"Course with ID {COURSE} already exists.")
+
+    fake.on("create_courseware", made_meanwhile)
+    result = CourseProvider().create(checked(CourseProvider(), readable_id=COURSE, title="Intro"))
+    assert result.id == COURSE
+    assert [call[0] for call in fake.calls] == ["create_courseware"]
+    assert "already exists (§3.2); it was applied all the same, continuing" in caplog.text
+
+
 def test_course_changes_that_no_command_makes_are_refused_with_advice() -> None:
     olds = checked(CourseProvider(), readable_id=COURSE, title="Intro")
     found = refusals(CourseProvider(), olds, title="Intro 2", live=False)

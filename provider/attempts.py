@@ -1,0 +1,124 @@
+"""The one retry rule of both platforms: try, look, and only then maybe try again.
+
+A call to edX or MITx Online that fails may still have done its work: a 5xx or a lost
+answer after a POST, a management command that exits 1 after saving (docs/decisions.md
+§11, §24). `attempt` runs such a call as "maybe applied":
+
+1. run `call`; its value is the answer (`Succeeded`);
+2. on a `PlatformError`, when `observe` is given, read the platform afresh: anything it
+   finds (not None, not False) means the work is done, and the answer is `Recovered`,
+   carrying what was found and the failure it outlived;
+3. otherwise, when `Retry.retryable(failure)` says another try may pass and tries are
+   left, pause `Retry.pause(number, failure)` seconds and go to 1;
+4. otherwise raise the failure.
+
+The classification (`retryable`) is the platform's: `provider.errors.retryable_http` and
+`retryable_command`. It alone decides what is never repeated, such as a command killed by
+its timeout, which may still be running remotely. Sleep and log are injected, so tests
+drive this with no clock and clients keep their own logger.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar, overload
+
+from provider.errors import PlatformError, RateLimited
+
+T = TypeVar("T")
+F = TypeVar("F")
+
+#: Seconds to wait after try `number` (1 for the first) failed with `failure`.
+Pause = Callable[[int, PlatformError], float]
+
+
+@dataclass(frozen=True)
+class Retry:
+    """How one family of calls is tried again. `tries` counts the first try."""
+
+    tries: int
+    retryable: Callable[[PlatformError], bool]
+    log: logging.Logger
+    pause: Pause = lambda number, failure: 0.0
+    sleep: Callable[[float], None] = time.sleep
+    # Routine retries (a 429 waited out) are INFO; a command tried again is worth a WARNING.
+    level: int = logging.WARNING
+
+
+@dataclass(frozen=True)
+class Succeeded(Generic[T]):
+    """The call answered; `tries` says after how many tries."""
+
+    value: T
+    tries: int
+
+
+@dataclass(frozen=True)
+class Recovered(Generic[F]):
+    """The call failed, but a fresh read found its work done: `found` is what it found."""
+
+    found: F
+    failure: PlatformError
+    tries: int
+
+
+def linear_pause(seconds: float) -> Pause:
+    """`seconds` after the first try, twice that after the second, and so on."""
+    return lambda number, failure: seconds * number
+
+
+def backoff_pause(backoff: float, max_backoff: float, max_retry_after: float) -> Pause:
+    """What a 429's `Retry-After` asks for, cut to `max_retry_after`; otherwise exponential
+    backoff: `backoff`, twice that, four times, ... never above `max_backoff`."""
+
+    def pause(number: int, failure: PlatformError) -> float:
+        if isinstance(failure, RateLimited) and failure.retry_after is not None:
+            return min(failure.retry_after, max_retry_after)
+        return float(min(backoff * 2 ** (number - 1), max_backoff))
+
+    return pause
+
+
+@overload
+def attempt(call: Callable[[], T], *, step: str, retry: Retry, observe: None = None) -> Succeeded[T]: ...
+
+
+@overload
+def attempt(
+    call: Callable[[], T], *, step: str, retry: Retry, observe: Callable[[], F | None]
+) -> Succeeded[T] | Recovered[F]: ...
+
+
+def attempt(
+    call: Callable[[], T], *, step: str, retry: Retry, observe: Callable[[], F | None] | None = None
+) -> Succeeded[T] | Recovered[F]:
+    """Run `call` under `retry`, reading with `observe` after each failure (module docstring)."""
+    number = 1
+    while True:
+        try:
+            return Succeeded(call(), number)
+        except PlatformError as failure:
+            if observe is not None:
+                found = observe()
+                if found is not None and found is not False:
+                    retry.log.warning("%s: %s; it was applied all the same, continuing", step, _said(step, failure))
+                    return Recovered(found, failure, number)
+            if number >= retry.tries or not retry.retryable(failure):
+                raise
+            pause = retry.pause(number, failure)
+            retry.log.log(
+                retry.level, "%s: try %d failed, trying again in %.1f s: %s", step, number, pause, _said(step, failure)
+            )
+            if pause > 0:
+                retry.sleep(pause)
+            number += 1
+
+
+def _said(step: str, failure: BaseException) -> str:
+    """The first line of `failure` without `step`, which most messages start with."""
+    text = str(failure).strip()
+    first = text.splitlines()[0] if text else type(failure).__name__
+    return first.removeprefix(f"{step}: ")
