@@ -15,7 +15,8 @@ answer after a POST, a management command that exits 1 after saving (docs/decisi
 The classification (`retryable`) is the platform's: `provider.errors.retryable_http` and
 `retryable_command`. It alone decides what is never repeated, such as a command killed by
 its timeout, which may still be running remotely. Sleep and log are injected, so tests
-drive this with no clock and clients keep their own logger.
+drive this with no clock and clients keep their own logger. tenacity (a pinned
+dependency) runs the loop; this module adds the read between a failure and the decision.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar, overload
+
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from provider.errors import PlatformError, RateLimited
 
@@ -95,26 +98,54 @@ def attempt(
 def attempt(
     call: Callable[[], T], *, step: str, retry: Retry, observe: Callable[[], F | None] | None = None
 ) -> Succeeded[T] | Recovered[F]:
-    """Run `call` under `retry`, reading with `observe` after each failure (module docstring)."""
-    number = 1
-    while True:
-        try:
-            return Succeeded(call(), number)
-        except PlatformError as failure:
-            if observe is not None:
-                found = observe()
-                if found is not None and found is not False:
-                    retry.log.warning("%s: %s; it was applied all the same, continuing", step, _said(step, failure))
-                    return Recovered(found, failure, number)
-            if number >= retry.tries or not retry.retryable(failure):
-                raise
-            pause = retry.pause(number, failure)
-            retry.log.log(
-                retry.level, "%s: try %d failed, trying again in %.1f s: %s", step, number, pause, _said(step, failure)
-            )
-            if pause > 0:
-                retry.sleep(pause)
-            number += 1
+    """Run `call` under `retry`, reading with `observe` after each failure (module docstring).
+
+    tenacity runs the loop (stop, wait, sleep, the log before a pause); `_once` is one try
+    with its read, so the read happens before tenacity decides whether to try again.
+    """
+
+    def log_pause(state: RetryCallState) -> None:
+        failure = state.outcome.exception() if state.outcome is not None else None
+        pause = state.upcoming_sleep
+        said = _said(step, failure) if failure is not None else ""
+        retry.log.log(
+            retry.level, "%s: try %d failed, trying again in %.1f s: %s", step, state.attempt_number, pause, said
+        )
+
+    def pause(state: RetryCallState) -> float:
+        failure = state.outcome.exception() if state.outcome is not None else None
+        return retry.pause(state.attempt_number, failure) if isinstance(failure, PlatformError) else 0.0
+
+    retrying = Retrying(
+        stop=stop_after_attempt(retry.tries),
+        retry=retry_if_exception(lambda failure: isinstance(failure, PlatformError) and retry.retryable(failure)),
+        wait=pause,
+        sleep=retry.sleep,
+        before_sleep=log_pause,
+        reraise=True,
+    )
+    answer: Succeeded[T] | Recovered[F] | None = None
+    for trial in retrying:
+        with trial:
+            answer = _once(call, step, retry, observe, trial.retry_state.attempt_number)
+    assert answer is not None  # tenacity leaves the loop only after a try that answered
+    return answer
+
+
+def _once(
+    call: Callable[[], T], step: str, retry: Retry, observe: Callable[[], F | None] | None, number: int
+) -> Succeeded[T] | Recovered[F]:
+    """One try: the call's answer, or after a `PlatformError` what `observe` found of its
+    work; the failure itself when nothing was found."""
+    try:
+        return Succeeded(call(), number)
+    except PlatformError as failure:
+        if observe is not None:
+            found = observe()
+            if found is not None and found is not False:
+                retry.log.warning("%s: %s; it was applied all the same, continuing", step, _said(step, failure))
+                return Recovered(found, failure, number)
+        raise
 
 
 def _said(step: str, failure: BaseException) -> str:
