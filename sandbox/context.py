@@ -7,6 +7,7 @@ between threads.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -54,3 +55,7 @@ class CommandContext(AppContext):
     stdout: TextIO
     stderr: TextIO
     env: Mapping[str, str]
+    # MITx Online's log records go through the logging its settings set up when the
+    # process started (sandbox.mitxonline.console.process_log), not through a command's
+    # `stderr=`; None: straight to `stderr` (in-process tests, whose stderr is the process's).
+    log: logging.Logger | None = None

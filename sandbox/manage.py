@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sandbox import faults, log, session
 from sandbox.context import CommandContext
-from sandbox.mitxonline import commands
+from sandbox.mitxonline import commands, console
 from sandbox.settings import load_context
 from sandbox.state import prepare_state
 
@@ -49,6 +49,7 @@ def run_manage(state_dir: Path, argv: list[str]) -> int:
             # The live environment, not a copy: rich reads `COLUMNS` when a command draws
             # its table, so code run by `shell -c` that sets it first is obeyed (§12.2.5).
             env=os.environ,
+            log=console.process_log(sys.stderr),
         )
         code = _run(argv, ctx)
         if rule and rule.applied_then_error:

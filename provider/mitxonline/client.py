@@ -32,7 +32,7 @@ from provider.attempts import Retry, attempt, linear_pause
 from provider.base import logger
 from provider.edx.client import client_for
 from provider.edx.keys import CourseKey
-from provider.errors import CommandFailed, CommandRefused, UnreadableOutput, retryable_command
+from provider.errors import CommandFailed, CommandRefused, PlatformError, UnreadableOutput, retryable_command
 from provider.mitxonline import commands, tables
 from provider.mitxonline.commands import Invocation
 from provider.mitxonline.models import (
@@ -61,6 +61,8 @@ ALL_CODES = "codes"
 COMMAND_ATTEMPTS = 3
 _WITHHELD = "(stdout withheld: it may hold enrollment codes)"
 COMMAND_PAUSE = 1.0
+# The first pause before looking again for a run edX is still cloning (wait_for_edx).
+_FIRST_CLONE_PAUSE_S = 0.5
 
 LISTINGS = "b2b_list contracts and organizations"
 LISTINGS_STEP = "list contracts and organizations"
@@ -241,19 +243,54 @@ class MitxOnline:
             change = None
         if change is not None:
             self.shared.forget(keep=frozenset({LISTINGS}))
-            # Only a modify is known to leave the organizations alone.
-            keeps_organizations = invocation.args[:1] == ("modify",)
+            # A modify leaves the organizations alone; so does an import that found its
+            # organization. One that created it prints only the key: the new row's id,
+            # name and slug come from REST (an HTTP read, not a command), and only when
+            # exactly one organization there is missing from the listing; otherwise the
+            # listing is read again. Re-listing after every import cost one `b2b_list`
+            # shell per import that came before an organization lookup (168 at 1,000).
+            kept = invocation.args[:1] == ("modify",) or (
+                invocation.args[:1] == ("import",) and commands.import_found_organization(done.stdout)
+            )
+            organizations = (
+                _unchanged
+                if kept
+                else self._with_created_organization(commands.import_created_organization(done.stdout))
+            )
             self.shared.update(
                 LISTINGS,
-                lambda listed: Listings(
-                    change(listed.contracts), listed.organizations if keeps_organizations else None
-                ),
+                lambda listed: Listings(change(listed.contracts), organizations(listed.organizations)),
             )
         elif contracts is None and invocation.command in _KEEPS_LISTINGS:
             self.shared.forget(keep=frozenset({LISTINGS}))
         else:
             self.shared.forget()
         return done
+
+    def _with_created_organization(
+        self, org_key: str | None
+    ) -> Callable[[list[OrganizationRow] | None], list[OrganizationRow] | None]:
+        """How an import that created organization `org_key` changes the listed rows:
+        the one REST organization the rows lack, under that key; None (list again) when
+        the key is unknown, REST cannot be read, or more or fewer than one is missing."""
+        if org_key is None:
+            return lambda rows: None
+        try:
+            everywhere = self.rest_organizations()
+        except PlatformError:
+            return lambda rows: None
+
+        def grown(rows: list[OrganizationRow] | None) -> list[OrganizationRow] | None:
+            if rows is None or any(row.key == org_key for row in rows):
+                return rows  # unknown already, or a listing made after the import
+            listed = {row.id for row in rows}
+            missing = [rest for rest in everywhere if rest.id not in listed]
+            if len(missing) != 1:
+                return None
+            made = missing[0]
+            return [*rows, OrganizationRow(id=made.id, name=made.name, slug=made.slug, key=org_key)]
+
+        return grown
 
     def read_command(self, invocation: Invocation, step: str, *, secret_stdout: bool = False) -> Completed:
         """Run a command that changes nothing; a transient failure is tried again, since
@@ -418,15 +455,22 @@ class MitxOnline:
 
     def wait_for_edx(self, keys: Sequence[str], timeout: float, poll: float = 5.0) -> list[str]:
         """Wait until edX has every run in `keys` (the clone after `add` is asynchronous,
-        §5.2, §5.3); returns the keys still missing when `timeout` runs out."""
+        §5.2, §5.3); returns the keys still missing when `timeout` runs out.
+
+        The first look again comes after half a second, each next one after twice the
+        last pause, up to `poll`: a clone often lands within a second or two, and a
+        fixed 5 s pause after the first miss was about half of the sandbox's wall in a
+        1,000-resource first `up` (docs/benchmarks.md, "Command sessions")."""
         exists = self._edx_run_exists or _edx_lookup()
         missing = list(keys)
         deadline = self._clock() + timeout
+        pause = min(poll, _FIRST_CLONE_PAUSE_S)
         while True:
             missing = [key for key in missing if not exists(key)]
             if not missing or self._clock() >= deadline:
                 return missing
-            self._sleep(min(poll, max(0.0, deadline - self._clock())))
+            self._sleep(min(pause, max(0.0, deadline - self._clock())))
+            pause = min(poll, pause * 2)
 
 
 # The run part of a contract run key: `{n}T{contract id}C{year}` (§4.1), or the
@@ -465,6 +509,10 @@ def _table(text: str, done: Completed) -> list[dict[str, str]]:
         return tables.parse_table(text)
     except ValueError as error:
         raise _unreadable(done, error) from None
+
+
+def _unchanged(rows: list[OrganizationRow] | None) -> list[OrganizationRow] | None:
+    return rows
 
 
 def _unreadable(done: Completed, error: ValueError) -> UnreadableOutput:

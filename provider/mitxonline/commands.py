@@ -305,12 +305,27 @@ def _date(value: dt.date | str) -> str:
 # back." and no such line (§3.7, issue #18 point 2).
 _IMPORTED = re.compile(r"^Import complete\. Contract slug: (\S+) \(id=(\d+)\)$", re.MULTILINE)
 _EXISTS = re.compile(r"^\s*Contract exists: ", re.MULTILINE)
+_ORGANIZATION_EXISTS = re.compile(r"^\s*Organization exists: ", re.MULTILINE)
+_ORGANIZATION_CREATED = re.compile(r"^\s*Created organization: (\S+)\s*$", re.MULTILINE)
 
 
 def parse_import(stdout: str) -> tuple[str, int] | None:
     """The slug and id a committed `b2b_contract import` reports; None without the line."""
     match = _IMPORTED.search(stdout)
     return (match.group(1), int(match.group(2))) if match else None
+
+
+def import_found_organization(stdout: str) -> bool:
+    """Whether the import found the organization it names (`  Organization exists: KEY`,
+    §3.7) rather than creating one: then the organization listing is unchanged."""
+    return bool(_ORGANIZATION_EXISTS.search(stdout))
+
+
+def import_created_organization(stdout: str) -> str | None:
+    """The key of the organization a committed import created (`  Created organization:
+    KEY`, §3.7), or None when it created none or said so some other way."""
+    match = _ORGANIZATION_CREATED.search(stdout)
+    return match.group(1) if match else None
 
 
 def import_found_existing(stdout: str) -> bool:

@@ -13,7 +13,9 @@ frame of the request in flight, or does not answer within the command's timeout 
 killed and dropped from the pool; the next command starts a new one. The command in
 flight is reported as a process would be: a session that ended is a failed command
 (exit -1 with the session's last stderr lines), a hung one `subprocess.TimeoutExpired`.
-`write_or_recover` then re-reads before anything runs again, as after a process.
+`write_or_recover` then re-reads before anything runs again, as after a process. A
+session found ended while idle held no command: it is dropped before the next command
+is sent, and that command goes to a new session.
 
 stdin and stdout are the only channels (no port, no file), so `kubectl exec -i` carries
 a session as it carries a process. A stray line on stdout (a prefix's banner) is not a
@@ -43,6 +45,9 @@ _log = logger("mitxonline.session")
 
 # The last lines of a session's stderr kept for the report of a session that ended.
 _STDERR_TAIL = 40
+# How long a killed session's readers get to read its output to the end (EOF comes at
+# once when the process was the pipes' only writer; a wrapper's child may hold them).
+_READERS_GRACE_S = 5.0
 
 Popen = Callable[..., "subprocess.Popen[str]"]
 
@@ -89,18 +94,24 @@ class Session:
 
     # -- reading ---------------------------------------------------------------------
 
+    # Each reader owns its stream and closes it at EOF: another thread closing it while
+    # the reader is between two lines would raise in the reader (a traceback on the
+    # provider's stderr), and closing it during a read blocks until the read returns.
+
     def _read_frames(self, stream: IO[str]) -> None:
-        for line in stream:
-            if line.startswith(self._marker):
-                self._frames.put(line[len(self._marker) :])
-            else:
-                _log.debug("command session %s printed outside a frame: %s", self.id, line.rstrip())
+        with stream:
+            for line in stream:
+                if line.startswith(self._marker):
+                    self._frames.put(line[len(self._marker) :])
+                else:
+                    _log.debug("command session %s printed outside a frame: %s", self.id, line.rstrip())
         self._frames.put(None)
 
     def _read_stderr(self, stream: IO[str]) -> None:
-        for line in stream:
-            self._stderr.append(line)
-            _log.debug("command session %s stderr: %s", self.id, line.rstrip())
+        with stream:
+            for line in stream:
+                self._stderr.append(line)
+                _log.debug("command session %s stderr: %s", self.id, line.rstrip())
 
     def stderr_tail(self) -> str:
         return "".join(self._stderr)
@@ -140,17 +151,22 @@ class Session:
             raise SessionBroken(f"the command session answered another frame than request {self._next_id}: {frame!r}")
         return Completed(frame["exit"], str(frame.get("stdout", "")), str(frame.get("stderr", "")))
 
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
     def kill(self) -> None:
-        """End the process (and so its stdin, stdout and stderr)."""
+        """End the process and let the readers take its output to the end, so the stderr
+        tail that reports it is whole; the readers close stdout and stderr themselves."""
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
-            if stream is not None:
-                try:
-                    stream.close()
-                except OSError:
-                    _log.debug("command session %s: a stream did not close cleanly", self.id)
+        if self.process.stdin is not None:
+            try:
+                self.process.stdin.close()
+            except OSError:  # a request still buffered for a process that is gone
+                _log.debug("command session %s: stdin did not close cleanly", self.id)
+        for reader in self._readers:
+            reader.join(_READERS_GRACE_S)
 
     def close(self) -> None:
         """Close stdin, so the runner ends by itself; kill it if it does not."""
@@ -204,13 +220,22 @@ class SessionPool:
         return done
 
     def _take(self, timeout: float) -> Session:
-        with self._lock:
-            while not self._idle and self._count >= self.size:
-                self._lock.wait()
-            if self._idle:
-                return self._idle.pop()
-            self._count += 1
-            self.started += 1
+        while True:
+            with self._lock:
+                while not self._idle and self._count >= self.size:
+                    self._lock.wait()
+                if not self._idle:
+                    self._count += 1
+                    self.started += 1
+                    break
+                session = self._idle.pop()
+                if session.alive():
+                    return session
+                self._count -= 1
+            # It ended while idle (a dropped `kubectl exec` stream, a restarted pod): no
+            # command was in it, so the next one goes to a new session, not to recovery.
+            _log.info("command session %s ended while idle (exit %s)", session.id, session.process.returncode)
+            session.kill()
         try:
             return Session(self.prefix, timeout=timeout, popen=self._popen)
         except BaseException:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+from typing import TextIO
 
 from sandbox.context import CommandContext
 from sandbox.mitxonline.models import now
@@ -45,4 +47,21 @@ class Output:
             "logger": logger or self.logger,
             "timestamp": now().isoformat().replace("+00:00", "Z"),
         }
-        self.ctx.stderr.write(json.dumps(record) + "\n")
+        if self.ctx.log is None:
+            self.ctx.stderr.write(json.dumps(record) + "\n")
+        else:
+            self.ctx.log.log(logging.getLevelNamesMapping()[level.upper()], json.dumps(record))
+
+
+def process_log(stream: TextIO) -> logging.Logger:
+    """The logging MITx Online's settings set up when its process starts: one
+    `logging.StreamHandler` on the process's stderr as it is then, which a command's
+    `stderr=` or a later `sys.stderr` does not move (mitol-django-observability's
+    LOGGING routes structlog through such a handler)."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    records = logging.getLogger("sandbox.mitxonline.records")
+    records.handlers = [handler]
+    records.setLevel(logging.DEBUG)
+    records.propagate = False
+    return records

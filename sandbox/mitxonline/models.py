@@ -78,9 +78,21 @@ class Model:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Self:
+        return cls(**{name: _convert(row[name], hint) for name, hint in _field_types(cls)})
+
+
+_FIELD_TYPES: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def _field_types(cls: type) -> tuple[tuple[str, Any], ...]:
+    """Each field of a model and its type, worked out once per class: resolving the
+    string annotations compiles each of them, and was most of a listing's time. (Two
+    threads may both work out a class the first time; they find the same.)"""
+    found = _FIELD_TYPES.get(cls)
+    if found is None:
         hints = typing.get_type_hints(cls)
-        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-        return cls(**{name: _convert(row[name], hints[name]) for name in names})
+        found = _FIELD_TYPES[cls] = tuple((f.name, hints[f.name]) for f in dataclasses.fields(cls))
+    return found
 
 
 @dataclass

@@ -30,6 +30,21 @@ STACKS = REPO / "stacks"
 PASSPHRASE = "courseware-local"
 # Long enough for a slow `up`, short enough that a hung engine fails the test.
 COMMAND_TIMEOUT = 600
+# `courseware:mitxonline.session` of every stack `use_sandbox` points at a sandbox:
+# COURSEWARE_TEST_SESSION=off runs the e2e tests with one process per command (issue 15's
+# off switch), a number with that many sessions; unset, the setting's default.
+SESSION_SWITCH = os.environ.get("COURSEWARE_TEST_SESSION", "")
+
+
+def session_setting(switch: str) -> bool | int | None:
+    """The `session` value the switch asks for; None: leave the setting out."""
+    if switch in ("", "on"):
+        return None
+    if switch == "off":
+        return False
+    if switch.isdigit() and int(switch) >= 1:
+        return int(switch)
+    raise ValueError(f"COURSEWARE_TEST_SESSION={switch!r}: use on, off or a pool size (1 to 8)")
 
 
 @cache
@@ -161,6 +176,9 @@ class PulumiProject:
             # The sandbox clones in about a second: a clone that never comes fails fast.
             "cloneTimeout": SANDBOX_CLONE_TIMEOUT,
         }
+        session = session_setting(SESSION_SWITCH)
+        if session is not None:
+            mitxonline["session"] = session
         self.set_config("mitxonline", mitxonline)
         self.set_config("mitxonlineApiKey", info["mitxonline_api_key"], secret=True)
 

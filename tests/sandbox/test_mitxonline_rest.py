@@ -66,6 +66,26 @@ def test_v2_live_filter(local: Local) -> None:
     ]
 
 
+def test_course_filters_are_anded_and_those_on_runs_see_every_course(local: Local, contract: int) -> None:
+    """Filters on the course and on its runs together, as one queryset filters: a course
+    left out by one filter is out whatever the others say."""
+    local.ok("create_courseware", "course", "course-v1:MITx+Other", "Other course")
+    org_id = local.scalar("SELECT organization_id FROM mitx_contract WHERE id = ?", contract)
+    source = "readable_id=" + SOURCE_COURSE.replace("+", "%2B")
+
+    def found(query: str) -> list[str]:
+        return [c["readable_id"] for c in local.json("/api/internal/courses/", query, key=True)["results"]]
+
+    assert found(f"contract_id={contract}") == [SOURCE_COURSE]
+    assert found(f"org_id={org_id}") == [SOURCE_COURSE]
+    assert found(f"{source}&contract_id={contract}") == [SOURCE_COURSE]
+    assert found(f"{source}&contract_id={contract + 1}") == []
+    assert found(f"readable_id=course-v1:MITx%2BOther&contract_id={contract}") == []
+    assert found("courseruns__language=en") == [SOURCE_COURSE]
+    assert found(f"{source}&live=false") == []
+    assert sorted(found("")) == sorted([SOURCE_COURSE, "course-v1:MITx+Other"])
+
+
 def test_internal_courses_needs_the_api_key(local: Local) -> None:
     response = local.get("/api/internal/courses/")
     assert (response.status, response.body) == (403, NOT_PROVIDED)

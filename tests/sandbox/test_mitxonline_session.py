@@ -4,6 +4,7 @@ session, and fault rules applied per command inside the session."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -79,3 +80,24 @@ def test_a_dropped_session_is_a_failed_command_and_the_next_one_starts_a_new_ses
     commands = [e for e in slow_sandbox.log() if e["kind"] == "command"]
     assert [c["exit_code"] for c in commands] == [-9, 0]
     assert len({c["session"] for c in commands}) == 2
+
+
+def test_log_records_of_a_command_in_a_session_are_in_its_own_stderr(slow_sandbox: Sandbox) -> None:
+    """MITx Online's structlog records go through a handler made on the process's stderr
+    at start-up (`sandbox.mitxonline.console.process_log`); in a session each command's
+    records are in that command's stderr, as they would be in its own process."""
+    prefix = tuple(slow_sandbox.info["manage_command"])
+    pool = SessionPool(prefix, 1)
+    runs = ManageCommand(prefix, 60, pool)
+    try:
+        stderrs = [
+            runs.run("b2b_contract", "create", org, "Some Contract", "managed", "--create", "--org-key", org).stderr
+            for org in ("FIRSTORG", "SECONDORG")
+        ]
+    finally:
+        pool.close()
+    assert pool.started == 1
+    records = [[json.loads(line) for line in stderr.splitlines() if line.startswith("{")] for stderr in stderrs]
+    assert [[(r["event"], r["logger"]) for r in found] for found in records] == [
+        [("Got organization None", "b2b.management.commands.b2b_contract")],
+    ] * 2

@@ -12,7 +12,11 @@ each through Django's `call_command` and answers with one frame on stdout:
 `CommandError` (2 for an argument error, which `call_command` raises as `CommandError(
 "Error: ...")`), the code of a `sys.exit`, 1 with the traceback for any other exception.
 `stdout` and `stderr` are what the command wrote, through `stdout=`/`stderr=` and
-straight to `sys.stdout`/`sys.stderr` (rich prints there). The command reads the
+straight to `sys.stdout`/`sys.stderr` (rich prints there), and the records of logging
+handlers that write to the process's own stdout or stderr: MITx Online's structlog
+goes through a `logging.StreamHandler` made at start-up, which holds the process's
+stderr itself, so redirecting `sys.stderr` alone would leave its records in the
+session's stream instead of the command's. The command reads the
 request's `stdin` as `sys.stdin`. Django's database connections are closed after each
 command, as a new process would have them.
 
@@ -27,11 +31,12 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 import os
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
 FRAME = "courseware-session"
@@ -49,8 +54,14 @@ def run_request(
     started = time.monotonic()
     saved_stdin = sys.stdin
     sys.stdin = io.StringIO(request.get("stdin") or "")
+    # The process's own streams, before this command's redirections replace them.
+    own = {id(sys.stdout): out, id(sys.__stdout__): out, id(sys.stderr): err, id(sys.__stderr__): err}
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with (
+            _log_handlers_writing_to(own),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
             status = _call(call_command, command_error, name, args, out, err)
     finally:
         sys.stdin = saved_stdin
@@ -61,6 +72,41 @@ def run_request(
         "stderr": err.getvalue(),
         "elapsed": round(time.monotonic() - started, 6),
     }
+
+
+def _stream_handlers() -> Iterator[logging.StreamHandler[Any]]:
+    """Every stream handler with a stream of its own attached to a logger (the root
+    logger included), once."""
+    loggers: list[logging.Logger] = [logging.getLogger()]
+    loggers += [
+        logger for logger in list(logging.Logger.manager.loggerDict.values()) if isinstance(logger, logging.Logger)
+    ]
+    seen: set[int] = set()
+    for logger in loggers:
+        for handler in list(logger.handlers):
+            # A handler whose stream is a property (logging's last resort) reads
+            # `sys.stderr` when it writes: the redirection reaches it already.
+            fixed = not isinstance(getattr(type(handler), "stream", None), property)
+            if isinstance(handler, logging.StreamHandler) and fixed and id(handler) not in seen:
+                seen.add(id(handler))
+                yield handler
+
+
+@contextlib.contextmanager
+def _log_handlers_writing_to(streams: dict[int, io.StringIO]) -> Iterator[None]:
+    """Point each handler whose stream is one of `streams` (keyed by the id of the
+    process's stream) at its replacement while the command runs, then back."""
+    moved: list[tuple[logging.StreamHandler[Any], Any]] = []
+    for handler in _stream_handlers():
+        target = streams.get(id(handler.stream))
+        if target is not None:
+            moved.append((handler, handler.stream))
+            handler.setStream(target)
+    try:
+        yield
+    finally:
+        for handler, stream in reversed(moved):
+            handler.setStream(stream)
 
 
 def _call(

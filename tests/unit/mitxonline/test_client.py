@@ -156,6 +156,62 @@ def test_after_an_import_organizations_are_listed_again_but_not_after_a_modify(
     assert fake.commands() == ["listings", "b2b_contract modify", "b2b_contract import", "listings"]
 
 
+def test_after_an_import_that_found_its_organization_organizations_are_not_listed_again(
+    fake: FakeMitx, client: MitxOnline
+) -> None:
+    fake.on("b2b_contract import", lambda args, stdin: ok("Step 1: Organization\n  Organization exists: BIGCO\n"))
+    fake.contracts = [contract()]
+    client.organization_rows()
+    row = client.contracts()[0].model_copy(update={"id": 19, "slug": "new"})
+    client.write(commands.contract_import({"version": 1}, "other"), "import", lambda done: upsert_contract(row))
+    client.organization_rows()
+    assert [r.id for r in client.contracts()] == [18, 19]
+    assert fake.commands() == ["listings", "b2b_contract import"]
+
+
+def _import_creating(fake: FakeMitx, key: str, made: dict[str, object]) -> None:
+    """The import creates organization `made` (REST sees it; the listing does not yet)."""
+
+    def run(args: list[str], stdin: str | None) -> Completed:
+        fake.organizations.append(made)
+        return ok(f"Step 1: Organization\n  Created organization: {key}\n")
+
+    fake.on("b2b_contract import", run)
+
+
+def test_an_import_that_created_its_organization_adds_the_row_from_rest_without_a_listing(
+    fake: FakeMitx, client: MitxOnline
+) -> None:
+    fake.contracts = [contract()]
+    fake.organizations = [{"id": 3, "name": "BigCo", "slug": "org-bigco", "key": "BIGCO"}]
+    _import_creating(fake, "NEWCO", {"id": 4, "name": "NewCo", "slug": "org-newco", "key": "NEWCO"})
+    client.organization_rows()
+    row = client.contracts()[0].model_copy(update={"id": 19, "slug": "new"})
+    client.write(commands.contract_import({"version": 1}, "other"), "import", lambda done: upsert_contract(row))
+    rows = client.organization_rows()
+    assert [(r.id, r.name, r.slug, r.key) for r in rows] == [
+        (3, "BigCo", "org-bigco", "BIGCO"),
+        (4, "NewCo", "org-newco", "NEWCO"),
+    ]
+    assert fake.commands() == ["listings", "b2b_contract import"]
+
+
+def test_an_import_that_created_an_organization_lists_again_when_rest_is_ambiguous(
+    fake: FakeMitx, client: MitxOnline
+) -> None:
+    fake.contracts = [contract()]
+    fake.organizations = [{"id": 3, "name": "BigCo", "slug": "org-bigco", "key": "BIGCO"}]
+    client.organization_rows()
+    # Another organization appeared since the listing (by hand, or another worker's
+    # import): two are missing from it, so the new row cannot be told: list again.
+    fake.organizations.append({"id": 5, "name": "Hand", "slug": "org-hand", "key": "HAND"})
+    _import_creating(fake, "NEWCO", {"id": 4, "name": "NewCo", "slug": "org-newco", "key": "NEWCO"})
+    row = client.contracts()[0].model_copy(update={"id": 19, "slug": "new"})
+    client.write(commands.contract_import({"version": 1}, "other"), "import", lambda done: upsert_contract(row))
+    assert sorted(r.key for r in client.organization_rows()) == ["BIGCO", "HAND", "NEWCO"]
+    assert fake.commands() == ["listings", "b2b_contract import", "listings"]
+
+
 def test_a_listing_that_is_not_the_expected_json_is_a_clear_failure(fake: FakeMitx, client: MitxOnline) -> None:
     fake.on("listings", lambda args, stdin: ok('{"contracts": ""}'))
     with pytest.raises(UnreadableOutput, match="tables contracts, organizations") as caught:
@@ -289,20 +345,26 @@ def test_contract_of_run_reads_both_key_formats() -> None:
     assert contract_of_run("course-v1:UAI_SOURCE+A.0001x+SOURCE") is None
 
 
-def test_wait_for_edx_polls_until_the_clone_appears(fake: FakeMitx, client: MitxOnline) -> None:
+def test_wait_for_edx_looks_again_soon_then_less_often_until_the_clone_appears(
+    fake: FakeMitx, client: MitxOnline
+) -> None:
     keys = ["course-v1:UAI_B+A+1T21C2026_en", "course-v1:UAI_B+B+1T21C2026_en"]
     fake.edx_runs = {keys[0]}
     original = fake.sleep
+    pauses: list[float] = []
 
     def sleep(seconds: float) -> None:
+        pauses.append(seconds)
         original(seconds)
-        if fake.now >= 10:
+        if fake.now >= 15:
             fake.edx_runs.add(keys[1])
 
     fake.sleep = sleep  # type: ignore[method-assign]
     waiting = fake.client()
     assert waiting.wait_for_edx(keys, timeout=60, poll=5) == []
-    assert fake.now == 10
+    # Half a second first, doubling up to the poll interval.
+    assert pauses == [0.5, 1, 2, 4, 5, 5]
+    assert fake.now == 17.5
 
 
 def test_wait_for_edx_gives_up_at_the_deadline(fake: FakeMitx, client: MitxOnline) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -88,3 +90,62 @@ def test_serve_answers_each_request_with_one_frame_and_closes_connections_after_
     assert [(v["id"], v["exit"]) for v in values[1:3]] == [(1, 1), (2, 2)]
     assert values[3]["id"] is None and "bad request" in values[3]["error"]
     assert closed == [1, 1]
+
+
+# Logging handlers made at start-up hold the process's own streams (MITx Online's
+# structlog goes through one `logging.StreamHandler()`, made on the real stderr).
+
+
+@pytest.fixture
+def start_up_handlers() -> Iterator[tuple[logging.Logger, logging.StreamHandler[Any], logging.StreamHandler[Any]]]:
+    """A logger with two handlers made as Django's LOGGING makes them, before any command:
+    one on the process's stderr, one on its stdout."""
+    logger = logging.getLogger("tests.remote_session.b2b")
+    on_stderr = logging.StreamHandler()
+    on_stdout = logging.StreamHandler(sys.stdout)
+    on_stdout.addFilter(lambda record: record.levelno < logging.WARNING)
+    on_stderr.addFilter(lambda record: record.levelno >= logging.WARNING)
+    logger.addHandler(on_stderr)
+    logger.addHandler(on_stdout)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    yield logger, on_stderr, on_stdout
+    logger.removeHandler(on_stderr)
+    logger.removeHandler(on_stdout)
+
+
+def test_a_log_record_of_a_handler_on_the_process_stderr_is_the_commands_stderr(
+    start_up_handlers: tuple[logging.Logger, logging.StreamHandler[Any], logging.StreamHandler[Any]],
+) -> None:
+    logger, on_stderr, on_stdout = start_up_handlers
+    process_stderr, process_stdout = on_stderr.stream, on_stdout.stream
+
+    def logs(name: str, *args: str, stdout: io.StringIO, stderr: io.StringIO) -> None:
+        stderr.write("before\n")
+        logger.warning("Created discount %s", args[0])
+        logger.info("Checking codes")
+        stderr.write("after\n")
+
+    first = session.run_request(logs, CommandError, {"id": 1, "argv": ["b2b_codes", "CODE-1"], "stdin": None})
+    second = session.run_request(logs, CommandError, {"id": 2, "argv": ["b2b_codes", "CODE-2"], "stdin": None})
+    # In order with what the command wrote itself, and each record in its own command's result.
+    assert first["stderr"] == "before\nCreated discount CODE-1\nafter\n"
+    assert second["stderr"] == "before\nCreated discount CODE-2\nafter\n"
+    assert first["stdout"] == second["stdout"] == "Checking codes\n"
+    # Between commands the handlers write where they did.
+    assert (on_stderr.stream, on_stdout.stream) == (process_stderr, process_stdout)
+
+
+def test_a_handler_on_another_stream_is_left_alone(
+    start_up_handlers: tuple[logging.Logger, logging.StreamHandler[Any], logging.StreamHandler[Any]],
+) -> None:
+    logger, on_stderr, _ = start_up_handlers
+    elsewhere = io.StringIO()
+    on_stderr.setStream(elsewhere)
+
+    def logs(name: str, *args: str, stdout: io.StringIO, stderr: io.StringIO) -> None:
+        logger.warning("to a file of its own")
+
+    result = session.run_request(logs, CommandError, {"id": 1, "argv": ["x"], "stdin": None})
+    assert result["stderr"] == ""
+    assert elsewhere.getvalue() == "to a file of its own\n"
