@@ -48,8 +48,8 @@ def source_run_conventions(props: Props) -> list[str]:
         found.append(
             f"source run {key} uses organization {org!r}; source runs use one ending in _SOURCE, e.g. UAI_SOURCE"
         )
-    if run != "SOURCE":
-        found.append(f"source run {key} has run {run!r}; source runs use the run SOURCE")
+    if run != date_rules.SOURCE_RUN_TAG:
+        found.append(f"source run {key} has run {run!r}; source runs use the run {date_rules.SOURCE_RUN_TAG}")
     return found
 
 

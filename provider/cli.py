@@ -188,7 +188,7 @@ def adopt(
         "and edX Studio: it declares what existed then; `adopt: true` takes each object over.",
     ]
     if dry_run:
-        click.echo(adoption.render_catalog(result, 0, header), nl=False)
+        click.echo(adoption.render_catalog(result, header), nl=False)
         click.echo(result.report(None), err=True, nl=False)
         return
     try:

@@ -20,7 +20,7 @@ from typing import Any
 import pulumi
 
 from provider import catalog as schema
-from provider import properties, rules
+from provider import properties
 from provider.edx.course_run import CourseRun as EdxCourseRun
 from provider.errors import DeclarationError
 from provider.mitxonline.contract import Contract
@@ -116,7 +116,7 @@ class B2BContract(pulumi.ComponentResource):
                 **properties.contract_courseware(declared, contract.contract_id, contract.active),
             )
             outputs["run_keys"] = courseware.run_keys
-            if rules.gets_codes(entry.membership_type, entry.price):
+            if properties.gets_enrollment_codes(declared):
                 codes = EnrollmentCodes(
                     name,
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[courseware], protect=held),

@@ -21,6 +21,7 @@ from typing import Any
 import pulumi
 from pydantic import BaseModel
 
+from provider import rules
 from provider.edx.keys import CourseKey
 from provider.edx.models import CourseRunArgs
 from provider.mitxonline.models import (
@@ -147,6 +148,12 @@ def contract_courseware(
             "contract_end": entry.get("end"),
         }
     )
+
+
+def gets_enrollment_codes(entry: Entry) -> bool:
+    """Whether the program registers mitxonline:EnrollmentCodes for a contract entry: it
+    has courses (so contract runs) and a membership or price that gets codes."""
+    return bool(entry.get("courses")) and rules.gets_codes(str(entry.get("membership_type")), entry.get("price"))
 
 
 def enrollment_codes(entry: Entry, contract_id: pulumi.Input[int], run_keys: pulumi.Input[list[str]]) -> Properties:

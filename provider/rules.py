@@ -7,6 +7,7 @@ policy properties alike. Only the standard library is imported: the policy pack 
 this module in its own process.
 
     DEFAULT_KEY_PREFIX        the org key prefix MITx Online uses when none is given
+    SOURCE_RUN_TAG            the run part of a source run's key, by the runbook's convention
     org_key_problem(key)      why an org key is not the platform's form, or None
     same_key_other_case(...)  the existing org key that differs only in case, or None
     KEY_PREFIX_PATTERN        what an org key prefix may be
@@ -30,6 +31,11 @@ from decimal import Decimal
 # `UAI_COURSEWARE_ID_PREFIX`: the prefix of an organization made without one, and what a
 # blank prefix falls back to when contract run keys are built (spec/mitxonline.md §1.6).
 DEFAULT_KEY_PREFIX = "UAI_"
+
+# The runbook names a source run `SOURCE` (spec/workflows.md); no MITx Online read shows
+# the source-run flag itself (spec/mitxonline.md §7.7), so `courseware adopt` finds source
+# runs by this tag, and the policy pack advises it.
+SOURCE_RUN_TAG = "SOURCE"
 
 # An org key is part of every contract run's edX key (`{prefix}{org_key}+{number}+...`,
 # spec/mitxonline.md §4.1) and at most 30 characters (`ORG_KEY_MAX_LENGTH`, §1.6).

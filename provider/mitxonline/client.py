@@ -404,6 +404,19 @@ class MitxOnline:
         named = [r for r in rows if r.name == contract.org_name]
         return named[0] if len(named) == 1 else None
 
+    def contract_export(self, contract_id: int) -> dict[str, Any]:
+        """`b2b_contract export <id>` (§3.7): the only read with a contract's org key,
+        prefix and description, inactive and out-of-window contracts included (§7.7)."""
+        step = f"export contract {contract_id}"
+        done = self.read_command(commands.contract_export(contract_id), step)
+        try:
+            document = commands.parse_json_document(done.stdout)
+        except ValueError:
+            document = None
+        if not isinstance(document, dict):
+            raise UnreadableOutput(["b2b_contract", "export"], done.stdout, done.stderr, "no JSON object", step)
+        return document
+
     def contract_by_slug(self, org_key: str, slug: str) -> tuple[ContractRow | None, list[ContractRow]]:
         """(the contract of this organization with this slug, contracts of other
         organizations using the same slug), since slugs are unique per organization only."""

@@ -104,6 +104,10 @@ def _live(row: ContractRow) -> dict[str, Any]:
     }
 
 
+# The same, for `courseware adopt`, which declares a contract from what it lists.
+listed_fields = _live
+
+
 def _outputs(declared: dict[str, Any], live: dict[str, Any], contract_id: int) -> dict[str, Any]:
     return {**declared, **live, "contract_id": contract_id}
 

@@ -92,6 +92,12 @@ def _expected(args: EnrollmentCodesArgs) -> int:
     return expected_code_count(args.membership_type, args.max_learners, args.price, len(args.run_keys))
 
 
+# How this resource counts a contract's codes and what it expects; `courseware adopt`
+# reports an adopted contract whose codes differ with the same two.
+held_codes = _held
+expected_count = _expected
+
+
 def _refuse_extra_codes(args: EnrollmentCodesArgs, codes: list[CodeRow]) -> None:
     """Stop before `b2b_codes validate` when the contract holds more codes than declared:
     validate would delete the newest unused ones (§6.2), and a code handed to a learner

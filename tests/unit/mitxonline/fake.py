@@ -127,8 +127,9 @@ class FakeMitx:
         assert request.headers["Authorization"] == f"Api-Key {API_KEY}"
         path = request.url.path
         if path == "/api/internal/courses/":
-            wanted = request.url.params["readable_id"]
-            found = [c for c in self.courses.values() if c["readable_id"] == wanted]
+            # One course by `readable_id`, or the whole listing (one page) without it.
+            wanted = request.url.params.get("readable_id")
+            found = [c for c in self.courses.values() if wanted is None or c["readable_id"] == wanted]
             if request.url.params.get("live") == "true":
                 found = [c for c in found if c.get("is_live", True)]
             found = [{k: v for k, v in c.items() if k != "is_live"} for c in found]

@@ -1,30 +1,23 @@
-"""`courseware adopt` without platforms: the catalog built from what was read, the notes
-on what cannot be adopted, the stack file rewritten around its other keys."""
+"""`courseware adopt` without platforms: the catalog built from what was read, and the
+notes on what cannot be adopted."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-import pytest
-import yaml
-
 from provider.adopt import (
     NOT_EXPOSED_PREFIX,
     NOT_EXPOSED_SOURCE_FLAG,
-    AdoptError,
-    Adoption,
     LiveContract,
-    LiveOrganization,
     LiveSourceRun,
     LiveState,
     build_catalog,
-    replace_catalog,
-    write_catalog,
 )
 from provider.catalog import load_catalog
 from provider.edx.models import ManagedFields
-from provider.mitxonline.models import ContractRow, OrganizationRow, RestCourse
+from provider.mitxonline.client import Organization
+from provider.mitxonline.models import CodeRow, ContractRow, OrganizationRow, RestCourse, RestOrganization
 
 SOURCE = "course-v1:UAI_SOURCE+A1+SOURCE"
 COURSE = "course-v1:UAI_SOURCE+A1"
@@ -79,7 +72,15 @@ def contract(
         "contract": {"description": "Seats for Org One"},
         "programs": programs or [],
     }
-    return LiveContract(row, export, runs, codes)
+    # `codes` codes, all for the contract's first run (the codes of the runs it declares).
+    run_keys = sorted(key for keys in runs.values() for key in keys)
+    rows = [
+        CodeRow.model_validate(
+            {"Contract": f"{contract_id} - {name}", "Course Run": run_keys[0], "Enrollment Code": f"C{n}"}
+        )
+        for n in range(codes or 0)
+    ]
+    return LiveContract(row, export, runs, None if codes is None else rows)
 
 
 EDX = ManagedFields(
@@ -95,11 +96,14 @@ COURSES = {
     SHARED: course(SHARED, [run(f"{SHARED}+SOURCE"), run("course-v1:UAI_ORG1+B2+1T21C2026_en", contract=21)]),
     BARE: course(BARE, [run(f"{BARE}+2026_T1", contract=21)]),
 }
-ORG1 = LiveOrganization(OrganizationRow(id=7, name="Org One", slug="org-org-one", key="ORG1"), SSO)
+ORG1 = Organization(
+    OrganizationRow(id=7, name="Org One", slug="org-org-one", key="ORG1"),
+    RestOrganization(id=7, name="Org One", sso_organization_id=SSO),
+)
 
 
 def live(contracts: list[LiveContract], sources: list[LiveSourceRun] | None = None) -> LiveState:
-    others = LiveOrganization(OrganizationRow(id=8, name="Lone", slug="org-lone", key="LONE"), None)
+    others = Organization(OrganizationRow(id=8, name="Lone", slug="org-lone", key="LONE"), None)
     return LiveState([ORG1, others], contracts, sources or [LiveSourceRun(SOURCE, EDX)], COURSES)
 
 
@@ -164,69 +168,24 @@ def test_what_would_make_the_first_up_write_is_reported() -> None:
     assert "b2b_codes validate --contract 21" in note.reason
 
 
+def test_codes_are_counted_as_the_enrollment_codes_resource_counts_them() -> None:
+    # Five codes for the live contract run, and two redeemed codes of a run that
+    # `b2b_courseware remove` retired: mitxonline:EnrollmentCodes holds the five only, so
+    # adopting writes nothing.
+    runs = {COURSE: ["course-v1:UAI_ORG1+A1+1T21C2026_en"]}
+    held = contract(21, "C", "c", runs, codes=5)
+    retired = [
+        CodeRow.model_validate(
+            {"Contract": "21 - C", "Course Run": "course-v1:UAI_ORG1+Z9+1T21C2026_en", "Enrollment Code": f"R{n}",
+             "Enroll Redemption": "2026-03-01"}
+        )
+        for n in range(2)
+    ]  # fmt: skip
+    result = build_catalog(live([LiveContract(held.row, held.export, held.runs, [*(held.codes or []), *retired])]))
+    assert result.inexact == []
+
+
 def test_an_edx_only_run_is_declared_without_its_mitxonline_side() -> None:
     result = build_catalog(live([], [LiveSourceRun("course-v1:UAI_SOURCE+Z9+SOURCE", EDX)]))
     assert result.catalog["source_courses"][0]["mitxonline"] is None
     assert "no course" in result.inexact[0].reason
-
-
-STACK = """\
-# a comment the operator wrote
-encryptionsalt: v1:salt
-config:
-  courseware:edx:
-    lmsUrl: http://lms
-  courseware:edxClientSecret:
-    secure: v1:secret
-  courseware:catalog:
-    organizations:
-    - org_key: OLD
-      name: Old
-  courseware:mitxonline:
-    manageCommand:
-    - a
-    - b
-"""
-
-
-def adoption() -> Adoption:
-    catalog = {
-        "source_courses": [],
-        "existing_source_courses": [],
-        "organizations": [{"org_key": "NEW", "name": 'Say "hi": #1', "adopt": True}],
-        "contracts": [{"organization": "NEW", "name": "C", "membership_type": "code", "price": "1.50"}],
-    }
-    return Adoption(catalog, {("organizations", 0, "name"): "a note"})
-
-
-def test_the_stack_file_keeps_every_other_key_and_line() -> None:
-    text = replace_catalog(STACK, adoption(), ["header"])
-    data = yaml.safe_load(text)
-    assert data["encryptionsalt"] == "v1:salt"
-    assert data["config"]["courseware:edxClientSecret"] == {"secure": "v1:secret"}
-    assert data["config"]["courseware:mitxonline"] == {"manageCommand": ["a", "b"]}
-    assert data["config"]["courseware:catalog"]["organizations"] == [
-        {"org_key": "NEW", "name": 'Say "hi": #1', "adopt": True}
-    ]
-    assert data["config"]["courseware:catalog"]["contracts"][0]["price"] == "1.50"
-    assert text.startswith("# a comment the operator wrote\n")
-    assert "    # header\n" in text and '"Say \\"hi\\": #1"  # a note' in text
-    # Adopting again replaces the catalog, and only it.
-    assert replace_catalog(text, adoption(), ["header"]) == text
-
-
-def test_a_stack_file_without_a_catalog_gets_one(tmp_path: Any) -> None:
-    path = tmp_path / "Pulumi.s.yaml"
-    path.write_text("config:\n  courseware:edx:\n    lmsUrl: http://lms\nencryptionsalt: v1:salt\n")
-    write_catalog(path, adoption())
-    data = yaml.safe_load(path.read_text())
-    assert data["encryptionsalt"] == "v1:salt" and data["config"]["courseware:edx"] == {"lmsUrl": "http://lms"}
-    assert data["config"]["courseware:catalog"]["organizations"][0]["org_key"] == "NEW"
-
-
-def test_an_unparseable_rewrite_is_refused(tmp_path: Any) -> None:
-    path = tmp_path / "Pulumi.s.yaml"
-    path.write_text("config: {courseware:edx: {lmsUrl: http://lms}}\n")
-    with pytest.raises(AdoptError):
-        write_catalog(path, adoption())
-    assert path.read_text() == "config: {courseware:edx: {lmsUrl: http://lms}}\n"
