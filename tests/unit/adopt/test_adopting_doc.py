@@ -21,6 +21,7 @@ from provider.adopt import CATALOG_KEY, StackLocation
 from provider.catalog import load_catalog
 from provider.edx.keys import CourseKey
 from provider.edx.models import ManagedFields
+from provider.platforms import Platforms
 from provider.settings import settings_from_config
 from tests.unit.mitxonline.fake import API_KEY, PREFIX, URL, FakeMitx, ok
 
@@ -110,8 +111,7 @@ def stack_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(cli.adoption, "locate_stack", lambda stack, cwd: location)
     monkeypatch.setattr(cli.adoption, "stack_settings", lambda _location: settings)
     fake = platform()
-    monkeypatch.setattr(cli, "MitxOnline", lambda _settings: fake.client())
-    monkeypatch.setattr(cli, "EdxClient", lambda _settings: Studio())
+    monkeypatch.setattr(cli, "Platforms", lambda settings: Platforms(settings, edx=Studio(), mitxonline=fake.client()))
     return path
 
 
