@@ -32,7 +32,7 @@ Props = Mapping[str, Any]
 def source_run_conventions(props: Props) -> list[str]:
     """A source run lives in a `*_SOURCE` organization and has the run tag `SOURCE`.
 
-    Soft conventions from the runbook (spec/workflows.md): they let people and tools tell
+    Soft conventions from the runbook (docs/platforms/mitxonline.md §11): they let people and tools tell
     a source run from a contract run at a glance. Advisory.
     """
     if not props.get("is_source_run"):
@@ -57,7 +57,7 @@ def code_contract_has_seat_limit(props: Props) -> list[str]:
     """A `code` contract sets max_learners.
 
     MITx Online's documentation warns that without a limit the codes are effectively
-    unlimited (spec/workflows.md). Mandatory.
+    unlimited (docs/platforms/mitxonline.md §11). Mandatory.
     """
     if props.get("membership_type") != "code" or props.get("max_learners"):
         return []
@@ -92,7 +92,7 @@ def contract_is_protected(protected: bool, props: Props) -> list[str]:
     """A contract is never replaced or deleted by the engine.
 
     MITx Online has no way to delete a contract: "deleting" one makes it inactive, and an
-    inactive contract can never be modified again (spec/mitxonline.md §3.7, §12.5). A
+    inactive contract can never be modified again (docs/platforms/mitxonline.md §4, §5). A
     replacement would therefore strand the old contract and its learners. Protecting the
     resource makes the engine refuse both; a deliberate retirement unprotects it first.
     Mandatory.
@@ -109,7 +109,7 @@ def course_removal_is_deliberate(props: Props) -> list[str]:
     """Removing a course from a contract takes something from its learners.
 
     `b2b_courseware remove` retires the course's contract run and deletes its unused
-    enrollment codes; codes already sent stop working (spec/mitxonline.md §3.8). The
+    enrollment codes; codes already sent stop working (docs/platforms/mitxonline.md §9). The
     courseware's check names the dropped courses in `courses_removed`. Advisory by
     default; a team that wants a second look makes it mandatory with
     `--policy-pack-config '{"contract-course-removal": "mandatory"}'`.
@@ -124,7 +124,7 @@ def course_removal_is_deliberate(props: Props) -> list[str]:
 
 def live_courses_have_published_pages(resources: Iterable[tuple[str, Props]]) -> list[str]:
     """A live MITx Online course has a live CMS page: some APIs hide a course without one
-    (spec/workflows.md, prerequisite). Stack-level, since the page is its own resource."""
+    (docs/platforms/mitxonline.md §11, prerequisite). Stack-level, since the page is its own resource."""
     resources = list(resources)
     live_pages = {p.get("course") for t, p in resources if t == MITX_PAGE and p.get("live")}
     return [

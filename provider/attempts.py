@@ -2,7 +2,7 @@
 
 A call to edX or MITx Online that fails may still have done its work: a 5xx or a lost
 answer after a POST, a management command that exits 1 after saving (docs/decisions.md
-§11, §24). `attempt` runs such a call as "maybe applied":
+sections 11 and 24). `attempt` runs such a call as "maybe applied":
 
 1. run `call`; its value is the answer (`Succeeded`);
 2. on a `PlatformError`, when `observe` is given, read the platform afresh: anything it

@@ -4,7 +4,7 @@ diff, configuration and logging.
 A resource describes its declared inputs with a pydantic model. Normalisation lives in
 the *field types* (``Annotated[..., BeforeValidator(...)]``), not in ``field_validator``
 methods or model validators, because check and diff validate each field on its own:
-during preview some fields are Unknown (spec/pulumi-dynamic.md §6.5), and a model-level
+during preview some fields are Unknown (docs/platforms/pulumi.md §3), and a model-level
 validation would fail on them. Cross-field rules (date order and the like) belong to the
 resource, which runs them on the known values returned by `check_declared`.
 
@@ -207,8 +207,8 @@ def _comparable(model: type[BaseModel], name: str, props: Mapping[str, Any]) -> 
 def changed_fields(model: type[BaseModel], olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
     """Declared fields whose values differ once both sides are normalised.
 
-    An Unknown in `news` counts as changed (spec/pulumi-dynamic.md §6.5). Keys the model
-    does not declare, `__provider` included, are never compared (§6.4).
+    An Unknown in `news` counts as changed (docs/platforms/pulumi.md §3). Keys the model
+    does not declare, `__provider` included, are never compared (docs/platforms/pulumi.md §3).
     """
     changed = []
     for name in model.model_fields:
@@ -286,7 +286,7 @@ class ProviderBase(ResourceProvider):
     """Base of every provider in this project.
 
     Holds nothing: settings arrive through `configure()`, which the engine calls in the
-    provider process after unpickling (spec/pulumi-dynamic.md §3.3 rule 4, §4), so no
+    provider process after unpickling (docs/platforms/pulumi.md §1), so no
     credential is ever pickled into state. `configure()` hands the settings to
     `provider.platforms`, the one place that builds clients from them; the methods
     take their clients from there.

@@ -62,7 +62,7 @@ class SourceCourse(_Entry):
     """An edX source run, and its MITx Online course, source run and page.
 
     Title, dates and pacing are declared once, here, on the edX run: MITx Online copies
-    them from edX (spec/mitxonline.md §8).
+    them from edX (docs/platforms/mitxonline.md §10).
     """
 
     course_key: CourseRunKey
@@ -84,7 +84,7 @@ class SourceCourse(_Entry):
 
 
 class Organization(_Entry):
-    """A B2B organization. Usually it arrives from Keycloak with its SSO id (§3.11)."""
+    """A B2B organization. Usually it arrives from Keycloak with its SSO id (docs/platforms/mitxonline.md §13)."""
 
     org_key: OrgKey
     name: SingleLine

@@ -1,6 +1,6 @@
 """The enrollment codes of a declared contract, as the CSV an operator sends to the organization.
 
-The runbook's last step writes `codes-<contract id>.csv` (spec/workflows.md §2). A stack
+The runbook's last step writes `codes-<contract id>.csv` (docs/platforms/mitxonline.md §11). A stack
 already holds the codes: `codes:<org>/<name>` is a secret stack output of every code
 contract (provider/program.py), so `courseware codes` reads `pulumi stack output
 --show-secrets --json` and writes one row per code, no MITx Online command needed.

@@ -26,10 +26,10 @@
     │       │                     exit code, stdout and stderr
     │       ├── CommandTimedOut   the command ran past its timeout and was killed
     │       └── CommandRefused    the command printed one of its known refusal messages,
-    │           │                 whatever its exit code (several refuse and exit 0, §3.12);
+    │           │                 whatever its exit code (several refuse and exit 0, docs/platforms/mitxonline.md §3);
     │           │                 carries `reason`, the refusal in plain words
     │           └── ContractLocked  MITx Online refuses to save a contract that is inactive
-    │                             or outside its dates (spec/mitxonline.md §12.2, §12.5)
+    │                             or outside its dates (docs/platforms/mitxonline.md §4)
     ├── Drifted                   the live object differs from the declaration and adoption
     │                             was not asked for; carries the differing fields
     ├── SessionBroken             the MITx Online command session ended or answered out of turn
@@ -215,7 +215,7 @@ def http_error(
         return Unauthorized(method, url, status, body, step)
     if status == 404:
         return NotFound(method, url, status, body, step)
-    # Rerun and clone answer 400 "... already exists" for a taken key (spec/edx-studio-api.md §9.2, §10).
+    # Rerun and clone answer 400 "... already exists" for a taken key (docs/platforms/edx.md §2).
     if status == 409 or (status == 400 and "already exist" in body):
         return Conflict(method, url, status, body, step)
     if status == 429:
@@ -347,7 +347,7 @@ def unavailable(error: PlatformError) -> bool:
 def retryable_command(error: PlatformError) -> bool:
     """A management command failure that another try may pass: it exited non-zero (or could
     not start) without one of the known refusals, which say the same thing every time
-    (spec/mitxonline.md §3.12). Never after a timeout: a `kubectl exec` killed here does not
+    (docs/platforms/mitxonline.md §3). Never after a timeout: a `kubectl exec` killed here does not
     stop the command in the deployment, so it may still be running, and a second
     `b2b_contract import` could make a second contract. Never after unreadable output
     (not a CommandFailed): the command ran."""

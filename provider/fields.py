@@ -1,8 +1,8 @@
 """Field types shared by the stack-file schema and the resources' declared models.
 
 Each type normalises and validates one value on its own, so it can be used both by the
-catalog (whole stack file) and by a resource's per-field check (spec/pulumi-dynamic.md
-§6.5: during preview some fields are unknown).
+catalog (whole stack file) and by a resource's per-field check (docs/platforms/pulumi.md
+§3: during preview some fields are unknown).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ def _course_run_key(value: str) -> str:
         key = CourseKey.parse(value)
     except InvalidCourseKey as exc:
         raise ValueError(str(exc)) from None
-    # opaque-keys accepts Unicode letters (spec/edx-studio-api.md §12.1), but edX ships with
-    # FEATURES['ALLOW_UNICODE_COURSE_ID'] off and the Studio UI refuses them (§12.3), and
+    # opaque-keys accepts Unicode letters (docs/platforms/edx.md §3), but edX ships with
+    # FEATURES['ALLOW_UNICODE_COURSE_ID'] off and the Studio UI refuses them (docs/platforms/edx.md §3), and
     # MITx Online builds contract run keys from these parts: a declared key stays ASCII.
     if not value.isascii():
         bad = "".join(sorted({c for c in value if not c.isascii()}))
@@ -50,7 +50,7 @@ _PRINTABLE_NAME = re.compile(r"[^\x00-\x1f\x7f]+\Z")
 
 def _single_line(value: str) -> str:
     # Names become command arguments; a newline or control character there would be
-    # read differently by the command than by the operator (spec/mitxonline.md §3.7).
+    # read differently by the command than by the operator (docs/platforms/mitxonline.md §5).
     if not value.strip():
         raise ValueError("cannot be blank")
     if not _PRINTABLE_NAME.match(value):

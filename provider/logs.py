@@ -23,7 +23,7 @@ _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 def logger(name: str) -> logging.Logger:
     """A logger under `provider.`: the provider process passes stderr through to the CLI
-    (spec/pulumi-dynamic.md §10); stdout and `pulumi.log` are not safe there."""
+    (docs/platforms/pulumi.md §2); stdout and `pulumi.log` are not safe there."""
     return logging.getLogger(f"{_ROOT}.{name}")
 
 

@@ -1,7 +1,7 @@
 """The composition root: the platform clients of a provider process, built from its settings.
 
 The engine calls `configure()` on each provider it unpickles, then the provider's
-methods on up to four worker threads (spec/pulumi-dynamic.md §4, §5). `configure()`
+methods on up to four worker threads (docs/platforms/pulumi.md §1, §2). `configure()`
 hands the settings to `configure()` here, which makes them the process's one current
 `Platforms`; every method takes its clients from `current()`. This module is the only
 place that turns settings into clients and the only one that knows both platforms:

@@ -54,14 +54,14 @@ class SourceCourse(pulumi.ComponentResource):
         mitx = entry.mitxonline
         if mitx is not None:
             # The course takes the run's title when it is created; MITx Online has no command
-            # that changes it later (spec/mitxonline.md §2), so a later title change is the
+            # that changes it later (docs/platforms/mitxonline.md §1), so a later title change is the
             # edX run's alone and must not make the course refuse the plan.
             course = Course(
                 entry.course_id,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.edx_run], ignore_changes=["title"]),
                 **properties.mitxonline_course(declared),
             )
-            # MITx Online copies title, dates and pacing from edX (spec/mitxonline.md §8):
+            # MITx Online copies title, dates and pacing from edX (docs/platforms/mitxonline.md §10):
             # they are declared once, in this catalog entry, for both runs. Plain values,
             # not the edX run's outputs: a preview then shows the MITx Online copy's change
             # too, and a large catalog does not pay for an Output chain per field (the
@@ -148,7 +148,7 @@ def build(config: pulumi.Config) -> None:
             source_runs.setdefault(source.course_id, []).append(component.mitxonline_run)
         pulumi.export(f"source_course:{source.course_key}", component.edx_run.course_key)
         if component.mitxonline_run is not None:
-            # No MITx Online API shows the flag (spec/mitxonline.md §7.7): `courseware
+            # No MITx Online API shows the flag (docs/platforms/mitxonline.md §6): `courseware
             # summary` shows the value this stack set, from this output.
             pulumi.export(f"{IS_SOURCE_RUN}{source.course_key}", component.mitxonline_run.is_source_run)
 

@@ -82,7 +82,7 @@ def mitxonline_course(source: Entry) -> Properties:
 
 def mitxonline_course_run(source: Entry) -> Properties:
     """mitxonline:CourseRun of a source course: MITx Online's copy of the edX run, whose
-    title, dates and pacing come from the same entry (spec/mitxonline.md §8)."""
+    title, dates and pacing come from the same entry (docs/platforms/mitxonline.md §10)."""
     mitx = _mitxonline(source)
     return _present(
         {
@@ -116,7 +116,7 @@ def organization(entry: Entry) -> Properties:
 
 
 # The organization's fields a contract carries for the import that may create the
-# organization (spec/mitxonline.md §3.7): contract property -> organization entry field.
+# organization (docs/platforms/mitxonline.md §5): contract property -> organization entry field.
 CONTRACT_ORGANIZATION_FIELDS = {
     "organization_name": "name",
     "org_key_prefix": "org_key_prefix",

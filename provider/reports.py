@@ -2,7 +2,7 @@
 
 Plans read the `PreviewDigest` document of `pulumi preview --json`; drift reads the
 engine events of `pulumi refresh --preview-only --json` in streaming mode
-(spec/pulumi-dynamic.md §9.2). Dynamic providers send no
+(docs/platforms/pulumi.md §4). Dynamic providers send no
 detailed diff, so the changed fields are computed here from the old and new property
 bags, over declared fields only: keys starting with `__` (the pickled provider) are
 engine plumbing, never a change anyone made.
@@ -18,7 +18,7 @@ from typing import Any
 # The signature key the engine uses for secret values in JSON.
 _SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET = "[secret]"
-# The engine's placeholder for a value known only after the apply (spec/pulumi-dynamic.md §6.5).
+# The engine's placeholder for a value known only after the apply (docs/platforms/pulumi.md §3).
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 UNKNOWN = "(known after apply)"
 # Stack output prefix of a MITx Online run's source-run flag (provider/program.py).
@@ -116,7 +116,7 @@ def plan_changes(digest: Mapping[str, Any]) -> list[ResourceChange]:
             continue
         old_state = step.get("oldState") or {}
         new_state = step.get("newState") or {}
-        # diff and update compare old outputs with new inputs (spec/pulumi-dynamic.md §6.1)
+        # diff and update compare old outputs with new inputs (docs/platforms/pulumi.md §3)
         old = old_state.get("outputs") or old_state.get("inputs")
         new = new_state.get("inputs")
         rtype, name = _urn_parts(step["urn"])
@@ -193,7 +193,7 @@ def drift_changes(events: Iterable[Mapping[str, Any]]) -> list[ResourceChange]:
     The non-streaming digest of a refresh carries the pre-refresh state on both sides, so
     it cannot show drift; the `resOutputsEvent` of each refresh step does: `old` is the
     state (what was declared and applied) and `new` what `read` found live, in the
-    declared shape, since `read` returns inputs (spec/pulumi-dynamic.md §6.6).
+    declared shape, since `read` returns inputs (docs/platforms/pulumi.md §3).
     """
     drifted = []
     for event in events:
@@ -238,7 +238,7 @@ def learner_losses(digest: Mapping[str, Any]) -> list[str]:
     """What a `pulumi preview --json` digest takes from learners, one sentence per course
     it removes from a contract: the contract run `b2b_courseware remove` retires, how many
     unused codes it deletes (from the codes' `run_codes` in state) and that codes already
-    sent stop working (spec/mitxonline.md §3.8)."""
+    sent stop working (docs/platforms/mitxonline.md §9)."""
     steps = list(digest.get("steps") or [])
     run_codes: dict[str, Mapping[str, Any]] = {}
     for step in steps:
@@ -355,7 +355,7 @@ def drift_json(changes: Iterable[ResourceChange]) -> list[dict[str, Any]]:
 
 
 def _source_run_note(outputs: Mapping[str, Any], course_key: str) -> str:
-    """The MITx Online run's `is_source_run`, which no MITx Online API shows (spec/mitxonline.md §7.7)."""
+    """The MITx Online run's `is_source_run`, which no MITx Online API shows (docs/platforms/mitxonline.md §6)."""
     flag = outputs.get(f"{IS_SOURCE_RUN}{course_key}")
     if flag is None:
         return " (edX only: no MITx Online run)"

@@ -70,7 +70,7 @@ class DeclaredResource(Resource):
                 f"its properties are {', '.join(self.args_model.model_fields)}"
             )
         # Every property is passed, None included, so every output attribute exists
-        # (spec/pulumi-dynamic.md §2.4); the engine drops the Nones before check.
+        # (docs/platforms/pulumi.md §1); the engine drops the Nones before check.
         props: dict[str, Any] = {name: declared.get(name) for name in self.property_names()}
         if self.secret_output_names:
             secret = pulumi.ResourceOptions(additional_secret_outputs=list(self.secret_output_names))

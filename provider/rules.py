@@ -29,16 +29,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 # `UAI_COURSEWARE_ID_PREFIX`: the prefix of an organization made without one, and what a
-# blank prefix falls back to when contract run keys are built (spec/mitxonline.md §1.6).
+# blank prefix falls back to when contract run keys are built (docs/platforms/mitxonline.md §13).
 DEFAULT_KEY_PREFIX = "UAI_"
 
-# The runbook names a source run `SOURCE` (spec/workflows.md); no MITx Online read shows
-# the source-run flag itself (spec/mitxonline.md §7.7), so `courseware adopt` finds source
+# The runbook names a source run `SOURCE` (docs/platforms/mitxonline.md §11); no MITx Online read shows
+# the source-run flag itself (docs/platforms/mitxonline.md §6), so `courseware adopt` finds source
 # runs by this tag, and the policy pack advises it.
 SOURCE_RUN_TAG = "SOURCE"
 
 # An org key is part of every contract run's edX key (`{prefix}{org_key}+{number}+...`,
-# spec/mitxonline.md §4.1) and at most 30 characters (`ORG_KEY_MAX_LENGTH`, §1.6).
+# docs/platforms/mitxonline.md §7) and at most 30 characters (`ORG_KEY_MAX_LENGTH`, docs/platforms/mitxonline.md §13).
 # The platform's keys are upper case (`UAI_MIT`, `NWP`); MITx Online's lookups compare
 # them exactly, so `nwp` beside `NWP` would be a second organization (issue 14, item 7).
 ORG_KEY_MAX_LENGTH = 30
@@ -86,7 +86,7 @@ class DateOrder:
         return second < first or (self.strict and second == first)
 
 
-# Studio's UI validators (spec/edx-studio-api.md §19 item 4); the API checks none of them.
+# Studio's UI validators (docs/platforms/edx.md §7); the API checks none of them.
 RUN_DATE_ORDER = (
     DateOrder("start", "end", strict=True),
     DateOrder("enrollment_start", "enrollment_end"),
@@ -116,13 +116,13 @@ def dates_out_of_order(values: Mapping[str, object], order: Iterable[DateOrder])
 
 def gets_codes(membership_type: str, price: Decimal | str | None) -> bool:
     """A code contract, or any contract with a price, gets enrollment codes; a free
-    managed or auto contract gets none (spec/mitxonline.md §6.2)."""
+    managed or auto contract gets none (docs/platforms/mitxonline.md §8)."""
     return membership_type == "code" or bool(Decimal(str(price)) if price is not None else 0)
 
 
 def expected_code_count(membership_type: str, max_learners: int | None, price: Decimal | None, runs: int) -> int:
     """Codes `b2b_codes validate` leaves: seats x runs, one per run uncapped, none for a
-    contract that gets no codes (§6.2)."""
+    contract that gets no codes (docs/platforms/mitxonline.md §8)."""
     if not gets_codes(membership_type, price):
         return 0
     return runs * max_learners if max_learners else runs
@@ -132,9 +132,9 @@ def sso_problem(membership_type: str, sso_organization_id: str | None) -> str | 
     """Why a contract cannot be made for an organization without a Keycloak id, or None.
 
     A `managed` contract takes its learners from the organization's Keycloak members
-    (spec/mitxonline.md §1.7); without `sso_organization_id` it has none, and no command
+    (docs/platforms/mitxonline.md §13); without `sso_organization_id` it has none, and no command
     can set the id later: `b2b_contract import` sets it only on an organization it creates
-    and the Keycloak sync never links an existing one (§3.7, §3.11).
+    and the Keycloak sync never links an existing one (docs/platforms/mitxonline.md §5, §13).
     """
     if membership_type != "managed" or sso_organization_id:
         return None

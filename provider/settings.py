@@ -8,7 +8,7 @@ Stack config keys (project `courseware`):
                                    "cloneTimeout": 900, "session": true | N | false}
     courseware:mitxonlineApiKey   secret: `pulumi config set --secret mitxonlineApiKey` (value on stdin)
 
-Providers receive the whole stack config in `configure()` (spec/pulumi-dynamic.md §4),
+Providers receive the whole stack config in `configure()` (docs/platforms/pulumi.md §1),
 after unpickling, so nothing read here is ever serialised into state. The clients are
 built from these settings in one place, provider/platforms.py, shared by every provider
 and every worker thread of the process.
@@ -73,9 +73,9 @@ class MitxOnlineSettings(_Settings):
     manage_command: tuple[str, ...] = Field(alias="manageCommand", min_length=1)
     command_timeout: float = Field(alias="commandTimeout", default=600.0, gt=0)
     # How long mitxonline:ContractCourseware waits for edX to have the contract runs that
-    # `b2b_courseware add` queued for cloning (spec/mitxonline.md §5.2, §5.3), unless the
+    # `b2b_courseware add` queued for cloning (docs/platforms/mitxonline.md §9), unless the
     # resource declares its own `clone_timeout`. The default covers the first try and the
-    # first retry (5 to 6 minutes later, §5.2); the sandbox stacks, whose clones take about
+    # first retry (5 to 6 minutes later, docs/platforms/mitxonline.md §9); the sandbox stacks, whose clones take about
     # a second, set much less, so a clone that never comes fails fast.
     clone_timeout: float = Field(alias="cloneTimeout", default=900.0, gt=0, le=7200)
     api_key: SecretStr = Field(alias="apiKey")

@@ -123,7 +123,7 @@ def status(state_dir: Path) -> None:
             "running": pid is not None,
             "pid": pid,
             **_connection_info(state_dir),
-            # MITx Online reads the LMS as this user with this Bearer token (§13.1).
+            # MITx Online reads the LMS as this user with this Bearer token (docs/platforms/edx.md §5).
             "edx_service_username": credentials.edx_service_username,
             "edx_service_token": credentials.edx_service_token,
         }

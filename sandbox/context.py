@@ -30,15 +30,15 @@ class Credentials:
     edx_client_secret: str
     mitxonline_api_key: str
     # MITx Online reads the LMS with an opaque Bearer token of a service user
-    # (OPENEDX_SERVICE_WORKER_API_TOKEN / _USERNAME, edx-studio-api.md §3.2, §13.1).
+    # (OPENEDX_SERVICE_WORKER_API_TOKEN / _USERNAME, docs/platforms/edx.md §1, §5).
     edx_service_token: str
     edx_service_username: str
 
 
 @dataclass(frozen=True)
 class Settings:
-    command_delay: float  # seconds slept before each `manage` command (mitxonline.md §12.1)
-    clone_delay: float  # seconds before the asynchronous edX clone runs (mitxonline.md §5.2)
+    command_delay: float  # seconds slept before each `manage` command (docs/platforms/mitxonline.md §2)
+    clone_delay: float  # seconds before the asynchronous edX clone runs (docs/platforms/mitxonline.md §9)
     credentials: Credentials
 
 

@@ -67,7 +67,7 @@ def record_command(
 
 
 def record_process(db: sqlite3.Connection, *, argv: list[str]) -> None:
-    """One `manage` process start: what pays Django's start-up (mitxonline.md §12.1)."""
+    """One `manage` process start: what pays Django's start-up (docs/platforms/mitxonline.md §2)."""
     db.execute(
         "INSERT INTO log (time, kind, argv, duration_ms, pid) VALUES (?, 'process', ?, 0, ?)",
         (_now(), json.dumps(argv), os.getpid()),

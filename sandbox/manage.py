@@ -1,8 +1,8 @@
 """`courseware-sandbox manage`: one emulated `manage.py` invocation.
 
 It needs only the store, so it works while the server is stopped (except commands that
-call edX over HTTP). The start-up delay simulates Django's ~20 s boot (mitxonline.md
-§12.1), once per process: a command session (`sandbox.session`) pays it once for all
+call edX over HTTP). The start-up delay simulates Django's ~20 s boot (docs/platforms/mitxonline.md
+§2), once per process: a command session (`sandbox.session`) pays it once for all
 its commands. Every process start is logged (`kind: process`); command fault rules are
 applied around the command.
 """
@@ -47,7 +47,7 @@ def run_manage(state_dir: Path, argv: list[str]) -> int:
             stdout=sys.stdout,
             stderr=sys.stderr,
             # The live environment, not a copy: rich reads `COLUMNS` when a command draws
-            # its table, so code run by `shell -c` that sets it first is obeyed (§12.2.5).
+            # its table, so code run by `shell -c` that sets it first is obeyed (docs/platforms/mitxonline.md §6).
             env=os.environ,
             log=console.process_log(sys.stderr),
         )
@@ -60,7 +60,7 @@ def run_manage(state_dir: Path, argv: list[str]) -> int:
             code = 1
     sys.stdout.flush()
     sys.stderr.flush()
-    code %= 256  # `exit(-1)` is 255 to the shell (mitxonline.md §3.12)
+    code %= 256  # `exit(-1)` is 255 to the shell (docs/platforms/mitxonline.md §3)
     if session.SESSION_VARIABLE not in os.environ:
         # A session's commands were logged one by one (`sandbox.session`); its process
         # start is the entry above.

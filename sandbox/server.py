@@ -90,7 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         req = Request(
             method=self.command,
-            path=unquote(url.path),  # Django decodes the path: %2B is `+` (§2.1)
+            path=unquote(url.path),  # Django decodes the path: %2B is `+` (docs/platforms/edx.md §6)
             query=parse_qs(url.query, keep_blank_values=True),
             headers={name.lower(): value for name, value in self.headers.items()},
             body=self._read_body(),

@@ -10,9 +10,9 @@ from sandbox.edx import auth, models
 from sandbox.settings import set_value_once
 from sandbox.store import open_store, transaction
 
-# The user behind the default OAuth application (it must be global staff, §3.1) and the
-# service user MITx Online reads the LMS as (§13.1). `edx` is the devstack staff user that
-# fixtures and examples put on course teams (§4).
+# The user behind the default OAuth application (it must be global staff, docs/platforms/edx.md §1) and the
+# service user MITx Online reads the LMS as (docs/platforms/edx.md §5). `edx` is the devstack staff user that
+# fixtures and examples put on course teams (docs/platforms/edx.md §7).
 CLIENT_USERNAME = "sandbox_worker"
 SERVICE_USERNAME = "sandbox_service_worker"
 SEED_STAFF_USERS = ("edx",)

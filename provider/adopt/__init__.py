@@ -1,6 +1,6 @@
 """`courseware adopt`: write the catalog of what already exists, so a stack can take it over.
 
-`pulumi import` does not work for dynamic providers (spec/pulumi-dynamic.md §7); the
+`pulumi import` does not work for dynamic providers (docs/platforms/pulumi.md §3); the
 resources adopt by natural key in `create` instead. What stands between a hand-made
 MITx Online and a managed stack is therefore a catalog that declares exactly what
 exists. One module per step:

@@ -26,10 +26,10 @@ from provider.mitxonline.enrollment_codes import expected_count, held_codes
 from provider.mitxonline.models import EnrollmentCodesArgs, RestCourse, slugify
 
 NOT_EXPOSED_SOURCE_FLAG = (
-    "no MITx Online read shows is_source_run (spec/mitxonline.md §7.7): written from the run tag SOURCE"
+    "no MITx Online read shows is_source_run (docs/platforms/mitxonline.md §6): written from the run tag SOURCE"
 )
 NOT_EXPOSED_PREFIX = (
-    "no read shows org_key_prefix without a contract to export (spec/mitxonline.md §7.7): the default is "
+    "no read shows org_key_prefix without a contract to export (docs/platforms/mitxonline.md §6): the default is "
     "written; check it in the Wagtail admin"
 )
 
@@ -194,7 +194,7 @@ def _contract(contract: LiveContract, courses: list[str], out: Adoption) -> dict
                     subject,
                     f"it has {held} enrollment codes where {row.max_learners or 'unlimited'} seats "
                     f"x {len(run_keys)} runs make {expected}: the first `pulumi up` runs `b2b_codes validate "
-                    f"--contract {row.id}` (spec/mitxonline.md §6.2)",
+                    f"--contract {row.id}` (docs/platforms/mitxonline.md §8)",
                 )
             )
     return entry
@@ -203,7 +203,7 @@ def _contract(contract: LiveContract, courses: list[str], out: Adoption) -> dict
 def _pick_duplicates(contracts: Sequence[LiveContract], out: Adoption) -> list[LiveContract]:
     """One contract per organization and name: the catalog names contracts that way.
 
-    `b2b_contract create` run twice makes `<slug>-2` with the same name (§3.7); the one
+    `b2b_contract create` run twice makes `<slug>-2` with the same name (docs/platforms/mitxonline.md §5); the one
     whose slug is the name's keeps the name, the others are reported."""
     groups: dict[tuple[str, str], list[LiveContract]] = {}
     for contract in contracts:
@@ -218,7 +218,7 @@ def _pick_duplicates(contracts: Sequence[LiveContract], out: Adoption) -> list[L
                     f"contract {other.row.id} ({other.row.slug}) of {other.org_key}",
                     f"same name as contract {group[0].row.id} ({group[0].row.slug}), and the catalog names a "
                     "contract by organization and name; rename one in the Wagtail admin (a second "
-                    "`b2b_contract create` made it, spec/mitxonline.md §3.7) and adopt again",
+                    "`b2b_contract create` made it, docs/platforms/mitxonline.md §5) and adopt again",
                 )
             )
     return sorted(kept, key=lambda c: c.row.id)

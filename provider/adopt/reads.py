@@ -42,7 +42,7 @@ class Selection:
 class LiveContract:
     row: ContractRow
     # `b2b_contract export`: the only read with the org key, prefix, description and
-    # dates of every contract, inactive and out-of-window ones included (§7.7).
+    # dates of every contract, inactive and out-of-window ones included (docs/platforms/mitxonline.md §6).
     export: dict[str, Any]
     # course readable id -> its live contract runs (`runs_by_course`)
     runs: dict[str, list[str]]
@@ -70,7 +70,7 @@ class LiveState:
 
 
 def is_source_run(run: RestRun) -> bool:
-    """A source run by the only sign MITx Online shows: the run tag SOURCE (§7.7)."""
+    """A source run by the only sign MITx Online shows: the run tag SOURCE (docs/platforms/mitxonline.md §6)."""
     if run.b2b_contract is not None:
         return False
     try:

@@ -1,20 +1,21 @@
 """The HTTP client for the edX LMS (token) and Studio (`/api/v1/course_runs/`).
 
-spec/edx-studio-api.md §22 lays down the rules this follows:
+docs/platforms/edx.md §4 lays down the rules this follows:
 
-- a JWT from the LMS token endpoint (client credentials, `token_type=jwt`, §3.1), cached
+- a JWT from the LMS token endpoint (client credentials, `token_type=jwt`, docs/platforms/edx.md §1), cached
   until shortly before it expires and shared by the provider's worker threads;
-  `Authorization: JWT <token>` (§3.2); one retry with a new token after a 401;
+  `Authorization: JWT <token>` (docs/platforms/edx.md §1); one retry with a new token after a 401;
 - explicit timeouts, with a longer read timeout for rerun and clone, which copy the
-  whole course inside the request (§9.5, §18);
+  whole course inside the request (docs/platforms/edx.md §2, §4);
 - retries with capped exponential backoff on 429, 5xx and connection errors, honouring
-  `Retry-After` (§18), through the retry helper (provider/attempts.py). A request that may have reached the server
+  `Retry-After` (docs/platforms/edx.md §4), through the retry helper (provider/attempts.py). A request that may have
+reached the server
   (5xx, a timeout or a dropped connection after sending) is retried only when repeating
   it is harmless: GET, PATCH and the token request. A POST that creates, reruns or clones
   is retried only when it cannot have been applied (429, or no connection made); the
-  caller looks the run up again after any other failure (§22, "After a failed or
+  caller looks the run up again after any other failure (docs/platforms/edx.md §4, "After a failed or
   timed-out POST, GET again before raising");
-- pagination by following `next` (§5);
+- pagination by following `next` (docs/platforms/edx.md §2);
 - failures become provider.errors carrying method, URL, status and body, never the token
   or the client secret (which travel only in headers and the token request's form body).
 
@@ -50,7 +51,7 @@ from provider.settings import EdxSettings
 log = logger("edx.client")
 
 _COURSE_RUNS = "/api/v1/course_runs/"
-# §5: the page size may be raised to at most 100.
+# docs/platforms/edx.md §2: the page size may be raised to at most 100.
 _PAGE_SIZE = 100
 
 
@@ -62,7 +63,7 @@ class RetryPolicy:
     backoff: float = 0.5
     max_backoff: float = 8.0
     # A Retry-After longer than this is cut short: the provider process serves at most
-    # four calls at once (spec/pulumi-dynamic.md §5) and must not stall for minutes.
+    # four calls at once (docs/platforms/pulumi.md §2) and must not stall for minutes.
     max_retry_after: float = 60.0
 
 
@@ -70,7 +71,7 @@ class RetryPolicy:
 class Timeouts:
     connect: float = 10.0
     request: float = 60.0
-    # Rerun and clone copy the course inside the request (§9.5); MITx Online allows 60 s
+    # Rerun and clone copy the course inside the request (docs/platforms/edx.md §2); MITx Online allows 60 s
     # and still sees proxies cut them, so give them longer and look again on failure.
     copy: float = 300.0
 
@@ -157,7 +158,7 @@ class EdxClient:
         # `build` runs per try, so a retry after a token renewal carries the new token.
         return attempt(lambda: self._send_once(build(), step), step=step, retry=retry).value
 
-    # -- authentication (§3) -----------------------------------------------------------
+    # -- authentication (docs/platforms/edx.md §1) -----------------------------------------------------------
 
     def _fetch_token(self) -> _Token:
         url = f"{self._lms}/oauth2/access_token"
@@ -216,21 +217,22 @@ class EdxClient:
         try:
             return self._send(build, step=step, idempotent=idempotent)
         except Unauthorized as exc:
-            # §22: retry once with a new token after a 401 (a revoked or clock-skewed JWT).
-            # A 403 means the user is not staff (§3.5); a new token will not change that.
+            # docs/platforms/edx.md §4: retry once with a new token after a 401 (a revoked or clock-skewed JWT).
+            # A 403 means the user is not staff (docs/platforms/edx.md §1); a new token will not change that.
             if exc.status != 401:
                 raise
             token = self._current_token(stale=token)
             return self._send(build, step=step, idempotent=idempotent)
 
-    # -- Studio course runs (§4-§10) ---------------------------------------------------
+    # -- Studio course runs (docs/platforms/edx.md §2, §7) ---------------------------------------------------
 
     def _run_url(self, key: CourseKey) -> str:
-        # A literal `+` is fine in a path (§2.1); the trailing slash is required (§2).
+        # A literal `+` is fine in a path (docs/platforms/edx.md §6); the trailing slash is required
+        # (docs/platforms/edx.md §6).
         return f"{self._studio}{_COURSE_RUNS}{key}/"
 
     def get_course_run(self, key: CourseKey) -> StudioCourseRun:
-        """GET /api/v1/course_runs/{key}/ (§6); raises NotFound."""
+        """GET /api/v1/course_runs/{key}/ (docs/platforms/edx.md §2); raises NotFound."""
         response = self._studio_call("GET", self._run_url(key), step=f"read {key}", idempotent=True)
         return StudioCourseRun.model_validate(response.json())
 
@@ -242,7 +244,7 @@ class EdxClient:
             return None
 
     def list_course_runs(self) -> Iterator[StudioCourseRun]:
-        """Every run Studio lists, following `next` (§5); in no particular order."""
+        """Every run Studio lists, following `next` (docs/platforms/edx.md §2); in no particular order."""
         url: str | None = f"{self._studio}{_COURSE_RUNS}"
         params: dict[str, Any] | None = {"page_size": _PAGE_SIZE}
         while url is not None:
@@ -254,7 +256,7 @@ class EdxClient:
             url, params = page.get("next"), None
 
     def create_course_run(self, key: CourseKey, fields: ManagedFields) -> StudioCourseRun:
-        """POST /api/v1/course_runs/ (§7). Enrollment dates go in the schedule too."""
+        """POST /api/v1/course_runs/ (docs/platforms/edx.md §2). Enrollment dates go in the schedule too."""
         body = {"org": key.org, "number": key.number, "run": key.run, **fields.patch_body(_ALL_FIELDS)}
         response = self._studio_call(
             "POST", f"{self._studio}{_COURSE_RUNS}", step=f"create {key}", idempotent=False, json=body
@@ -262,8 +264,8 @@ class EdxClient:
         return StudioCourseRun.model_validate(response.json())
 
     def rerun_course_run(self, source: CourseKey, key: CourseKey, fields: ManagedFields) -> StudioCourseRun:
-        """POST /api/v1/course_runs/{source}/rerun/ (§9): same org only; enrollment dates
-        are discarded by the server (§9.3 step 5), so they are not sent."""
+        """POST /api/v1/course_runs/{source}/rerun/ (docs/platforms/edx.md §2): same org only; enrollment dates
+        are discarded by the server (docs/platforms/edx.md §2), so they are not sent."""
         body = {"run": key.run, "number": key.number, **fields.patch_body(_ALL_FIELDS - _ENROLLMENT)}
         response = self._studio_call(
             "POST",
@@ -276,7 +278,7 @@ class EdxClient:
         return StudioCourseRun.model_validate(response.json())
 
     def clone_course_run(self, source: CourseKey, key: CourseKey) -> None:
-        """POST /api/v1/course_runs/clone/ (§10): any org; answers a message, not the run."""
+        """POST /api/v1/course_runs/clone/ (docs/platforms/edx.md §2): any org; answers a message, not the run."""
         body = {"source_course_id": str(source), "destination_course_id": str(key)}
         self._studio_call(
             "POST",
@@ -288,7 +290,8 @@ class EdxClient:
         )
 
     def patch_course_run(self, key: CourseKey, body: dict[str, Any]) -> StudioCourseRun:
-        """PATCH /api/v1/course_runs/{key}/ (§8). Never PUT: it would erase the team (§8.2).
+        """PATCH /api/v1/course_runs/{key}/ (docs/platforms/edx.md §2). Never PUT: it would erase the team
+        (docs/platforms/edx.md §2).
         Setting fields to given values is idempotent, so it is retried like a read."""
         response = self._studio_call("PATCH", self._run_url(key), step=f"update {key}", idempotent=True, json=body)
         return StudioCourseRun.model_validate(response.json())

@@ -1,7 +1,7 @@
 """`edx:CourseRun`: an edX course run kept in its declared state.
 
-Written through Studio's `/api/v1/course_runs/` (spec/edx-studio-api.md §7-§10), observed
-through `GET /api/v1/course_runs/{key}/` (§6). docs/resources/edx-course-run.md says, field
+Written through Studio's `/api/v1/course_runs/` (docs/platforms/edx.md §2), observed
+through `GET /api/v1/course_runs/{key}/` (docs/platforms/edx.md §2). docs/resources/edx-course-run.md says, field
 by field, which call writes it and what a change does.
 """
 
@@ -32,12 +32,12 @@ log = logger("edx.course_run")
 # How many times create POSTs (create, rerun or clone) after a transient failure that
 # left no run behind. The client already retries what cannot have been applied (429,
 # no connection); this covers a 5xx or a dropped answer, where only a fresh GET can
-# tell whether Studio made the run (spec/edx-studio-api.md §22). Repeating is safe once
-# that GET says 404: Studio refuses a duplicate key on every copy path (§12.4).
+# tell whether Studio made the run (docs/platforms/edx.md §4). Repeating is safe once
+# that GET says 404: Studio refuses a duplicate key on every copy path (docs/platforms/edx.md §3).
 CREATE_ATTEMPTS = 3
 
 KEY_PARTS = ("org", "number", "run")
-# A run's key cannot change (§8: org, number and run are ignored on update), and the
+# A run's key cannot change (docs/platforms/edx.md §2: org, number and run are ignored on update), and the
 # source only matters when the run is made, so these replace the run when they change.
 CREATE_ONLY = frozenset({"course_key", *KEY_PARTS, "source_key"})
 
@@ -70,7 +70,7 @@ def _check_key(values: dict[str, Any], inputs: dict[str, Any]) -> list[CheckFail
 
 
 def _check_dates(values: dict[str, Any]) -> list[CheckFailure]:
-    """Date order (provider/rules.py). Studio checks it only in its UI, never in the API (§19 item 4)."""
+    """Date order (provider/rules.py). Studio checks it only in its UI, never in the API (docs/platforms/edx.md §7)."""
     failures = []
     for rule in rules.dates_out_of_order(values, rules.RUN_DATE_ORDER):
         first, second = values[rule.earlier], values[rule.later]
@@ -113,12 +113,12 @@ def _converge(client: EdxClient, key: CourseKey, declared: ManagedFields, live: 
 def _write(client: EdxClient, args: CourseRunArgs) -> StudioCourseRun:
     """Make the run: a blank create, or a copy of `source_key`.
 
-    A copy within the source's org is a rerun (§9): synchronous, documented and tested
+    A copy within the source's org is a rerun (docs/platforms/edx.md §2): synchronous, documented and tested
     upstream, sets title, dates and pacing in the same call and answers the new run. Rerun
-    cannot change the org (§19 item 10), so a copy into another org is a clone (§10),
+    cannot change the org (docs/platforms/edx.md §2), so a copy into another org is a clone (docs/platforms/edx.md §2),
     which answers only a message and keeps the source's values: it is read back, and
     `_converge` then patches every field. Both leave enrollment dates that differ from the
-    declaration (rerun nulls them, §9.3 step 5), which `_converge` sets with a PATCH.
+    declaration (rerun nulls them, docs/platforms/edx.md §2), which `_converge` sets with a PATCH.
     """
     key, declared = args.key, args.managed()
     if args.source_key is None:
@@ -135,7 +135,7 @@ def _write(client: EdxClient, args: CourseRunArgs) -> StudioCourseRun:
 def _write_once(client: EdxClient, args: CourseRunArgs) -> StudioCourseRun:
     """`_write`, made safe to repeat (provider/attempts.py): after a failure, look again
     (the write may have been applied although its answer was lost, a proxy timeout on a
-    long rerun, §9.5, §22); when the run is not there and the platform was unavailable
+    long rerun, docs/platforms/edx.md §2, §4); when the run is not there and the platform was unavailable
     (5xx, no answer), write again at once."""
     key = args.key
     retry = Retry(tries=CREATE_ATTEMPTS, retryable=unavailable, log=log)
@@ -152,8 +152,8 @@ def _unfinished_copy(client: EdxClient, args: CourseRunArgs, live: StudioCourseR
     apply is stopped between them, the run exists but nothing recorded it, and the next
     `pulumi up` finds it differing from the declaration. It is recognisably ours when
     it is exactly what the copy makes: a rerun has the declared title, dates and pacing
-    with the enrollment dates nulled (§9.3 step 5); a clone has the source's values
-    (§10). Any other difference is someone else's run, and `adopt` decides.
+    with the enrollment dates nulled (docs/platforms/edx.md §2); a clone has the source's values
+    (docs/platforms/edx.md §2). Any other difference is someone else's run, and `adopt` decides.
     """
     if args.source_key is None:
         return False
@@ -173,7 +173,7 @@ class CourseRunProvider(ProviderBase):
         values, failures = checked.values, checked.failures
         # The key is completed only when all its fields are known and valid (`values`
         # holds no others); during preview an unknown part just leaves it for the next
-        # check (spec/pulumi-dynamic.md §6.5).
+        # check (docs/platforms/pulumi.md §3).
         if all(name in values for name in ("course_key", *KEY_PARTS)):
             failures.extend(_check_key(values, checked.inputs))
             source, key = values.get("source_key"), checked.inputs.get("course_key")
@@ -214,12 +214,12 @@ class CourseRunProvider(ProviderBase):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         live = platforms.edx().find_course_run(CourseKey.parse(id_))
         if live is None:
-            # The engine reads a blank id as "gone" (spec/pulumi-dynamic.md §2.3).
+            # The engine reads a blank id as "gone" (docs/platforms/pulumi.md §3).
             return ReadResult("", {})
         declared_only = {name: props[name] for name in ("source_key", "on_delete", "adopt") if name in props}
         args = CourseRunArgs.model_construct(**declared_only)
         outs = _outputs(args, live)
-        # Inputs rebuilt from the live run, so refresh shows drift field by field (§6.6).
+        # Inputs rebuilt from the live run, so refresh shows drift field by field (docs/platforms/pulumi.md §3).
         return ReadResult(live.id, outs, {name: value for name, value in outs.items() if value is not None})
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -239,7 +239,7 @@ class CourseRunProvider(ProviderBase):
         key = CourseKey.parse(id_)
         if props.get("on_delete", "retain") != "retire":
             log.warning(
-                "%s is retained in Studio: edX has no API that deletes a course run (spec §16). "
+                "%s is retained in Studio: edX has no API that deletes a course run (docs/platforms/edx.md §8). "
                 "Declare `on_delete: retire` to close its enrollment on delete.",
                 key,
             )
@@ -253,10 +253,10 @@ class CourseRunProvider(ProviderBase):
 
 
 def _retire(client: EdxClient, live: StudioCourseRun) -> None:
-    """Close enrollment now, as MITx Online's run retirement does (§16).
+    """Close enrollment now, as MITx Online's run retirement does (docs/platforms/edx.md §8).
 
     The course end is left alone, so enrolled learners keep their access until the end
-    they were promised. Studio's own rules (§19 item 4) bound the cutoff: enrollment
+    they were promised. Studio's own rules (docs/platforms/edx.md §7) bound the cutoff: enrollment
     cannot end after the course ends, nor start after it ends.
     """
     now = datetime.now(UTC).replace(microsecond=0)
@@ -271,7 +271,9 @@ def _retire(client: EdxClient, live: StudioCourseRun) -> None:
         log.warning("%s: enrollment already closed at %s; retained in Studio", live.key, current.enrollment_end)
         return
     client.patch_course_run(live.key, current.model_copy(update=changes).patch_body(set(changes)))
-    log.warning("%s retired: enrollment closed at %s; the run stays in Studio (spec §16)", live.key, cutoff)
+    log.warning(
+        "%s retired: enrollment closed at %s; the run stays in Studio (docs/platforms/edx.md §8)", live.key, cutoff
+    )
 
 
 class CourseRun(DeclaredResource, module="edx", name="CourseRun"):

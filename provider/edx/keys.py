@@ -1,9 +1,9 @@
-"""Course keys: `course-v1:{org}+{number}+{run}` (spec/edx-studio-api.md §12).
+"""Course keys: `course-v1:{org}+{number}+{run}` (docs/platforms/edx.md §3).
 
 Each part is non-empty and made of Unicode letters and digits, `_`, `-`, `~`, `.` and
-`:` (opaque-keys' ALLOWED_ID_CHARS, §12.1). Declarations must use the new-style form;
+`:` (opaque-keys' ALLOWED_ID_CHARS, docs/platforms/edx.md §3). Declarations must use the new-style form;
 deprecated `Org/Number/Run` keys are refused because the Studio API answers 500 for
-some of their spellings (§2.1) and MITx Online never uses them.
+some of their spellings (docs/platforms/edx.md §6) and MITx Online never uses them.
 """
 
 from __future__ import annotations
@@ -66,5 +66,5 @@ class CourseKey:
         return f"{NAMESPACE}:{self.org}+{self.number}"
 
     def same_as(self, other: CourseKey) -> bool:
-        """Studio treats keys that differ only in case as the same run (§12.3)."""
+        """Studio treats keys that differ only in case as the same run (docs/platforms/edx.md §3)."""
         return str(self).casefold() == str(other).casefold()

@@ -1,8 +1,8 @@
 """The shapes of an edX course run: as declared, and as Studio answers.
 
 Both sides go through the same field types, so a declared value and a live value that
-mean the same thing compare equal: date-times as UTC instants (spec/edx-studio-api.md
-§4.1), pacing in the CMS vocabulary whichever of the CMS or LMS words was written (§19.12).
+mean the same thing compare equal: date-times as UTC instants (docs/platforms/edx.md
+§7), pacing in the CMS vocabulary whichever of the CMS or LMS words was written (docs/platforms/edx.md §7).
 """
 
 from __future__ import annotations
@@ -18,19 +18,20 @@ from provider.edx.keys import CourseKey, check_part
 
 
 def _utc(value: datetime) -> datetime:
-    # edX runs with TIME_ZONE='UTC' and reads naive values as UTC (§4.1).
+    # edX runs with TIME_ZONE='UTC' and reads naive values as UTC (docs/platforms/edx.md §7).
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _iso_z(value: datetime) -> str:
-    # What Studio prints (§4.1) and what §22 asks clients to send: UTC with a `Z`.
+    # What Studio prints (docs/platforms/edx.md §7) and what docs/platforms/edx.md §4 asks clients to send: UTC with a
+    # `Z`.
     return value.isoformat().replace("+00:00", "Z")
 
 
 UtcDateTime = Annotated[datetime, AfterValidator(_utc), PlainSerializer(_iso_z, when_used="json")]
 
 PacingType = Literal["self_paced", "instructor_paced"]
-# The LMS says `self`/`instructor` where the CMS says `self_paced`/`instructor_paced` (§19.12).
+# The LMS says `self`/`instructor` where the CMS says `self_paced`/`instructor_paced` (docs/platforms/edx.md §7).
 _PACING_WORDS = {"self": "self_paced", "instructor": "instructor_paced"}
 
 
@@ -52,7 +53,7 @@ Run = Annotated[str, AfterValidator(partial(check_part, "run"))]
 
 
 def _title(value: str) -> str:
-    # DRF's CharField trims surrounding whitespace and rejects a blank title (§4), so a
+    # DRF's CharField trims surrounding whitespace and rejects a blank title (docs/platforms/edx.md §7), so a
     # padded declaration would differ from the live title forever.
     stripped = value.strip()
     if not stripped:
@@ -126,10 +127,11 @@ class ManagedFields(BaseModel):
         return {name: (mine[name], theirs[name]) for name in mine if mine[name] != theirs[name]}
 
     def patch_body(self, fields: AbstractSet[str]) -> dict[str, Any]:
-        """The PATCH body that sets `fields` to this object's values (§8).
+        """The PATCH body that sets `fields` to this object's values (docs/platforms/edx.md §2).
 
         PATCH is partial at every level, so only the named schedule dates are sent and
-        the course team is left alone (§8.1, §8.2). Enrollment dates may be null (§4).
+        the course team is left alone (docs/platforms/edx.md §2). Enrollment dates may be null (docs/platforms/edx.md
+        §7).
         """
         values = self.model_dump(mode="json")
         body: dict[str, Any] = {}
@@ -153,7 +155,7 @@ class StudioSchedule(BaseModel):
 
 
 class StudioCourseRun(BaseModel):
-    """A run as `GET /api/v1/course_runs/{key}/` answers it (§4); other fields ignored."""
+    """A run as `GET /api/v1/course_runs/{key}/` answers it (docs/platforms/edx.md §7); other fields ignored."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 

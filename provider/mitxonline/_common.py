@@ -2,12 +2,12 @@
 
 - `refused_changes`: check's answer to a change that no MITx Online command can make
   (a contract's name, a page's flags): a CheckFailure saying what to do instead, never
-  a silent replacement (DESIGN.md, "check ... refuses unsafe changes").
+  a silent replacement.
 - `adopt_or_refuse`: the idempotent create's decision for an object that already exists.
 - `note_adoption`: check's look, on create, for an object that already exists, so that
   preview and `courseware plan-summary` show the adoption before `up` does it.
-- `write_or_recover`: run any write command as "maybe applied" (spec/mitxonline.md
-  §12.5) through the retry helper (provider/attempts.py): after a failure, look whether
+- `write_or_recover`: run any write command as "maybe applied" (docs/platforms/mitxonline.md
+  §4) through the retry helper (provider/attempts.py): after a failure, look whether
   its work is done; if so go on, if not and the failure was transient, run it again
   (every write here is safe to repeat once the re-read shows it missing); otherwise
   raise. docs/reliability.md has the matrix.
@@ -15,7 +15,7 @@
 - `known_contract_id`: the contract id to diff with during a preview that updates the
   contract, when the engine has made that output unknown.
 - `declared_inputs`: the input-shaped view of outputs that `read` returns, so `pulumi
-  refresh` shows drift field by field (spec/pulumi-dynamic.md §6.6).
+  refresh` shows drift field by field (docs/platforms/pulumi.md §3).
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def note_adoption(inputs: dict[str, Any], what: str, find: Callable[[], str | No
     """Before a create, look whether `what` already exists; if it does, name it in the
     inputs (`adopts`) and say so.
 
-    `find` uses REST reads only, since a preview runs no command (DESIGN.md); it returns
+    `find` uses REST reads only, since a preview runs no command (docs/platforms/mitxonline.md §2); it returns
     how to name the existing object, or None. Create then adopts it as before, but never
     silently: a declaration identical to an object made by hand or by another stack shows
     in preview, and plan-summary lists it. A failed look is no error: create decides.
@@ -116,14 +116,14 @@ def write_or_recover(
     """Run a write command: the finished command, or, when it failed but `observe()` (a
     fresh read of the platform) finds its work done all the same, what it found.
 
-    Every failure is "maybe applied" (§12.5: several commands exit 1 after doing their
-    work, and a refused `add` has made its runs first, §12.5.1), so `observe()` decides
+    Every failure is "maybe applied" (docs/platforms/mitxonline.md §4: several commands exit 1 after doing their
+    work, and a refused `add` has made its runs first, docs/platforms/mitxonline.md §4), so `observe()` decides
     after each one. When the work is missing and the failure was transient
     (`provider.errors.retryable_command`: not a known refusal, not a timeout), the
     command runs again, up to `COMMAND_ATTEMPTS` tries in all (`MitxOnline.command_retry`).
     Repeating is safe for every write the resources run once the re-read shows it
     missing: creations refuse duplicates or find the existing object (`b2b_contract
-    import`, §12.5.4), and modify, sync, validate, add and remove set a state rather than
+    import`, docs/platforms/mitxonline.md §5), and modify, sync, validate, add and remove set a state rather than
     add to one. `contracts` is passed to `MitxOnline.write`: how a success changed the
     shared contract listing.
     """
@@ -145,7 +145,7 @@ def known_contract_id(olds: Mapping[str, Any], news: Mapping[str, Any]) -> dict[
     """`news` with an unknown `contract_id` replaced by the old one.
 
     While a preview updates a mitxonline:Contract, the engine marks its output-only
-    properties unknown, `contract_id` included (spec/pulumi-dynamic.md §6.2). A contract
+    properties unknown, `contract_id` included (docs/platforms/pulumi.md §3). A contract
     is never replaced (its check refuses every create-only change), so its id cannot
     change under an existing resource: reading the unknown as "changed" would preview a
     seat change as a replacement of the courseware and the codes.

@@ -1,9 +1,9 @@
 """One MITx Online client per provider process: commands, REST reads and shared listings.
 
-Commands cost about 20 s each in a real deployment (spec/mitxonline.md §12.1), so reads
+Commands cost about 20 s each in a real deployment (docs/platforms/mitxonline.md §2), so reads
 are shared: the first resource of a refresh that needs a listing runs one command that
 prints both `b2b_list contracts` and `b2b_list organizations` (`commands.listings`), and
-every other resource of that refresh (up to four at once, spec/pulumi-dynamic.md §5)
+every other resource of that refresh (up to four at once, docs/platforms/pulumi.md §2)
 reuses its result. A write through this client forgets every shared result, so a read
 after a write always sees the write, with one exception: the listings outlive a write
 that succeeded and either cannot change them (`_KEEPS_LISTINGS`) or says how it changed
@@ -61,7 +61,7 @@ T = TypeVar("T")
 ALL_CODES = "codes"
 
 # A failed command is tried at most this many times in all (docs/reliability.md). Each
-# try costs a Django start-up (about 20 s, spec/mitxonline.md §12.1), so the budget is
+# try costs a Django start-up (about 20 s, docs/platforms/mitxonline.md §2), so the budget is
 # small; the pause between tries grows by `COMMAND_PAUSE` seconds each time.
 COMMAND_ATTEMPTS = 3
 _WITHHELD = "(stdout withheld: it may hold enrollment codes)"
@@ -74,7 +74,7 @@ LISTINGS_STEP = "list contracts and organizations"
 
 # Writes that leave every row of both listings as it was (contracts: id, name, slug,
 # organization name, membership, dates, active, seats, price; organizations: id, name,
-# slug, key; §3.10).
+# slug, key; docs/platforms/mitxonline.md §6).
 _KEEPS_LISTINGS = frozenset(
     {"b2b_courseware", "b2b_codes", "import_courserun", "create_courseware", "create_courseware_page", "sync_courserun"}
 )
@@ -248,7 +248,7 @@ class MitxOnline:
         contracts: Callable[[Completed], ContractsUpdate | None] | None = None,
     ) -> Completed:
         """Run a command that changes MITx Online; shared reads are forgotten even when
-        it fails, since a failed command may have done its work (§12.5).
+        it fails, since a failed command may have done its work (docs/platforms/mitxonline.md §4).
 
         The contract listing is kept after a success when the command cannot change it,
         or when `contracts(completed)` returns the change to apply to it (None: forget it).
@@ -344,11 +344,11 @@ class MitxOnline:
     # -- shared listings ---------------------------------------------------------------
 
     def contracts(self) -> list[ContractRow]:
-        """Every contract, active or not (`b2b_list contracts`, §3.10, §12.2.5)."""
+        """Every contract, active or not (`b2b_list contracts`, docs/platforms/mitxonline.md §6)."""
         return self.shared.get(LISTINGS, self._list).contracts
 
     def organization_rows(self) -> list[OrganizationRow]:
-        """Every organization with its key (`b2b_list organizations`, §3.10)."""
+        """Every organization with its key (`b2b_list organizations`, docs/platforms/mitxonline.md §6)."""
         organizations = self.shared.get(LISTINGS, self._list).organizations
         if organizations is None:
             # An import since the listing may have created one: list again (both tables).
@@ -405,8 +405,8 @@ class MitxOnline:
         return named[0] if len(named) == 1 else None
 
     def contract_export(self, contract_id: int) -> dict[str, Any]:
-        """`b2b_contract export <id>` (§3.7): the only read with a contract's org key,
-        prefix and description, inactive and out-of-window contracts included (§7.7)."""
+        """`b2b_contract export <id>` (docs/platforms/mitxonline.md §5): the only read with a contract's org key,
+        prefix and description, inactive and out-of-window contracts included (docs/platforms/mitxonline.md §6)."""
         step = f"export contract {contract_id}"
         done = self.read_command(commands.contract_export(contract_id), step)
         try:
@@ -453,7 +453,7 @@ class MitxOnline:
 
     def _read_codes(self, contract_id: int | None) -> list[CodeRow]:
         """One `shell` that runs `b2b_codes output` through `call_command` and prints the
-        JSON (`commands.codes_read`, §12.2.1, §12.5.2). A read: retried when transient.
+        JSON (`commands.codes_read`, docs/platforms/mitxonline.md §6). A read: retried when transient.
 
         Its stdout may hold the codes themselves, so it is kept out of every error, which
         the CLI prints and the retry log quotes (docs/reliability.md, "Secrets").
@@ -476,7 +476,7 @@ class MitxOnline:
 
     def wait_for_edx(self, keys: Sequence[str], timeout: float, poll: float = 5.0) -> list[str]:
         """Wait until edX has every run in `keys` (the clone after `add` is asynchronous,
-        §5.2, §5.3); returns the keys still missing when `timeout` runs out.
+        docs/platforms/mitxonline.md §9); returns the keys still missing when `timeout` runs out.
 
         The first look again comes after half a second, each next one after twice the
         last pause, up to `poll`: a clone often lands within a second or two, and a
@@ -494,8 +494,8 @@ class MitxOnline:
             pause = min(poll, pause * 2)
 
 
-# The run part of a contract run key: `{n}T{contract id}C{year}` (§4.1), or the
-# `{year}_C{contract id}` of runs made before February 2026 (§4.3).
+# The run part of a contract run key: `{n}T{contract id}C{year}` (docs/platforms/mitxonline.md §7), or the
+# `{year}_C{contract id}` of runs made before February 2026 (docs/platforms/mitxonline.md §7).
 _CONTRACT_RUN = re.compile(r"\+(?:\d+T(\d+)C\d{4}|\d{4}_C(\d+))(?:_[^+]*)?$")
 
 

@@ -4,7 +4,7 @@ Each builder takes already-validated values (see `models.py`) and checks the gra
 every argument once more before returning, so nothing reaches `ManageCommand` that the
 command could read differently: a positional that starts with `-` would be taken as a
 flag by argparse, a key with a space would be two keys. Flags go before positionals,
-since `b2b_courseware` rejects them after (§12.2.4).
+since `b2b_courseware` rejects them after (docs/platforms/mitxonline.md §9).
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ def _flag(on: bool, name: str) -> list[str]:
 
 
 def import_courserun(courseware_id: str, course: str, run_tag: str, *, live: bool, source: bool) -> Invocation:
-    """Create a run (§3.1) under an existing course, reading title, dates and pacing from edX."""
+    """Create a run (docs/platforms/mitxonline.md §3) under an existing course, reading title, dates and pacing from
+    edX."""
     c = _Checker()
     c.run_key("courseware_id", courseware_id)
     c.match("course", _COURSE_ID, course, "write course-v1:ORG+NUMBER")
@@ -109,7 +110,7 @@ def import_course(
     departments: Sequence[str],
     page: PageChoice | None,
 ) -> Invocation:
-    """The runbook's one command for a new course (§3.1): `import_courserun` without
+    """The runbook's one command for a new course (docs/platforms/mitxonline.md §3): `import_courserun` without
     `--use-specific-course` creates the course from the key (title from edX), the run and,
     with `page`, the course's CMS page. `--live` makes course and run live; the page's
     liveness is always given explicitly, since by default it follows `--live`."""
@@ -142,7 +143,7 @@ def import_course(
 
 
 def create_course(readable_id: str, title: str, *, live: bool, departments: Sequence[str]) -> Invocation:
-    """`create_courseware course` (§3.2): local only, no edX call, no run."""
+    """`create_courseware course` (docs/platforms/mitxonline.md §3): local only, no edX call, no run."""
     c = _Checker()
     c.match("readable_id", _COURSE_ID, readable_id, "write course-v1:ORG+NUMBER")
     c.name("title", title)
@@ -161,7 +162,7 @@ def create_course(readable_id: str, title: str, *, live: bool, departments: Sequ
 
 
 def create_courseware_page(course: str, *, live: bool, catalog: bool, ingest: bool) -> Invocation:
-    """`create_courseware_page` (§3.3); its flags are spelt with underscores."""
+    """`create_courseware_page` (docs/platforms/mitxonline.md §3); its flags are spelt with underscores."""
     c = _Checker()
     c.match("course", _COURSE_ID, course, "write course-v1:ORG+NUMBER")
     return c.done(
@@ -174,17 +175,17 @@ def create_courseware_page(course: str, *, live: bool, catalog: bool, ingest: bo
 
 
 def sync_courserun(courseware_id: str) -> Invocation:
-    """Copy title, dates and pacing from edX into one run (§3.4, §8)."""
+    """Copy title, dates and pacing from edX into one run (docs/platforms/mitxonline.md §3, §10)."""
     c = _Checker()
     c.run_key("courseware_id", courseware_id)
     return c.done("sync_courserun", "--run", courseware_id)
 
 
 def contract_import(document: dict[str, Any], slug: str) -> Invocation:
-    """`b2b_contract import - --commit --slug S` with the export document on stdin (§3.7).
+    """`b2b_contract import - --commit --slug S` with the export document on stdin (docs/platforms/mitxonline.md §5).
 
     The one command that creates a contract with a chosen slug, prints its id, is safe to
-    repeat ("Contract exists", §12.5.4) and creates a missing organization with its name,
+    repeat ("Contract exists", docs/platforms/mitxonline.md §5) and creates a missing organization with its name,
     key prefix and Keycloak id.
     """
     c = _Checker()
@@ -193,7 +194,7 @@ def contract_import(document: dict[str, Any], slug: str) -> Invocation:
 
 
 def contract_modify(contract_id: int, changes: dict[str, Any]) -> Invocation:
-    """`b2b_contract modify <id>` with only the flags of the changed fields (§3.7).
+    """`b2b_contract modify <id>` with only the flags of the changed fields (docs/platforms/mitxonline.md §5).
 
     `changes` maps start, end, max_learners, price and active to their new values; None
     clears a value with the matching `--no-*` flag.
@@ -215,8 +216,8 @@ def contract_modify(contract_id: int, changes: dict[str, Any]) -> Invocation:
 
 
 def contract_export(contract_id: int) -> Invocation:
-    """`b2b_contract export <id>`: the whole contract as JSON on stdout (§3.7), read-only;
-    the one read that shows key prefix, description and dates of every contract (§7.7)."""
+    """`b2b_contract export <id>`: the whole contract as JSON on stdout (docs/platforms/mitxonline.md §5), read-only;
+    the one read that shows key prefix, description and dates of every contract (docs/platforms/mitxonline.md §6)."""
     return _Checker().done("b2b_contract", "export", str(int(contract_id)))
 
 
@@ -231,7 +232,7 @@ def _courseware(action: str, contract_id: int, courses: Sequence[str], flags: Se
 
 
 def courseware_add(contract_id: int, courses: Sequence[str], *, make_codes: bool) -> Invocation:
-    """All the courses in one `add` (§12.5.3): one start-up cost instead of one per course."""
+    """All the courses in one `add` (docs/platforms/mitxonline.md §2): one start-up cost instead of one per course."""
     return _courseware("add", contract_id, courses, _flag(make_codes, "--make-codes"))
 
 
@@ -240,7 +241,7 @@ def courseware_remove(contract_id: int, courses: Sequence[str]) -> Invocation:
 
 
 def codes_validate(contract_id: int) -> Invocation:
-    """Make the code count right (§3.9, §6): the only way codes follow seats or runs."""
+    """Make the code count right (docs/platforms/mitxonline.md §3, §8): the only way codes follow seats or runs."""
     return _Checker().done("b2b_codes", "validate", "--contract", str(int(contract_id)))
 
 
@@ -252,7 +253,8 @@ def codes_read(contract_id: int | None = None) -> Invocation:
     stdout, in ONE command (docs/decisions.md): `shell --no-imports -c` running
     `remote.codes.print_command_file` on `b2b_codes output [--contract ID] --all --format
     json --filename`, which prints the file the command wrote inside the deployment
-    (§12.2.1, §12.5.2) and removes it. One Django start-up (§12.1) instead of two.
+    (docs/platforms/mitxonline.md §6) and removes it. One Django start-up (docs/platforms/mitxonline.md §2) instead of
+    two.
     """
     c = _Checker()
     target: list[str] = []
@@ -277,9 +279,9 @@ LISTINGS = ("contracts", "organizations")
 
 
 def listings() -> Invocation:
-    """`b2b_list contracts` and `b2b_list organizations` (§3.10) in ONE command: a
+    """`b2b_list contracts` and `b2b_list organizations` (docs/platforms/mitxonline.md §6) in ONE command: a
     `shell --no-imports -c` running `remote.listings.print_listings`, which prints
-    `{"contracts": <table>, "organizations": <table>}`. One Django start-up (§12.1) for
+    `{"contracts": <table>, "organizations": <table>}`. One Django start-up (docs/platforms/mitxonline.md §2) for
     the two listings every apply and refresh needs.
     """
     return _shell(_Checker(), remote.shell_code(remote_listings.print_listings, LISTINGS))
@@ -302,7 +304,7 @@ def _date(value: dt.date | str) -> str:
 # `b2b_contract import --commit` ends with "Import complete. Contract slug: <slug>
 # (id=<n>)" whether it made the contract ("  Created contract: <slug>") or found it
 # ("  Contract exists: <slug>", without an id); a dry run ends with "Dry run — rolling
-# back." and no such line (§3.7, issue #18 point 2).
+# back." and no such line (docs/platforms/mitxonline.md §5, issue #18 point 2).
 _IMPORTED = re.compile(r"^Import complete\. Contract slug: (\S+) \(id=(\d+)\)$", re.MULTILINE)
 _EXISTS = re.compile(r"^\s*Contract exists: ", re.MULTILINE)
 _ORGANIZATION_EXISTS = re.compile(r"^\s*Organization exists: ", re.MULTILINE)
@@ -317,24 +319,24 @@ def parse_import(stdout: str) -> tuple[str, int] | None:
 
 def import_found_organization(stdout: str) -> bool:
     """Whether the import found the organization it names (`  Organization exists: KEY`,
-    §3.7) rather than creating one: then the organization listing is unchanged."""
+    docs/platforms/mitxonline.md §5) rather than creating one: then the organization listing is unchanged."""
     return bool(_ORGANIZATION_EXISTS.search(stdout))
 
 
 def import_created_organization(stdout: str) -> str | None:
     """The key of the organization a committed import created (`  Created organization:
-    KEY`, §3.7), or None when it created none or said so some other way."""
+    KEY`, docs/platforms/mitxonline.md §5), or None when it created none or said so some other way."""
     match = _ORGANIZATION_CREATED.search(stdout)
     return match.group(1) if match else None
 
 
 def import_found_existing(stdout: str) -> bool:
-    """Whether the import found the contract's slug taken and changed nothing (§12.5.4)."""
+    """Whether the import found the contract's slug taken and changed nothing (docs/platforms/mitxonline.md §5)."""
     return bool(_EXISTS.search(stdout))
 
 
 def parse_json_document(text: str) -> Any:
-    """The JSON value in `text`, skipping lines a command prints before it (§3.9, §12.2.1)."""
+    """The JSON value in `text`, skipping lines a command prints before it (docs/platforms/mitxonline.md §3, §6)."""
     starts = [i for i in (text.find("{"), text.find("[")) if i >= 0]
     if not starts:
         raise ValueError(f"no JSON in the command output: {text[:200]!r}")

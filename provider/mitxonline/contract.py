@@ -1,26 +1,26 @@
 """mitxonline:Contract: a B2B contract, found by its organization and slug.
 
 Created with `b2b_contract import - --commit --slug <slug>` and a one-contract export
-document on stdin (spec/mitxonline.md §3.7). `b2b_contract create` would do, but it is
+document on stdin (docs/platforms/mitxonline.md §5). `b2b_contract create` would do, but it is
 not idempotent (a repeat makes `<slug>-2`), does not print the new id (one more listing
 command to find it) and cannot give a new organization its key prefix or Keycloak id.
 The import takes the slug as declared, prints the id, leaves an existing contract alone
-(§12.5.4) and creates the organization from what mitxonline:Organization declares. It
+(docs/platforms/mitxonline.md §5) and creates the organization from what mitxonline:Organization declares. It
 never calls edX and, with `programs: []`, makes no runs: courseware is the job of
 mitxonline:ContractCourseware.
 
 Changed in place with `b2b_contract modify <id>`: start, end, max_learners, price and
 active, in one command carrying only the changed flags. MITx Online cannot save a
-contract that is inactive or outside its dates (§12.2.2, §12.5.1), so such a change is
+contract that is inactive or outside its dates (docs/platforms/mitxonline.md §4), so such a change is
 refused before any command runs, in plain words. Name, slug, membership type,
 description and organization cannot be changed by any command: check refuses a change
 to them and says what to do. Delete makes the contract inactive (`modify --inactive`),
 which is one-way.
 
 Observed through one `b2b_list contracts` shared by every contract of a refresh
-(§3.10, §12.2.5) plus `b2b_list organizations` for the organization's key, and the
+(docs/platforms/mitxonline.md §6) plus `b2b_list organizations` for the organization's key, and the
 description from `GET /api/v0/b2b/contracts/` where that lists it (active contracts
-inside their dates, §7.2).
+inside their dates, docs/platforms/mitxonline.md §6).
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def _imported_dates(args: ContractArgs, today: dt.date) -> dict[str, Any]:
     """The dates the import can carry: the declared ones when today is inside them.
 
     The import saves the new contract a second time, and that save fails for a contract
-    outside its dates (§12.5.1), rolling the whole import back. So such a contract is
+    outside its dates (docs/platforms/mitxonline.md §4), rolling the whole import back. So such a contract is
     imported without dates, which keeps it inside its window, and `modify` then sets them.
     """
     if _in_window(args.start, args.end, today):
@@ -135,7 +135,8 @@ def _imported_dates(args: ContractArgs, today: dt.date) -> dict[str, Any]:
 
 
 def _import_document(args: ContractArgs, slug: str, dates: dict[str, Any]) -> dict[str, Any]:
-    """A `version: 1` export (§3.7) holding this contract and its organization, no programs."""
+    """A `version: 1` export (docs/platforms/mitxonline.md §5) holding this contract and its organization, no
+    programs."""
     declared = args.model_dump(mode="json")
     return {
         "version": 1,
@@ -157,7 +158,7 @@ def _import_document(args: ContractArgs, slug: str, dates: dict[str, Any]) -> di
             "membership_type": args.membership_type,
             "contract_start": dates["start"],
             "contract_end": dates["end"],
-            # An export with `"active": false` crashes the import (§12.5.4): an inactive
+            # An export with `"active": false` crashes the import (docs/platforms/mitxonline.md §5): an inactive
             # contract is created active, then modified.
             "active": True,
             "max_learners": args.max_learners,
@@ -198,7 +199,7 @@ def _listed_price(price: Any) -> Decimal | None:
 
 def _imported_row(args: ContractArgs, dates: dict[str, Any]) -> Callable[[Completed], ContractsUpdate | None]:
     """How a successful import changed the contract listing: a new row, from the
-    document it imported, the id it printed and the organization it named (§3.7). None
+    document it imported, the id it printed and the organization it named (docs/platforms/mitxonline.md §5). None
     when the import found an existing contract: that one's values are not known here."""
     declared = args.model_dump(mode="json")
 
@@ -253,7 +254,7 @@ def _find(client: MitxOnline, args: ContractArgs) -> ContractRow | None:
 def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict[str, Any]) -> dict[str, Any]:
     """Apply the declared values of the modifiable fields that differ from `live`.
 
-    Refuses in plain words what MITx Online cannot save (§12.2.2, §12.5.1). A failed
+    Refuses in plain words what MITx Online cannot save (docs/platforms/mitxonline.md §4). A failed
     command is re-read: what it did is kept, what it could not do is reported.
     """
     declared = args.model_dump(mode="json")
@@ -270,7 +271,7 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
                 FieldProblem(
                     name,
                     f"{what} is inactive, and an inactive contract can never be modified again: MITx Online "
-                    f"cannot save it (spec/mitxonline.md §12.2.2); {_NEW_CONTRACT}",
+                    f"cannot save it (docs/platforms/mitxonline.md §4); {_NEW_CONTRACT}",
                 )
                 for name in sorted(changes)
             ]
@@ -281,7 +282,7 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
                 FieldProblem(
                     name,
                     f"{what} is outside its dates ({_window_words(start, end, today)}), and MITx Online cannot "
-                    "save such a contract through any command (spec/mitxonline.md §12.5.1): change it in the "
+                    "save such a contract through any command (docs/platforms/mitxonline.md §4): change it in the "
                     "Wagtail admin, then `pulumi refresh`",
                 )
                 for name in sorted(changes)
@@ -308,7 +309,7 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
 def _fewer_seats(olds: dict[str, Any], values: dict[str, Any]) -> list[CheckFailure]:
     """Refuse fewer seats on a contract with codes, before any write: its codes would then
     number more than the seats, and `b2b_codes validate` deletes the newest unused ones
-    (spec/mitxonline.md §6.2), which may already have been sent to learners."""
+    (docs/platforms/mitxonline.md §8), which may already have been sent to learners."""
     old, new = olds.get("max_learners"), values.get("max_learners")
     has_codes = values.get("membership_type") == "code" or bool(values.get("price"))
     if not has_codes or not isinstance(old, int) or not isinstance(new, int) or new >= old:
@@ -327,7 +328,7 @@ def _fewer_seats(olds: dict[str, Any], values: dict[str, Any]) -> list[CheckFail
 
 def _listed(slug: str, organization_name: str) -> str | None:
     """The active contract with this slug of the organization with this name, from REST
-    (which shows organizations without their key, and only their active contracts, §7.2)."""
+    (which shows organizations without their key, and only their active contracts, docs/platforms/mitxonline.md §6)."""
     for organization in platforms.mitxonline().rest_organizations():
         if organization.name != organization_name:
             continue
@@ -349,14 +350,14 @@ def _free_slug(client: MitxOnline, slug: str) -> str:
 def _refuse_inactive(client: MitxOnline, args: ContractArgs, row: ContractRow, slug: str) -> None:
     """An active declaration of a contract that exists inactive (a `pulumi destroy`, or
     `active: false`, made it so): adopting it cannot work, since MITx Online can never
-    save an inactive contract again (§12.2.2), so the advice is a new contract."""
+    save an inactive contract again (docs/platforms/mitxonline.md §4), so the advice is a new contract."""
     raise Refused(
         [
             FieldProblem(
                 "slug",
                 f"MITx Online contract {row.id} ({slug!r} of {args.organization}) exists and is inactive, "
                 "as `pulumi destroy` or `active: false` left it, and MITx Online can never make an inactive "
-                "contract active again (spec/mitxonline.md §12.2.2), so `adopt: true` would not help. To give "
+                "contract active again (docs/platforms/mitxonline.md §4), so `adopt: true` would not help. To give "
                 f"{args.organization} this contract again, declare a new one: add `slug: {_free_slug(client, slug)}` "
                 "to this contract's entry, then `pulumi up`",
             )
@@ -396,7 +397,7 @@ class ContractProvider(ProviderBase):
                 CheckFailure(
                     "active",
                     "an inactive contract can never be made active again: MITx Online cannot save it "
-                    f"(spec/mitxonline.md §12.2.2); {_NEW_CONTRACT}",
+                    f"(docs/platforms/mitxonline.md §4); {_NEW_CONTRACT}",
                 )
             )
         if not olds and not failures and not has_unknown(inputs):
@@ -424,7 +425,7 @@ class ContractProvider(ProviderBase):
                     FieldProblem(
                         "slug",
                         f"{slug!r} is already the slug of contract {taken}; `b2b_contract import` finds "
-                        "contracts by slug alone (spec/mitxonline.md §3.7) and would take that one: "
+                        "contracts by slug alone (docs/platforms/mitxonline.md §5) and would take that one: "
                         "declare another `slug`",
                     )
                 ]
@@ -448,7 +449,7 @@ class ContractProvider(ProviderBase):
             refuse_key_in_other_case(client, args.organization, "organization")
             dates = _imported_dates(args, client.today())
             contract_id, listed = self._import(client, args, slug, dates, what)
-            # The import creates what the document says, active (§3.7, §12.5.4): no
+            # The import creates what the document says, active (docs/platforms/mitxonline.md §5): no
             # listing is needed to know it, unless the command failed or found one.
             live = listed if listed is not None else {**declared, **dates, "active": True}
         live = _modify(client, args, contract_id, live)
@@ -460,7 +461,7 @@ class ContractProvider(ProviderBase):
     ) -> tuple[int, dict[str, Any] | None]:
         """Create the contract; its id and, when it had to be listed, what the listing shows."""
         document = _import_document(args, slug, dates)
-        # The import is safe to repeat: it finds an existing contract by slug (§12.5.4).
+        # The import is safe to repeat: it finds an existing contract by slug (docs/platforms/mitxonline.md §5).
         written = write_or_recover(
             client,
             commands.contract_import(document, slug),
@@ -470,7 +471,7 @@ class ContractProvider(ProviderBase):
         )
         if isinstance(written, Recovered):
             if isinstance(written.failure, ContractLocked):
-                # The second save inside the command failed after the first one (§12.5.1).
+                # The second save inside the command failed after the first one (docs/platforms/mitxonline.md §4).
                 _log.warning("%s was created, but the import then failed: %s", what, written.failure.reason)
             return written.found.id, _live(written.found)
         done = written.value
@@ -493,7 +494,7 @@ class ContractProvider(ProviderBase):
         live = {
             **_live(row),
             "organization": owner.key if owner is not None else props.get("organization"),
-            # Inactive or out-of-window contracts are not listed by REST (§7.2): the
+            # Inactive or out-of-window contracts are not listed by REST (docs/platforms/mitxonline.md §6): the
             # description then keeps its last known value.
             "description": rest.description if rest is not None else props.get("description", ""),
         }
@@ -520,7 +521,7 @@ class ContractProvider(ProviderBase):
         if not _in_window(start, end, today):
             _log.warning(
                 "%s stays active: %s, and MITx Online cannot save a contract outside its dates "
-                "(spec/mitxonline.md §12.5.1). Learners cannot use it meanwhile; deactivate it in the "
+                "(docs/platforms/mitxonline.md §4). Learners cannot use it meanwhile; deactivate it in the "
                 "Wagtail admin if it must never open",
                 what,
                 _window_words(start, end, today),
@@ -542,7 +543,9 @@ class ContractProvider(ProviderBase):
                 raise
             _log.info("%s is already gone: %s", what, failure.reason)
         else:
-            _log.warning("%s is now inactive; MITx Online can never modify it again (§12.2.2)", what)
+            _log.warning(
+                "%s is now inactive; MITx Online can never modify it again (docs/platforms/mitxonline.md §4)", what
+            )
 
 
 class Contract(DeclaredResource, module="mitxonline", name="Contract"):

@@ -1,11 +1,11 @@
 """mitxonline:ContractCourseware: the courses of one contract, and their contract runs.
 
 Courses are added with one `b2b_courseware add [--make-codes] <contract> <first> --also
-<rest>` (spec/mitxonline.md §3.8, §12.5.3: one start-up cost for all of them) and
+<rest>` (docs/platforms/mitxonline.md §2, §9: one start-up cost for all of them) and
 dropped with one `b2b_courseware remove <contract> <first> --also <rest>`. For each
 course MITx Online makes a contract run from the course's source run and queues its
-clone in edX (§5); the clone is asynchronous, so create and update wait until edX has
-every contract run (§5.3), for the resource's `clone_timeout` seconds when it declares
+clone in edX (docs/platforms/mitxonline.md §9); the clone is asynchronous, so create and update wait until edX has
+every contract run (docs/platforms/mitxonline.md §9), for the resource's `clone_timeout` seconds when it declares
 one, else for the stack's `cloneTimeout` (`courseware:mitxonline`, provider/settings.py).
 MITx Online shows nowhere whether a clone was queued, is still being retried or failed
 for good (the task lives in its Celery worker), so the wait only ends early when edX has
@@ -14,15 +14,15 @@ the `add` failed in a way that may have stopped it before it queued their clone,
 what to do next.
 
 `add` on a contract that is inactive or outside its dates does its work and then exits
-1 (§12.2.3, §12.5.1). An inactive contract is refused before any command; for one
+1 (docs/platforms/mitxonline.md §4). An inactive contract is refused before any command; for one
 outside its dates the failure is read as "maybe applied": the runs are read back, and
 when they are all there the add counts as done, with a warning that `--make-codes` did
 not run (mitxonline:EnrollmentCodes then makes the codes).
 
 Observed through `GET /api/internal/courses/?readable_id=` for each declared course
-(§7.3): a course belongs to the contract when it has a live run whose `b2b_contract` is
+(docs/platforms/mitxonline.md §6): a course belongs to the contract when it has a live run whose `b2b_contract` is
 the contract (`remove` unlinks a run, or leaves a run with enrollments linked but not
-live, §3.8). Courses attached by hand that the declaration never named are not looked
+live, docs/platforms/mitxonline.md §9). Courses attached by hand that the declaration never named are not looked
 for: that would take one `b2b_list courseware` command per contract.
 """
 
@@ -59,7 +59,7 @@ CREATE_ONLY = ("contract_id",)
 # resource compares it.
 GUARDS = ("contract_active", "contract_start", "contract_end")
 # The input naming the courses an update drops: their contract runs are retired and
-# their unused codes deleted (spec/mitxonline.md §3.8).
+# their unused codes deleted (docs/platforms/mitxonline.md §9).
 REMOVED = "courses_removed"
 
 
@@ -133,7 +133,7 @@ def _guard(args: ContractCoursewareArgs) -> None:
                     "courses",
                     f"contract {args.contract_id} is inactive: `b2b_courseware add` would make the runs, clone "
                     "them in edX and then fail, and an inactive contract can never be saved again "
-                    "(spec/mitxonline.md §12.2.3). Add the courses to an active contract",
+                    "(docs/platforms/mitxonline.md §4). Add the courses to an active contract",
                 )
             ]
         )
@@ -158,10 +158,10 @@ def _add(client: MitxOnline, args: ContractCoursewareArgs, courses: list[str]) -
     written = write_or_recover(client, invocation, f"add {', '.join(courses)} to {what}", added)
     runs = contract_runs(client, args.contract_id, args.courses)
     if isinstance(written, Recovered) and isinstance(written.failure, ContractLocked):
-        # The clones were queued before the final save failed (§12.2.3, §12.5.1).
+        # The clones were queued before the final save failed (docs/platforms/mitxonline.md §4).
         _log.warning(
             "%s: MITx Online made the contract runs of %s, then could not save the contract because %s "
-            "(spec/mitxonline.md §12.5.1). The runs are there; `--make-codes` did not run, so "
+            "(docs/platforms/mitxonline.md §4). The runs are there; `--make-codes` did not run, so "
             "mitxonline:EnrollmentCodes makes the codes with `b2b_codes validate`, which works on it",
             what,
             ", ".join(courses),
@@ -197,7 +197,7 @@ def _remove(client: MitxOnline, contract_id: int, courses: list[str]) -> None:
         f"remove {', '.join(courses)} from {what}",
         lambda: not contract_runs(client, contract_id, courses),
     )
-    # What `remove` does to a run (spec/mitxonline.md §3.8); counted beforehand by
+    # What `remove` does to a run (docs/platforms/mitxonline.md §9); counted beforehand by
     # `courseware plan-summary`, so no extra read is paid here.
     _log.warning(
         "%s: removed %s. MITx Online retired the contract run(s) %s (no longer live, enrollment closed) and "
@@ -233,10 +233,11 @@ def _wait_for_edx(
         f"contract {args.contract_id}: edX still has no contract run {listed} after "
         f"{wait.seconds:g} s ({wait.setting}). {origin} MITx Online clones contract runs in edX "
         "asynchronously (its Celery task openedx.tasks.clone_courserun) and retries a failed clone for about "
-        "75 minutes (spec/mitxonline.md §5.2). Next: run `pulumi up` again later; it keeps the runs and only "
+        "75 minutes (docs/platforms/mitxonline.md §9). Next: run `pulumi up` again later; it keeps the runs and only "
         "waits for edX again. If the run never appears, check that task in MITx Online's worker logs "
         '("Couldn\'t clone", "clone_courserun exhausted retries"): a clone that failed for good is never '
-        "retried (§5.3), so make the run in edX by hand (edx:CourseRun with source_key = the course's source "
+        "retried (docs/platforms/mitxonline.md §9), so make the run in edX by hand (edx:CourseRun with source_key = "
+        "the course's source "
         "run), then run `pulumi up`"
     )
 

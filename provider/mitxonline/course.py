@@ -1,14 +1,14 @@
 """mitxonline:Course: a MITx Online course, found by its `readable_id`.
 
 Created the runbook's way when `import_run` names its first edX run: one `import_courserun`
-(spec/mitxonline.md §3.1) makes the course (title from edX), that run and, with
+(docs/platforms/mitxonline.md §3) makes the course (title from edX), that run and, with
 `import_run.page`, its CMS page; the mitxonline:CourseRun and mitxonline:CoursePage
 resources then find what they declare and run nothing (docs/decisions.md §12). Without
-`import_run`, `create_courseware course` (§3.2: local, no edX call) makes the course
+`import_run`, `create_courseware course` (docs/platforms/mitxonline.md §3: local, no edX call) makes the course
 alone and its runs come from edX through mitxonline:CourseRun. No command changes a course once
 it exists, and none deletes one: a changed title, `live` or department list is refused
-by check with what to do instead, and delete keeps the course (DESIGN.md, resource table).
-Observed through `GET /api/internal/courses/?readable_id=` with the API key (§7.3).
+by check with what to do instead, and delete keeps the course (docs/resources/mitxonline-course.md).
+Observed through `GET /api/internal/courses/?readable_id=` with the API key (docs/platforms/mitxonline.md §6).
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def _import(client: MitxOnline, args: CourseArgs, first: CourseImport, what: str
     done = written.value if isinstance(written, Succeeded) else None
     live = client.course(args.readable_id)
     if live is None:
-        # import_courserun exits 0 when edX has no such run (§3.1 step 1, §12.3).
+        # import_courserun exits 0 when edX has no such run (docs/platforms/mitxonline.md §3).
         said = (done.stdout.strip().splitlines() or ["nothing"])[0] if done is not None else "nothing"
         raise PlatformError(
             f"{what}: `import_courserun --courserun {first.courseware_id}` created no course (it said: {said}); "
@@ -175,7 +175,7 @@ class CourseProvider(ProviderBase):
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
         _log.warning(
-            "MITx Online course %s is retained: no command deletes a course (spec/mitxonline.md §2); "
+            "MITx Online course %s is retained: no command deletes a course (docs/platforms/mitxonline.md §1); "
             "unpublish it in the Django admin if it must go",
             id_,
         )

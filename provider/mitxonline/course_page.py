@@ -1,15 +1,15 @@
 """mitxonline:CoursePage: the Wagtail page of a MITx Online course.
 
 Created with `create_courseware_page <course> [--live] [--include_in_learn_catalog]
-[--ingest_content_files_for_ai]` (spec/mitxonline.md §3.3), which makes the default page
-(§1.5). A course has at most one page, and its content is editorial: no command changes
+[--ingest_content_files_for_ai]` (docs/platforms/mitxonline.md §3), which makes the default page
+(docs/platforms/mitxonline.md §13). A course has at most one page, and its content is editorial: no command changes
 a page once it exists, so check refuses a change to its flags and says to use the
 Wagtail admin; delete keeps the page.
 
-Observed through `GET /api/internal/courses/?readable_id=` (§7.3), whose course carries
+Observed through `GET /api/internal/courses/?readable_id=` (docs/platforms/mitxonline.md §6), whose course carries
 `include_in_learn_catalog`, `ingest_content_files_for_ai` and `page.live`. The Wagtail
 pages API is no use here: it hides draft pages and, whatever the API key, pages left out
-of the Learn catalog (§7.4, §12.2.8).
+of the Learn catalog (docs/platforms/mitxonline.md §6).
 """
 
 from __future__ import annotations

@@ -1,17 +1,17 @@
 """mitxonline:CourseRun: a MITx Online run of an edX run, source runs included.
 
 Created with `import_courserun --courserun <key> --use-specific-course <course>`
-(spec/mitxonline.md §3.1), which reads title, dates and pacing from edX and sets the
+(docs/platforms/mitxonline.md §3), which reads title, dates and pacing from edX and sets the
 source-run flag (`--source-course`), `live` and the run tag as declared. Those three
 cannot change afterwards through any command, so check refuses a change to them.
 
-edX owns title, dates and pacing (§8). The declaration carries MITx Online's expected
+edX owns title, dates and pacing (docs/platforms/mitxonline.md §10). The declaration carries MITx Online's expected
 copy of them (the edx:CourseRun outputs); when they differ from what MITx Online shows,
-update runs `sync_courserun --run <key>` (§3.4). MITx Online never syncs a source run
-(§3.4, §8), so for a source run those fields are shown but not compared.
+update runs `sync_courserun --run <key>` (docs/platforms/mitxonline.md §3). MITx Online never syncs a source run
+(docs/platforms/mitxonline.md §3, §10), so for a source run those fields are shown but not compared.
 
-Observed through `GET /api/internal/courses/?readable_id=<course>` (§7.3), which lists
-every run of the course; `is_source_run` is exposed by no read (§7.7) and keeps its
+Observed through `GET /api/internal/courses/?readable_id=<course>` (docs/platforms/mitxonline.md §6), which lists
+every run of the course; `is_source_run` is exposed by no read (docs/platforms/mitxonline.md §6) and keeps its
 declared value.
 """
 
@@ -74,7 +74,7 @@ def _outputs(args: CourseRunArgs, live: RestRun) -> dict[str, Any]:
         "courseware_id": live.courseware_id,
         "course": args.course,
         "run_tag": live.run_tag,
-        # Exposed by no read (§7.7): the declared flag stands.
+        # Exposed by no read (docs/platforms/mitxonline.md §6): the declared flag stands.
         "is_source_run": args.is_source_run,
         "live": live.live,
         **edx_copy,
@@ -98,7 +98,7 @@ def _find(client: MitxOnline, args: CourseRunArgs) -> RestRun | None:
 
 
 def _sync_if_needed(client: MitxOnline, args: CourseRunArgs, live: RestRun) -> RestRun:
-    """`sync_courserun` when MITx Online's copy of the edX fields differs (§3.4)."""
+    """`sync_courserun` when MITx Online's copy of the edX fields differs (docs/platforms/mitxonline.md §3)."""
     drifted = sorted(differences(_edx_copy(args), _outputs(args, live)))
     if not drifted:
         return live
@@ -130,7 +130,7 @@ def _keep_source_copy(olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
 
     No command changes them: MITx Online never syncs a source run, and `sync_courserun
     --run` cannot even find one, since source runs are hidden from its default manager
-    (spec/mitxonline.md §3.4, §8). A new value in the stack file therefore reaches edX
+    (docs/platforms/mitxonline.md §3, §10). A new value in the stack file therefore reaches edX
     only. The inputs keep the old values, so preview and drift agree that nothing here
     will change (a refresh after a change made in the admin is what moves them), and the
     operator is told what stays stale and what to do instead.
@@ -150,7 +150,7 @@ def _keep_source_copy(olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
     _log.warning(
         "MITx Online source run %s keeps %s: the stack file's new value goes to the edX run only. MITx Online "
         "never copies edX's values into a source run, and `sync_courserun --run` cannot find one "
-        "(spec/mitxonline.md §3.4, §8); contract runs added from now on are cloned from the edX run and get "
+        "(docs/platforms/mitxonline.md §3, §10); contract runs added from now on are cloned from the edX run and get "
         "the new values. To change MITx Online's copy too, edit the run in the Django admin, then `pulumi refresh`",
         inputs.get("courseware_id"),
         "; ".join(f"{name} {held!r} (declared {declared!r})" for name, (held, declared) in sorted(stale.items())),
@@ -217,7 +217,7 @@ class CourseRunProvider(ProviderBase):
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
         _log.warning(
-            "MITx Online run %s is retained: no command deletes a run (spec/mitxonline.md §2); "
+            "MITx Online run %s is retained: no command deletes a run (docs/platforms/mitxonline.md §1); "
             "`retire_courserun --run %s --commit` delists it, by hand, when it must go",
             id_,
             id_,

@@ -1,9 +1,9 @@
 """mitxonline:EnrollmentCodes: the enrollment codes of one contract.
 
-MITx Online never makes or adjusts codes by itself (spec/mitxonline.md §0.4, §6.1):
+MITx Online never makes or adjusts codes by itself (docs/platforms/mitxonline.md §8):
 after courseware is added and after seats or price change, `b2b_codes validate
 --contract <id>` brings the count to seats x runs (one per run without a seat cap; none
-for a free managed or auto contract, §6.2). The declaration therefore carries the
+for a free managed or auto contract, docs/platforms/mitxonline.md §8). The declaration therefore carries the
 contract's membership type, seats and price and the contract run keys (outputs of
 mitxonline:Contract and mitxonline:ContractCourseware): any change to them is an update,
 which validates again.
@@ -11,21 +11,21 @@ which validates again.
 The codes are read with ONE command, `shell --no-imports -c <code>`, whose code runs
 `b2b_codes output --all --format json --filename <temporary file>` in the same process
 through Django's `call_command`, prints the file and removes it: JSON only comes out
-through a file, written where the command runs (§12.2.1, §12.5.2), and one shell pays
+through a file, written where the command runs (docs/platforms/mitxonline.md §6), and one shell pays
 Django's start-up once (docs/decisions.md). Create and update read only their contract's
 codes (`--contract <id>`) after `b2b_codes validate`; a refresh reads every contract's
 codes in one shared read, whatever the number of contracts. A row names its contract
-run, whose key carries the contract id (§4.1). `count` is an ordinary output; `codes`
+run, whose key carries the contract id (docs/platforms/mitxonline.md §7). `count` is an ordinary output; `codes`
 is a secret output (the Resource sets `additional_secret_outputs`), so state and
 `pulumi stack output` never show them in clear.
 
 Only the codes of the declared contract runs count: a run that `b2b_courseware remove`
-retired keeps its redeemed codes (§3.8), which give no access any more. The number of
+retired keeps its redeemed codes (docs/platforms/mitxonline.md §9), which give no access any more. The number of
 codes is compared with the declaration: check puts the expected `count` into the inputs
 and read the live one, so `courseware drift` and `preview --refresh` report a contract
 whose codes were multiplied by hand. Missing codes are made by `b2b_codes validate`;
 extra ones stop the update before any write, because `validate` would delete the newest
-unused ones (§6.2), which may already be in learners' hands.
+unused ones (docs/platforms/mitxonline.md §8), which may already be in learners' hands.
 
 Delete leaves the codes: a learner may hold one. `b2b_courseware remove` (the contract's
 courseware, deleted after this resource) is what deletes the unused ones, and says so.
@@ -100,7 +100,7 @@ expected_count = _expected
 
 def _refuse_extra_codes(args: EnrollmentCodesArgs, codes: list[CodeRow]) -> None:
     """Stop before `b2b_codes validate` when the contract holds more codes than declared:
-    validate would delete the newest unused ones (§6.2), and a code handed to a learner
+    validate would delete the newest unused ones (docs/platforms/mitxonline.md §8), and a code handed to a learner
     but not yet used looks unused."""
     held = len(_held(args, codes))
     expected = _expected(args)
@@ -130,7 +130,7 @@ def _ensure(client: MitxOnline, args: EnrollmentCodesArgs, before: list[CodeRow]
     say when the count is still off."""
     if before is not None:
         _refuse_extra_codes(args, before)
-    # `validate` sets the count rather than adding to it (§3.9), so it is safe to repeat;
+    # `validate` sets the count rather than adding to it (docs/platforms/mitxonline.md §3), so it is safe to repeat;
     # after a failure the count read back tells whether it did its work (and that read
     # serves the one below).
     write_or_recover(
@@ -144,7 +144,7 @@ def _ensure(client: MitxOnline, args: EnrollmentCodesArgs, before: list[CodeRow]
     if len(_held(args, codes)) != expected:
         _log.warning(
             "contract %s has %d enrollment codes after `b2b_codes validate`, %d expected (%s seats x %d runs): "
-            "the declared seats, price or runs may not match MITx Online's (spec/mitxonline.md §6.2)",
+            "the declared seats, price or runs may not match MITx Online's (docs/platforms/mitxonline.md §8)",
             args.contract_id,
             len(_held(args, codes)),
             expected,

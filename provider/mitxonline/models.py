@@ -3,7 +3,7 @@
 Declared models (`CourseArgs`, `ContractArgs`, …) normalise in their field types, as
 `provider/base.py` requires, so check and diff validate each field on its own. Both
 sides of a diff go through the same types: `0` seats and no seat limit are the same
-contract (spec/mitxonline.md §1.7: "null or 0 means unlimited"), a price of `0` and no
+contract (docs/platforms/mitxonline.md §13: "null or 0 means unlimited"), a price of `0` and no
 price are both free, dates compare as dates and datetimes in UTC.
 
 Live models (`ContractRow`, `OrganizationRow`, `RestCourse`, …) parse what the commands
@@ -30,7 +30,7 @@ MembershipType = Literal["managed", "code", "auto"]
 
 
 def slugify(value: str) -> str:
-    """Django's `slugify`, which Wagtail uses for a contract's slug (§1.7)."""
+    """Django's `slugify`, which Wagtail uses for a contract's slug (docs/platforms/mitxonline.md §13)."""
     text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
     text = re.sub(r"[^\w\s-]", "", text.lower())
     return re.sub(r"[-\s]+", "-", text).strip("-_")
@@ -43,7 +43,7 @@ def _slug(value: str) -> str:
 
 
 def _seats(value: Any) -> Any:
-    # "null or 0 means unlimited seats" (§1.7); one spelling for both.
+    # "null or 0 means unlimited seats" (docs/platforms/mitxonline.md §13); one spelling for both.
     return None if value in (0, "0") else value
 
 
@@ -55,7 +55,7 @@ def _price(value: Any) -> Any:
     except InvalidOperation:
         return value  # the Decimal type below reports it
     if amount == 0:
-        return None  # "null or 0 means free" (§1.7), and 0.00 is 0
+        return None  # "null or 0 means free" (docs/platforms/mitxonline.md §13), and 0.00 is 0
     exponent = amount.as_tuple().exponent
     # Decimal(10,2): 12.5 is 12.50, while 1.234 is left for the type to refuse.
     return amount.quantize(Decimal("0.01")) if isinstance(exponent, int) and exponent >= -2 else amount
@@ -79,7 +79,7 @@ def _utc(value: Any) -> Any:
 
 
 def _prefix(value: str) -> str:
-    # A blank prefix still yields the default when MITx Online builds run keys (§1.6, §10).
+    # A blank prefix still yields the default when MITx Online builds run keys (docs/platforms/mitxonline.md §7, §13).
     return value or DEFAULT_KEY_PREFIX
 
 
@@ -122,7 +122,7 @@ class PageFlags(Declared):
 class CourseImport(Declared):
     """How to create a missing course the runbook's way: one `import_courserun` of its
     first edX run, which makes the course, that run and (with `page`) its CMS page
-    (spec/mitxonline.md §3.1). Used by create only; the run and the page stay the
+    (docs/platforms/mitxonline.md §3). Used by create only; the run and the page stay the
     mitxonline:CourseRun and mitxonline:CoursePage resources', which then find them."""
 
     courseware_id: CourseRunKey
@@ -146,7 +146,7 @@ class CourseRunArgs(Declared):
     run_tag: Annotated[str, AfterValidator(lambda v: CourseKey.parse(f"course-v1:o+n+{v}").run)] | None = None
     is_source_run: bool = False
     live: bool = True
-    # MITx Online's copy of the edX run; edX owns these (§8). Declared from the
+    # MITx Online's copy of the edX run; edX owns these (docs/platforms/mitxonline.md §10). Declared from the
     # edx:CourseRun outputs; a difference is fixed with `sync_courserun`, never written.
     title: SingleLine | None = None
     start_date: UtcDatetime | None = None
@@ -179,7 +179,7 @@ class OrganizationArgs(Declared):
 class ContractArgs(Declared):
     organization: OrgKey
     # What `b2b_contract import` needs to create the organization when this is its first
-    # contract (§3.7); the mitxonline:Organization resource owns and compares them.
+    # contract (docs/platforms/mitxonline.md §5); the mitxonline:Organization resource owns and compares them.
     organization_name: SingleLine
     org_key_prefix: KeyPrefix = DEFAULT_KEY_PREFIX
     sso_organization_id: SsoId | None = None
@@ -199,11 +199,11 @@ class ContractCoursewareArgs(Declared):
     contract_id: Annotated[int, Field(gt=0)]
     courses: Courses = Field(min_length=1)
     # `--make-codes` in the same `add` saves the separate `b2b_codes validate` a code
-    # contract needs after courseware changes (§6.1, §12.5.3).
+    # contract needs after courseware changes (docs/platforms/mitxonline.md §2, §8).
     make_codes: bool = False
     clone_timeout: Annotated[float, Field(gt=0, le=7200)] = 900.0
     # The contract's state as its mitxonline:Contract last saw it: `add` on an inactive
-    # or out-of-window contract does its work and then fails (§12.2.3, §12.5.1).
+    # or out-of-window contract does its work and then fails (docs/platforms/mitxonline.md §4).
     contract_active: bool = True
     contract_start: dt.date | None = None
     contract_end: dt.date | None = None
@@ -230,7 +230,7 @@ class Live(BaseModel):
 
 
 class ContractRow(Live):
-    """One row of `b2b_list contracts` (§3.10, §12.2.5)."""
+    """One row of `b2b_list contracts` (docs/platforms/mitxonline.md §6)."""
 
     id: int
     name: str
@@ -245,7 +245,7 @@ class ContractRow(Live):
 
 
 class OrganizationRow(Live):
-    """One row of `b2b_list organizations` (§12.2.5)."""
+    """One row of `b2b_list organizations` (docs/platforms/mitxonline.md §6)."""
 
     id: int
     name: str
@@ -254,7 +254,7 @@ class OrganizationRow(Live):
 
 
 class RestOrganization(Live):
-    """`GET /api/v0/b2b/organizations/` (§7.2); no org_key, no prefix."""
+    """`GET /api/v0/b2b/organizations/` (docs/platforms/mitxonline.md §6); no org_key, no prefix."""
 
     id: int
     name: str
@@ -265,7 +265,7 @@ class RestOrganization(Live):
 
 
 class RestContract(Live):
-    """`GET /api/v0/b2b/contracts/` (§7.2): active contracts inside their dates only."""
+    """`GET /api/v0/b2b/contracts/` (docs/platforms/mitxonline.md §6): active contracts inside their dates only."""
 
     id: int
     name: str
@@ -276,7 +276,7 @@ class RestContract(Live):
 
 
 class RestRun(Live):
-    """A run nested in `GET /api/internal/courses/` (§7.3): every run, source and B2B."""
+    """A run nested in `GET /api/internal/courses/` (docs/platforms/mitxonline.md §6): every run, source and B2B."""
 
     courseware_id: str
     run_tag: str = ""
@@ -295,7 +295,7 @@ class RestPage(Live):
 
 
 class RestCourse(Live):
-    """`GET /api/internal/courses/?readable_id=…` (§7.3): course, runs and page flags."""
+    """`GET /api/internal/courses/?readable_id=…` (docs/platforms/mitxonline.md §6): course, runs and page flags."""
 
     id: int
     readable_id: str
@@ -320,12 +320,12 @@ class RestCourse(Live):
 
 
 # `ContractPage.__str__`, how every command names a contract: "21 - BigCo Codes Contract
-# (BigCo Codes)" (issue #18, point 1). Names are not unique (§1.7); the id is.
+# (BigCo Codes)" (issue #18, point 1). Names are not unique (docs/platforms/mitxonline.md §13); the id is.
 _CONTRACT_NAMED = re.compile(r"(\d+) - ")
 
 
 class CodeRow(Live):
-    """A row of `b2b_codes output --format json` (§3.9)."""
+    """A row of `b2b_codes output --format json` (docs/platforms/mitxonline.md §3)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
@@ -334,7 +334,7 @@ class CodeRow(Live):
     code: str = Field(alias="Enrollment Code")
     attach_link: str | None = Field(alias="Attach Link", default=None)
     # When a learner used the code (blank while unused): `b2b_courseware remove` deletes
-    # the unused codes of a run it retires and keeps these (§3.8).
+    # the unused codes of a run it retires and keeps these (docs/platforms/mitxonline.md §9).
     attach_redemption: str | None = Field(alias="Attach Redemption", default=None)
     enroll_redemption: str | None = Field(alias="Enroll Redemption", default=None)
 

@@ -2,20 +2,20 @@
 
 MITx Online has no command that creates an organization on its own: `b2b_contract
 create --create` and `b2b_contract import` make one together with a contract, and
-`sync_keycloak_orgs` copies every Keycloak organization at once (spec/mitxonline.md §2,
-§3.7, §3.11). So this resource adopts an existing organization, and when there is none
+`sync_keycloak_orgs` copies every Keycloak organization at once (docs/platforms/mitxonline.md §1,
+§5, §13). So this resource adopts an existing organization, and when there is none
 yet it records the declaration and leaves the creation to the organization's first
 mitxonline:Contract, whose `b2b_contract import` carries the name, key prefix and
 Keycloak id declared here. `organization_id` is null until then; `pulumi refresh` after
 that contract fills it in.
 
 Nothing changes an organization afterwards through a command: name and description
-belong to the Keycloak sync (§3.11), and the key, prefix and Keycloak id are fixed once
-contract runs use them (§1.6), so check refuses a change to them.
+belong to the Keycloak sync (docs/platforms/mitxonline.md §13), and the key, prefix and Keycloak id are fixed once
+contract runs use them (docs/platforms/mitxonline.md §13), so check refuses a change to them.
 
 Observed through `b2b_list organizations` (id, name, key: one command shared by every
 organization of a refresh) and `GET /api/v0/b2b/organizations/` (Keycloak id). The key
-prefix is shown by no listing (§7.7) and keeps its declared value.
+prefix is shown by no listing (docs/platforms/mitxonline.md §6) and keeps its declared value.
 """
 
 from __future__ import annotations
@@ -47,7 +47,9 @@ _FIXED = "MITx Online cannot change {} of an organization through a command; {}"
 REFUSED = {
     "name": _FIXED.format("the name", "rename it in Keycloak (or the Wagtail admin), then `pulumi refresh`"),
     "sso_organization_id": _FIXED.format(
-        "the Keycloak id", "set it in the Wagtail admin, then `pulumi refresh` (§3.11 warns this can duplicate it)"
+        "the Keycloak id",
+        "set it in the Wagtail admin, then `pulumi refresh` (docs/platforms/mitxonline.md §13 warns this can duplicate "
+        "it)",
     ),
     "org_key_prefix": _FIXED.format("the key prefix", "its existing contract runs keep the old prefix anyway"),
 }
@@ -89,7 +91,7 @@ def _outputs(args: OrganizationArgs, live: LiveOrganization | None) -> dict[str,
 
 
 def _listed(name: str, sso_organization_id: str | None) -> str | None:
-    """The organization with this Keycloak id or name, from REST (which has no key, §7.2)."""
+    """The organization with this Keycloak id or name, from REST (which has no key, docs/platforms/mitxonline.md §6)."""
     for organization in platforms.mitxonline().rest_organizations():
         same_id = sso_organization_id is not None and organization.sso_organization_id == sso_organization_id
         if same_id or organization.name == name:
@@ -119,7 +121,7 @@ class OrganizationProvider(ProviderBase):
             refuse_key_in_other_case(client, args.org_key, "org_key")
             _log.warning(
                 "%s does not exist yet: MITx Online creates an organization only together with a contract "
-                "(spec/mitxonline.md §3.7), so its first mitxonline:Contract will create it as declared",
+                "(docs/platforms/mitxonline.md §5), so its first mitxonline:Contract will create it as declared",
                 what,
             )
         else:
@@ -147,7 +149,7 @@ class OrganizationProvider(ProviderBase):
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
         _log.warning(
             "MITx Online organization %s is retained: organizations are never deleted (its contracts "
-            "protect it, spec/mitxonline.md §1.7)",
+            "protect it, docs/platforms/mitxonline.md §13)",
             id_,
         )
 

@@ -1,14 +1,14 @@
-"""MITx Online REST reads with `Authorization: Api-Key` (spec/mitxonline.md §7).
+"""MITx Online REST reads with `Authorization: Api-Key` (docs/platforms/mitxonline.md §6).
 
-The API key is accepted by exactly three reads (§7.1, §12.3): B2B organizations, B2B
+The API key is accepted by exactly three reads (docs/platforms/mitxonline.md §3, §6): B2B organizations, B2B
 contracts and `/api/internal/courses/`. They are what this client offers:
 
 - `course(readable_id)`: the course with every run (source and contract runs included,
   each with its `b2b_contract`) and its CMS page flags: the best single read for
-  Course, CourseRun, CoursePage and ContractCourseware drift (§7.3);
+  Course, CourseRun, CoursePage and ContractCourseware drift (docs/platforms/mitxonline.md §6);
 - `courses()`: every course the same way, page by page (what `courseware adopt` reads);
-- `organizations()`: all organizations with their Keycloak id (no org_key, §7.2);
-- `contracts()`: active contracts inside their dates only (§7.2, §12.5.1).
+- `organizations()`: all organizations with their Keycloak id (no org_key, docs/platforms/mitxonline.md §6);
+- `contracts()`: active contracts inside their dates only (docs/platforms/mitxonline.md §4, §6).
 
 The key travels only in a header: it is never logged and never part of an error (errors
 carry method, URL, status and body). GETs are retried with backoff on 429, 5xx and
@@ -31,7 +31,7 @@ from provider.mitxonline.models import RestContract, RestCourse, RestOrganizatio
 
 _log = logger("mitxonline.rest")
 
-_PAGE_SIZE = 100  # §7.3: `page_size` may be raised to 100
+_PAGE_SIZE = 100  # docs/platforms/mitxonline.md §6: `page_size` may be raised to 100
 
 
 def _error(response: httpx.Response, step: str) -> HttpError:
@@ -100,7 +100,7 @@ class MitxOnlineRest:
     def course(self, readable_id: str) -> RestCourse | None:
         """The course with every run and its page flags, or None.
 
-        httpx writes `+` in a query value as `%2B`, which the filter needs (§12.2.7).
+        httpx writes `+` in a query value as `%2B`, which the filter needs (docs/platforms/mitxonline.md §6).
         """
         body = self.get(
             "/api/internal/courses/",
@@ -111,7 +111,7 @@ class MitxOnlineRest:
         if item is None:
             return None
         if "live" not in item:
-            # The serializer has no `live`; the `live` filter still tells (§7.3).
+            # The serializer has no `live`; the `live` filter still tells (docs/platforms/mitxonline.md §6).
             live = self.get(
                 "/api/internal/courses/",
                 {"readable_id": readable_id, "live": "true", "page_size": _PAGE_SIZE},
@@ -121,11 +121,11 @@ class MitxOnlineRest:
         return RestCourse.model_validate(item)
 
     def courses(self) -> dict[str, RestCourse]:
-        """Every course by readable id, as `course()` reads one (§7.3)."""
+        """Every course by readable id, as `course()` reads one (docs/platforms/mitxonline.md §6)."""
         everything = self._pages({}, "list courses")
         live_ids: set[str] = set()
         if any("live" not in item for item in everything):
-            # The serializer has no `live`; the same listing filtered with it tells (§7.3).
+            # The serializer has no `live`; the same listing filtered with it tells (docs/platforms/mitxonline.md §6).
             live_ids = {item["readable_id"] for item in self._pages({"live": "true"}, "list live courses")}
         return {
             item["readable_id"]: RestCourse.model_validate(
@@ -135,7 +135,7 @@ class MitxOnlineRest:
         }
 
     def _pages(self, params: dict[str, Any], step: str) -> list[dict[str, Any]]:
-        """Every item of the course listing, following its pages (§7.3)."""
+        """Every item of the course listing, following its pages (docs/platforms/mitxonline.md §6)."""
         items: list[dict[str, Any]] = []
         page = 1
         while True:

@@ -1,7 +1,7 @@
 """Command sessions: many management commands through one `manage.py shell` (issue 15).
 
 Each `manage.py` process pays Django's start-up (about 20 s on a real deployment,
-spec/mitxonline.md §12.1). A `Session` starts `<manageCommand> shell --no-imports -c
+docs/platforms/mitxonline.md §2). A `Session` starts `<manageCommand> shell --no-imports -c
 <runner>` once (the runner is `remote.session`, sent as text) and sends it one JSON
 request per command on stdin; the runner answers each with one frame on stdout
 carrying the exit status the standalone command would have had, its stdout and stderr

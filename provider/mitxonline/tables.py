@@ -1,6 +1,6 @@
 """Rows of the `rich` tables MITx Online's commands print (`b2b_list`, `b2b_codes output`).
 
-The tables are made for people (spec/mitxonline.md §3.10), so the parser reads every
+The tables are made for people (docs/platforms/mitxonline.md §6), so the parser reads every
 form `rich` gives them (issue #18, point 6):
 
 - a title line above the box (`Contracts`, `Stats for 21 - …`), and any other text
@@ -13,7 +13,7 @@ form `rich` gives them (issue #18, point 6):
 - columns are found where the header line has its separators, counted in terminal
   cells (a wide character takes two), so a `|` or `│` inside a name does not split it;
 - a cell cut with `…` means the table was narrowed to fit the terminal (80 columns when
-  `COLUMNS` is unset, §12.2.5): its content is lost, so the table is refused.
+  `COLUMNS` is unset, docs/platforms/mitxonline.md §6): its content is lost, so the table is refused.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ _TRUNCATED = "…"
 
 NARROWED = (
     "b2b_list printed a narrowed table (cells end in '…'): run the command with COLUMNS=1000 "
-    "in its environment (spec/mitxonline.md §12.2.5)"
+    "in its environment (docs/platforms/mitxonline.md §6)"
 )
 
 

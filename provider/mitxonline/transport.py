@@ -1,7 +1,7 @@
 """Runs MITx Online management commands: the only write path MITx Online has.
 
 MITx Online exposes no HTTP write API for courses, runs, pages, organizations or
-contracts (spec/mitxonline.md §0.1); operators run `manage.py <command>` inside its
+contracts (docs/platforms/mitxonline.md §1); operators run `manage.py <command>` inside its
 deployment. `ManageCommand` does the same through an argv prefix from stack config
 (`kubectl exec ... -- python manage.py`, or the sandbox's `manage`):
 
@@ -11,8 +11,8 @@ deployment. `ManageCommand` does the same through an argv prefix from stack conf
 - every argument checked before anything runs (`check_argv`); the grammar of keys and
   names is checked earlier, by the builders in `commands.py`;
 - the exit code *and* the known messages of each command mapped to typed errors, since
-  several commands print a refusal and exit 0 (§3.12, §9.2), and a command that saves
-  a locked contract fails with `ContractPage.DoesNotExist` (§12.2, §12.5);
+  several commands print a refusal and exit 0 (docs/platforms/mitxonline.md §3), and a command that saves
+  a locked contract fails with `ContractPage.DoesNotExist` (docs/platforms/mitxonline.md §4);
 - stdout and stderr kept on every error for the report;
 - one INFO line per command: the command and its arguments without the prefix (a
   `kubectl --token=...` prefix reaches no log and no error), exit status and time; a
@@ -24,7 +24,7 @@ prefix would not carry it into the deployment anyway. What its parsers depend on
 set by the programs themselves (`remote.environment`).
 
 The runner is a plain function, so unit tests inject one and start no process. Nothing
-here holds mutable state: the provider's four worker threads (spec/pulumi-dynamic.md §5)
+here holds mutable state: the provider's four worker threads (docs/platforms/pulumi.md §2)
 share one `ManageCommand` safely.
 """
 
@@ -119,47 +119,53 @@ def _refusal(command: str, pattern: str, reason: str) -> Refusal:
     return Refusal(command, re.compile(pattern), reason)
 
 
-# Every refusal message the project can meet, per command (spec/mitxonline.md §3.1 to §3.9,
-# §12.3). Matched on stdout and stderr whatever the exit code.
+# Every refusal message the project can meet, per command (docs/platforms/mitxonline.md §3, §5, §9). Matched on stdout
+# and stderr whatever the exit code.
 REFUSALS: tuple[Refusal, ...] = (
     _refusal(
         "import_courserun",
         r"Could not retrieve data for (\S+): (.*)",
-        "MITx Online could not read the edX run {0} ({1}); create it in edX first (exit 0, §3.1)",
+        "MITx Online could not read the edX run {0} ({1}); create it in edX first (exit 0, "
+        "docs/platforms/mitxonline.md §3)",
     ),
     _refusal(
         "import_courserun",
         r"Validation error importing (\S+)\.",
         "MITx Online refused to import {0}: the course already has a CMS page, or no course index "
-        "page exists (§3.1 step 6)",
+        "page exists (docs/platforms/mitxonline.md §3)",
     ),
     _refusal(
         "import_courserun",
         r"Lookup error importing (\S+)\.",
-        "MITx Online refused to import {0}: bad language code or variant option (§3.1)",
+        "MITx Online refused to import {0}: bad language code or variant option (docs/platforms/mitxonline.md §3)",
     ),
-    _refusal("create_courseware", r"(\w+) with ID (\S+) already exists\.", "{0} {1} already exists (§3.2)"),
+    _refusal(
+        "create_courseware",
+        r"(\w+) with ID (\S+) already exists\.",
+        "{0} {1} already exists (docs/platforms/mitxonline.md §3)",
+    ),
     _refusal("create_courseware", r"The departments specified do not currently exist\.", "unknown department"),
     _refusal("create_courseware", r"(Object ID .* would be named .*)", "{0}"),
     _refusal(
         "create_courseware_page",
         r"Can't find courseware object for (\S+), stopping\.",
-        "MITx Online has no course {0} (§3.3)",
+        "MITx Online has no course {0} (docs/platforms/mitxonline.md §3)",
     ),
     _refusal(
         "create_courseware_page",
         r"An error occurred creating the about page for (\S+): (.*)",
-        "MITx Online could not create the page of {0}: {1} (§3.3, §12.3)",
+        "MITx Online could not create the page of {0}: {1} (docs/platforms/mitxonline.md §3)",
     ),
     _refusal(
         "sync_courserun",
         r"Could not find run with courseware_id=(\S+)",
-        "MITx Online cannot sync {0}: it is unknown or a source run, which sync_courserun skips (§3.4)",
+        "MITx Online cannot sync {0}: it is unknown or a source run, which sync_courserun skips "
+        "(docs/platforms/mitxonline.md §3)",
     ),
     _refusal(
         "b2b_contract",
         r"Organization '(.*)' does not exist\.",
-        "MITx Online has no organization {0} (§3.7)",
+        "MITx Online has no organization {0} (docs/platforms/mitxonline.md §5)",
     ),
     _refusal("b2b_contract", r"Contract with ID '(.*)' does not exist\.", "MITx Online has no contract {0}"),
     _refusal("b2b_contract", r"Contract '(.*)' not found\.", "MITx Online has no contract {0}"),
@@ -168,31 +174,38 @@ REFUSALS: tuple[Refusal, ...] = (
     _refusal(
         "b2b_courseware",
         r"Bad variant options specified: (.*)",
-        "the contract's variant options do not match: {0} (§3.8)",
+        "the contract's variant options do not match: {0} (docs/platforms/mitxonline.md §9)",
     ),
     _refusal(
         "b2b_courseware",
         r"No source run found for (\S+?)\.?$",
-        "course {0} has no source run: import its source run with is_source_run first (§5.1 step 3)",
+        "course {0} has no source run: import its source run with is_source_run first "
+        "(docs/platforms/mitxonline.md §9)",
     ),
     _refusal(
         "b2b_courseware",
         r"Invalid key error for course (\S+)\.",
-        "the readable id of course {0} does not make a valid contract run key (§4.1)",
+        "the readable id of course {0} does not make a valid contract run key (docs/platforms/mitxonline.md §7)",
     ),
-    _refusal("b2b_codes", r"Identifier (.*) not found\.", "MITx Online has no contract {0} (§3.9)"),
+    _refusal(
+        "b2b_codes", r"Identifier (.*) not found\.", "MITx Online has no contract {0} (docs/platforms/mitxonline.md §3)"
+    ),
     # `b2b_codes output` run by `call_command` inside `shell` (commands.codes_read): its
     # CommandError ends the shell's traceback.
-    _refusal("shell", r"CommandError: Identifier (.*) not found\.", "MITx Online has no contract {0} (§3.9)"),
+    _refusal(
+        "shell",
+        r"CommandError: Identifier (.*) not found\.",
+        "MITx Online has no contract {0} (docs/platforms/mitxonline.md §3)",
+    ),
 )
 
 # Wagtail re-reads a saved contract through `active_objects`, so saving one that is
 # inactive or outside its dates raises this after the command did part of its work
-# (§12.2.2, §12.2.3, §12.5.1).
+# (docs/platforms/mitxonline.md §4).
 _LOCKED = re.compile(r"ContractPage\.DoesNotExist|ContractPage matching query does not exist")
 _LOCKED_REASON = (
     "MITx Online could not save the contract: it is inactive or outside its dates, and such a "
-    "contract cannot be saved by any command (spec/mitxonline.md §12.2, §12.5)"
+    "contract cannot be saved by any command (docs/platforms/mitxonline.md §4)"
 )
 
 

@@ -1,1 +1,1 @@
-"""Emulation of the Open edX LMS and Studio APIs (spec: edx-studio-api.md)."""
+"""Emulation of the Open edX LMS and Studio APIs (spec: docs/platforms/edx.md)."""

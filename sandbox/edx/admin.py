@@ -1,6 +1,6 @@
 """`courseware-sandbox edx ...`: out-of-band changes to the edX side, for drift tests and
 demos. They write the store directly (no HTTP, no log entry), like an operator in Studio
-or `./manage.py cms delete_course` (edx-studio-api.md §16)."""
+or `./manage.py cms delete_course` (docs/platforms/edx.md §8)."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def set_course(
 @click.argument("username")
 @click.option("--staff/--no-staff", default=False, help="Global staff (is_staff).")
 def add_user(state_dir: Path, username: str, staff: bool) -> None:
-    """Create (or update) a user, e.g. a course team member (§4.2: members must exist)."""
+    """Create (or update) a user, e.g. a course team member (docs/platforms/edx.md §7: members must exist)."""
     db = prepare_state(state_dir.resolve())
     models.ensure_user(db, username, staff)
     click.echo(json.dumps({"username": username, "is_staff": staff}))

@@ -1,4 +1,4 @@
-"""OAuth2 clients, tokens and request authentication (edx-studio-api.md §3).
+"""OAuth2 clients, tokens and request authentication (docs/platforms/edx.md §1).
 
 JWTs are HS256-signed with a secret kept in the store (the real LMS signs with its own
 key set; clients never verify the signature, they only read `exp`/`iat`).
@@ -20,7 +20,7 @@ from sandbox.http import Request
 from sandbox.settings import set_value_once
 
 JWT_AUDIENCE = "lms-key"  # the devstack default JWT_AUDIENCE
-DEFAULT_SCOPES = "read write email profile"  # §3.1: the application's configured scopes
+DEFAULT_SCOPES = "read write email profile"  # docs/platforms/edx.md §1: the application's configured scopes
 DEFAULT_TOKEN_TTL = 3600  # OAUTH2_PROVIDER ACCESS_TOKEN_EXPIRE_SECONDS in edX's settings
 
 
@@ -89,7 +89,7 @@ def find_client(db: sqlite3.Connection, client_id: str, client_secret: str) -> C
 
 
 def issue_jwt(db: sqlite3.Connection, lms_url: str, client: Client, scopes: list[str]) -> str:
-    """`_create_jwt` (§3.1): claims depend on the granted scopes."""
+    """`_create_jwt` (docs/platforms/edx.md §1): claims depend on the granted scopes."""
     now = int(time.time())
     is_staff = models.user_is_staff(db, client.username)
     claims: dict[str, Any] = {
@@ -133,7 +133,7 @@ def _split_authorization(req: Request) -> tuple[str, str] | None:
     prefix, _, token = header.partition(" ")
     if not token:
         return None
-    # §3.2: edx-drf-extensions compares the prefix case-insensitively (`jwt` works).
+    # docs/platforms/edx.md §1: edx-drf-extensions compares the prefix case-insensitively (`jwt` works).
     return prefix.lower(), token.strip()
 
 
@@ -153,7 +153,7 @@ def _jwt_principal(db: sqlite3.Connection, lms_url: str, token: str) -> Principa
     username = claims.get("preferred_username") or claims.get("username")
     if not isinstance(username, str) or not username:
         raise AuthError("Invalid payload.")
-    # §3.4: JwtAuthentication gets or creates the user and copies `administrator` onto
+    # docs/platforms/edx.md §1: JwtAuthentication gets or creates the user and copies `administrator` onto
     # `is_staff` (JWT_PAYLOAD_USER_ATTRIBUTE_MAPPING) on every request.
     administrator = claims.get("administrator")
     models.ensure_user(db, username, bool(administrator) if administrator is not None else None)
@@ -170,7 +170,7 @@ def _bearer_principal(db: sqlite3.Connection, token: str) -> Principal:
 def authenticate(db: sqlite3.Connection, lms_url: str, req: Request, *, allow_bearer: bool) -> Principal | None:
     """The principal of a request, None when it carries no credentials we recognise.
 
-    Studio's course_runs API has no Bearer authenticator (§3.3), so there a Bearer
+    Studio's course_runs API has no Bearer authenticator (docs/platforms/edx.md §1), so there a Bearer
     header counts as "no credentials" (`allow_bearer=False`).
     """
     parts = _split_authorization(req)
@@ -185,7 +185,7 @@ def authenticate(db: sqlite3.Connection, lms_url: str, req: Request, *, allow_be
 
 
 def ensure_service_token(db: sqlite3.Connection, username: str, token: str) -> None:
-    """The non-expiring service-worker Bearer token MITx Online is configured with (§3.2)."""
+    """The non-expiring service-worker Bearer token MITx Online is configured with (docs/platforms/edx.md §1)."""
     models.ensure_user(db, username, True)
     db.execute(
         "INSERT OR IGNORE INTO edx_bearer_tokens (token, username, expires_at) VALUES (?, ?, NULL)",

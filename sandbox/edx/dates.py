@@ -1,11 +1,11 @@
-"""DRF DateTimeField behaviour as edX configures it (edx-studio-api.md §4.1)."""
+"""DRF DateTimeField behaviour as edX configures it (docs/platforms/edx.md §7)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-# DRF's message for an unparsable datetime (§4.1, §7.2).
+# DRF's message for an unparsable datetime (docs/platforms/edx.md §2, §7).
 WRONG_FORMAT = (
     "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
 )

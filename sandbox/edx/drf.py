@@ -1,5 +1,5 @@
 """The Django REST framework behaviour the edX views inherit: field validation messages,
-standard error bodies and the edX page-number paginator (edx-studio-api.md §3.5, §4, §5)."""
+standard error bodies and the edX page-number paginator (docs/platforms/edx.md §1, §2, §7)."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def char_field(value: Any, *, allow_blank: bool = False) -> str:
 def paginate(
     req: Request, base_url: str, items: list[Any], *, default_size: int = 10, max_size: int = 100
 ) -> tuple[list[Any], dict[str, Any]]:
-    """edx-drf-extensions DefaultPagination (§5): `page`, `page_size` ≤ max, 404 out of range."""
+    """edx-drf-extensions DefaultPagination (docs/platforms/edx.md §2): `page`, `page_size` ≤ max, 404 out of range."""
     size = default_size
     raw_size = req.arg("page_size")
     if raw_size is not None and raw_size.isdigit() and int(raw_size) > 0:

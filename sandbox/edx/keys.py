@@ -1,19 +1,19 @@
-"""Course key grammar (edx-studio-api.md §2.1, §12)."""
+"""Course key grammar (docs/platforms/edx.md §3, §6)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-# §2.1: the Studio router's lookup pattern (COURSE_KEY_PATTERN without the named group).
+# docs/platforms/edx.md §6: the Studio router's lookup pattern (COURSE_KEY_PATTERN without the named group).
 # A path segment that does not match it never reaches the view (Django 404).
 URL_KEY_PATTERN = r"[^/+]+(?:/|\+)[^/+]+(?:/|\+)[^/?]+"
 
-# §12.1: ALLOWED_ID_CHARS = [\w\-~.:], matched with re.UNICODE; deprecated keys add `%`.
+# docs/platforms/edx.md §3: ALLOWED_ID_CHARS = [\w\-~.:], matched with re.UNICODE; deprecated keys add `%`.
 _PART = re.compile(r"^[\w\-~.:]+\Z", re.UNICODE)
 _DEPRECATED_PART = re.compile(r"^[\w\-~.:%]+\Z", re.UNICODE)
 
-# §12.2: CourseKeyField(max_length=255) on CourseOverview, CourseAccessRole, CourseRerunState.
+# docs/platforms/edx.md §3: CourseKeyField(max_length=255) on CourseOverview, CourseAccessRole, CourseRerunState.
 MAX_KEY_LENGTH = 255
 
 
@@ -34,14 +34,14 @@ class CourseKey:
         return f"course-v1:{self.org}+{self.course}+{self.run}"
 
     def asset_url_path(self, name: str) -> str:
-        """The path of a course asset, as `course_image_url` builds it (§4.3)."""
+        """The path of a course asset, as `course_image_url` builds it (docs/platforms/edx.md §7)."""
         if self.deprecated:
             return f"/c4x/{self.org}/{self.course}/asset/{name}"
         return f"/asset-v1:{self.org}+{self.course}+{self.run}+type@asset+block@{name}"
 
 
 def make_course_key(org: str, course: str, run: str) -> CourseKey:
-    """split `make_course_key`: a new-style key, every part checked against §12.1."""
+    """split `make_course_key`: a new-style key, every part checked against docs/platforms/edx.md §3."""
     for name, value in (("org", org), ("course", course), ("run", run)):
         if not _PART.match(value):
             raise InvalidKeyError(f"Special characters not allowed in field {name}: '{value}'")

@@ -1,5 +1,5 @@
 """Emulated Open edX LMS: OAuth2 token endpoint, course detail and list, course modes
-(edx-studio-api.md §3.1, §13, §14)."""
+(docs/platforms/edx.md §1, §5)."""
 
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ from sandbox.http import Request, Response
 
 _TOKEN = re.compile(r"^/oauth2/access_token/?$")
 _COURSE_LIST = re.compile(r"^/api/courses/v1/courses/?$")
-# §13.1: served with and without the trailing slash (edx-api-client drops it).
+# docs/platforms/edx.md §5: served with and without the trailing slash (edx-api-client drops it).
 _COURSE_DETAIL = re.compile(r"^/api/courses/v1/courses/(?P<key>[^/]+(?:/[^/]+/[^/]+)?)/?$")
 _MODES = re.compile(r"^/api/course_modes/v1/courses/(?P<key>[^/]+)(?:/(?P<slug>[^/]+))?/?$")
 
-COURSE_NOT_FOUND = {"developer_message": "Course not found."}  # §13.1
+COURSE_NOT_FOUND = {"developer_message": "Course not found."}  # docs/platforms/edx.md §5
 
 
 def handle(req: Request, ctx: AppContext) -> Response:
@@ -58,7 +58,7 @@ def _route(req: Request, ctx: AppContext) -> Response:
 
 
 def _token(req: Request, ctx: AppContext) -> Response:
-    """§3.1: client-credentials grant; a JWT when `token_type=jwt`, else an opaque token."""
+    """docs/platforms/edx.md §1: client-credentials grant; a JWT when `token_type=jwt`, else an opaque token."""
     form = req.form()
     if form.get("grant_type") != "client_credentials":
         return Response(400, {"error": "unsupported_grant_type"})
@@ -82,7 +82,7 @@ def _token(req: Request, ctx: AppContext) -> Response:
 
 
 def _effective_staff(req: Request, ctx: AppContext, principal: auth.Principal | None) -> tuple[bool, Response | None]:
-    """§13.1 `username`: absent or empty means the check runs as AnonymousUser; someone
+    """docs/platforms/edx.md §5 `username`: absent or empty means the check runs as AnonymousUser; someone
     else's username needs a staff caller (403). Returns whether the effective user is staff."""
     username = req.arg("username") or ""
     if not username:
@@ -100,7 +100,7 @@ def principal_is_staff(principal: auth.Principal | None) -> bool:
 
 
 def _visible(course: models.Course, staff: bool) -> bool:
-    # §13.1: anonymous callers see catalog_visibility `both` or `about` only.
+    # docs/platforms/edx.md §5: anonymous callers see catalog_visibility `both` or `about` only.
     return staff or course.catalog_visibility in ("both", "about")
 
 
@@ -109,7 +109,7 @@ def _course_detail(req: Request, ctx: AppContext, principal: auth.Principal | No
         parse_course_key(key)
     except InvalidKeyError:
         message = f"'{key}' is not a valid course key."
-        # [unverified] §13.1: the exact nesting of the 400 body.
+        # [unverified] docs/platforms/edx.md §5: the exact nesting of the 400 body.
         return Response(400, {"field_errors": {"course_key": {"developer_message": message, "user_message": message}}})
     staff, denied = _effective_staff(req, ctx, principal)
     if denied is not None:
@@ -121,7 +121,7 @@ def _course_detail(req: Request, ctx: AppContext, principal: auth.Principal | No
 
 
 def _course_list(req: Request, ctx: AppContext, principal: auth.Principal | None) -> Response:
-    """§13.2: namespaced pagination; `course_keys` repeated or comma-separated."""
+    """docs/platforms/edx.md §5: namespaced pagination; `course_keys` repeated or comma-separated."""
     staff, denied = _effective_staff(req, ctx, principal)
     if denied is not None:
         return denied
@@ -145,7 +145,8 @@ def _course_list(req: Request, ctx: AppContext, principal: auth.Principal | None
 
 
 def course_detail(ctx: AppContext, course: models.Course) -> dict[str, Any]:
-    """CourseDetailSerializer output (§13.1), read from the same rows Studio writes (§20:
+    """CourseDetailSerializer output (docs/platforms/edx.md §5), read from the same rows Studio writes
+    (docs/platforms/edx.md §9:
     every CMS write is visible immediately)."""
     key = parse_course_key(course.key)
     image = key.asset_url_path(course.course_image)
@@ -161,7 +162,7 @@ def course_detail(ctx: AppContext, course: models.Course) -> dict[str, Any]:
         "enrollment_start": course.enrollment_start,
         "enrollment_end": course.enrollment_end,
         "certificate_available_date": course.certificate_available_date,
-        "pacing": "self" if course.self_paced else "instructor",  # §19.12 vocabulary
+        "pacing": "self" if course.self_paced else "instructor",  # docs/platforms/edx.md §7 vocabulary
         "start_display": _start_display(course.start),
         "start_type": "timestamp" if course.start else "empty",
         "hidden": course.catalog_visibility in ("about", "none"),

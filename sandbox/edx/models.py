@@ -1,7 +1,7 @@
 """The edX side of the store: courses, roles, users, OAuth clients, modes, assets.
 
-One table per edX model the APIs touch (edx-studio-api.md §20 "Store"). Course keys are
-unique case-insensitively (§12.3: MySQL compares them without case), hence NOCASE.
+One table per edX model the APIs touch (docs/platforms/edx.md §9). Course keys are
+unique case-insensitively (docs/platforms/edx.md §3: MySQL compares them without case), hence NOCASE.
 Datetimes are stored as canonical UTC strings (`sandbox.edx.dates.format_datetime`).
 """
 
@@ -86,7 +86,7 @@ CREATE TABLE IF NOT EXISTS edx_rerun_states (
 );
 """
 
-# §17: CourseFields defaults.
+# docs/platforms/edx.md §7: CourseFields defaults.
 DEFAULT_START = "2030-01-01T00:00:00Z"
 DEFAULT_COURSE_IMAGE = "images_course_image.jpg"
 DEFAULT_LANGUAGE = "en"
@@ -129,7 +129,7 @@ def get_course(db: sqlite3.Connection, key: str) -> Course | None:
 
 
 def list_courses(db: sqlite3.Connection) -> list[Course]:
-    # §5: upstream applies no order; sorting keeps the emulator deterministic.
+    # docs/platforms/edx.md §2: upstream applies no order; sorting keeps the emulator deterministic.
     rows = db.execute(f"SELECT {_QUOTED} FROM edx_courses ORDER BY key COLLATE NOCASE").fetchall()
     return [Course.from_row(row) for row in rows]
 
@@ -152,7 +152,7 @@ def save_course(db: sqlite3.Connection, course: Course) -> None:
 
 
 def delete_course(db: sqlite3.Connection, key: str) -> bool:
-    """What `./manage.py cms delete_course` does (§16): the course, its roles and assets."""
+    """What `./manage.py cms delete_course` does (docs/platforms/edx.md §8): the course, its roles and assets."""
     deleted = db.execute("DELETE FROM edx_courses WHERE key = ?", (key,)).rowcount
     db.execute("DELETE FROM edx_course_roles WHERE course_key = ?", (key,))
     db.execute("DELETE FROM edx_assets WHERE course_key = ?", (key,))
@@ -160,13 +160,13 @@ def delete_course(db: sqlite3.Connection, key: str) -> bool:
 
 
 def course_team(db: sqlite3.Connection, key: str) -> list[dict[str, str]]:
-    # §4: every CourseAccessRole row of the course, in database order.
+    # docs/platforms/edx.md §7: every CourseAccessRole row of the course, in database order.
     rows = db.execute("SELECT username, role FROM edx_course_roles WHERE course_key = ? ORDER BY id", (key,)).fetchall()
     return [{"user": row["username"], "role": row["role"]} for row in rows]
 
 
 def add_roles(db: sqlite3.Connection, key: str, team: list[tuple[str, str]]) -> None:
-    """`get_or_create` of each member (§8.1 PATCH)."""
+    """`get_or_create` of each member (docs/platforms/edx.md §2 PATCH)."""
     for username, role in team:
         db.execute(
             "INSERT OR IGNORE INTO edx_course_roles (course_key, username, role) VALUES (?, ?, ?)",
@@ -175,7 +175,7 @@ def add_roles(db: sqlite3.Connection, key: str, team: list[tuple[str, str]]) -> 
 
 
 def replace_roles(db: sqlite3.Connection, key: str, team: list[tuple[str, str]]) -> None:
-    """`update_team` with partial=False: delete every role first (§7.1 step 3, §8.1 PUT)."""
+    """`update_team` with partial=False: delete every role first (docs/platforms/edx.md §2 PUT)."""
     db.execute("DELETE FROM edx_course_roles WHERE course_key = ?", (key,))
     add_roles(db, key, team)
 
@@ -190,14 +190,14 @@ def user_is_staff(db: sqlite3.Connection, username: str) -> bool:
 
 
 def ensure_user(db: sqlite3.Connection, username: str, is_staff: bool | None = None) -> None:
-    """Look up or create a user; refresh `is_staff` when a value is given (§3.4)."""
+    """Look up or create a user; refresh `is_staff` when a value is given (docs/platforms/edx.md §1)."""
     db.execute("INSERT OR IGNORE INTO edx_users (username) VALUES (?)", (username,))
     if is_staff is not None:
         db.execute("UPDATE edx_users SET is_staff = ? WHERE username = ?", (int(is_staff), username))
 
 
 def record_rerun_state(db: sqlite3.Connection, dest: str, source: str, display_name: str, now: str) -> None:
-    """A CourseRerunState row; the REST rerun runs inline, so it ends `succeeded` (§9.3)."""
+    """A CourseRerunState row; the REST rerun runs inline, so it ends `succeeded` (docs/platforms/edx.md §2)."""
     db.execute(
         "INSERT OR REPLACE INTO edx_rerun_states"
         " (course_key, source_course_key, display_name, state, created_time)"
@@ -221,7 +221,7 @@ def get_asset(db: sqlite3.Connection, key: str, name: str) -> tuple[str, bytes] 
 
 
 def copy_assets(db: sqlite3.Connection, source: str, dest: str) -> None:
-    """Reruns and clones copy the course's assets (§9.4)."""
+    """Reruns and clones copy the course's assets (docs/platforms/edx.md §2)."""
     db.execute(
         "INSERT OR REPLACE INTO edx_assets (course_key, name, content_type, data)"
         " SELECT ?, name, content_type, data FROM edx_assets WHERE course_key = ?",

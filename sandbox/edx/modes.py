@@ -1,4 +1,4 @@
-"""LMS course modes API as MITx Online uses it (edx-studio-api.md §14)."""
+"""LMS course modes API as MITx Online uses it (docs/platforms/edx.md §5)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ _UPDATABLE = (
 def handle_modes(
     req: Request, ctx: AppContext, principal: auth.Principal | None, key: str, slug: str | None
 ) -> Response:
-    # §14.1: JWT or Bearer (the service token), staff only; no anonymous access.
+    # docs/platforms/edx.md §5: JWT or Bearer (the service token), staff only; no anonymous access.
     if principal is None:
         return Response(401, {"detail": drf.NO_CREDENTIALS})
     if not principal.is_staff:
@@ -51,7 +51,7 @@ def handle_modes(
         return drf.DJANGO_404
     if slug is None:
         if req.method == "GET":
-            # §14.1 [unverified]: the view filters by course key, so no modes is `[]`.
+            # docs/platforms/edx.md §5 [unverified]: the view filters by course key, so no modes is `[]`.
             return Response(200, [_mode_json(row) for row in _modes(ctx.db, key)])
         if req.method == "POST":
             return _create(req, ctx, key)
@@ -117,7 +117,7 @@ def _create(req: Request, ctx: AppContext, key: str) -> Response:
             (course.key, values["mode_slug"], values["currency"]),
         ).fetchone()
         if exists:
-            # [unverified] §14.2: DRF's unique-together message for (course, mode_slug, currency).
+            # [unverified] docs/platforms/edx.md §5: DRF's unique-together message for (course, mode_slug, currency).
             return Response(
                 400, {"non_field_errors": ["The fields course, mode_slug, currency must make a unique set."]}
             )
@@ -133,7 +133,7 @@ def _create(req: Request, ctx: AppContext, key: str) -> Response:
 
 
 def _patch(req: Request, ctx: AppContext, key: str, slug: str) -> Response:
-    """§14.1: merge-patch content type only (else 415); `course_id`/`mode_slug` are
+    """docs/platforms/edx.md §5: merge-patch content type only (else 415); `course_id`/`mode_slug` are
     immutable and ignored; 204 without a body."""
     if req.content_type != MERGE_PATCH:
         return drf.unsupported_media_type(req)

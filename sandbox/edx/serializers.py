@@ -1,4 +1,4 @@
-"""The course_runs serializers (edx-studio-api.md §4, §7, §8, §9): input validation with
+"""The course_runs serializers (docs/platforms/edx.md §2, §7): input validation with
 DRF's messages, and the output representation."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from sandbox.edx import dates, drf, models
 from sandbox.edx.keys import parse_course_key
 
 SCHEDULE_FIELDS = ("start", "end", "enrollment_start", "enrollment_end")
-TEAM_USER_MISSING = "Course team user does not exist"  # §4.2, tested upstream
+TEAM_USER_MISSING = "Course team user does not exist"  # docs/platforms/edx.md §7, tested upstream
 
 
 class TeamMemberWithoutUser(Exception):
-    """§4.2: a member without `user` raises KeyError in `update_team`, i.e. HTTP 500."""
+    """docs/platforms/edx.md §7: a member without `user` raises KeyError in `update_team`, i.e. HTTP 500."""
 
 
 @dataclass
@@ -47,7 +47,7 @@ def validate_run(
         except drf.ValidationError as exc:
             errors["schedule"] = exc.errors
     if "pacing_type" in data:
-        # §4, §19.6: no choice validation; anything but "self_paced" is instructor-paced.
+        # docs/platforms/edx.md §7: no choice validation; anything but "self_paced" is instructor-paced.
         try:
             result.self_paced = drf.char_field(data["pacing_type"], allow_blank=True) == "self_paced"
         except ValueError as exc:
@@ -72,7 +72,7 @@ def _schedule(value: Any, *, partial: bool) -> dict[str, str | None]:
     for name in SCHEDULE_FIELDS:
         nullable = name.startswith("enrollment_")
         if name not in value:
-            # §8.1, §19.5: start and end are required whenever `schedule` is sent, except
+            # docs/platforms/edx.md §2, §7: start and end are required whenever `schedule` is sent, except
             # on PATCH (nested partial).
             if not nullable and not partial:
                 errors[name] = [drf.REQUIRED]
@@ -82,7 +82,7 @@ def _schedule(value: Any, *, partial: bool) -> dict[str, str | None]:
             if nullable:
                 schedule[name] = None
             else:
-                errors[name] = [drf.NOT_NULL]  # §4: `end` can never be cleared
+                errors[name] = [drf.NOT_NULL]  # docs/platforms/edx.md §7: `end` can never be cleared
             continue
         try:
             schedule[name] = dates.normalise(raw)
@@ -103,7 +103,7 @@ def _team(db: sqlite3.Connection, value: Any) -> list[tuple[str, str]]:
         if "user" not in member:
             raise TeamMemberWithoutUser
         if "role" not in member:
-            raise drf.ValidationError({"team": [{"role": [drf.REQUIRED]}]})  # [inferred] §4.2
+            raise drf.ValidationError({"team": [{"role": [drf.REQUIRED]}]})  # [inferred] docs/platforms/edx.md §7
         username, role = str(member["user"]), str(member["role"])
         if not models.user_exists(db, username):
             raise drf.ValidationError({"team": [TEAM_USER_MISSING]})
@@ -112,7 +112,7 @@ def _team(db: sqlite3.Connection, value: Any) -> list[tuple[str, str]]:
 
 
 def apply_input(course: models.Course, data: RunInput) -> None:
-    """Set the validated attributes on the course (§8 step 3)."""
+    """Set the validated attributes on the course (docs/platforms/edx.md §2)."""
     if data.title is not None:
         course.display_name = data.title
     if data.schedule is not None:
@@ -123,7 +123,7 @@ def apply_input(course: models.Course, data: RunInput) -> None:
 
 
 def representation(db: sqlite3.Connection, course: models.Course, studio_url: str) -> dict[str, Any]:
-    """CourseRunSerializer output (§4)."""
+    """CourseRunSerializer output (docs/platforms/edx.md §7)."""
     key = parse_course_key(course.key)
     return {
         "id": course.key,

@@ -1,4 +1,4 @@
-"""Emulated Open edX Studio (CMS): the `api/v1/course_runs` viewset (edx-studio-api.md §2-§12)
+"""Emulated Open edX Studio (CMS): the `api/v1/course_runs` viewset (docs/platforms/edx.md §1, §2, §3, §6, §7)
 and the course assets its card-image URLs point to."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sandbox.http import Request, Response
 from sandbox.store import transaction
 
 PREFIX = "/api/v1/course_runs/"
-# §2: DefaultRouter routes, every one with a trailing slash.
+# docs/platforms/edx.md §6: DefaultRouter routes, every one with a trailing slash.
 _DETAIL = re.compile(rf"^{PREFIX}(?P<key>{URL_KEY_PATTERN})/$")
 _RERUN = re.compile(rf"^{PREFIX}(?P<key>{URL_KEY_PATTERN})/rerun/$")
 _IMAGES = re.compile(rf"^{PREFIX}(?P<key>{URL_KEY_PATTERN})/images/$")
@@ -31,16 +31,16 @@ _ASSET = re.compile(
     r"^/asset-v1:(?P<org>[^+/]+)\+(?P<course>[^+/]+)\+(?P<run>[^+/]+)\+type@asset\+block@(?P<name>[^/]+)$"
 )
 
-CLONE_DONE = {"message": "Course cloned successfully."}  # §10
+CLONE_DONE = {"message": "Course cloned successfully."}  # docs/platforms/edx.md §2
 INVALID_RERUN_KEY = "Invalid key supplied. Ensure there are no special characters in the Course Number."
-IMAGE_TYPES = {"image/jpeg": "course_image.jpg", "image/png": "course_image.png"}  # §11
+IMAGE_TYPES = {"image/jpeg": "course_image.jpg", "image/png": "course_image.png"}  # docs/platforms/edx.md §2
 _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"RIFF")
 
 View = Callable[[Request, AppContext, auth.Principal, str], Response]
 
 
 def handle(req: Request, ctx: AppContext) -> Response:
-    # §2.2: edx-api-client's PUT URL has a double slash; collapse empty segments first.
+    # docs/platforms/edx.md §6: edx-api-client's PUT URL has a double slash; collapse empty segments first.
     path = re.sub(r"/{2,}", "/", req.path)
     asset = asset_response(ctx.db, req.method, path)
     if asset is not None:
@@ -57,11 +57,11 @@ def handle(req: Request, ctx: AppContext) -> Response:
         return _unauthenticated(exc.detail)
     if principal is None:
         return _unauthenticated(drf.NO_CREDENTIALS)
-    if not principal.is_staff:  # §3.4: IsAdminUser
+    if not principal.is_staff:  # docs/platforms/edx.md §1: IsAdminUser
         return Response(403, drf.NO_PERMISSION)
     # DRF answers HEAD with the GET handler.
     view = views.get("GET" if req.method == "HEAD" else req.method)
-    if view is None:  # DRF checks the method after authentication: DELETE → 405 (§16)
+    if view is None:  # DRF checks the method after authentication: DELETE → 405 (docs/platforms/edx.md §8)
         return drf.method_not_allowed(req.method)
     try:
         return view(req, ctx, principal, key)
@@ -72,16 +72,16 @@ def handle(req: Request, ctx: AppContext) -> Response:
     except drf.UnsupportedMediaType:
         return drf.unsupported_media_type(req)
     except (InvalidKeyError, TeamMemberWithoutUser, _ServerError):
-        return drf.DJANGO_500  # §2.1, §4.2, §7.2: exceptions the views do not catch
+        return drf.DJANGO_500  # docs/platforms/edx.md §2, §6, §7: exceptions the views do not catch
 
 
 def _unauthenticated(detail: str) -> Response:
-    # §3.5: DRF sets WWW-Authenticate from the first authenticator, JwtAuthentication.
+    # docs/platforms/edx.md §1: DRF sets WWW-Authenticate from the first authenticator, JwtAuthentication.
     return Response(401, {"detail": detail}, {"WWW-Authenticate": 'JWT realm="api"'})
 
 
 def _append_slash(req: Request, path: str) -> Response:
-    """§2: APPEND_SLASH redirects safe methods; for a body-carrying method it fails."""
+    """docs/platforms/edx.md §6: APPEND_SLASH redirects safe methods; for a body-carrying method it fails."""
     if req.method in ("GET", "HEAD"):
         query = urlencode(req.query, doseq=True)
         return Response(301, b"", {"Location": path + "/" + (f"?{query}" if query else "")})
@@ -112,7 +112,7 @@ def _resolve(path: str) -> tuple[dict[str, View], str] | None:
 
 
 def _get_object(db: sqlite3.Connection, key: str) -> models.Course:
-    """`get_object`: CourseKey.from_string (InvalidKeyError → 500, §2.1), then 404."""
+    """`get_object`: CourseKey.from_string (InvalidKeyError → 500, docs/platforms/edx.md §6), then 404."""
     parse_course_key(key)
     course = models.get_course(db, key)
     if course is None:
@@ -121,7 +121,7 @@ def _get_object(db: sqlite3.Connection, key: str) -> models.Course:
 
 
 class _NotFound(Exception):
-    """Http404 from `get_course_and_check_access`: 404 {"detail": "Not found."} (§3.5)."""
+    """Http404 from `get_course_and_check_access`: 404 {"detail": "Not found."} (docs/platforms/edx.md §1)."""
 
 
 def _api_root(req: Request, ctx: AppContext, principal: auth.Principal, key: str) -> Response:
@@ -143,7 +143,7 @@ def _retrieve(req: Request, ctx: AppContext, principal: auth.Principal, key: str
 
 
 def _create(req: Request, ctx: AppContext, principal: auth.Principal, key: str) -> Response:
-    """§7: create a blank run."""
+    """docs/platforms/edx.md §2: create a blank run."""
     data = drf.expect_dict(drf.json_data(req))
     run_input, errors = validate_run(ctx.db, data, title_required=True, partial=False)
     parts: dict[str, str] = {}
@@ -157,7 +157,7 @@ def _create(req: Request, ctx: AppContext, principal: auth.Principal, key: str) 
             errors[name] = [str(exc)]
     if errors:
         raise drf.ValidationError(errors)
-    # §7.2, §12.4: bad characters and duplicates are not validated; the store raises
+    # docs/platforms/edx.md §2, §3: bad characters and duplicates are not validated; the store raises
     # InvalidKeyError / DuplicateCourseError and DRF answers 500.
     course_key = make_course_key(parts["org"], parts["number"], parts["run"])
     key_text = str(course_key)
@@ -167,7 +167,7 @@ def _create(req: Request, ctx: AppContext, principal: auth.Principal, key: str) 
     apply_input(course, run_input)
     with transaction(ctx.db):
         models.insert_course(ctx.db, course)
-        # §7.1: the creator gets instructor and staff, then update_team replaces every
+        # docs/platforms/edx.md §2: the creator gets instructor and staff, then update_team replaces every
         # role with exactly the submitted team (empty when none was sent).
         models.add_roles(ctx.db, key_text, [(principal.username, "instructor"), (principal.username, "staff")])
         models.replace_roles(ctx.db, key_text, run_input.team or [])
@@ -177,7 +177,7 @@ def _create(req: Request, ctx: AppContext, principal: auth.Principal, key: str) 
 
 
 def _update(req: Request, ctx: AppContext, principal: auth.Principal, key: str) -> Response:
-    """§8: PUT (full) and PATCH (partial); `org`, `number`, `run` are ignored."""
+    """docs/platforms/edx.md §2: PUT (full) and PATCH (partial); `org`, `number`, `run` are ignored."""
     course = _get_object(ctx.db, key)
     partial = req.method == "PATCH"
     data = drf.expect_dict(drf.json_data(req))
@@ -190,13 +190,13 @@ def _update(req: Request, ctx: AppContext, principal: auth.Principal, key: str) 
         if partial:
             models.add_roles(ctx.db, course.key, run_input.team or [])
         else:
-            # §8.2: PUT pops `team` with a default of [], so omitting it erases the team.
+            # docs/platforms/edx.md §2: PUT pops `team` with a default of [], so omitting it erases the team.
             models.replace_roles(ctx.db, course.key, run_input.team or [])
     return Response(200, representation(ctx.db, course, ctx.urls.edx_studio_url))
 
 
 def _rerun(req: Request, ctx: AppContext, principal: auth.Principal, key: str) -> Response:
-    """§9: synchronous rerun within the source's org."""
+    """docs/platforms/edx.md §2: synchronous rerun within the source's org."""
     source = _get_object(ctx.db, key)
     data = drf.expect_dict(drf.json_data(req))
     run_input, errors = validate_run(ctx.db, data, title_required=False, partial=False)
@@ -212,7 +212,7 @@ def _rerun(req: Request, ctx: AppContext, principal: auth.Principal, key: str) -
             errors[name] = [str(exc)]
     if errors:
         raise drf.ValidationError(errors)
-    # §9.2 validate(): the org always comes from the source.
+    # docs/platforms/edx.md §2 validate(): the org always comes from the source.
     try:
         new_key = make_course_key(source.org, parts.get("number", source.number), parts["run"])
     except InvalidKeyError:
@@ -224,7 +224,7 @@ def _rerun(req: Request, ctx: AppContext, principal: auth.Principal, key: str) -
         raise _ServerError
     course = models.Course(**{**vars(source), "key": key_text, "number": new_key.course, "run": new_key.run})
     apply_input(course, run_input)
-    # §9.3 step 5: reset after the submitted schedule was merged, so enrollment dates
+    # docs/platforms/edx.md §2: reset after the submitted schedule was merged, so enrollment dates
     # sent to /rerun/ are discarded.
     course.enrollment_start = None
     course.enrollment_end = None
@@ -232,15 +232,16 @@ def _rerun(req: Request, ctx: AppContext, principal: auth.Principal, key: str) -
         models.insert_course(ctx.db, course)
         models.copy_assets(ctx.db, source.key, key_text)
         models.record_rerun_state(ctx.db, key_text, source.key, course.display_name, dates.now_iso())
-        # §9.3 step 7: update_team with partial=False sets exactly the submitted team.
+        # docs/platforms/edx.md §2: update_team with partial=False sets exactly the submitted team.
         models.replace_roles(ctx.db, key_text, run_input.team or [])
     return Response(201, representation(ctx.db, course, ctx.urls.edx_studio_url))
 
 
 def _clone(req: Request, ctx: AppContext, principal: auth.Principal, key: str) -> Response:
-    """§10: copy a run to any org/number/run; answers a message, not the run.
+    """docs/platforms/edx.md §2: copy a run to any org/number/run; answers a message, not the run.
 
-    [unverified] §10/§21: the error bodies (DRF-style, keyed by field) and the team of the
+    [unverified] docs/platforms/edx.md §2/docs/platforms/edx.md §9: the error bodies (DRF-style, keyed by field) and the
+    team of the
     copy (here: the requesting user as instructor and staff, as `rerun_course` does).
     """
     data = drf.expect_dict(drf.json_data(req))
@@ -264,7 +265,7 @@ def _clone(req: Request, ctx: AppContext, principal: auth.Principal, key: str) -
     if models.get_course(ctx.db, dest_text) is not None:
         raise drf.ValidationError({"destination_course_id": [f"Course {dest_text} already exists."]})
     dest = parse_course_key(dest_text)
-    # §10 [inferred]: no reset of enrollment dates; title, dates and pacing carry over.
+    # docs/platforms/edx.md §2 [inferred]: no reset of enrollment dates; title, dates and pacing carry over.
     course = models.Course(
         **{**vars(source), "key": dest_text, "org": dest.org, "number": dest.course, "run": dest.run}
     )
@@ -276,7 +277,7 @@ def _clone(req: Request, ctx: AppContext, principal: auth.Principal, key: str) -
 
 
 def _images(req: Request, ctx: AppContext, principal: auth.Principal, key: str) -> Response:
-    """§11: multipart or form upload of `card_image`, JPEG or PNG only."""
+    """docs/platforms/edx.md §2: multipart or form upload of `card_image`, JPEG or PNG only."""
     course = _get_object(ctx.db, key)
     if req.content_type not in ("multipart/form-data", "application/x-www-form-urlencoded"):
         return drf.unsupported_media_type(req)
@@ -292,7 +293,7 @@ def _images(req: Request, ctx: AppContext, principal: auth.Principal, key: str) 
                 ]
             }
         )
-    name = IMAGE_TYPES.get(content_type)  # chosen by content type, not by file name (§11)
+    name = IMAGE_TYPES.get(content_type)  # chosen by content type, not by file name (docs/platforms/edx.md §2)
     if name is None:
         raise drf.ValidationError(
             {"card_image": [f"Only JPEG and PNG image types are supported. {content_type} is not valid"]}

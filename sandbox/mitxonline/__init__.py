@@ -2,5 +2,5 @@
 
 Entry points: ``schema.SCHEMA`` (tables), ``rest.handle`` (HTTP port),
 ``commands.run`` (``manage.py``) and ``worker.tick`` (asynchronous edX clones).
-Behaviour follows ``spec/mitxonline.md``; section 12 of it wins where it disagrees.
+Behaviour follows ``docs/platforms/mitxonline.md``; what was observed wins.
 """

@@ -25,7 +25,7 @@ from sandbox.mitxonline.models import (
     parse_datetime,
 )
 
-# (language, industry, length), the order of the key suffix (§4.1 step 5).
+# (language, industry, length), the order of the key suffix (docs/platforms/mitxonline.md §7).
 Variant = tuple[str, str, str]
 
 
@@ -48,7 +48,7 @@ def create_default_courseware_page(
     include_in_learn_catalog: bool = False,
     ingest_content_files_for_ai: bool = False,
 ) -> CoursePage:
-    """``create_default_courseware_page`` (§1.5): title and description from the course."""
+    """``create_default_courseware_page`` (docs/platforms/mitxonline.md §13): title and description from the course."""
     slug = repo.slugify(course.readable_id)
     problems: dict[str, list[str]] = {}
     if repo.scalar(
@@ -115,7 +115,7 @@ def parse_price(text: str) -> Decimal | None:
 
 
 def upsert_product(db: sqlite3.Connection, run: CourseRun, price: Decimal) -> None:
-    """``Product.update_or_create`` for a run, described by its courseware_id (§3.1 step 7)."""
+    """``Product.update_or_create`` for a run, described by its courseware_id (docs/platforms/mitxonline.md §3)."""
     existing = repo.products_of_run(db, run.id, active_only=False)
     if existing:
         repo.update(db, "mitx_product", existing[0].id, {"price": price, "is_active": True})
@@ -156,11 +156,11 @@ class ImportOptions:
 def import_courserun_from_edx(
     ctx: AppContext, out: Output, course_key: str, options: ImportOptions
 ) -> CourseRun | None:
-    """``import_courserun_from_edx`` (§3.1 steps 1-7); None when nothing was created.
+    """``import_courserun_from_edx`` (docs/platforms/mitxonline.md §3); None when nothing was created.
 
     An existing ``courseware_id`` (any manager) is skipped silently and never updated
-    (§3.1 step 2): the emulation keeps that non-update on purpose. Otherwise it reads
-    the course detail from the LMS (for ``import_courserun``, a second time, §12.4).
+    (docs/platforms/mitxonline.md §3): the emulation keeps that non-update on purpose. Otherwise it reads
+    the course detail from the LMS (for ``import_courserun``, a second time, docs/platforms/mitxonline.md §9).
     """
     db = ctx.db
     if repo.run_by_courseware_id(db, course_key, usable_only=False) is not None:
@@ -181,7 +181,7 @@ def import_courserun_from_edx(
         course = existing or create_course(db, root, str(detail["name"]), live=options.live)
         created_course = existing is None
     if options.create_depts:
-        # Department quirk (§3.1 step 3): names are applied only with --create-depts.
+        # Department quirk (docs/platforms/mitxonline.md §3): names are applied only with --create-depts.
         for name in options.departments:
             repo.add_course_department(db, course.id, repo.get_or_create_department(db, name))
     run = create_run(
@@ -217,7 +217,7 @@ def import_courserun_from_edx(
                 ingest_content_files_for_ai=options.ingest_content_files_for_ai,
             )
         except PageValidationError:
-            # Not guarded (§3.1 step 6): the run stays, the import reports a failure.
+            # Not guarded (docs/platforms/mitxonline.md §3): the run stays, the import reports a failure.
             out.out(f"Validation error importing {course_key}.")
             return None
         out.out(f"\t --> Created page {page.title}")
@@ -233,7 +233,8 @@ def import_courserun_from_edx(
 
 
 def sync_runs(ctx: AppContext, runs: list[CourseRun]) -> tuple[int, int]:
-    """``sync_course_runs`` (§8): copy title, dates and pacing from the LMS course list."""
+    """``sync_course_runs`` (docs/platforms/mitxonline.md §10): copy title, dates and pacing from the LMS course
+    list."""
     if not runs:
         return 0, 0
     try:
@@ -285,7 +286,7 @@ def save_contract(db: sqlite3.Connection, contract: Contract, changes: dict[str,
 
 @dataclass(frozen=True)
 class RunFilters:
-    """The variant filters of ``b2b_courseware add`` (§3.8, §5.1 step 3)."""
+    """The variant filters of ``b2b_courseware add`` (docs/platforms/mitxonline.md §9)."""
 
     contract_variants: tuple[Variant, ...] = ()
     no_lang: bool = False
@@ -293,7 +294,7 @@ class RunFilters:
 
 
 def source_runs_for_course(db: sqlite3.Connection, course: Course, filters: RunFilters) -> list[CourseRun]:
-    """``_get_source_runs_for_course`` (§5.1 step 3)."""
+    """``_get_source_runs_for_course`` (docs/platforms/mitxonline.md §9)."""
     runs = [r for r in repo.runs_of_course(db, course.id, usable_only=False) if r.counts_as_source]
     variants = [v for v in repo.variants_of(db, "course", course.id) if v.active]
     default = next((v for v in variants if v.default_variant), None)
@@ -309,7 +310,7 @@ def source_runs_for_course(db: sqlite3.Connection, course: Course, filters: RunF
 
 
 def contract_datetime(value: date | None) -> datetime | None:
-    """Contract dates are DateFields, taken at midnight UTC (§5.1 step 4)."""
+    """Contract dates are DateFields, taken at midnight UTC (docs/platforms/mitxonline.md §9)."""
     return datetime.combine(value, time.min, tzinfo=UTC) if value else None
 
 
@@ -331,7 +332,7 @@ def create_contract_run(
     filters: RunFilters,
     require_designated_source_run: bool = True,
 ) -> list[CreatedRun]:
-    """``b2b.api.create_contract_run`` (§5.1 steps 3-5)."""
+    """``b2b.api.create_contract_run`` (docs/platforms/mitxonline.md §9)."""
     db = ctx.db
     org = repo.organization_by_id(db, contract.organization_id)
     sources = source_runs_for_course(db, course, filters)
@@ -364,7 +365,7 @@ def create_contract_run(
             "AND r.variant_length = ?",
             [course.id, contract.id, *source.variant],
         ):
-            # The message names the key that would have been minted next (§12.2.6).
+            # The message names the key that would have been minted next (docs/platforms/mitxonline.md §3).
             out.log(
                 "warning",
                 f"Can't create a run for {course} and contract {contract}: courseware ID "
@@ -415,13 +416,14 @@ def create_contract_run(
         created.append(CreatedRun(run, product))
     # The function ends by saving the contract, skipped courses or not: outside
     # `active_objects` this fails after the runs, products and clones were made, and
-    # before the command printed a line about them (§12.5.1, issue #18 point 3).
+    # before the command printed a line about them (docs/platforms/mitxonline.md §4, issue #18 point 3).
     save_contract(db, contract, {})
     return created
 
 
 def queue_clone(ctx: AppContext, run: CourseRun, source_courseware_id: str) -> None:
-    """``clone_courserun.delay(run.id, source)``: a task row the worker runs after the delay (§5.2)."""
+    """``clone_courserun.delay(run.id, source)``: a task row the worker runs after the delay
+    (docs/platforms/mitxonline.md §9)."""
     repo.insert(
         ctx.db,
         "mitx_clone_task",

@@ -1,7 +1,7 @@
-"""Enrollment codes: ``b2b.api.ensure_enrollment_codes_exist`` (mitxonline.md §6).
+"""Enrollment codes: ``b2b.api.ensure_enrollment_codes_exist`` (docs/platforms/mitxonline.md §8).
 
 Codes are ``Discount`` rows (uuid4 code, ``fixed-price``, ``sales``, bulk, no dates)
-linked to contract-run products. Nothing creates them implicitly (§6.1): only
+linked to contract-run products. Nothing creates them implicitly (docs/platforms/mitxonline.md §8): only
 ``b2b_courseware add --make-codes`` and ``b2b_codes validate`` call this module.
 """
 
@@ -36,7 +36,7 @@ def redemption_type_for(contract: Contract) -> str:
 
 
 def expected_code_count(contract: Contract, product_count: int) -> int:
-    """``max_learners x runs`` (one-time) or one per run (unlimited), §3.9 step 4."""
+    """``max_learners x runs`` (one-time) or one per run (unlimited), docs/platforms/mitxonline.md §3."""
     return (contract.max_learners or 1) * product_count
 
 
@@ -102,7 +102,7 @@ def ensure_enrollment_codes_exist(db: sqlite3.Connection, contract: Contract, ou
     out.log("info", f"Checking enrollment codes for contract {contract}", LOGGER)
     products = repo.contract_products(db, contract.id)
     if contract.membership_type in AUTO_MEMBERSHIP_TYPES and contract.price == Decimal("0"):
-        # Members come from the organization: strip contract products from every code (§6.2).
+        # Members come from the organization: strip contract products from every code (docs/platforms/mitxonline.md §8).
         for product in products:
             for code in repo.codes_of_products(db, [product.id]):
                 detach_code(db, code.id, product.id)

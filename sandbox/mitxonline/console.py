@@ -20,7 +20,7 @@ class EmulatedException(Exception):
 
 
 def contract_does_not_exist() -> EmulatedException:
-    """What ``Page.save`` raises for a contract outside ``active_objects`` (§12.2.2, §12.5.1)."""
+    """What ``Page.save`` raises for a contract outside ``active_objects`` (docs/platforms/mitxonline.md §4)."""
     return EmulatedException("b2b.models.ContractPage.DoesNotExist", "ContractPage matching query does not exist.")
 
 
@@ -38,7 +38,7 @@ class Output:
         self.ctx.stderr.write(message + "\n")
 
     def log(self, level: str, message: str, logger: str | None = None) -> None:
-        """A log record on stderr as MITx Online's structlog JSON renders it (§12.2.6,
+        """A log record on stderr as MITx Online's structlog JSON renders it (docs/platforms/mitxonline.md §3,
         issue #18 point 8): ``event``, ``level`` in lower case, ``logger`` (the module
         that logs, by default the command's own) and an ISO ``timestamp`` in UTC."""
         record = {

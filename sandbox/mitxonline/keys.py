@@ -1,7 +1,7 @@
-"""Course keys and the contract run key algorithm (mitxonline.md §4).
+"""Course keys and the contract run key algorithm (docs/platforms/mitxonline.md §7).
 
 ``{prefix}{org_key}+{number}+{n}T{contract_id}C{year}`` plus ``_{language}``,
-``_{industry}``, ``_{length}`` on the courseware_id / edX key only (§4.1).
+``_{industry}``, ``_{length}`` on the courseware_id / edX key only (docs/platforms/mitxonline.md §7).
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from sandbox.mitxonline import repo
 from sandbox.mitxonline.models import DEFAULT_ORG_KEY_PREFIX, CourseRun
 
 # One course-key grammar for the whole sandbox: opaque_keys' `CourseKey.from_string`
-# (edx-studio-api.md §12.1), which MITx Online also uses.
+# (docs/platforms/edx.md §3), which MITx Online also uses.
 __all__ = ["CourseKey", "InvalidKeyError", "course_root", "parse_course_key"]
 
 
 def course_root(key: CourseKey) -> str:
-    """The course's readable_id convention: the key without its run part (§1.1)."""
+    """The course's readable_id convention: the key without its run part (docs/platforms/mitxonline.md §13)."""
     return f"course-v1:{key.org}+{key.course}"
 
 
@@ -42,10 +42,11 @@ def contract_run_key(
     contract_id: int,
     year: int,
 ) -> ContractRunKey:
-    """``b2b.api.create_contract_run_key`` (§4.1), edge cases of §4.2 kept.
+    """``b2b.api.create_contract_run_key`` (docs/platforms/mitxonline.md §7), edge cases of docs/platforms/mitxonline.md
+    §7 kept.
 
     The next number comes from the newest matching run *in lexicographic order*, so the
-    10th run sorts before the 9th and may mint a duplicate key (§4.2).
+    10th run sorts before the 9th and may mint a duplicate key (docs/platforms/mitxonline.md §7).
     """
     number_part = parse_course_key(source.courseware_id).course
     course_part = f"course-v1:{prefix or DEFAULT_ORG_KEY_PREFIX}{org_key}+{number_part}"
@@ -62,7 +63,8 @@ def contract_run_key(
     )
     number = 1
     if newest is not None:
-        # Split on "T": a suffix with a capital T (zh_TW) yields three parts and fails (§4.2).
+        # Split on "T": a suffix with a capital T (zh_TW) yields three parts and fails (docs/platforms/mitxonline.md
+        # §7).
         index, _rest = newest.courseware_id.rsplit("+", 1)[1].split("T")
         number = int(index) + 1
     run_tag = f"{number}{tag_tail}"

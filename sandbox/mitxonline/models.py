@@ -1,4 +1,4 @@
-"""Typed rows of the MITx Online emulation (mitxonline.md §1), read from ``mitx_*`` tables.
+"""Typed rows of the MITx Online emulation (docs/platforms/mitxonline.md §13), read from ``mitx_*`` tables.
 
 Each dataclass names its table; ``Model.from_row`` converts SQLite values (0/1, ISO
 strings, decimal strings) into Python types using the field annotations, so the row
@@ -14,12 +14,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Self
 
-# Source run conventions (mitxonline.md §1.2): the flag, or the legacy run tag.
+# Source run conventions (docs/platforms/mitxonline.md §13): the flag, or the legacy run tag.
 SOURCE_RUN_TAG = "SOURCE"
-DEFAULT_ORG_KEY_PREFIX = "UAI_"  # UAI_COURSEWARE_ID_PREFIX (§1.6)
-ORG_KEY_MAX_LENGTH = 30  # §1.6
-MEMBERSHIP_TYPES = ("managed", "code", "auto")  # argparse choices order (§12.3)
-# CONTRACT_MEMBERSHIP_AUTOS (§1.7): members come from the organization, not from codes.
+DEFAULT_ORG_KEY_PREFIX = "UAI_"  # UAI_COURSEWARE_ID_PREFIX (docs/platforms/mitxonline.md §13)
+ORG_KEY_MAX_LENGTH = 30  # docs/platforms/mitxonline.md §13
+MEMBERSHIP_TYPES = ("managed", "code", "auto")  # argparse choices order (docs/platforms/mitxonline.md §3)
+# CONTRACT_MEMBERSHIP_AUTOS (docs/platforms/mitxonline.md §13): members come from the organization, not from codes.
 AUTO_MEMBERSHIP_TYPES = ("auto", "managed")
 
 
@@ -134,7 +134,8 @@ class CourseRun(Model):
 
     @property
     def counts_as_source(self) -> bool:
-        """Flag or legacy ``SOURCE`` tag (§1.2); such runs are hidden from ``CourseRun.objects``."""
+        """Flag or legacy ``SOURCE`` tag (docs/platforms/mitxonline.md §13); such runs are hidden from
+        ``CourseRun.objects``."""
         return self.is_source_run or self.run_tag == SOURCE_RUN_TAG
 
     @property
@@ -203,10 +204,11 @@ class Contract(Model):
     organization_name: str
 
     def in_active_objects(self, today: date) -> bool:
-        """Membership of ``ContractPage.active_objects``, the model's ``_default_manager`` (§1.7).
+        """Membership of ``ContractPage.active_objects``, the model's ``_default_manager`` (docs/platforms/mitxonline.md
+        §13).
 
         Wagtail's ``Page.save`` re-reads the page through that manager, so a contract
-        outside this set cannot be saved by any command (§12.2.2, §12.5.1).
+        outside this set cannot be saved by any command (docs/platforms/mitxonline.md §4).
         """
         if not self.active:
             return False
@@ -216,7 +218,7 @@ class Contract(Model):
 
     @property
     def price(self) -> Decimal:
-        """``enrollment_fixed_price``; null or 0 means free (§1.7)."""
+        """``enrollment_fixed_price``; null or 0 means free (docs/platforms/mitxonline.md §13)."""
         return self.enrollment_fixed_price or Decimal("0")
 
     def __str__(self) -> str:
@@ -258,7 +260,7 @@ class Product(Model):
 
 @dataclass
 class EnrollmentCode(Model):
-    """An ``ecommerce.Discount`` used as a B2B enrollment code (§1.9)."""
+    """An ``ecommerce.Discount`` used as a B2B enrollment code (docs/platforms/mitxonline.md §8)."""
 
     table: ClassVar[str] = "mitx_discount"
     id: int
@@ -286,7 +288,7 @@ class KeycloakOrganization(Model):
 
 @dataclass
 class CloneTask(Model):
-    """A queued ``openedx.tasks.clone_courserun`` (§5.2)."""
+    """A queued ``openedx.tasks.clone_courserun`` (docs/platforms/mitxonline.md §9)."""
 
     table: ClassVar[str] = "mitx_clone_task"
     id: int

@@ -1,8 +1,8 @@
-"""MITx Online's calls to edX, over HTTP to the sandbox's LMS and Studio (mitxonline.md §12.4).
+"""MITx Online's calls to edX, over HTTP to the sandbox's LMS and Studio (docs/platforms/mitxonline.md §9).
 
 Studio calls carry ``Authorization: jwt <token>`` with a fresh JWT per operation, as
-edx-api-client has no token cache (edx-studio-api.md §3.6). LMS course detail, course
-list and course modes carry the opaque service-worker token as ``Bearer`` (§13.1, §14.3).
+edx-api-client has no token cache (docs/platforms/edx.md §5). LMS course detail, course
+list and course modes carry the opaque service-worker token as ``Bearer`` (docs/platforms/edx.md §5).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import httpx
 from sandbox.context import AppContext
 from sandbox.mitxonline.models import CourseRun, format_datetime
 
-TIMEOUT = 60.0  # EDX_API_CLIENT_TIMEOUT default (edx-studio-api.md §3.6)
+TIMEOUT = 60.0  # EDX_API_CLIENT_TIMEOUT default (docs/platforms/edx.md §5)
 
 
 class EdxError(Exception):
@@ -41,7 +41,7 @@ def _service_headers(ctx: AppContext) -> dict[str, str]:
 
 
 def get_jwt(ctx: AppContext) -> str:
-    """Client-credentials JWT from the LMS (``get_edx_api_jwt_client``, edx-studio-api.md §3.1)."""
+    """Client-credentials JWT from the LMS (``get_edx_api_jwt_client``, docs/platforms/edx.md §1)."""
     creds = ctx.settings.credentials
     response = _check(
         _request(
@@ -70,7 +70,7 @@ def studio(ctx: AppContext, method: str, path: str, token: str, body: dict[str, 
 
 
 def course_detail(ctx: AppContext, course_key: str) -> dict[str, Any]:
-    """LMS course detail with the service user's name (§3.1 step 1)."""
+    """LMS course detail with the service user's name (docs/platforms/mitxonline.md §3)."""
     response = _request(
         "GET",
         f"{ctx.urls.edx_lms_url}/api/courses/v1/courses/{course_key}/",
@@ -82,7 +82,7 @@ def course_detail(ctx: AppContext, course_key: str) -> dict[str, Any]:
 
 
 def course_list(ctx: AppContext, course_keys: list[str]) -> list[dict[str, Any]]:
-    """LMS course list by ``course_keys``, page by page (edx-studio-api.md §13.2)."""
+    """LMS course list by ``course_keys``, page by page (docs/platforms/edx.md §5)."""
     results: list[dict[str, Any]] = []
     page = 1
     while True:
@@ -105,7 +105,7 @@ def course_list(ctx: AppContext, course_keys: list[str]) -> list[dict[str, Any]]
 
 
 def course_modes(ctx: AppContext, course_key: str) -> list[dict[str, Any]]:
-    """Mode list, requested without a trailing slash as edx-api-client does (§14.3)."""
+    """Mode list, requested without a trailing slash as edx-api-client does (docs/platforms/edx.md §5)."""
     response = _request(
         "GET", f"{ctx.urls.edx_lms_url}/api/course_modes/v1/courses/{course_key}", headers=_service_headers(ctx)
     )
@@ -131,7 +131,7 @@ def create_course_mode(ctx: AppContext, course_key: str, mode_slug: str, display
 
 
 def run_update_body(run: CourseRun, *, with_schedule: bool) -> dict[str, Any]:
-    """The PUT body of ``fix_cloned_run_data`` / ``push_run_dates_to_edx`` (§5.2 step 5)."""
+    """The PUT body of ``fix_cloned_run_data`` / ``push_run_dates_to_edx`` (docs/platforms/mitxonline.md §9)."""
     body: dict[str, Any] = {
         "title": run.title,
         "pacing_type": "self_paced" if run.is_self_paced else "instructor_paced",

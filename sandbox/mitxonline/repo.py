@@ -1,6 +1,6 @@
 """Data access for the ``mitx_*`` tables: small typed queries, one per question asked.
 
-Two run managers exist in MITx Online (§1.2): ``all_objects`` (every run) and
+Two run managers exist in MITx Online (docs/platforms/mitxonline.md §13): ``all_objects`` (every run) and
 ``objects`` (source runs excluded). Functions taking ``usable_only`` make the choice
 explicit at each call site, because which manager a command uses is itself a quirk.
 """
@@ -32,7 +32,7 @@ from sandbox.mitxonline.models import (
 M = TypeVar("M", bound=Model)
 
 # Fixed Wagtail tree of a fresh MITx Online: root, home page, course index,
-# program index, organization index (§1.5, §1.6). Their ids come first in the shared
+# program index, organization index (docs/platforms/mitxonline.md §13). Their ids come first in the shared
 # page sequence, as in a real database.
 HOME_PAGE_ID = 2
 COURSE_INDEX_PAGE_ID = 3
@@ -45,7 +45,7 @@ _BASE_PAGES = (
     (ORGANIZATION_INDEX_PAGE_ID, "b2b.organizationindexpage", HOME_PAGE_ID, "Organizations", "organizations"),
 )
 
-# Source runs excluded: the UsableCourseRunManager (`CourseRun.objects`, §1.2).
+# Source runs excluded: the UsableCourseRunManager (`CourseRun.objects`, docs/platforms/mitxonline.md §13).
 USABLE_RUN = f"NOT (r.is_source_run = 1 OR r.run_tag = '{SOURCE_RUN_TAG}')"
 
 
@@ -139,7 +139,7 @@ def runs_of_course(db: sqlite3.Connection, course_id: int, *, usable_only: bool)
 
 
 def contract_runs(db: sqlite3.Connection, contract_id: int) -> list[CourseRun]:
-    """``ContractPage.get_course_runs()``: usable runs linked to the contract (§1.7)."""
+    """``ContractPage.get_course_runs()``: usable runs linked to the contract (docs/platforms/mitxonline.md §13)."""
     return fetch(CourseRun, db, f"r.b2b_contract_id = ? AND {USABLE_RUN}", [contract_id])
 
 
@@ -177,7 +177,8 @@ def add_course_department(db: sqlite3.Connection, course_id: int, department_id:
 
 
 def attach_mode(db: sqlite3.Connection, run_id: int, mode_slug: str) -> None:
-    """Get-or-create the ``EnrollmentMode`` (``verified`` requires payment) and link it (§3.1 step 5).
+    """Get-or-create the ``EnrollmentMode`` (``verified`` requires payment) and link it (docs/platforms/mitxonline.md
+    §3).
 
     Django's ``get_or_create`` survives a concurrent create (it catches the IntegrityError
     and reads the other's row), so two commands adding runs at once both succeed; the
@@ -226,7 +227,7 @@ def contracts_by_id_or_slug(db: sqlite3.Connection, identifier: str) -> list[Con
 
 
 def organizations_matching(db: sqlite3.Connection, identifier: str) -> list[Organization]:
-    """``--org``: id, sso UUID, slug or org_key (§3.9)."""
+    """``--org``: id, sso UUID, slug or org_key (docs/platforms/mitxonline.md §3)."""
     if identifier.isdigit():
         return fetch(Organization, db, "r.id = ?", [int(identifier)])
     return fetch(
@@ -269,7 +270,7 @@ def codes_of_products(db: sqlite3.Connection, product_ids: Sequence[int]) -> lis
 
 
 def code_is_used(db: sqlite3.Connection, code_id: int) -> bool:
-    """Redeemed by an order or a contract attachment (``get_unused_discounts``, §1.7)."""
+    """Redeemed by an order or a contract attachment (``get_unused_discounts``, docs/platforms/mitxonline.md §13)."""
     return bool(scalar(db, "SELECT COUNT(*) FROM mitx_code_redemption WHERE discount_id = ?", [code_id]))
 
 

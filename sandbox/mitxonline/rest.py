@@ -1,4 +1,4 @@
-"""The MITx Online HTTP port: read-only REST (mitxonline.md §7, §9.3, §12.2, §12.3).
+"""The MITx Online HTTP port: read-only REST (docs/platforms/mitxonline.md §3, §4, §6).
 
 Routes: ``/api/v2/courses/`` (AllowAny; no source runs, no B2B runs for anonymous
 callers), ``/api/internal/courses/`` (``Api-Key``; every run), ``/api/v0/b2b/organizations/``
@@ -54,7 +54,7 @@ def _not_found(model: str) -> Response:
 
 
 def _paginate(req: Request, ctx: AppContext, items: list[dict[str, Any]]) -> Response:
-    """DRF ``PageNumberPagination``: size 12, ``page_size`` up to 100 (§7.3)."""
+    """DRF ``PageNumberPagination``: size 12, ``page_size`` up to 100 (docs/platforms/mitxonline.md §6)."""
     size_text = req.arg("page_size")
     size = PAGE_SIZE
     if size_text and size_text.isdigit() and int(size_text) > 0:
@@ -91,7 +91,7 @@ def _truthy(value: str) -> bool:
 
 
 def _canonical_runs(runs: list[CourseRun]) -> list[CourseRun]:
-    """One run per run tag: primary language first, then English, then the oldest (§7.3)."""
+    """One run per run tag: primary language first, then English, then the oldest (docs/platforms/mitxonline.md §6)."""
     chosen: dict[str, CourseRun] = {}
     for run in sorted(runs, key=lambda r: (not r.is_primary_language, r.language != "en", r.id)):
         chosen.setdefault(run.run_tag, run)
@@ -105,7 +105,8 @@ def _v2_runs(ctx: AppContext, course: Course) -> list[CourseRun]:
 
 
 def _course_filter(req: Request, ctx: AppContext, course: Course) -> bool:
-    """The v2 and internal filters; a readable_id with an unencoded ``+`` matches nothing (§12.2.7).
+    """The v2 and internal filters; a readable_id with an unencoded ``+`` matches nothing (docs/platforms/mitxonline.md
+    §6).
 
     The filters are ANDed, as Django's queryset filters are: the first that fails decides,
     and the course's runs are read only for a filter on them. A listing filtered by
@@ -154,7 +155,8 @@ def _v2_courses(req: Request, ctx: AppContext, key: str | None) -> Response:
 
 
 def _internal_courses(req: Request, ctx: AppContext, key: str | None) -> Response:
-    """Same shape as v2, runs through ``CourseRun.all_objects``: source and B2B runs too (§7.3)."""
+    """Same shape as v2, runs through ``CourseRun.all_objects``: source and B2B runs too (docs/platforms/mitxonline.md
+    §6)."""
     courses = [c for c in repo.fetch(Course, ctx.db) if _course_filter(req, ctx, c)]
     return _paginate(
         req,
@@ -176,7 +178,8 @@ def _organizations(req: Request, ctx: AppContext, slug: str | None) -> Response:
 
 
 def _active_contracts(ctx: AppContext) -> list[Contract]:
-    """``ContractPage.active_objects``: inactive and out-of-date contracts are left out (§7.2)."""
+    """``ContractPage.active_objects``: inactive and out-of-date contracts are left out (docs/platforms/mitxonline.md
+    §6)."""
     today = now().date()
     return [c for c in repo.fetch(Contract, ctx.db) if c.in_active_objects(today)]
 
@@ -189,7 +192,7 @@ def _contracts(req: Request, ctx: AppContext, slug: str | None) -> Response:
     if not found:
         return _not_found("ContractPage")
     if len(found) > 1:
-        # MultipleObjectsReturned from .get(): a plain Django 500 (§12.2.9).
+        # MultipleObjectsReturned from .get(): a plain Django 500 (docs/platforms/mitxonline.md §5).
         return Response(500, DJANGO_SERVER_ERROR)
     return Response(200, serializers.contract(ctx, found[0]))
 
@@ -206,7 +209,7 @@ _WAGTAIL_TYPES = {
 
 
 def _visible_pages(ctx: AppContext) -> list[CoursePage]:
-    """Live course pages in the learn catalog: anonymous visibility, key or not (§7.4, §12.2.8)."""
+    """Live course pages in the learn catalog: anonymous visibility, key or not (docs/platforms/mitxonline.md §6)."""
     return repo.fetch(CoursePage, ctx.db, "r.live = 1 AND r.include_in_learn_catalog = 1")
 
 

@@ -2,7 +2,7 @@
 
 Wagtail pages (index pages, course pages, organizations, contracts) share one id
 sequence, ``mitx_page``, because contract and organization ids are Wagtail page ids
-(mitxonline.md §12.3: "organizations 17 and 20, contracts 18, 19, 21, 22").
+(docs/platforms/mitxonline.md §3: "organizations 17 and 20, contracts 18, 19, 21, 22").
 """
 
 SCHEMA = """

@@ -1,4 +1,4 @@
-"""JSON shapes of MITx Online's REST reads (mitxonline.md §7.2-§7.4)."""
+"""JSON shapes of MITx Online's REST reads (docs/platforms/mitxonline.md §6)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def is_enrollable(run: CourseRun, at: datetime) -> bool:
 
 
 def course_run(ctx: AppContext, run: CourseRun) -> dict[str, Any]:
-    """``CourseRunWithCourseSerializer``-style run, with ``b2b_contract`` (§7.3)."""
+    """``CourseRunWithCourseSerializer``-style run, with ``b2b_contract`` (docs/platforms/mitxonline.md §6)."""
     at = now()
     try:
         course_number = parse_course_key(run.courseware_id).course
@@ -116,7 +116,7 @@ def variant_options(db: sqlite3.Connection, owner_type: str, owner_id: int) -> l
 
 
 def course(ctx: AppContext, item: Course, runs: list[CourseRun]) -> dict[str, Any]:
-    """v2 / internal course (§7.3); ``runs`` are already chosen by the caller's manager."""
+    """v2 / internal course (docs/platforms/mitxonline.md §6); ``runs`` are already chosen by the caller's manager."""
     page = repo.page_of_course(ctx.db, item.id)
     at = now()
     upcoming = sorted(
@@ -149,7 +149,7 @@ def course(ctx: AppContext, item: Course, runs: list[CourseRun]) -> dict[str, An
 
 
 def contract(ctx: AppContext, item: Contract) -> dict[str, Any]:
-    """``ContractPageSerializer``: no active, max_learners or price (§7.2)."""
+    """``ContractPageSerializer``: no active, max_learners or price (docs/platforms/mitxonline.md §6)."""
     return {
         "id": item.id,
         "name": item.name,
@@ -167,7 +167,8 @@ def contract(ctx: AppContext, item: Contract) -> dict[str, Any]:
 
 
 def organization(ctx: AppContext, item: Organization) -> dict[str, Any]:
-    """No org_key or prefix; ``contracts`` holds active ones, without a date filter (§7.2)."""
+    """No org_key or prefix; ``contracts`` holds active ones, without a date filter (docs/platforms/mitxonline.md
+    §6)."""
     active = repo.fetch(Contract, ctx.db, "r.organization_id = ? AND r.active = 1", [item.id])
     return {
         "id": item.id,
@@ -181,7 +182,7 @@ def organization(ctx: AppContext, item: Organization) -> dict[str, Any]:
 
 
 def page(ctx: AppContext, item: CoursePage, all_fields: bool) -> dict[str, Any]:
-    """A Wagtail API v2 item of type ``cms.coursepage`` (§7.4)."""
+    """A Wagtail API v2 item of type ``cms.coursepage`` (docs/platforms/mitxonline.md §6)."""
     base = f"{ctx.urls.mitxonline_url}/api/v2/pages/"
     meta: dict[str, Any] = {
         "type": "cms.coursepage",

@@ -1,10 +1,10 @@
-"""The Celery side of ``b2b_courseware add``: ``openedx.tasks.clone_courserun`` (mitxonline.md §5.2).
+"""The Celery side of ``b2b_courseware add``: ``openedx.tasks.clone_courserun`` (docs/platforms/mitxonline.md §9).
 
 ``tick`` runs every due clone task the way ``process_course_run_clone`` does, over HTTP
-to the sandbox's edX (§12.4): JWT; GET source (must succeed); GET target (must fail);
+to the sandbox's edX (docs/platforms/mitxonline.md §9): JWT; GET source (must succeed); GET target (must fail);
 POST clone; new JWT, GET target; new JWT, PUT title and pacing (plus the schedule only
 when the run has start and end); then the LMS course modes. HTTP failures are retried
-like the real task (§5.2 "Retries"); "already in edX" and "couldn't clone" are not.
+like the real task (docs/platforms/mitxonline.md §9); "already in edX" and "couldn't clone" are not.
 """
 
 from __future__ import annotations
@@ -67,11 +67,11 @@ def _run(ctx: AppContext, task: CloneTask) -> None:
 
 
 def _clone(ctx: AppContext, task: CloneTask) -> None:
-    """``process_course_run_clone`` then its on-commit hooks (§5.2 steps 1-6)."""
+    """``process_course_run_clone`` then its on-commit hooks (docs/platforms/mitxonline.md §9)."""
     source, target = task.source_courseware_id, task.target_courseware_id
     token = openedx.get_jwt(ctx)
     _ok(openedx.studio(ctx, "GET", f"{source}/", token))
-    # Any error means "free"; a success stops the task for good (§5.2 step 3).
+    # Any error means "free"; a success stops the task for good (docs/platforms/mitxonline.md §9).
     if openedx.studio(ctx, "GET", f"{target}/", token).status_code < 400:
         raise CloneRefused(f"Course ID {target} was found in edX. Can't continue.")
     cloned = openedx.studio(ctx, "POST", "clone/", token, {"source_course_id": source, "destination_course_id": target})
@@ -93,7 +93,7 @@ def _ok(response: httpx.Response) -> httpx.Response:
 
 
 def _push_modes(ctx: AppContext, run: CourseRun) -> None:
-    """``push_edx_modes_from_run``: POST each local mode edX lacks (edx-studio-api.md §14.3)."""
+    """``push_edx_modes_from_run``: POST each local mode edX lacks (docs/platforms/edx.md §5)."""
     present = {str(mode["mode_slug"]) for mode in openedx.course_modes(ctx, run.courseware_id)}
     for row in repo.rows(
         ctx.db,

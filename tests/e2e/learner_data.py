@@ -13,7 +13,7 @@ from tests.e2e.harness import PulumiProject, Result
 from tests.sandbox.helpers import Sandbox
 
 TWO_WORDS = ("b2b_contract", "b2b_courseware", "b2b_codes", "b2b_list")
-# Commands that only read (spec/mitxonline.md §3.9, §3.10); the provider reads codes and
+# Commands that only read (docs/platforms/mitxonline.md §3, §6); the provider reads codes and
 # listings through `shell`.
 READS = {"shell", "b2b_list", "b2b_codes output", "b2b_contract export"}
 

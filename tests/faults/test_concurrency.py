@@ -1,6 +1,6 @@
 """Many resources applied in parallel (issue 8, item 5).
 
-The provider process serves up to four calls at once (spec/pulumi-dynamic.md §5), all
+The provider process serves up to four calls at once (docs/platforms/pulumi.md §2), all
 on one cached provider: one edX client and its token cache, one MITx Online client and
 its shared reads. A catalog of 12 source courses and 3 contracts is applied with
 `--parallel 16`; the sandbox log then shows that every request carried a valid token
@@ -70,7 +70,7 @@ def test_parallel_apply_uses_valid_tokens_and_runs_no_command_twice(tmp_path: Pa
 
 def test_sixteen_threads_share_one_token() -> None:
     """The token cache under contention: 16 threads start at once on a cold client and
-    every request carries the one token fetched (spec/edx-studio-api.md §22)."""
+    every request carries the one token fetched (docs/platforms/edx.md §4)."""
     calls: Counter[str] = Counter()
     seen: list[str] = []
     lock = threading.Lock()

@@ -48,7 +48,7 @@ def _contracts(sandbox: Sandbox, org: str) -> list[dict[str, Any]]:
         capture_output=True,
         text=True,
         check=True,
-        # Wide, so no cell is cut (spec/mitxonline.md §12.2.5).
+        # Wide, so no cell is cut (docs/platforms/mitxonline.md §6).
         env={**os.environ, "COLUMNS": "1000"},
     )
     return [{"line": line} for line in done.stdout.splitlines() if f"Org {org} " in line]

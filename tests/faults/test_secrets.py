@@ -3,7 +3,7 @@
 The `sandbox` stack covers all workflows; the workflow stacks are applied after it on
 the same sandbox (they declare the same objects, so they adopt them). Then neither
 `pulumi stack export`, nor any CLI output, nor the provider's logs (its stderr, which
-the CLI passes through, spec/pulumi-dynamic.md §10) may hold the edX client secret, the
+the CLI passes through, docs/platforms/pulumi.md §2) may hold the edX client secret, the
 MITx Online API key, a JWT or an enrollment code.
 """
 

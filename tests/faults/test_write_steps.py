@@ -160,7 +160,7 @@ def test_studio_write_applied_then_error_leaves_one_run(providers: Sandbox, step
     assert case.count() == 1
     if "POST" in step:
         # The GET after the error found the run: no second POST (a rerun or clone would
-        # have been refused as a duplicate anyway, §12.4).
+        # have been refused as a duplicate anyway, docs/platforms/edx.md §3).
         assert _writes(providers, before, target) == 1
     case.act()  # what the next `pulumi up` would do if the first had not been recorded
     assert case.count() == 1

@@ -1,4 +1,4 @@
-"""Token endpoint and authentication rules (edx-studio-api.md §3, §20 "Auth")."""
+"""Token endpoint and authentication rules (docs/platforms/edx.md §1, §9)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""LMS course detail, course list and course modes (edx-studio-api.md §13, §14, §20 "LMS")."""
+"""LMS course detail, course list and course modes (docs/platforms/edx.md §5, §9)."""
 
 from __future__ import annotations
 

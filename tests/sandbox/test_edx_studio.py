@@ -1,4 +1,4 @@
-"""Studio `api/v1/course_runs` (edx-studio-api.md §2, §4-§11, §16, §17, §20)."""
+"""Studio `api/v1/course_runs` (docs/platforms/edx.md §2, §6, §7, §8, §9)."""
 
 from __future__ import annotations
 

@@ -141,7 +141,7 @@ def test_fault_clear(studio: httpx.Client, sandbox: Sandbox) -> None:
 
 
 def test_clone_completes_although_the_client_timed_out(studio: httpx.Client, sandbox: Sandbox) -> None:
-    """§10, §20: a slow clone cut by a proxy/client timeout still completes on the server."""
+    """docs/platforms/edx.md §2, §9: a slow clone cut by a proxy/client timeout still completes on the server."""
     source = create_run(studio)
     target = source["id"].replace("+1T2026", "+8T2026").replace("SandboxX", "SlowX")
     add_fault(sandbox, "--method", "POST", "--path", f"{RUNS}clone/", "--latency", "1.5")

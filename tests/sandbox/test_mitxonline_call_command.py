@@ -1,5 +1,5 @@
 """``call_command`` inside ``shell -c``: one process runs another management command
-(Django 5.2; mitxonline.md §12.1, §12.5.2; docs/decisions.md). The provider reads
+(Django 5.2; docs/platforms/mitxonline.md §2, §6; docs/decisions.md). The provider reads
 enrollment codes this way, so the sandbox must behave as Django does and count one
 command."""
 

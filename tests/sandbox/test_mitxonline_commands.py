@@ -1,5 +1,5 @@
 """The other management commands, in-process: codes, lists, shell, Keycloak, courseware
-creation and the Django conventions (mitxonline.md §3.2-§3.4, §3.9-§3.12, §12)."""
+creation and the Django conventions (docs/platforms/mitxonline.md §3, §6, §13)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``b2b_contract create|modify|export|import`` (mitxonline.md §3.7, §12.2.2, §12.3, §12.5)."""
+"""``b2b_contract create|modify|export|import`` (docs/platforms/mitxonline.md §3, §4, §5)."""
 
 from __future__ import annotations
 

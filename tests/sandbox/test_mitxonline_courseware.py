@@ -1,4 +1,4 @@
-"""``b2b_courseware add|remove`` and the contract run keys, in-process (mitxonline.md §3.8, §4, §5.1, §12).
+"""``b2b_courseware add|remove`` and the contract run keys, in-process (docs/platforms/mitxonline.md §3, §7, §9).
 
 The clone itself is the worker's job (``test_mitxonline_e2e.py``); here the command
 only queues it.
@@ -138,7 +138,7 @@ def test_numbering_is_lexicographic_so_the_tenth_run_collides(local: Local) -> N
     contract = local.contract("BigCo", "BigCo Contract", "code", org_key="BIGCO")
     for _ in range(10):
         local.ok("b2b_courseware", "add", "--allow-reruns", "--no-create-runs", str(contract), SOURCE_COURSE)
-    # 9T sorts after 10T, so the 11th attempt mints 10T again and hits the unique key (§4.2).
+    # 9T sorts after 10T, so the 11th attempt mints 10T again and hits the unique key (docs/platforms/mitxonline.md §7).
     eleventh = local.manage("b2b_courseware", "add", "--allow-reruns", "--no-create-runs", str(contract), SOURCE_COURSE)
     assert eleventh.code == 1
     assert "IntegrityError: UNIQUE constraint failed" in eleventh.err
@@ -272,7 +272,7 @@ def test_a_capital_t_in_the_suffix_breaks_the_next_key(local: Local) -> None:
     contract = local.contract("BigCo", "BigCo Contract", "code", org_key="BIGCO")
     local.ok("b2b_courseware", "add", str(contract), "course-v1:UAI_SOURCE+Z.1x")
     assert _runs(local, contract) == [f"course-v1:UAI_BIGCO+Z.1x+1T{contract}C{YEAR}_zh_TW"]
-    # Splitting "1T..C.._zh_TW" on "T" gives three parts (§4.2).
+    # Splitting "1T..C.._zh_TW" on "T" gives three parts (docs/platforms/mitxonline.md §7).
     again = local.manage("b2b_courseware", "add", "--allow-reruns", str(contract), "course-v1:UAI_SOURCE+Z.1x")
     assert again.code == 1
     assert "ValueError: too many values to unpack" in again.err

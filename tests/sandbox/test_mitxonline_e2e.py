@@ -1,5 +1,5 @@
-"""MITx Online against the sandbox's edX, through the CLI and HTTP (mitxonline.md §3.1, §3.4,
-§5.2, §12.3, §12.4; workflows.md): import from the LMS, the asynchronous clone after the
+"""MITx Online against the sandbox's edX, through the CLI and HTTP (docs/platforms/mitxonline.md §3,
+§9; docs/platforms/mitxonline.md §11): import from the LMS, the asynchronous clone after the
 configured delay, the three B2B workflows, sync and remove.
 """
 
@@ -54,7 +54,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
 
 
 def source_course(box: Sandbox, *, title: str = "Intro to Courses") -> str:
-    """A source course as workflows.md sets it up: Studio run, then ``import_courserun``."""
+    """A source course as docs/platforms/mitxonline.md §11 sets it up: Studio run, then ``import_courserun``."""
     number = unique("A.")
     with box.studio() as studio:
         created = studio.post(
@@ -119,7 +119,7 @@ def test_import_courserun_creates_course_source_run_and_published_page(box: Sand
     )
     with sqlite3.connect(box.state_dir / "sandbox.sqlite3") as db:
         live, slug = db.execute(page_sql, (course,)).fetchone()
-    # The default page slug is the readable id slugified (§12.3).
+    # The default page slug is the readable id slugified (docs/platforms/mitxonline.md §3).
     assert (live, slug) == (1, f"course-v1uai_source{number.lower().replace('.', '')}")
 
 

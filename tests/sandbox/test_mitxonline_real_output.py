@@ -1,7 +1,7 @@
 """MITx Online's command output as the real platform prints it (issue #18), in-process.
 
 Each test pins one of the nine points observed on a running MITx Online (its public
-source at the commit of spec/mitxonline.md, PostgreSQL, Celery eager). `import_courserun`
+source at commit b3c9730, PostgreSQL, Celery eager). `import_courserun`
 needs edX, so its messages (point 4) are pinned in `test_mitxonline_e2e.py`.
 """
 
@@ -20,7 +20,7 @@ WIDE = {"COLUMNS": "200"}
 
 
 def bigco(local: Local, *flags: str) -> int:
-    """The code contract of workflows.md's third scenario: 15 seats, with the source course."""
+    """The code contract of docs/platforms/mitxonline.md §11's third scenario: 15 seats, with the source course."""
     contract = local.contract("BigCo Codes", "BigCo Codes Contract", "code", "--max-learners", "15", *flags,
                               org_key="BIGCO")  # fmt: skip
     return contract
@@ -121,7 +121,7 @@ def test_3_a_failing_add_prints_nothing_before_its_traceback(local: Local) -> No
     ran = local.manage("b2b_courseware", "add", str(contract), SOURCE_COURSE)
     assert (ran.code, ran.out) == (1, "")
     assert ran.err.splitlines()[-1].startswith("b2b.models.ContractPage.DoesNotExist")
-    # The run was made all the same (§12.5.1).
+    # The run was made all the same (docs/platforms/mitxonline.md §4).
     assert local.scalar("SELECT COUNT(*) FROM mitx_course_run WHERE b2b_contract_id = ?", contract) == 1
 
 

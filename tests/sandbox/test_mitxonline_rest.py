@@ -1,4 +1,4 @@
-"""The MITx Online REST reads through ``rest.handle`` (mitxonline.md §7, §9.3, §12.2, §12.3)."""
+"""The MITx Online REST reads through ``rest.handle`` (docs/platforms/mitxonline.md §3, §4, §6)."""
 
 from __future__ import annotations
 

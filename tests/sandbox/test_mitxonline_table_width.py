@@ -1,4 +1,4 @@
-"""`b2b_list` as a process: 80 columns without `COLUMNS` (spec/mitxonline.md §12.2.5),
+"""`b2b_list` as a process: 80 columns without `COLUMNS` (docs/platforms/mitxonline.md §6),
 and the width a `shell -c` program sets before it calls the command (issue 20).
 
 `env -i` in front of `manage` passes no environment, as `kubectl exec` passes none of

@@ -1,4 +1,4 @@
-"""The clone worker in-process, without an edX to reach (mitxonline.md §5.2 retries, acks_late)."""
+"""The clone worker in-process, without an edX to reach (docs/platforms/mitxonline.md §9, acks_late)."""
 
 from __future__ import annotations
 

@@ -75,8 +75,8 @@ def test_two_configures_with_different_settings_give_two_client_sets() -> None:
 
 
 def test_the_same_settings_keep_the_clients() -> None:
-    """The engine configures each provider class it unpickles (spec/pulumi-dynamic.md
-    §4): they all share one edX token, one set of command sessions and shared reads."""
+    """The engine configures each provider class it unpickles (docs/platforms/pulumi.md
+    §1): they all share one edX token, one set of command sessions and shared reads."""
     configure()
     current, edx, mitxonline = platforms.current(), platforms.edx(), platforms.mitxonline()
     configure()

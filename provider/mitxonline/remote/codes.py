@@ -1,11 +1,11 @@
-"""Runs a command that writes JSON to a file and prints the file (spec/mitxonline.md §12.2.1).
+"""Runs a command that writes JSON to a file and prints the file (docs/platforms/mitxonline.md §6).
 
 `b2b_codes output --format json` only writes JSON through `--filename`, and the file is
-written where the command runs, inside the deployment (§12.5.2): this program runs the
+written where the command runs, inside the deployment (docs/platforms/mitxonline.md §6): this program runs the
 command through `call_command` with a file in a private temporary directory (mode
 0700), prints the file's JSON and removes the directory, even when the command fails.
 The command's own lines ("Filtering by contract", "Wrote json output") go to a buffer,
-so stdout holds the JSON only. No file ("Nothing to output.", §3.9) prints `[]`.
+so stdout holds the JSON only. No file ("Nothing to output.", docs/platforms/mitxonline.md §3) prints `[]`.
 """
 
 from __future__ import annotations

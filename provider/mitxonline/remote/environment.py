@@ -2,7 +2,7 @@
 
 `b2b_list` draws its tables with rich, which sizes them from `COLUMNS` when stdout is
 not a terminal and otherwise assumes 80 columns, cutting cells with `…`
-(spec/mitxonline.md §12.2.5). A prefix such as `kubectl exec` or `ssh` does not carry
+(docs/platforms/mitxonline.md §6). A prefix such as `kubectl exec` or `ssh` does not carry
 the provider's environment into the deployment, so the program sets it before any
 command runs (rich reads it when a command makes its console). Colour is turned off for
 rich and Django alike, and the process's own streams write UTF-8, whatever locale the

@@ -1,4 +1,4 @@
-"""`b2b_list contracts` and `b2b_list organizations` in one process (spec/mitxonline.md §3.10).
+"""`b2b_list contracts` and `b2b_list organizations` in one process (docs/platforms/mitxonline.md §6).
 
 Prints `{"<listing>": "<table>", ...}` as one JSON object. Each table is caught both
 through the command's `stdout=` and as printed to `sys.stdout` (`b2b_list` prints with

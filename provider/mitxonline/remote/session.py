@@ -1,7 +1,7 @@
 """The command session: one `manage.py shell` that runs many management commands.
 
 Every `manage.py` process pays Django's start-up, about 20 s on a real deployment
-(spec/mitxonline.md §12.1), while the commands themselves take milliseconds. The
+(docs/platforms/mitxonline.md §2), while the commands themselves take milliseconds. The
 provider starts `<manageCommand> shell --no-imports -c <this module>` once and sends it
 one request per command, a JSON line on stdin (`{"id", "argv", "stdin"}`); `serve` runs
 each through Django's `call_command` and answers with one frame on stdout:

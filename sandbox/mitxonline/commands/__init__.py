@@ -2,8 +2,8 @@
 
 Django's ``call_command`` conventions apply: unknown command → exit 1, usage error →
 exit 2, ``CommandError`` → ``CommandError: <msg>`` and exit 1, an escaping exception →
-traceback and exit 1 (mitxonline.md §3.12). Real commands do not roll back what they
-wrote before failing (§12.5), so the store is committed whatever the outcome, except
+traceback and exit 1 (docs/platforms/mitxonline.md §3). Real commands do not roll back what they
+wrote before failing (docs/platforms/mitxonline.md §4), so the store is committed whatever the outcome, except
 where a command itself rolls back (``b2b_contract import`` dry runs).
 
 ``call(ctx, name, *args, **options)`` is Django's ``call_command`` for code that

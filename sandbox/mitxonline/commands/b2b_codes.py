@@ -1,7 +1,7 @@
-"""``b2b_codes validate|fix|check``, ``expire``, ``output`` (mitxonline.md §3.9, §6, §12.2.1, §12.3).
+"""``b2b_codes validate|fix|check``, ``expire``, ``output`` (docs/platforms/mitxonline.md §3, §6, §8).
 
 ``output --format json|csv`` only works with ``--filename``: without it the real
-command crashes after the "Filtering by" line (§12.2.1), and so does this one. The
+command crashes after the "Filtering by" line (docs/platforms/mitxonline.md §6), and so does this one. The
 provider runs ``output`` through ``call_command`` inside ``shell -c`` (``shell.py``).
 ``assign`` is not emulated (the sandbox has no users).
 """
@@ -32,7 +32,9 @@ def configure(parser: CommandParser) -> None:
     sub = parser.add_subparsers(dest="subcommand", required=True, parser_class=CommandParser)
     validate = sub.add_parser("validate", aliases=["fix", "check"], streams=parser.streams)
     _add_target(validate)
-    validate.add_argument("--fix", action="store_true", help="ignored: validate always fixes (§3.9)")
+    validate.add_argument(
+        "--fix", action="store_true", help="ignored: validate always fixes (docs/platforms/mitxonline.md §3)"
+    )
     expire = sub.add_parser("expire", streams=parser.streams)
     _add_target(expire)
     expire.add_argument("--expire", action="store_true")
@@ -110,7 +112,7 @@ def _validate(ctx: CommandContext, out: Output, contract: Contract) -> None:
     existing = codes.codes_of_contract(db, contract)
     if contract.membership_type in AUTO_MEMBERSHIP_TYPES and contract.price == 0:
         unused = [c for c in existing if not repo.code_is_used(db, c.id)]
-        # As written in MITx Online: only when at least one code was redeemed (§3.9 step 3).
+        # As written in MITx Online: only when at least one code was redeemed (docs/platforms/mitxonline.md §3).
         if len(existing) > len(unused):
             out.out(
                 f"Contract {contract} has too many codes: {len(unused)} available out of {len(existing)} total, "
@@ -161,7 +163,8 @@ def _expire(args: argparse.Namespace, ctx: CommandContext, out: Output, contract
 
 
 def _code_rows(ctx: CommandContext, contract: Contract, every_code: bool) -> list[dict[str, str]]:
-    """Per run, unredeemed codes up to the remaining seats (one when uncapped), or all (§3.9)."""
+    """Per run, unredeemed codes up to the remaining seats (one when uncapped), or all (docs/platforms/mitxonline.md
+    §3)."""
     db = ctx.db
     attached = repo.scalar(
         db, "SELECT COUNT(*) FROM mitx_code_redemption WHERE contract_id = ? AND kind = 'attach'", [contract.id]
@@ -261,7 +264,7 @@ def _write_rows(
 ) -> None:
     """``_output_code_data``: "Nothing to output." for no rows; a titled table whose
     columns fold their text; or a file. JSON and CSV without ``--filename`` go to
-    Django's ``OutputWrapper``, which is not a context manager (§12.2.1)."""
+    Django's ``OutputWrapper``, which is not a context manager (docs/platforms/mitxonline.md §6)."""
     if not rows:
         out.out("Nothing to output.")
         return

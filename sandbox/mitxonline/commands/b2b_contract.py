@@ -1,11 +1,11 @@
-"""``b2b_contract create|modify|export|import`` (mitxonline.md §3.7, §12.2.2, §12.3, §12.5).
+"""``b2b_contract create|modify|export|import`` (docs/platforms/mitxonline.md §3, §4, §5).
 
 Quirks kept on purpose:
-- ``create`` is not idempotent: a repeat makes ``<slug>-2`` (§3.7, §12.3).
+- ``create`` is not idempotent: a repeat makes ``<slug>-2`` (docs/platforms/mitxonline.md §3, §5).
 - A contract outside ``active_objects`` (inactive, or today outside its dates) cannot be
   saved: ``create`` of such a contract writes it and then fails, ``modify`` fails and
-  changes nothing (§12.2.2, §12.5.1).
-- ``import`` is create-only: an existing slug is left unchanged (§12.5.4).
+  changes nothing (docs/platforms/mitxonline.md §4).
+- ``import`` is create-only: an existing slug is left unchanged (docs/platforms/mitxonline.md §5).
 """
 
 from __future__ import annotations
@@ -89,7 +89,8 @@ def _validation_error(messages: dict[str, list[str]]) -> EmulatedException:
 
 
 def _parse_date(field: str, value: str | None) -> date | None:
-    """Wagtail's ``full_clean`` of a DateField: ``YYYY-MM-DD`` or a ValidationError (§9.1)."""
+    """Wagtail's ``full_clean`` of a DateField: ``YYYY-MM-DD`` or a ValidationError (docs/platforms/mitxonline.md
+    §13)."""
     if value is None:
         return None
     try:
@@ -118,7 +119,7 @@ def create_organization(
     sso_organization_id: str | None = None,
     description: str = "",
 ) -> Organization:
-    """An ``OrganizationPage`` under the organization index, slug ``org-<name>`` (§1.6)."""
+    """An ``OrganizationPage`` under the organization index, slug ``org-<name>`` (docs/platforms/mitxonline.md §13)."""
     slug = repo.slugify(f"org-{name}")
     problems: dict[str, list[str]] = {}
     if repo.organization_by_key(db, org_key) is not None:
@@ -194,7 +195,7 @@ def _create(args: argparse.Namespace, ctx: CommandContext, out: Output) -> None:
         },
     )
     # The command saves the new page a second time; outside its window that save fails
-    # after the contract was written (§12.5.1).
+    # after the contract was written (docs/platforms/mitxonline.md §4).
     api.save_contract(db, contract, {})
     out.out(f"Created contract '{args.contract_name}' for organization '{args.organization}'")
 
@@ -204,7 +205,7 @@ def _modify(args: argparse.Namespace, ctx: CommandContext, out: Output) -> None:
     if contract is None:
         raise CommandError(f"Contract with ID '{args.contract_id}' does not exist.")
     changes: dict[str, Any] = {}
-    # Order of §3.7: start, end, active, inactive, max learners, price, then the clears.
+    # Order of docs/platforms/mitxonline.md §5: start, end, active, inactive, max learners, price, then the clears.
     if args.start:
         changes["contract_start"] = _parse_date("contract_start", args.start)
     if args.end:
@@ -245,10 +246,10 @@ def _variant_dicts(db: sqlite3.Connection, owner_type: str, owner_id: int) -> li
 
 
 def export_document(db: sqlite3.Connection, contract: Contract) -> dict[str, Any]:
-    """The ``version: 1`` export (§3.7, formats of §12.5.5).
+    """The ``version: 1`` export (docs/platforms/mitxonline.md §5, formats of docs/platforms/mitxonline.md §5).
 
     Programs are not emulated, so ``programs`` is always ``[]``: what a real export
-    gives for a contract with only courses attached (§12.3).
+    gives for a contract with only courses attached (docs/platforms/mitxonline.md §3).
     """
     org = repo.organization_by_id(db, contract.organization_id)
     return {
@@ -298,7 +299,7 @@ def _export(args: argparse.Namespace, ctx: CommandContext, out: Output) -> None:
 
 
 def _import(args: argparse.Namespace, ctx: CommandContext, out: Output) -> None:
-    """``handle_import`` (§3.7, issue #18 point 2): a header naming the exported contract,
+    """``handle_import`` (docs/platforms/mitxonline.md §5, issue #18 point 2): a header naming the exported contract,
     each step after a blank line with its details indented; a dry run ends with the
     rollback line and no ``Import complete``."""
     text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
@@ -310,7 +311,7 @@ def _import(args: argparse.Namespace, ctx: CommandContext, out: Output) -> None:
         f"(exported {document.get('exported_at', 'unknown date')})" + ("" if args.commit else " [DRY RUN]")
     )
     db = ctx.db
-    # Everything inside one transaction, rolled back for a dry run or a crash (§3.7).
+    # Everything inside one transaction, rolled back for a dry run or a crash (docs/platforms/mitxonline.md §5).
     db.execute("SAVEPOINT b2b_contract_import")
     try:
         contract = _apply_import(document, args, ctx, out)
@@ -381,7 +382,7 @@ def _apply_import(document: dict[str, Any], args: argparse.Namespace, ctx: Comma
                 "google_sheet_target_tab": contract_doc.get("google_sheet_target_tab", "Sheet1"),
             },
         )
-        # Saved again with its children: an inactive export crashes here (§12.5.4).
+        # Saved again with its children: an inactive export crashes here (docs/platforms/mitxonline.md §5).
         api.save_contract(db, contract, {})
         out.out(f"  Created contract: {slug}")
 

@@ -1,13 +1,13 @@
-"""``b2b_courseware add|remove`` (mitxonline.md §3.8, §5, §12.2.3, §12.2.4, §12.2.6, §12.5).
+"""``b2b_courseware add|remove`` (docs/platforms/mitxonline.md §3, §4, §9).
 
 Quirks kept on purpose:
 - flags must precede the positionals; after them they are ``unrecognized arguments``
-  (exit 2), except ``--also`` (§12.2.4);
-- the edX clone is queued, not run: the worker performs it after the clone delay (§5.2);
+  (exit 2), except ``--also`` (docs/platforms/mitxonline.md §9);
+- the edX clone is queued, not run: the worker performs it after the clone delay (docs/platforms/mitxonline.md §9);
 - on a contract outside ``active_objects`` the ``contract.save()`` that ends
   ``create_contract_run`` fails after the runs, products and clones were made, before
-  any line about them is printed, and ``--make-codes`` never runs (§12.5.1);
-- per-item problems exit 0 (§3.8).
+  any line about them is printed, and ``--make-codes`` never runs (docs/platforms/mitxonline.md §4);
+- per-item problems exit 0 (docs/platforms/mitxonline.md §9).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sandbox.mitxonline.models import Contract, Course, CourseRun, now
 
 def _also_only(top: CommandParser) -> type[argparse.Action]:
     """A trailing-arguments action that accepts only ``--also X`` and rejects any other flag
-    through the top-level parser, as argparse does for MITx Online's command (§12.2.4)."""
+    through the top-level parser, as argparse does for MITx Online's command (docs/platforms/mitxonline.md §9)."""
 
     class AlsoOnly(argparse.Action):
         def __call__(
@@ -90,7 +90,7 @@ def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
 
 
 def resolve_courseware(ctx: CommandContext, courseware_id: str) -> Course | CourseRun | None:
-    """``resolve_courseware_object_from_id``: a usable run, else a course (§3.8).
+    """``resolve_courseware_object_from_id``: a usable run, else a course (docs/platforms/mitxonline.md §9).
 
     Programs are not emulated, so ``program-…`` ids never resolve.
     """
@@ -138,7 +138,7 @@ def _attach_run(args: argparse.Namespace, ctx: CommandContext, out: Output, cont
         owner = repo.contract_by_id(ctx.db, run.b2b_contract_id)
         out.out(f"Run '{run.courseware_id}' is already owned by {owner}.")
         return 0
-    # No product is created here; `b2b_codes validate` adds it (§3.8).
+    # No product is created here; `b2b_codes validate` adds it (docs/platforms/mitxonline.md §9).
     repo.update(ctx.db, "mitx_course_run", run.id, {"b2b_contract_id": contract.id})
     return 1
 
@@ -184,7 +184,7 @@ def _import_and_add(
     courseware_id: str,
     filters: api.RunFilters,
 ) -> int:
-    """``import_and_create_contract_run`` (§5.1 step 2)."""
+    """``import_and_create_contract_run`` (docs/platforms/mitxonline.md §9)."""
     out.out(f"Attempting to import {courseware_id} from edX...")
     run = repo.run_by_courseware_id(ctx.db, courseware_id, usable_only=False)
     if run is None:
@@ -216,12 +216,12 @@ def _remove(ctx: CommandContext, out: Output, contract: Contract, ids: list[str]
     for courseware_id in ids:
         target = resolve_courseware(ctx, courseware_id)
         if target is None:
-            # remove does not skip unresolved ids (§3.8, §12.3).
+            # remove does not skip unresolved ids (docs/platforms/mitxonline.md §3, §9).
             raise EmulatedException("AttributeError", "'NoneType' object has no attribute 'is_program'")
         if isinstance(target, CourseRun):
             runs.append(target)
             continue
-        # `course.courseruns` is the reverse relation: every run (§1.2).
+        # `course.courseruns` is the reverse relation: every run (docs/platforms/mitxonline.md §13).
         found = [
             r for r in repo.runs_of_course(ctx.db, target.id, usable_only=False) if r.b2b_contract_id == contract.id
         ]
@@ -250,7 +250,7 @@ def _retire_from_contract(ctx: CommandContext, out: Output, contract: Contract, 
     updated = repo.run_by_courseware_id(db, run.courseware_id, usable_only=False)
     assert updated is not None
     try:
-        # Observed: title and pacing only, no schedule (§12.3).
+        # Observed: title and pacing only, no schedule (docs/platforms/mitxonline.md §3).
         openedx.put_run(ctx, updated, with_schedule=False)
     except openedx.EdxError as exc:
         out.log("error", f"Failed to update enrollment end date on edX for {run.courseware_id}: {exc}")

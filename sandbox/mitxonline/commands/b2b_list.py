@@ -1,4 +1,4 @@
-"""``b2b_list {organizations|contracts|courseware|learners}`` (mitxonline.md §3.10, §12.2.5).
+"""``b2b_list {organizations|contracts|courseware|learners}`` (docs/platforms/mitxonline.md §6).
 
 Tables are drawn 80 columns wide unless ``COLUMNS`` is set in the command's environment
 (``tables``).
@@ -48,7 +48,7 @@ _RIGHT = Column("ID", justify="right")
 
 
 def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
-    """The listing as MITx Online prints it (§3.10, issue #18 point 6): a titled rich
+    """The listing as MITx Online prints it (docs/platforms/mitxonline.md §6, issue #18 point 6): a titled rich
     table; dates as two-line cells; the courseware's organization and contract on two
     lines of one cell, its type ``CR``."""
     if args.codes is not None:
@@ -150,7 +150,8 @@ def _learners(ctx: CommandContext, args: argparse.Namespace) -> tuple[Organizati
 
 
 def _write_codes(args: argparse.Namespace, ctx: CommandContext, out: Output) -> None:
-    """``--codes <id> [--codes-out FILE]``: CSV Code, Product, Redeemed, Product URL (§3.10)."""
+    """``--codes <id> [--codes-out FILE]``: CSV Code, Product, Redeemed, Product URL (docs/platforms/mitxonline.md
+    §6)."""
     filename = args.codes_out or f"codes-{args.codes}.csv"
     db = ctx.db
     with Path(filename).open("w", newline="", encoding="utf-8") as handle:

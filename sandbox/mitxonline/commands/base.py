@@ -2,7 +2,7 @@
 
 Django prints a ``CommandError`` as ``CommandError: <msg>`` on stderr with exit 1,
 argparse usage errors exit 2, and an escaping exception is a traceback with exit 1
-(mitxonline.md §3, §3.12). Several real failures are Python exceptions inside MITx
+(docs/platforms/mitxonline.md §3). Several real failures are Python exceptions inside MITx
 Online (``ContractPage.DoesNotExist``, ``SourceCourseIncompleteError``…), see
 ``sandbox.mitxonline.console.EmulatedException``.
 """

@@ -1,5 +1,5 @@
-"""``create_courseware``, ``create_courseware_page`` and ``configure_wagtail`` (mitxonline.md
-§3.2, §3.3, §12.3).
+"""``create_courseware``, ``create_courseware_page`` and ``configure_wagtail`` (docs/platforms/mitxonline.md
+§3).
 
 ``create_courseware`` touches the local database only; every refusal goes to stderr
 with ``exit(-1)``, i.e. exit status 255. ``create_courseware_page`` reports on stdout
@@ -111,7 +111,7 @@ def _create_run(args: argparse.Namespace, ctx: CommandContext, out: Output, cour
     }
     values: dict[str, object] = {k: parse_datetime(v) if v else None for k, v in dates.items()}
     if args.auto_dates:
-        # Unset dates: start = enrollment start = yesterday, the rest a year ahead (§3.2).
+        # Unset dates: start = enrollment start = yesterday, the rest a year ahead (docs/platforms/mitxonline.md §3).
         yesterday, next_year = now() - timedelta(days=1), now() + timedelta(days=365)
         for name in ("start_date", "enrollment_start"):
             values[name] = values[name] or yesterday
@@ -143,7 +143,7 @@ def _create_run(args: argparse.Namespace, ctx: CommandContext, out: Output, cour
 
 
 def configure_page(parser: CommandParser) -> None:
-    # Underscores in the flag names, as in MITx Online (§3.3).
+    # Underscores in the flag names, as in MITx Online (docs/platforms/mitxonline.md §3).
     parser.add_argument("courseware_id")
     parser.add_argument("--live", action="store_true")
     parser.add_argument("--include_in_learn_catalog", action="store_true")
@@ -179,7 +179,7 @@ def configure_wagtail(parser: CommandParser) -> None:
 
 def handle_wagtail(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
     """``configure_wagtail``: makes sure the home page and index pages exist, silently
-    (the first step of a fresh deployment, spec/real-mitxonline.md; issue #18 point 7)."""
+    (the first step of a fresh deployment, docs/platforms/mitxonline.md §12; issue #18 point 7)."""
     repo.ensure_base_pages(ctx.db)
     return 0
 

@@ -3,7 +3,7 @@
 In MITx Online, ``manage.py shell -c "<code>"`` runs the code inside the Django process
 it started, so ``from django.core.management import call_command`` runs another
 management command in that same process: one Django start-up (about 20 s,
-spec/mitxonline.md §12.1) for both. The provider reads enrollment codes that way
+docs/platforms/mitxonline.md §2) for both. The provider reads enrollment codes that way
 (docs/decisions.md).
 
 The sandbox is not Django. The shell gives its code a builtins mapping whose

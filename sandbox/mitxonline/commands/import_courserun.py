@@ -1,6 +1,6 @@
-"""``import_courserun`` (mitxonline.md §3.1, §12.3): create a run (and course) from edX.
+"""``import_courserun`` (docs/platforms/mitxonline.md §3): create a run (and course) from edX.
 
-Handled errors are printed and the command exits 0 (§3.12). Messages as the real
+Handled errors are printed and the command exits 0 (docs/platforms/mitxonline.md §3). Messages as the real
 command prints them (issue #18 point 4): the course by its readable id, no count after an
 edX error.
 """
@@ -31,7 +31,9 @@ def configure(parser: CommandParser) -> None:
     parser.add_argument("--block_countries", help="accepted for compatibility; the sandbox keeps no country blocks")
     parser.add_argument("-d", "--dept", "--department", dest="depts", action="append", default=[])
     parser.add_argument("--create-depts", dest="create_depts", action="store_true")
-    parser.add_argument("--contract", help="resolved but never applied, as in MITx Online (§3.1)")
+    parser.add_argument(
+        "--contract", help="resolved but never applied, as in MITx Online (docs/platforms/mitxonline.md §3)"
+    )
     parser.add_argument("--source-course", dest="source_course", action="store_true")
     add_variant_fields(parser)
 
@@ -41,7 +43,7 @@ def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
         out.err("Cannot specify both --publish-cms-page and --draft-cms-page.")
         return 0
     if args.contract and not repo.contracts_by_id_or_slug(ctx.db, args.contract):
-        # The only effect of --contract: an unknown one aborts (§3.1, §10).
+        # The only effect of --contract: an unknown one aborts (docs/platforms/mitxonline.md §3, §7).
         out.out(f"Contract '{args.contract}' not found or B2B module not available.")
         return 0
     if not args.courserun:

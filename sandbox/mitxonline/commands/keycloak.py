@@ -1,4 +1,4 @@
-"""``sync_keycloak_orgs`` (mitxonline.md §3.11) and the sandbox-only ``sandbox_keycloak_orgs``.
+"""``sync_keycloak_orgs`` (docs/platforms/mitxonline.md §13) and the sandbox-only ``sandbox_keycloak_orgs``.
 
 The sandbox has no Keycloak. Its organizations live in ``mitx_keycloak_org``, which
 ``sandbox_keycloak_orgs add|list|remove`` maintains (a command MITx Online does not
@@ -21,7 +21,7 @@ from sandbox.mitxonline.console import EmulatedException, Output
 from sandbox.mitxonline.models import ORG_KEY_MAX_LENGTH, KeycloakOrganization, Organization
 
 # The organizations endpoint is listed without first/max, so Keycloak's default page
-# size caps what one sync sees (§3.11, believed to be 10).
+# size caps what one sync sees (docs/platforms/mitxonline.md §13, believed to be 10).
 KEYCLOAK_PAGE_SIZE = 10
 
 
@@ -35,7 +35,7 @@ def handle_sync(args: argparse.Namespace, ctx: CommandContext, out: Output) -> i
     for kc in repo.fetch(KeycloakOrganization, db, order="r.name, r.id")[:KEYCLOAK_PAGE_SIZE]:
         existing = repo.first(Organization, db, "r.sso_organization_id = ?", [kc.id])
         if existing is not None:
-            # Name, title and description only: org_key is never updated (§3.11).
+            # Name, title and description only: org_key is never updated (docs/platforms/mitxonline.md §13).
             repo.update(db, "mitx_organization", existing.id, {"name": kc.name, "description": kc.description})
             repo.update(db, "mitx_page", existing.id, {"title": kc.name})
             updated += 1
@@ -48,7 +48,7 @@ def handle_sync(args: argparse.Namespace, ctx: CommandContext, out: Output) -> i
             out.log("error", f"Could not create organization {kc.name} ({kc.id}): {exc.message}", "b2b.api")
             continue
         created += 1
-    # Logged, not printed (§3.11).
+    # Logged, not printed (docs/platforms/mitxonline.md §13).
     out.log("info", f"Created {created} orgs, updated {updated} orgs", "b2b.api")
     return 0
 

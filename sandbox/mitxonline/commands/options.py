@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sandbox.mitxonline.commands.base import CommandParser
 
-# COURSE_VARIANT_LANGUAGE (§1.2): Open edX locale codes; "" is allowed (blank).
+# COURSE_VARIANT_LANGUAGE (docs/platforms/mitxonline.md §13): Open edX locale codes; "" is allowed (blank).
 LANGUAGES = (
     "", "ar", "de", "el", "en", "es", "es_419", "fr", "fr_CA", "he", "hi", "id", "it", "ja", "ko",
     "nl", "pl", "pt", "pt_BR", "ru", "sw", "th", "tr", "uk", "vi", "zh_CN", "zh_HANS", "zh_TW",

@@ -1,4 +1,4 @@
-"""``shell`` (Django 5.2; mitxonline.md §12.5.2): run ``-c`` code and print its output.
+"""``shell`` (Django 5.2; docs/platforms/mitxonline.md §6): run ``-c`` code and print its output.
 
 The code runs with ``exec`` in a fresh namespace of this process: a local sandbox runs
 only what its own user passes. Without ``--no-imports`` (and at verbosity ≥ 1) Django

@@ -1,4 +1,4 @@
-"""``sync_courserun`` (mitxonline.md §3.4, §8, §12.3): pull title, dates and pacing from edX."""
+"""``sync_courserun`` (docs/platforms/mitxonline.md §3, §10): pull title, dates and pacing from edX."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from sandbox.mitxonline.models import CourseRun
 def configure(parser: CommandParser) -> None:
     target = parser.add_mutually_exclusive_group()
     target.add_argument("--run", help="courseware_id of one run (source runs cannot be synced)")
-    # type=bool: a value is required and any non-empty string, "False" included, is true (§3.4).
+    # type=bool: a value is required and any non-empty string, "False" included, is true (docs/platforms/mitxonline.md
+    # §3).
     target.add_argument("--all", type=bool)
 
 
@@ -25,7 +26,8 @@ def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
             raise CommandError(f"Could not find run with courseware_id={args.run}")
         runs = [run]
     elif args.all:
-        # Live runs, B2B included, not expired, not "fake-" (§8), through CourseRun.objects.
+        # Live runs, B2B included, not expired, not "fake-" (docs/platforms/mitxonline.md §10), through
+        # CourseRun.objects.
         stamp = repo.now_iso()
         runs = repo.fetch(
             CourseRun,

@@ -1,4 +1,4 @@
-"""MITx Online's ``rich`` tables, drawn by ``rich`` itself (mitxonline.md §12.2.5, issue #18 point 6).
+"""MITx Online's ``rich`` tables, drawn by ``rich`` itself (docs/platforms/mitxonline.md §6, issue #18 point 6).
 
 ``b2b_list`` and ``b2b_codes output`` print ``rich.table.Table``s through a
 ``rich.console.Console``; the sandbox uses the same library at the version MITx Online

@@ -24,10 +24,10 @@ COURSE = "course-v1:UAI_SOURCE+ADOPT1"
 ORG = "ADOPTU"
 ORG_NAME = "Adopt University"
 CODES = "ADOPTU/Adopt Codes"
-# Commands that only read (spec/mitxonline.md §3.7, §3.9, §3.10, §12.5.2); the codes are
+# Commands that only read (docs/platforms/mitxonline.md §3, §5, §6); the codes are
 # read by a `shell` that runs `b2b_codes output` itself.
 READ_COMMANDS = {("b2b_list",), ("b2b_contract", "export"), ("b2b_codes", "output"), ("shell",)}
-# The LMS token request is a POST that changes nothing (spec/edx-studio-api.md §3.1).
+# The LMS token request is a POST that changes nothing (docs/platforms/edx.md §1).
 TOKEN_PATH = "/oauth2/access_token"
 
 
@@ -44,7 +44,8 @@ def contract_id(sandbox: Sandbox, slug: str) -> int:
 
 
 def wait_for_studio_runs(client: httpx.Client, count: int) -> None:
-    """The contract runs are cloned in edX asynchronously (§5.2): wait until they are there."""
+    """The contract runs are cloned in edX asynchronously (docs/platforms/mitxonline.md §9): wait until they are
+    there."""
     for _ in range(200):
         if client.get("/api/v1/course_runs/", params={"page_size": 100}).json()["count"] >= count:
             return
@@ -79,11 +80,11 @@ def _hand_made(sandbox: Sandbox, client: httpx.Client) -> dict[str, int]:
     manage(sandbox, "import_courserun", "--courserun", SOURCE, "--source-course", "--live", "--create-cms-page")
     manage(sandbox, "sandbox_keycloak_orgs", "add", "--name", ORG_NAME, "--alias", ORG)
     manage(sandbox, "sync_keycloak_orgs")
-    # `create` twice: the second makes `adopt-codes-2` with the same name (§3.7).
+    # `create` twice: the second makes `adopt-codes-2` with the same name (docs/platforms/mitxonline.md §5).
     for _ in range(2):
         manage(sandbox, "b2b_contract", "create", ORG, "Adopt Codes", "code", "--max-learners", "5",
                "--start", "2026-01-01", "--end", "2030-12-31")  # fmt: skip
-    # A contract outside its dates: created all the same, then exit 1 (§12.5.1).
+    # A contract outside its dates: created all the same, then exit 1 (docs/platforms/mitxonline.md §4).
     manage(sandbox, "b2b_contract", "create", ORG, "Adopt Later", "managed", "--start", "2099-01-01", expect=1)
     ids = {slug: contract_id(sandbox, slug) for slug in ("adopt-codes", "adopt-codes-2", "adopt-later")}
     manage(sandbox, "b2b_courseware", "add", str(ids["adopt-codes"]), COURSE)

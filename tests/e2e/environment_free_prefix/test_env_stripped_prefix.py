@@ -1,7 +1,7 @@
 """Issue 20: what the provider reads from a command does not depend on the environment
 the command runs in. `kubectl exec` and `ssh` carry none of the provider's environment
 into the deployment; `env -i` in front of the sandbox's `manage` does the same here, so
-`b2b_list` would draw its tables 80 columns wide and cut the names (§12.2.5) unless the
+`b2b_list` would draw its tables 80 columns wide and cut the names (docs/platforms/mitxonline.md §6) unless the
 programs the provider sends set the width themselves (`provider/mitxonline/remote`).
 
 The codes workflow (stacks/Pulumi.codes-contract.yaml, after the source course of

@@ -103,5 +103,5 @@ def test_contract_lifecycle(project: PulumiProject, sandbox: Sandbox) -> None:
     # Drift made by hand shows in a refresh preview.
     sandbox.cli("manage", "b2b_contract", "modify", str(contract["contract_id"]), "--max-learners", "9")
     drift = project.run("refresh", "--preview-only", "--expect-no-changes", expect=None)
-    assert drift.exit_code == 7, str(drift)  # --expect-no-changes found changes (spec §9.1)
+    assert drift.exit_code == 7, str(drift)  # --expect-no-changes found changes (docs/platforms/mitxonline.md §13)
     assert "max_learners" in drift.stdout

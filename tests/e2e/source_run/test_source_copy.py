@@ -1,7 +1,7 @@
 """A source course's title changed in the stack file reaches edX only (issue 14, item 4).
 
 MITx Online never copies edX's values into a source run (`sync_courserun --run` cannot
-find one, spec/mitxonline.md §3.4, §8). Preview says what stays stale and what to do
+find one, docs/platforms/mitxonline.md §3, §10). Preview says what stays stale and what to do
 instead; after the `up`, preview and `courseware drift` agree that nothing is left to
 do, so a scheduled drift check stays green. A second stack that adopts the course then
 has an empty preview after its `up` (no perpetual update of mitxonline:Course), and the

@@ -73,7 +73,7 @@ class SourceCourse:
 
 
 def make_source_course(sandbox: Sandbox, number: str, title: str = "Intro to Courses") -> SourceCourse:
-    """The runbook's prerequisite (spec/workflows.md): an edX source run, then the MITx
+    """The runbook's prerequisite (docs/platforms/mitxonline.md §11): an edX source run, then the MITx
     Online course, its source run and its page."""
     course = f"course-v1:UAI_SOURCE+{number}"
     source_run = f"{course}+SOURCE"

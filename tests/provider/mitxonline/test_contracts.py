@@ -1,5 +1,5 @@
 """mitxonline:Organization, Contract, ContractCourseware and EnrollmentCodes against the
-sandbox: workflow 3 of spec/workflows.md, the seat change, removal, and the commands each
+sandbox: workflow 3 of docs/platforms/mitxonline.md §11, the seat change, removal, and the commands each
 step costs."""
 
 from __future__ import annotations
@@ -208,7 +208,7 @@ def test_a_future_contract_is_dated_after_import_and_then_refuses_changes(
                                                                    end=end.isoformat(), max_learners=20))  # fmt: skip
     assert commands.take() == []
 
-    # `add` makes the run and then exits 1 (§12.5.1): maybe applied, read back, done.
+    # `add` makes the run and then exits 1 (docs/platforms/mitxonline.md §4): maybe applied, read back, done.
     courseware = configured(mitxonline, ContractCoursewareProvider)
     attached = courseware.create(
         courseware_inputs(mitxonline, contract_id, source.course, make_codes=True, contract_start=start.isoformat())
@@ -235,7 +235,7 @@ def test_a_clone_that_never_comes_fails_after_the_stacks_clone_timeout(
     mitxonline: Sandbox, faults: Sandbox, org: Org, source: SourceCourse
 ) -> None:
     """edX refuses the clone MITx Online's worker tries after `add`, which retries it
-    only 5 minutes later (§5.2): the create gives up after the stack's `cloneTimeout`
+    only 5 minutes later (docs/platforms/mitxonline.md §9): the create gives up after the stack's `cloneTimeout`
     (3 s here), not after the 900 s default, and says what is missing and what to do."""
     contract_id = configured(mitxonline, ContractProvider).create(contract_inputs(mitxonline, org)).outs["contract_id"]
     faults.fault("--app", "studio", "--method", "POST", "--path", "/api/v1/course_runs/clone/", "--status", "500",

@@ -1,4 +1,4 @@
-"""edx:CourseRun check and diff: no platform call, Unknowns tolerated (spec/pulumi-dynamic.md §6.5)."""
+"""edx:CourseRun check and diff: no platform call, Unknowns tolerated (docs/platforms/pulumi.md §3)."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ PROVIDER = CourseRunProvider()
 
 
 class Studio:
-    """Just enough of §4-§10 to exercise the provider's decisions."""
+    """Just enough of docs/platforms/edx.md §2, §7 to exercise the provider's decisions."""
 
     def __init__(self) -> None:
         self.runs: dict[str, dict[str, Any]] = {}

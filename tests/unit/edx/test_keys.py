@@ -1,4 +1,4 @@
-"""Course key grammar (spec/edx-studio-api.md §12)."""
+"""Course key grammar (docs/platforms/edx.md §3)."""
 
 from __future__ import annotations
 

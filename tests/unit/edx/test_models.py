@@ -1,4 +1,4 @@
-"""Normalisation shared by declarations and Studio answers (spec/edx-studio-api.md §4, §19.12)."""
+"""Normalisation shared by declarations and Studio answers (docs/platforms/edx.md §7)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The pickled provider holds no credential and unpickles in a fresh interpreter
-(spec/pulumi-dynamic.md §3.3 rules 4 and 9)."""
+(docs/platforms/pulumi.md §1)."""
 
 from __future__ import annotations
 

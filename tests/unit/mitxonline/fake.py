@@ -27,7 +27,7 @@ Handler = Callable[[list[str], str | None], Completed]
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A rich heavy-head table as `b2b_list` prints it (§12.2.5)."""
+    """A rich heavy-head table as `b2b_list` prints it (docs/platforms/mitxonline.md §6)."""
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
 
     def cells(values: Sequence[str], edge: str) -> str:

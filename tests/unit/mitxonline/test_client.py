@@ -378,7 +378,7 @@ def test_rest_reads_send_the_api_key_and_encode_plus(fake: FakeMitx, client: Mit
     fake.add_course("course-v1:UAI_SOURCE+A.0001x")
     assert client.course("course-v1:UAI_SOURCE+A.0001x") is not None
     assert "%2B" in str(fake.http[0].url)
-    # The second request asks the `live` filter, since the serializer has no `live` (§7.3).
+    # The second request asks the `live` filter, since the serializer has no `live` (docs/platforms/mitxonline.md §6).
     assert fake.http[1].url.params["live"] == "true"
     assert client.course("course-v1:UAI_SOURCE+A.0001x") is not None
     assert len(fake.http) == 2

@@ -20,7 +20,8 @@ from tests.unit.mitxonline.fake import table
 
 
 def test_add_puts_flags_first_and_batches_the_rest_with_also() -> None:
-    # §12.2.4: flags after the positionals are an argparse error; §12.5.3: --also batches.
+    # docs/platforms/mitxonline.md §9: flags after the positionals are an argparse error; docs/platforms/mitxonline.md
+    # §2: --also batches.
     courses = ["course-v1:UAI_SOURCE+A.0001x", "course-v1:UAI_SOURCE+B.0002x", "course-v1:UAI_SOURCE+C.0003x"]
     invocation = commands.courseware_add(21, courses, make_codes=True)
     assert (invocation.command, list(invocation.args)) == (
@@ -118,7 +119,7 @@ def test_create_course_and_page_use_the_documented_flags() -> None:
 
 
 def test_codes_are_read_by_one_shell_that_runs_the_remote_program() -> None:
-    # One Django start-up instead of two (docs/decisions.md, spec/mitxonline.md §12.1).
+    # One Django start-up instead of two (docs/decisions.md §13, docs/platforms/mitxonline.md §2).
     one = commands.codes_read(21)
     assert (one.command, one.args[:2]) == ("shell", ("--no-imports", "-c"))
     code = one.args[2]
@@ -204,7 +205,7 @@ def test_the_listings_program_sets_the_table_width_before_the_command_runs(
 
     def call_command(name: str, listing: str, *, stdout: io.StringIO) -> None:
         seen.append({key: os.environ.get(key, "") for key in ("COLUMNS", "NO_COLOR", "FORCE_COLOR")})
-        print(f"{name} {listing} on sys.stdout")  # rich prints to sys.stdout (§12.5.2)
+        print(f"{name} {listing} on sys.stdout")  # rich prints to sys.stdout (docs/platforms/mitxonline.md §6)
         stdout.write("and through stdout=\n")
 
     _fake_django(monkeypatch, call_command)

@@ -153,7 +153,7 @@ def test_create_refuses_a_slug_another_organization_uses(bigco: FakeMitx, client
 
 def test_a_contract_outside_its_dates_is_imported_without_them_then_dated(bigco: FakeMitx, client: MitxOnline) -> None:
     bigco.accept("b2b_contract modify")
-    # §12.5.1: a second save outside the window fails, which would roll the import back.
+    # docs/platforms/mitxonline.md §4: a second save outside the window fails, which would roll the import back.
     bigco.on(
         "b2b_contract import", lambda args, stdin: ok("Import complete. Contract slug: bigco-codes-contract (id=21)")
     )

@@ -79,7 +79,7 @@ def test_an_inactive_contract_is_refused_before_adding(sources: FakeMitx, client
 
 
 def test_an_add_that_fails_after_its_work_counts_as_done(sources: FakeMitx, client: MitxOnline, caplog: Any) -> None:
-    # §12.5.1: outside the contract's dates the add makes the runs and then exits 1.
+    # docs/platforms/mitxonline.md §4: outside the contract's dates the add makes the runs and then exits 1.
     adding(sources, exit_code=1, stderr=LOCKED)
     result = ContractCoursewareProvider().create(declared(A, contract_start="2026-11-01"))
     assert result.outs["run_keys"] == [run_key(A)]

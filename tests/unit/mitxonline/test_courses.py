@@ -74,7 +74,7 @@ def test_a_refused_create_whose_course_is_there_after_all_is_adopted(
     result = CourseProvider().create(checked(CourseProvider(), readable_id=COURSE, title="Intro"))
     assert result.id == COURSE
     assert [call[0] for call in fake.calls] == ["create_courseware"]
-    assert "already exists (§3.2); it was applied all the same, continuing" in caplog.text
+    assert "already exists (docs/platforms/mitxonline.md §3); it was applied all the same, continuing" in caplog.text
 
 
 def test_course_changes_that_no_command_makes_are_refused_with_advice() -> None:

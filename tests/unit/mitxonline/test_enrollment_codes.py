@@ -107,7 +107,7 @@ def test_the_codes_are_a_secret_output() -> None:
 
 
 def test_an_unknown_contract_id_while_the_contract_updates_is_no_replacement() -> None:
-    # Previewing a seat change marks the contract's outputs unknown (spec/pulumi-dynamic.md §6.2).
+    # Previewing a seat change marks the contract's outputs unknown (docs/platforms/pulumi.md §3).
     olds = {**declared(), "count": 15}
     result = EnrollmentCodesProvider().diff("21", olds, {**declared(max_learners=20), "contract_id": Unknown()})
     assert (result.changes, result.replaces) == (True, [])

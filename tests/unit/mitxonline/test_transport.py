@@ -81,7 +81,7 @@ def test_a_non_zero_exit_keeps_argv_exit_code_stdout_and_stderr() -> None:
 
 
 def test_a_refusal_printed_with_exit_0_is_still_an_error() -> None:
-    # import_courserun exits 0 when edX has no such run (§3.1, §12.3).
+    # import_courserun exits 0 when edX has no such run (docs/platforms/mitxonline.md §3).
     answer = Completed(0, "Could not retrieve data for course-v1:A+B+R: 404 Client Error: Not Found\n", "")
     with pytest.raises(CommandRefused) as caught:
         manage(Recorder(answer)).run("import_courserun", "--courserun", "course-v1:A+B+R")
