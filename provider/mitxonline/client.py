@@ -276,7 +276,9 @@ class MitxOnline:
             organizations = (
                 _unchanged
                 if kept
-                else self._with_created_organization(commands.import_created_organization(done.stdout))
+                else self._with_created_organization(
+                    commands.import_created_organization(done.stdout), commands.imported_organization_name(invocation)
+                )
             )
             self.shared.update(
                 LISTINGS,
@@ -289,12 +291,14 @@ class MitxOnline:
         return done
 
     def _with_created_organization(
-        self, org_key: str | None
+        self, org_key: str | None, name: str | None
     ) -> Callable[[list[OrganizationRow] | None], list[OrganizationRow] | None]:
-        """How an import that created organization `org_key` changes the listed rows:
-        the one REST organization the rows lack, under that key; None (list again) when
-        the key is unknown, REST cannot be read, or more or fewer than one is missing."""
-        if org_key is None:
+        """How an import that created organization `org_key`, named `name`, changes the
+        listed rows: the one REST organization of that name the rows lack, under that key;
+        None (list again) when key or name is unknown, REST cannot be read, or more or fewer
+        than one such organization is missing (another worker's import may have created
+        one since the listing, so the name tells them apart)."""
+        if org_key is None or name is None:
             return lambda rows: None
         try:
             everywhere = self.rest_organizations()
@@ -305,7 +309,7 @@ class MitxOnline:
             if rows is None or any(row.key == org_key for row in rows):
                 return rows  # unknown already, or a listing made after the import
             listed = {row.id for row in rows}
-            missing = [rest for rest in everywhere if rest.id not in listed]
+            missing = [rest for rest in everywhere if rest.id not in listed and rest.name == name]
             if len(missing) != 1:
                 return None
             made = missing[0]

@@ -330,6 +330,16 @@ def import_created_organization(stdout: str) -> str | None:
     return match.group(1) if match else None
 
 
+def imported_organization_name(invocation: Invocation) -> str | None:
+    """The organization name in the export document an import was given on stdin."""
+    try:
+        document = json.loads(invocation.stdin or "")
+        name = document["organization"]["name"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    return name if isinstance(name, str) else None
+
+
 def import_found_existing(stdout: str) -> bool:
     """Whether the import found the contract's slug taken and changed nothing (docs/platforms/mitxonline.md §5)."""
     return bool(_EXISTS.search(stdout))

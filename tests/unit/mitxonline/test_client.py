@@ -169,14 +169,21 @@ def test_after_an_import_that_found_its_organization_organizations_are_not_liste
     assert fake.commands() == ["listings", "b2b_contract import"]
 
 
-def _import_creating(fake: FakeMitx, key: str, made: dict[str, object]) -> None:
+def _import_creating(fake: FakeMitx, made: dict[str, object]) -> None:
     """The import creates organization `made` (REST sees it; the listing does not yet)."""
 
     def run(args: list[str], stdin: str | None) -> Completed:
         fake.organizations.append(made)
-        return ok(f"Step 1: Organization\n  Created organization: {key}\n")
+        return ok(f"Step 1: Organization\n  Created organization: {made['key']}\n")
 
     fake.on("b2b_contract import", run)
+
+
+def _import_of(name: str) -> commands.Invocation:
+    return commands.contract_import({"version": 1, "organization": {"name": name, "org_key": "NEWCO"}}, "other")
+
+
+NEWCO = {"id": 4, "name": "NewCo", "slug": "org-newco", "key": "NEWCO"}
 
 
 def test_an_import_that_created_its_organization_adds_the_row_from_rest_without_a_listing(
@@ -184,10 +191,12 @@ def test_an_import_that_created_its_organization_adds_the_row_from_rest_without_
 ) -> None:
     fake.contracts = [contract()]
     fake.organizations = [{"id": 3, "name": "BigCo", "slug": "org-bigco", "key": "BIGCO"}]
-    _import_creating(fake, "NEWCO", {"id": 4, "name": "NewCo", "slug": "org-newco", "key": "NEWCO"})
     client.organization_rows()
+    # Another worker's import made an organization since the listing: the name tells them apart.
+    fake.organizations.append({"id": 5, "name": "Other", "slug": "org-other", "key": "OTHER"})
+    _import_creating(fake, NEWCO)
     row = client.contracts()[0].model_copy(update={"id": 19, "slug": "new"})
-    client.write(commands.contract_import({"version": 1}, "other"), "import", lambda done: upsert_contract(row))
+    client.write(_import_of("NewCo"), "import", lambda done: upsert_contract(row))
     rows = client.organization_rows()
     assert [(r.id, r.name, r.slug, r.key) for r in rows] == [
         (3, "BigCo", "org-bigco", "BIGCO"),
@@ -196,20 +205,24 @@ def test_an_import_that_created_its_organization_adds_the_row_from_rest_without_
     assert fake.commands() == ["listings", "b2b_contract import"]
 
 
-def test_an_import_that_created_an_organization_lists_again_when_rest_is_ambiguous(
+def test_an_import_that_created_an_organization_lists_again_when_rest_cannot_tell_it(
     fake: FakeMitx, client: MitxOnline
 ) -> None:
     fake.contracts = [contract()]
     fake.organizations = [{"id": 3, "name": "BigCo", "slug": "org-bigco", "key": "BIGCO"}]
     client.organization_rows()
-    # Another organization appeared since the listing (by hand, or another worker's
-    # import): two are missing from it, so the new row cannot be told: list again.
-    fake.organizations.append({"id": 5, "name": "Hand", "slug": "org-hand", "key": "HAND"})
-    _import_creating(fake, "NEWCO", {"id": 4, "name": "NewCo", "slug": "org-newco", "key": "NEWCO"})
+    # Two organizations named NewCo are missing from the listing: list again.
+    fake.organizations.append({"id": 5, "name": "NewCo", "slug": "org-newco-2", "key": "HAND"})
+    _import_creating(fake, NEWCO)
     row = client.contracts()[0].model_copy(update={"id": 19, "slug": "new"})
-    client.write(commands.contract_import({"version": 1}, "other"), "import", lambda done: upsert_contract(row))
+    client.write(_import_of("NewCo"), "import", lambda done: upsert_contract(row))
     assert sorted(r.key for r in client.organization_rows()) == ["BIGCO", "HAND", "NEWCO"]
     assert fake.commands() == ["listings", "b2b_contract import", "listings"]
+
+
+def test_imported_organization_name_comes_from_the_export_document() -> None:
+    assert commands.imported_organization_name(_import_of("NewCo")) == "NewCo"
+    assert commands.imported_organization_name(commands.contract_import({"version": 1}, "s")) is None
 
 
 def test_a_listing_that_is_not_the_expected_json_is_a_clear_failure(fake: FakeMitx, client: MitxOnline) -> None:
