@@ -130,6 +130,18 @@ class Processes:
 
 
 @pytest.fixture
+def popen() -> Iterator[Processes]:
+    """The tests' `popen`. At the end every process still running ends (EOF on its
+    pipes), so no reader thread outlives its test: a reader left waiting would fail, on
+    its own timer, in whichever test runs then."""
+    processes = Processes()
+    yield processes
+    for process in processes.started:
+        if process.returncode is None:
+            process.end(0)
+
+
+@pytest.fixture
 def thread_errors(monkeypatch: pytest.MonkeyPatch) -> list[BaseException | None]:
     """Exceptions that escape a thread (what Python would print as a traceback)."""
     caught: list[BaseException | None] = []
@@ -137,10 +149,11 @@ def thread_errors(monkeypatch: pytest.MonkeyPatch) -> list[BaseException | None]
     return caught
 
 
-def test_a_killed_sessions_streams_are_closed_by_their_readers_only(thread_errors: list[BaseException | None]) -> None:
+def test_a_killed_sessions_streams_are_closed_by_their_readers_only(
+    popen: Processes, thread_errors: list[BaseException | None]
+) -> None:
     """A reader between two lines when another thread closed its stream raised
     ValueError in that thread: an intermittent traceback on the provider's stderr."""
-    popen = Processes()
     session = Session(PREFIX, timeout=WAIT_S, popen=popen)  # type: ignore[arg-type]
     [process] = popen.started
     process.stderr.put("Django's last words\n")
@@ -153,10 +166,9 @@ def test_a_killed_sessions_streams_are_closed_by_their_readers_only(thread_error
     assert thread_errors == []
 
 
-def test_the_report_of_a_session_that_died_mid_command_has_its_stderr_to_the_end() -> None:
+def test_the_report_of_a_session_that_died_mid_command_has_its_stderr_to_the_end(popen: Processes) -> None:
     """The stderr reader may still be on the session's last lines when the frame reader
     sees EOF; the failed command's report waits for them to be read."""
-    popen = Processes()
     pool = SessionPool(PREFIX, 1, popen=popen)  # type: ignore[arg-type]
     assert pool(["manage.py", "b2b_list"], timeout=WAIT_S, stdin=None).exit_code == 0
     [process] = popen.started
@@ -198,10 +210,9 @@ def test_the_report_of_a_session_that_died_mid_command_has_its_stderr_to_the_end
     assert "first\nTraceback: the session's last words\n" in done.stderr
 
 
-def test_a_session_that_ended_while_idle_is_replaced_before_the_command_is_sent() -> None:
+def test_a_session_that_ended_while_idle_is_replaced_before_the_command_is_sent(popen: Processes) -> None:
     """Nothing of a command was in it: the command runs in a new session instead of
     failing as "maybe applied"."""
-    popen = Processes()
     pool = SessionPool(PREFIX, 1, popen=popen)  # type: ignore[arg-type]
     assert pool(["manage.py", "b2b_list"], timeout=WAIT_S, stdin=None).exit_code == 0
     popen.started[0].end(137)  # the exec stream dropped between two commands
