@@ -169,16 +169,6 @@ def test_after_an_import_that_found_its_organization_organizations_are_not_liste
     assert fake.commands() == ["listings", "b2b_contract import"]
 
 
-def _import_creating(fake: FakeMitx, made: dict[str, object]) -> None:
-    """The import creates organization `made` (REST sees it; the listing does not yet)."""
-
-    def run(args: list[str], stdin: str | None) -> Completed:
-        fake.organizations.append(made)
-        return ok(f"Step 1: Organization\n  Created organization: {made['key']}\n")
-
-    fake.on("b2b_contract import", run)
-
-
 def _import_of(name: str) -> commands.Invocation:
     return commands.contract_import({"version": 1, "organization": {"name": name, "org_key": "NEWCO"}}, "other")
 
@@ -186,17 +176,28 @@ def _import_of(name: str) -> commands.Invocation:
 NEWCO = {"id": 4, "name": "NewCo", "slug": "org-newco", "key": "NEWCO"}
 
 
-def test_an_import_that_created_its_organization_adds_the_row_from_rest_without_a_listing(
-    fake: FakeMitx, client: MitxOnline
-) -> None:
+def _import_creating_newco_after(fake: FakeMitx, client: MitxOnline, meanwhile: dict[str, object]) -> None:
+    """List BigCo; `meanwhile` appears; then an import creates NewCo (REST sees both,
+    the listing neither)."""
     fake.contracts = [contract()]
     fake.organizations = [{"id": 3, "name": "BigCo", "slug": "org-bigco", "key": "BIGCO"}]
     client.organization_rows()
-    # Another worker's import made an organization since the listing: the name tells them apart.
-    fake.organizations.append({"id": 5, "name": "Other", "slug": "org-other", "key": "OTHER"})
-    _import_creating(fake, NEWCO)
+    fake.organizations.append(meanwhile)
+
+    def run(args: list[str], stdin: str | None) -> Completed:
+        fake.organizations.append(NEWCO)
+        return ok("Step 1: Organization\n  Created organization: NEWCO\n")
+
+    fake.on("b2b_contract import", run)
     row = client.contracts()[0].model_copy(update={"id": 19, "slug": "new"})
     client.write(_import_of("NewCo"), "import", lambda done: upsert_contract(row))
+
+
+def test_an_import_that_created_its_organization_adds_the_row_from_rest_without_a_listing(
+    fake: FakeMitx, client: MitxOnline
+) -> None:
+    # Another worker's import made an organization since the listing: the name tells them apart.
+    _import_creating_newco_after(fake, client, {"id": 5, "name": "Other", "slug": "org-other", "key": "OTHER"})
     rows = client.organization_rows()
     assert [(r.id, r.name, r.slug, r.key) for r in rows] == [
         (3, "BigCo", "org-bigco", "BIGCO"),
@@ -208,14 +209,8 @@ def test_an_import_that_created_its_organization_adds_the_row_from_rest_without_
 def test_an_import_that_created_an_organization_lists_again_when_rest_cannot_tell_it(
     fake: FakeMitx, client: MitxOnline
 ) -> None:
-    fake.contracts = [contract()]
-    fake.organizations = [{"id": 3, "name": "BigCo", "slug": "org-bigco", "key": "BIGCO"}]
-    client.organization_rows()
     # Two organizations named NewCo are missing from the listing: list again.
-    fake.organizations.append({"id": 5, "name": "NewCo", "slug": "org-newco-2", "key": "HAND"})
-    _import_creating(fake, NEWCO)
-    row = client.contracts()[0].model_copy(update={"id": 19, "slug": "new"})
-    client.write(_import_of("NewCo"), "import", lambda done: upsert_contract(row))
+    _import_creating_newco_after(fake, client, {"id": 5, "name": "NewCo", "slug": "org-newco-2", "key": "HAND"})
     assert sorted(r.key for r in client.organization_rows()) == ["BIGCO", "HAND", "NEWCO"]
     assert fake.commands() == ["listings", "b2b_contract import", "listings"]
 
