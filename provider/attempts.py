@@ -8,8 +8,9 @@ sections 11 and 24). `attempt` runs such a call as "maybe applied":
 2. on a `PlatformError`, when `observe` is given, read the platform afresh: anything it
    finds (not None, not False) means the work is done, and the answer is `Recovered`,
    carrying what was found and the failure it outlived;
-3. otherwise, when `Retry.retryable(failure)` says another try may pass and tries are
-   left, pause `Retry.pause(number, failure)` seconds and go to 1;
+3. otherwise, when `Retry.retryable(failure)` says another try may pass, tries are
+   left and the read itself answered, pause `Retry.pause(number, failure)` seconds and go
+   to 1 (a failure whose read failed too is raised as it is: its work may be done);
 4. otherwise raise the failure.
 
 The classification (`retryable`) is the platform's: `provider.errors.retryable_http` and
@@ -116,9 +117,18 @@ def attempt(
         failure = state.outcome.exception() if state.outcome is not None else None
         return retry.pause(state.attempt_number, failure) if isinstance(failure, PlatformError) else 0.0
 
+    # Failures whose re-read failed too: whether their work is done is unknown, so they are
+    # never tried again (a blind repeat could do the work twice).
+    unconfirmed: list[BaseException] = []
+
+    def may_repeat(failure: BaseException) -> bool:
+        if any(failure is seen for seen in unconfirmed):
+            return False
+        return isinstance(failure, PlatformError) and retry.retryable(failure)
+
     retrying = Retrying(
         stop=stop_after_attempt(retry.tries),
-        retry=retry_if_exception(lambda failure: isinstance(failure, PlatformError) and retry.retryable(failure)),
+        retry=retry_if_exception(may_repeat),
         wait=pause,
         sleep=retry.sleep,
         before_sleep=log_pause,
@@ -127,24 +137,42 @@ def attempt(
     answer: Succeeded[T] | Recovered[F] | None = None
     for trial in retrying:
         with trial:
-            answer = _once(call, step, retry, observe, trial.retry_state.attempt_number)
+            answer = _once(call, step, retry, observe, trial.retry_state.attempt_number, unconfirmed)
     assert answer is not None  # tenacity leaves the loop only after a try that answered
     return answer
 
 
 def _once(
-    call: Callable[[], T], step: str, retry: Retry, observe: Callable[[], F | None] | None, number: int
+    call: Callable[[], T],
+    step: str,
+    retry: Retry,
+    observe: Callable[[], F | None] | None,
+    number: int,
+    unconfirmed: list[BaseException],
 ) -> Succeeded[T] | Recovered[F]:
     """One try: the call's answer, or after a `PlatformError` what `observe` found of its
-    work; the failure itself when nothing was found."""
+    work; the failure itself when nothing was found. When the read fails too, the call's
+    own failure is raised, marked in `unconfirmed` so that it is never repeated: the read's
+    error would otherwise stand in for it and be judged by the call's retry rule."""
     try:
         return Succeeded(call(), number)
     except PlatformError as failure:
-        if observe is not None:
+        if observe is None:
+            raise
+        try:
             found = observe()
-            if found is not None and found is not False:
-                retry.log.warning("%s: %s; it was applied all the same, continuing", step, _said(step, failure))
-                return Recovered(found, failure, number)
+        except PlatformError as unread:
+            unconfirmed.append(failure)
+            retry.log.warning(
+                "%s: %s; reading back whether it was applied failed too (%s), so it is not tried again",
+                step,
+                _said(step, failure),
+                _said(step, unread),
+            )
+            raise failure from unread
+        if found is not None and found is not False:
+            retry.log.warning("%s: %s; it was applied all the same, continuing", step, _said(step, failure))
+            return Recovered(found, failure, number)
         raise
 
 

@@ -29,9 +29,10 @@ Public API:
 
 from __future__ import annotations
 
+import functools
 import sys
 import traceback
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Annotated, Any, TypeVar
@@ -41,7 +42,7 @@ from pulumi.output import Unknown
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails, PydanticUndefined
 
-from provider import platforms
+from provider import journal, platforms
 from provider.errors import ProviderError
 from provider.logs import log_to_stderr
 from provider.logs import logger as logger  # re-exported: the resource modules import it from here
@@ -282,6 +283,26 @@ def render_provider_errors() -> bool:
     return True
 
 
+_WRITING_OPERATIONS = ("create", "update", "delete")
+
+
+def _journaled(operation: Callable[..., Any]) -> Callable[..., Any]:
+    """`operation` with a fresh write record (provider/journal.py): a ProviderError that
+    ends it carries the writes it had made, so its message says what took effect."""
+
+    @functools.wraps(operation)
+    def run(self: ProviderBase, *args: Any) -> Any:
+        journal.begin()
+        try:
+            return operation(self, *args)
+        except ProviderError as error:
+            error.writes_done = journal.written()
+            error.in_operation = True
+            raise
+
+    return run
+
+
 class ProviderBase(ResourceProvider):
     """Base of every provider in this project.
 
@@ -290,7 +311,16 @@ class ProviderBase(ResourceProvider):
     credential is ever pickled into state. `configure()` hands the settings to
     `provider.platforms`, the one place that builds clients from them; the methods
     take their clients from there.
+
+    Each subclass's create, update and delete keep a record of their writes
+    (`_journaled`), so an error after a write never reads as if nothing had changed.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in _WRITING_OPERATIONS:
+            if name in vars(cls):
+                setattr(cls, name, _journaled(vars(cls)[name]))
 
     def configure(self, req: ConfigureRequest) -> None:
         log_to_stderr()

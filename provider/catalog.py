@@ -38,7 +38,7 @@ from provider.edx.keys import CourseKey
 from provider.errors import DeclarationError, FieldProblem, InvalidCourseKey
 from provider.fields import CourseId, CourseRunKey, OrgKey, SingleLine
 from provider.mitxonline.contract import ContractProvider
-from provider.mitxonline.models import PageFlags
+from provider.mitxonline.models import PageFlags, Slug
 from provider.mitxonline.organization import OrganizationProvider
 
 ROOT = "catalog"
@@ -104,7 +104,7 @@ class Contract(_Entry):
     end: dt.date | None = None
     max_learners: Annotated[int, Field(gt=0)] | None = None
     price: Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)] | None = None
-    slug: Annotated[str, Field(pattern=rules.SLUG_PATTERN)] | None = None
+    slug: Slug | None = None
     active: bool = True
     # A protected contract is never replaced or deleted by the engine; MITx Online can
     # only make a contract inactive, forever (policies: contract-never-replaced).

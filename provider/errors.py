@@ -69,10 +69,22 @@ class ProviderError(Exception):
 
     #: What the operator does next; shown under the message by `pulumi up`.
     next_step = "fix the cause named above, then run `pulumi up` again: every step is safe to repeat"
+    #: The writes the failing operation made before this error (provider/journal.py),
+    #: set where the operation ends (provider/base.py); empty when it made none.
+    writes_done: tuple[str, ...] = ()
+    #: True when the error ended a create, update or delete whose writes were recorded.
+    in_operation: bool = False
 
     def render(self) -> str:
-        """The message and what to do next, as the CLI shows them (no traceback)."""
-        return f"{self}\nNext step: {self.next_step}" if self.next_step else str(self)
+        """The message, what this step had already written, and what to do next, as the
+        CLI shows them (no traceback)."""
+        text = str(self)
+        if self.writes_done:
+            done = "\n".join(f"  - {step}" for step in self.writes_done)
+            text += f"\nThis step had already done, and kept:\n{done}"
+        elif self.in_operation:
+            text += "\nThis step wrote nothing."
+        return f"{text}\nNext step: {self.next_step}" if self.next_step else text
 
 
 @dataclass(frozen=True)
@@ -128,11 +140,11 @@ class Refused(ProviderError):
     after reading the platform and before writing anything; each problem names the
     declared field and what to do instead."""
 
-    next_step = "change the declaration as each line says (nothing was written), then run `pulumi up` again"
+    next_step = "change the declaration as each line says, then run `pulumi preview` and `pulumi up` again"
 
     def __init__(self, problems: Sequence[FieldProblem]) -> None:
         self.problems = list(problems)
-        super().__init__(f"refused before any change:\n{_problem_lines(self.problems)}")
+        super().__init__(f"refused:\n{_problem_lines(self.problems)}")
 
 
 class PlatformError(ProviderError):

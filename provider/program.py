@@ -91,6 +91,7 @@ class B2BContract(pulumi.ComponentResource):
         organization: schema.Organization,
         organization_resource: Organization,
         source_runs: list[pulumi.Resource],
+        existing_source_courses: list[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         name = f"{entry.organization}/{entry.name}"
@@ -113,7 +114,9 @@ class B2BContract(pulumi.ComponentResource):
             courseware = ContractCourseware(
                 name,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[contract, *source_runs], protect=held),
-                **properties.contract_courseware(declared, contract.contract_id, contract.active),
+                **properties.contract_courseware(
+                    declared, contract.contract_id, contract.active, existing_source_courses
+                ),
             )
             outputs["run_keys"] = courseware.run_keys
             if properties.gets_enrollment_codes(declared):
@@ -162,7 +165,7 @@ def build(config: pulumi.Config) -> None:
     for declared in catalog.contracts:
         org, org_resource = organizations[declared.organization]
         runs = [run for course_id in declared.courses for run in source_runs.get(course_id, [])]
-        contract = B2BContract(declared, org, org_resource, runs)
+        contract = B2BContract(declared, org, org_resource, runs, catalog.existing_source_courses)
         label = f"{declared.organization}/{declared.name}"
         pulumi.export(f"contract:{label}", {k: v for k, v in contract.outputs.items() if k != "codes"})
         if "codes" in contract.outputs:

@@ -15,7 +15,7 @@ resource's model supplies its default.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -135,10 +135,15 @@ def contract(entry: Entry, organization: Entry | None) -> Properties:
 
 
 def contract_courseware(
-    entry: Entry, contract_id: pulumi.Input[int], contract_active: pulumi.Input[bool]
+    entry: Entry,
+    contract_id: pulumi.Input[int],
+    contract_active: pulumi.Input[bool],
+    existing_source_courses: Sequence[str] = (),
 ) -> Properties:
-    """mitxonline:ContractCourseware: the entry's courses, and the contract's id and state
-    as its mitxonline:Contract has them."""
+    """mitxonline:ContractCourseware: the entry's courses, the contract's id and state as
+    its mitxonline:Contract has them, and which of the courses this stack does not make."""
+    courses = entry.get("courses") or []
+    existing = sorted(course for course in courses if course in set(existing_source_courses))
     return _present(
         {
             **_shared(ContractCoursewareArgs, entry),
@@ -146,6 +151,7 @@ def contract_courseware(
             "contract_active": contract_active,
             "contract_start": entry.get("start"),
             "contract_end": entry.get("end"),
+            "existing_courses": existing or None,
         }
     )
 

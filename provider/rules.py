@@ -18,6 +18,15 @@ this module in its own process.
     gets_codes(...)           whether a contract gets enrollment codes
     expected_code_count(...)  how many codes `b2b_codes validate` leaves
     sso_problem(...)          why a contract needs its organization's Keycloak id, or None
+    NAME_LIMIT, name_problem  what a name or title may be (one line, no leading '-', ≤255)
+    has_control_character(v)  a newline, tab or other control character anywhere in v
+    slug_problem(slug)        why a contract slug is not one MITx Online can take, or None
+    course_id_problem(id)     why a text is not a MITx Online course id, or None
+    run_key_problem(key)      why a text is not a declarable course run key, or None
+    run_tag_problem(tag)      why a text is not a run tag, or None
+    contract_locked(...)      why MITx Online cannot save a contract today, or None
+    codes_per_run(...)        how many codes `b2b_codes validate` keeps per contract run
+    seats_lose_codes(...)     whether a seats or price change makes `validate` delete codes
 """
 
 from __future__ import annotations
@@ -47,7 +56,7 @@ _ORG_KEY = re.compile(r"[A-Z0-9_]+\Z")
 # Whole-value patterns, for pydantic's `Field(pattern=...)` (whose `$` is the end of the
 # text) and Python's `re.fullmatch`.
 KEY_PREFIX_PATTERN = r"^[A-Za-z0-9_]{0,20}$"
-SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]{1,255}$"
 
 
 def matches(pattern: str, value: str) -> bool:
@@ -123,9 +132,7 @@ def gets_codes(membership_type: str, price: Decimal | str | None) -> bool:
 def expected_code_count(membership_type: str, max_learners: int | None, price: Decimal | None, runs: int) -> int:
     """Codes `b2b_codes validate` leaves: seats x runs, one per run uncapped, none for a
     contract that gets no codes (docs/platforms/mitxonline.md §8)."""
-    if not gets_codes(membership_type, price):
-        return 0
-    return runs * max_learners if max_learners else runs
+    return runs * codes_per_run(membership_type, max_learners, price)
 
 
 def sso_problem(membership_type: str, sso_organization_id: str | None) -> str | None:
@@ -143,3 +150,130 @@ def sso_problem(membership_type: str, sso_organization_id: str | None) -> str | 
         "organization declares no sso_organization_id, and no command can add it later: declare the "
         "organization's sso_organization_id, or use membership_type code"
     )
+
+
+# ---- names, slugs and keys ---------------------------------------------------------
+#
+# Names become arguments of management commands; each of these rules is asked by the
+# stack-file schema and the resources' `check` (through provider/fields.py) and again by
+# the command builders (provider/mitxonline/commands.py), so preview refuses exactly
+# what the builder would refuse during `up` (issue 28).
+
+# Wagtail page titles and MITx Online's course, contract and organization names are
+# CharField(max_length=255) (docs/platforms/mitxonline.md §1).
+NAME_LIMIT = 255
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def has_control_character(value: str) -> bool:
+    """A newline, tab or other control character: read differently by a command than by
+    the person who wrote it (docs/platforms/mitxonline.md §5)."""
+    return _CONTROL_CHARACTER.search(value) is not None
+
+
+def name_problem(value: str) -> str | None:
+    """Why `value` cannot be a name or title (what to write instead), or None."""
+    if not value.strip():
+        return "cannot be blank"
+    if has_control_character(value):
+        return "must be one line of printable text (no newlines, tabs or control characters)"
+    if value != value.strip():
+        return "must not start or end with spaces"
+    if value.startswith("-"):
+        # argparse would read a positional that starts with '-' as an option.
+        return "must not start with '-' (a command would read it as an option); start with a letter or digit"
+    if len(value) > NAME_LIMIT:
+        return f"is {len(value)} characters long; MITx Online keeps at most {NAME_LIMIT}: shorten it"
+    return None
+
+
+def slug_problem(value: str) -> str | None:
+    """Why `value` cannot be a contract slug (a Wagtail slug, docs/platforms/mitxonline.md §13), or None."""
+    if matches(SLUG_PATTERN, value):
+        return None
+    return "use 1 to 255 letters, digits, - and _ only, for example idp-university-contract"
+
+
+# The characters of each part of a course key: opaque-keys' ALLOWED_ID_CHARS (docs/platforms/edx.md
+# §3), kept to ASCII: edX ships with ALLOW_UNICODE_COURSE_ID off and MITx Online builds
+# contract run keys from these parts.
+_KEY_PART = re.compile(r"[A-Za-z0-9_\-~.:]+")
+_KEY_NAMESPACE = "course-v1:"
+_RUN_TAG_LIMIT = 100
+
+
+def _key_problem(value: str, parts: tuple[str, ...], what: str, example: str) -> str | None:
+    written = "+".join(parts)
+    if not value.startswith(_KEY_NAMESPACE):
+        return f"{value!r} is not {what}; write course-v1:{written}, for example {example}"
+    found = value.removeprefix(_KEY_NAMESPACE).split("+")
+    if len(found) != len(parts):
+        return (
+            f"{value!r} has {len(found)} part(s) after 'course-v1:', not {len(parts)}: {what} is "
+            f"course-v1:{written}, for example {example}"
+        )
+    for name, part in zip(parts, found, strict=True):
+        if not part:
+            return f"the {name.lower()} part of {value!r} cannot be empty; write for example {example}"
+        if not _KEY_PART.fullmatch(part):
+            bad = "".join(sorted({c for c in part if not _KEY_PART.fullmatch(c)}))
+            return (
+                f"the {name.lower()} part of {value!r} contains {bad!r}; course keys use ASCII letters, digits "
+                f"and _ - ~ . : only (no spaces, +, / or @); write for example {example}"
+            )
+    return None
+
+
+def course_id_problem(value: str) -> str | None:
+    """Why `value` is not a MITx Online course id (`course-v1:ORG+NUMBER`), or None."""
+    return _key_problem(value, ("ORG", "NUMBER"), "a MITx Online course id", "course-v1:UAI_SOURCE+A.0001x")
+
+
+def run_key_problem(value: str) -> str | None:
+    """Why `value` is not a course run key this project declares or passes on, or None."""
+    return _key_problem(value, ("ORG", "NUMBER", "RUN"), "a course key", "course-v1:UAI_SOURCE+A.0001x+SOURCE")
+
+
+def run_tag_problem(value: str) -> str | None:
+    """Why `value` is not a run tag (the RUN part of a key, docs/platforms/mitxonline.md §1), or None."""
+    if _KEY_PART.fullmatch(value) and len(value) <= _RUN_TAG_LIMIT:
+        return None
+    return f"{value!r} is not a run tag: use 1 to {_RUN_TAG_LIMIT} ASCII letters, digits and _ - ~ . :"
+
+
+# ---- what MITx Online can save -----------------------------------------------------
+
+
+def contract_locked(active: bool | None, start: dt.date | None, end: dt.date | None, today: dt.date) -> str | None:
+    """Why MITx Online cannot save this contract today, in words, or None.
+
+    A contract that is inactive, or whose dates do not contain today, fails its own
+    `save()` (docs/platforms/mitxonline.md §4): `b2b_contract modify` cannot change it. The
+    resource's `check` refuses such a change at preview and its update refuses it again.
+    """
+    if active is False:
+        return "it is inactive, and an inactive contract can never be modified again"
+    if start is not None and today < start:
+        return f"it starts on {start.isoformat()}, after today ({today.isoformat()})"
+    if end is not None and end < today:
+        return f"it ended on {end.isoformat()}, before today ({today.isoformat()})"
+    return None
+
+
+def codes_per_run(membership_type: str, max_learners: int | None, price: Decimal | str | None) -> int:
+    """The codes `b2b_codes validate` keeps for each contract run: the seats, one for an
+    uncapped contract, none for a contract that gets no codes (docs/platforms/mitxonline.md §8)."""
+    if not gets_codes(membership_type, price):
+        return 0
+    return max_learners or 1
+
+
+def seats_lose_codes(
+    membership_type: str,
+    old: tuple[int | None, Decimal | str | None],
+    new: tuple[int | None, Decimal | str | None],
+) -> bool:
+    """Whether going from `old` to `new` (max_learners, price) makes `b2b_codes validate`
+    keep fewer codes per run: it then deletes the newest unused ones, which may already
+    be in learners' hands (docs/platforms/mitxonline.md §8)."""
+    return codes_per_run(membership_type, *new) < codes_per_run(membership_type, *old)

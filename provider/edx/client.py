@@ -33,6 +33,7 @@ from typing import Any
 
 import httpx
 
+from provider import journal
 from provider.attempts import Retry, attempt, backoff_pause
 from provider.edx.keys import CourseKey
 from provider.edx.models import ManagedFields, StudioCourseRun
@@ -215,14 +216,17 @@ class EdxClient:
             )
 
         try:
-            return self._send(build, step=step, idempotent=idempotent)
+            response = self._send(build, step=step, idempotent=idempotent)
         except Unauthorized as exc:
             # docs/platforms/edx.md §4: retry once with a new token after a 401 (a revoked or clock-skewed JWT).
             # A 403 means the user is not staff (docs/platforms/edx.md §1); a new token will not change that.
             if exc.status != 401:
                 raise
             token = self._current_token(stale=token)
-            return self._send(build, step=step, idempotent=idempotent)
+            response = self._send(build, step=step, idempotent=idempotent)
+        if method != "GET":
+            journal.record(f"{step} (`{method} {httpx.URL(url).path}`)")
+        return response
 
     # -- Studio course runs (docs/platforms/edx.md §2, §7) ---------------------------------------------------
 

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from pulumi.dynamic import CheckFailure
 from pydantic import BaseModel
 
+from provider import journal
 from provider.attempts import Recovered, Succeeded, attempt
 from provider.base import changed_fields, has_unknown, is_unknown, logger
 from provider.errors import Drifted, PlatformError, ProviderError
@@ -127,9 +128,12 @@ def write_or_recover(
     add to one. `contracts` is passed to `MitxOnline.write`: how a success changed the
     shared contract listing.
     """
-    return attempt(
+    written = attempt(
         lambda: client.write(invocation, step, contracts), step=step, retry=client.command_retry(), observe=observe
     )
+    words = " ".join((invocation.command, *invocation.args[:1])) if invocation.command != "shell" else "shell"
+    journal.record(f"{step} (`{words}`{', which failed but took effect' if isinstance(written, Recovered) else ''})")
+    return written
 
 
 def write_then_find(client: MitxOnline, invocation: Invocation, what: str, find: Callable[[], T | None]) -> T:

@@ -12,20 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from provider.edx.keys import CourseKey
-from provider.errors import DeclarationError, FieldProblem, InvalidCourseKey
+from provider import rules
+from provider.errors import DeclarationError, FieldProblem
 from provider.mitxonline import remote
 from provider.mitxonline.remote import codes as remote_codes
 from provider.mitxonline.remote import listings as remote_listings
-
-_COURSE_ID = re.compile(r"course-v1:[\w\-~.:]+\+[\w\-~.:]+\Z")
-_RUN_TAG = re.compile(r"[\w\-~.:]{1,100}\Z")
-_NAME_LIMIT = 255
 
 
 @dataclass(frozen=True)
@@ -43,23 +39,31 @@ class _Checker:
     def __init__(self) -> None:
         self.problems: list[FieldProblem] = []
 
-    def run_key(self, what: str, value: str) -> str:
-        try:
-            CourseKey.parse(value)
-        except InvalidCourseKey as error:
-            self.problems.append(FieldProblem(what, str(error)))
+    def _ask(self, what: str, value: str, rule: Callable[[str], str | None]) -> str:
+        problem = rule(value)
+        if problem is not None:
+            self.problems.append(FieldProblem(what, problem))
         return value
+
+    # The rules of provider/rules.py, the same ones the resources' `check` asks.
+    def run_key(self, what: str, value: str) -> str:
+        return self._ask(what, value, rules.run_key_problem)
+
+    def course_id(self, what: str, value: str) -> str:
+        return self._ask(what, value, rules.course_id_problem)
+
+    def run_tag(self, what: str, value: str) -> str:
+        return self._ask(what, value, rules.run_tag_problem)
+
+    def slug(self, what: str, value: str) -> str:
+        return self._ask(what, value, rules.slug_problem)
+
+    def name(self, what: str, value: str) -> str:
+        return self._ask(what, value, rules.name_problem)
 
     def match(self, what: str, pattern: re.Pattern[str], value: str, hint: str) -> str:
         if not pattern.match(value):
             self.problems.append(FieldProblem(what, f"{value!r} is not valid: {hint}"))
-        return value
-
-    def name(self, what: str, value: str) -> str:
-        if not value.strip() or value.startswith("-") or len(value) > _NAME_LIMIT:
-            self.problems.append(
-                FieldProblem(what, f"{value!r} must be 1 to {_NAME_LIMIT} characters and not start with '-'")
-            )
         return value
 
     def done(self, command: str, *args: str, stdin: str | None = None) -> Invocation:
@@ -77,8 +81,8 @@ def import_courserun(courseware_id: str, course: str, run_tag: str, *, live: boo
     edX."""
     c = _Checker()
     c.run_key("courseware_id", courseware_id)
-    c.match("course", _COURSE_ID, course, "write course-v1:ORG+NUMBER")
-    c.match("run_tag", _RUN_TAG, run_tag, "letters, digits, _ - ~ . :")
+    c.course_id("course", course)
+    c.run_tag("run_tag", run_tag)
     return c.done(
         "import_courserun",
         "--courserun",
@@ -116,7 +120,7 @@ def import_course(
     liveness is always given explicitly, since by default it follows `--live`."""
     c = _Checker()
     c.run_key("courseware_id", courseware_id)
-    c.match("run_tag", _RUN_TAG, run_tag, "letters, digits, _ - ~ . :")
+    c.run_tag("run_tag", run_tag)
     depts: list[str] = []
     for index, department in enumerate(departments):
         depts += ["--dept", c.name(f"departments[{index}]", department)]
@@ -145,7 +149,7 @@ def import_course(
 def create_course(readable_id: str, title: str, *, live: bool, departments: Sequence[str]) -> Invocation:
     """`create_courseware course` (docs/platforms/mitxonline.md §3): local only, no edX call, no run."""
     c = _Checker()
-    c.match("readable_id", _COURSE_ID, readable_id, "write course-v1:ORG+NUMBER")
+    c.course_id("readable_id", readable_id)
     c.name("title", title)
     depts: list[str] = []
     for index, department in enumerate(departments):
@@ -164,7 +168,7 @@ def create_course(readable_id: str, title: str, *, live: bool, departments: Sequ
 def create_courseware_page(course: str, *, live: bool, catalog: bool, ingest: bool) -> Invocation:
     """`create_courseware_page` (docs/platforms/mitxonline.md §3); its flags are spelt with underscores."""
     c = _Checker()
-    c.match("course", _COURSE_ID, course, "write course-v1:ORG+NUMBER")
+    c.course_id("course", course)
     return c.done(
         "create_courseware_page",
         *_flag(live, "--live"),
@@ -189,7 +193,7 @@ def contract_import(document: dict[str, Any], slug: str) -> Invocation:
     key prefix and Keycloak id.
     """
     c = _Checker()
-    c.match("slug", re.compile(r"[-a-zA-Z0-9_]{1,255}\Z"), slug, "letters, digits, - and _")
+    c.slug("slug", slug)
     return c.done("b2b_contract", "import", "--commit", "--slug", slug, "-", stdin=json.dumps(document))
 
 
@@ -226,7 +230,7 @@ def _courseware(action: str, contract_id: int, courses: Sequence[str], flags: Se
     if not courses:
         c.problems.append(FieldProblem("courses", "name at least one course"))
     for index, course in enumerate(courses):
-        c.match(f"courses[{index}]", _COURSE_ID, course, "write course-v1:ORG+NUMBER")
+        c.course_id(f"courses[{index}]", course)
     also = [word for course in courses[1:] for word in ("--also", course)]
     return c.done("b2b_courseware", action, *flags, str(int(contract_id)), *courses[:1], *also)
 

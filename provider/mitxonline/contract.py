@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pydantic import ValidationError
 
 from provider import platforms, rules
 from provider.attempts import Recovered
@@ -113,13 +114,34 @@ def _outputs(declared: dict[str, Any], live: dict[str, Any], contract_id: int) -
 
 
 def _in_window(start: dt.date | None, end: dt.date | None, today: dt.date) -> bool:
-    return (start is None or start <= today) and (end is None or today <= end)
+    return rules.contract_locked(True, start, end, today) is None
 
 
-def _window_words(start: dt.date | None, end: dt.date | None, today: dt.date) -> str:
-    if start is not None and today < start:
-        return f"it starts on {start.isoformat()}, after today ({today.isoformat()})"
-    return f"it ended on {end.isoformat() if end else '?'}, before today ({today.isoformat()})"
+def _date(value: Any) -> dt.date | None:
+    """A contract date as state or inputs hold it (ISO text), or None."""
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _locked_problems(what: str, fields: list[str], live: dict[str, Any], today: dt.date) -> list[FieldProblem]:
+    """One problem per field of a change MITx Online cannot save today: the contract, as
+    `live` shows it, is inactive or outside its dates (docs/platforms/mitxonline.md §4). Asked
+    by `check` with the old inputs (so preview refuses) and by `_modify` with what was read."""
+    locked = rules.contract_locked(live.get("active"), _date(live.get("start")), _date(live.get("end")), today)
+    if locked is None:
+        return []
+    if live.get("active") is False:
+        advice = _NEW_CONTRACT
+    else:
+        advice = (
+            "MITx Online cannot save such a contract through any command: keep this field as it is until the "
+            "contract's dates contain today, or change the contract in the Wagtail admin, then `pulumi refresh`"
+        )
+    return [
+        FieldProblem(name, f"{what} cannot be changed: {locked} (docs/platforms/mitxonline.md §4); {advice}")
+        for name in sorted(fields)
+    ]
 
 
 def _imported_dates(args: ContractArgs, today: dt.date) -> dict[str, Any]:
@@ -262,32 +284,9 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
     if not changes:
         return live
     what = f"MITx Online contract {contract_id} ({_slug(args)})"
-    today = client.today()
-    start = dt.date.fromisoformat(live["start"]) if live.get("start") else None
-    end = dt.date.fromisoformat(live["end"]) if live.get("end") else None
-    if live.get("active") is False:
-        raise Refused(
-            [
-                FieldProblem(
-                    name,
-                    f"{what} is inactive, and an inactive contract can never be modified again: MITx Online "
-                    f"cannot save it (docs/platforms/mitxonline.md §4); {_NEW_CONTRACT}",
-                )
-                for name in sorted(changes)
-            ]
-        )
-    if not _in_window(start, end, today):
-        raise Refused(
-            [
-                FieldProblem(
-                    name,
-                    f"{what} is outside its dates ({_window_words(start, end, today)}), and MITx Online cannot "
-                    "save such a contract through any command (docs/platforms/mitxonline.md §4): change it in the "
-                    "Wagtail admin, then `pulumi refresh`",
-                )
-                for name in sorted(changes)
-            ]
-        )
+    locked = _locked_problems(what, list(changes), live, client.today())
+    if locked:
+        raise Refused(locked)
 
     def modified() -> bool:
         row = client.contract(contract_id)
@@ -306,24 +305,64 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
     return {**live, **{name: declared[name] for name in changes}}
 
 
-def _fewer_seats(olds: dict[str, Any], values: dict[str, Any]) -> list[CheckFailure]:
-    """Refuse fewer seats on a contract with codes, before any write: its codes would then
-    number more than the seats, and `b2b_codes validate` deletes the newest unused ones
-    (docs/platforms/mitxonline.md §8), which may already have been sent to learners."""
-    old, new = olds.get("max_learners"), values.get("max_learners")
-    has_codes = values.get("membership_type") == "code" or bool(values.get("price"))
-    if not has_codes or not isinstance(old, int) or not isinstance(new, int) or new >= old:
+def _old_value(name: str, olds: dict[str, Any]) -> Any:
+    """An old input of field `name` in its declared type. The engine hands old inputs back
+    as it stored them, numbers as floats (`20.0`, docs/platforms/pulumi.md §3); unknown or
+    unreadable values count as absent."""
+    raw = olds.get(name)
+    if raw is None or has_unknown(raw):
+        return None
+    try:
+        return normalise_field(ContractArgs, name, raw)
+    except ValidationError:
+        return None
+
+
+def _fewer_codes(olds: dict[str, Any], values: dict[str, Any]) -> list[CheckFailure]:
+    """Refuse, before any write, seats or a price that leave fewer codes per contract run
+    (provider/rules.py `seats_lose_codes`): `b2b_codes validate` would delete the newest
+    unused codes (docs/platforms/mitxonline.md §8), which may already have been sent to learners."""
+    if not olds or not {"membership_type", "max_learners", "price"} <= values.keys():
         return []
+    membership = values["membership_type"]
+    old = (_old_value("max_learners", olds), _old_value("price", olds))
+    new = (values["max_learners"], values["price"])
+    if not rules.seats_lose_codes(membership, old, new):
+        return []
+    before, after = rules.codes_per_run(membership, *old), rules.codes_per_run(membership, *new)
+    seats = f"`max_learners: {old[0]}`" if old[0] else "no `max_learners` (one code per run)"
+    if old[1] is not None and new[1] is None and not rules.gets_codes(membership, None):
+        change = f"dropping the price of this {membership} contract"
+    elif new[0] is None:
+        change = f"dropping `max_learners` ({old[0]} seats; an uncapped contract keeps one code per run)"
+    else:
+        change = f"lowering `max_learners` from {old[0]} to {new[0]}"
     return [
         CheckFailure(
             "max_learners",
-            f"{old} -> {new} seats would leave {old - new} codes too many per contract run, and `b2b_codes "
-            "validate` deletes the newest unused ones, which may already have been sent to learners. Keep "
-            f"`max_learners: {old}`; or, if you know those codes were never sent, lower the seats by hand "
-            f"(`b2b_contract modify <id> --max-learners {new}`, then `b2b_codes validate --contract <id>`) and "
-            "`pulumi refresh`",
+            f"{change} leaves {after} code(s) per contract run instead of {before}: `b2b_codes validate` would "
+            "delete the newest unused codes, which may already have been sent to learners. Keep "
+            f"{seats}{' and the price' if old[1] is not None else ''}; or, if you know those codes were never "
+            "sent, change the contract by hand (`b2b_contract modify <id>`, then `b2b_codes validate --contract "
+            "<id>`) and `pulumi refresh`",
         )
     ]
+
+
+def _locked_change(olds: dict[str, Any], inputs: dict[str, Any], today: Callable[[], dt.date]) -> list[CheckFailure]:
+    """Refuse at preview a change `b2b_contract modify` cannot save: the contract, as the
+    old inputs show it, is inactive or outside its dates (rules.contract_locked)."""
+    if not olds:
+        return []
+    known = {name: value for name, value in inputs.items() if not has_unknown(value)}
+    changed = [name for name in changed_fields(ContractArgs, olds, known) if name in MODIFIABLE and name in known]
+    if not changed:
+        return []
+    old = {name: olds.get(name) for name in ("active", "start", "end")}
+    if old["active"] is not False and not old["start"] and not old["end"]:
+        return []  # an active contract without dates is always inside them: no clock needed
+    what = f"MITx Online contract {olds.get('slug') or inputs.get('slug')!s}"
+    return [CheckFailure(p.path, p.message) for p in _locked_problems(what, changed, old, today())]
 
 
 def _listed(slug: str, organization_name: str) -> str | None:
@@ -391,8 +430,11 @@ class ContractProvider(ProviderBase):
             if sso is not None:
                 failures.append(CheckFailure("membership_type", sso))
         failures.extend(refused_changes(ContractArgs, olds, inputs, REFUSED))
-        failures.extend(_fewer_seats(olds, values))
-        if olds.get("active") is False and inputs.get("active") is True:
+        failures.extend(_fewer_codes(olds, values))
+        reactivated = olds.get("active") is False and inputs.get("active") is True
+        if not reactivated:
+            failures.extend(_locked_change(olds, inputs, lambda: platforms.mitxonline().today()))
+        if reactivated:
             failures.append(
                 CheckFailure(
                     "active",
@@ -515,16 +557,14 @@ class ContractProvider(ProviderBase):
             _log.info("%s is already inactive", what)
             return
         client = platforms.mitxonline()
-        start = dt.date.fromisoformat(props["start"]) if props.get("start") else None
-        end = dt.date.fromisoformat(props["end"]) if props.get("end") else None
-        today = client.today()
-        if not _in_window(start, end, today):
+        locked = rules.contract_locked(True, _date(props.get("start")), _date(props.get("end")), client.today())
+        if locked is not None:
             _log.warning(
                 "%s stays active: %s, and MITx Online cannot save a contract outside its dates "
                 "(docs/platforms/mitxonline.md §4). Learners cannot use it meanwhile; deactivate it in the "
                 "Wagtail admin if it must never open",
                 what,
-                _window_words(start, end, today),
+                locked,
             )
             return
 

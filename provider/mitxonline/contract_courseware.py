@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from provider import platforms
 from provider.attempts import Recovered
@@ -44,6 +44,7 @@ from provider.errors import (
     DeclarationError,
     FieldProblem,
     PlatformError,
+    ProviderError,
     without_log_records,
 )
 from provider.mitxonline import commands
@@ -55,9 +56,10 @@ from provider.resource import DeclaredResource
 _log = logger("mitxonline.contract_courseware")
 
 CREATE_ONLY = ("contract_id",)
-# The contract's state, passed along for the guard before `add`; the contract's own
-# resource compares it.
-GUARDS = ("contract_active", "contract_start", "contract_end")
+# The contract's state, passed along for the guard before `add`, and which courses the
+# stack does not make, for check's look before `add`: neither is compared by diff (the
+# contract's own resource compares its state; an existing course stays the same course).
+GUARDS = ("contract_active", "contract_start", "contract_end", "existing_courses")
 # The input naming the courses an update drops: their contract runs are retired and
 # their unused codes deleted (docs/platforms/mitxonline.md §9).
 REMOVED = "courses_removed"
@@ -242,9 +244,51 @@ def _wait_for_edx(
     )
 
 
+def _source_run_problem(course: RestCourse | None) -> str | None:
+    """Why `b2b_courseware add` would make no contract run of `course` (as REST shows it,
+    None when it does not exist), or None. The command copies a source run of the course
+    (docs/platforms/mitxonline.md §9); a source run is never a contract run, and REST shows
+    no source-run flag, so a course with only contract runs certainly has none."""
+    if course is None:
+        return "does not exist in MITx Online"
+    if not any(run.b2b_contract is None for run in course.courseruns):
+        return "has no source run in MITx Online (every run it has belongs to a contract)"
+    return None
+
+
+def _missing_courses(olds: Mapping[str, Any], values: Mapping[str, Any]) -> list[CheckFailure]:
+    """Refuse at preview a course that `add` would find missing: each course this stack
+    does not make (`existing_courses`) and the plan adds is looked up through REST, never
+    a command (docs/platforms/mitxonline.md §2). A no-op preview adds nothing and reads nothing."""
+    courses, existing = values.get("courses"), values.get("existing_courses")
+    if not isinstance(courses, list) or not existing:
+        return []
+    old_courses = olds.get("courses")
+    before: list[Any] = old_courses if isinstance(old_courses, list) else []
+    adding = [course for course in courses if course in existing and course not in before]
+    failures = []
+    for course in adding:
+        index = courses.index(course)
+        try:
+            problem = _source_run_problem(platforms.mitxonline().course(course))
+        except ProviderError as error:
+            problem = f"could not be looked up in MITx Online ({_first_line(error)})"
+        if problem is not None:
+            failures.append(
+                CheckFailure(
+                    f"courses[{index}]",
+                    f"{course} {problem}, so `b2b_courseware add` would make no contract run for it. It is listed "
+                    "under catalog.existing_source_courses: fix the course id, or declare the course under "
+                    "catalog.source_courses so that this stack makes it",
+                )
+            )
+    return failures
+
+
 class ContractCoursewareProvider(ProviderBase):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         checked = check_declared(ContractCoursewareArgs, {k: v for k, v in news.items() if k != REMOVED})
+        checked.failures.extend(_missing_courses(olds, checked.values))
         if not _declares_clone_timeout(news):
             # Not declared: the stack's `cloneTimeout` applies when the wait starts; it is
             # no input of the resource.

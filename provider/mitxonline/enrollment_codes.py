@@ -35,11 +35,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from provider import platforms
-from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
-from provider.errors import DeclarationError, FieldProblem
+from provider.base import ProviderBase, check_declared, diff_declared, has_unknown, logger, parse_declared
+from provider.errors import FieldProblem, Refused
 from provider.mitxonline import commands
 from provider.mitxonline._common import known_contract_id, write_or_recover
 from provider.mitxonline.client import MitxOnline
@@ -98,30 +98,52 @@ held_codes = _held
 expected_count = _expected
 
 
-def _refuse_extra_codes(args: EnrollmentCodesArgs, codes: list[CodeRow]) -> None:
-    """Stop before `b2b_codes validate` when the contract holds more codes than declared:
-    validate would delete the newest unused ones (docs/platforms/mitxonline.md §8), and a code handed to a learner
-    but not yet used looks unused."""
-    held = len(_held(args, codes))
-    expected = _expected(args)
+def _extra_codes(contract_id: object, held: int, runs: int, expected: int, seats: int | None) -> FieldProblem | None:
+    """The problem of a contract holding `held` codes for `runs` contract runs when its
+    declaration makes `expected`: `b2b_codes validate` would delete the newest unused
+    ones (docs/platforms/mitxonline.md §8), and a code handed to a learner but not yet used
+    looks unused. None when there are no extra codes."""
     if held <= expected:
-        return
-    runs = len(args.run_keys)
-    raise DeclarationError(
-        [
-            FieldProblem(
-                "max_learners",
-                f"contract {args.contract_id} has {held} enrollment codes for its {runs} contract run(s), "
-                f"{held - expected} more than the {expected} its declaration makes ({args.max_learners or 'unlimited'} "
-                f"seats x {runs} runs): seats were raised and codes made outside this stack. Nothing was "
-                "changed: `b2b_codes validate` would delete the newest unused codes, and some of them may "
-                "already have been sent to learners. If the organization has those seats, declare "
-                f"`max_learners: {-(-held // runs) if runs else held}`. If you know that none of the extra codes was "
-                f"sent, run `b2b_codes validate --contract {args.contract_id}` (it deletes the {held - expected} "
-                "newest unused codes), then `pulumi up --refresh`",
-            )
-        ]
+        return None
+    return FieldProblem(
+        "max_learners",
+        f"contract {contract_id} has {held} enrollment codes for its {runs} contract run(s), "
+        f"{held - expected} more than the {expected} its declaration makes ({seats or 'unlimited'} seats x {runs} "
+        "runs): seats were raised and codes made outside this stack. This step runs no command: `b2b_codes "
+        "validate` would delete the newest unused codes, and some of them may already have been sent to learners. "
+        f"If the organization has those seats, declare `max_learners: {-(-held // runs) if runs else held}`. If "
+        f"you know that none of the extra codes was sent, run `b2b_codes validate --contract {contract_id}` (it "
+        f"deletes the {held - expected} newest unused codes), then `pulumi up --refresh`",
     )
+
+
+def _refuse_extra_codes(args: EnrollmentCodesArgs, codes: list[CodeRow]) -> None:
+    """Stop before `b2b_codes validate` when the contract holds more codes than declared."""
+    runs = len(args.run_keys)
+    problem = _extra_codes(args.contract_id, len(_held(args, codes)), runs, _expected(args), args.max_learners)
+    if problem is not None:
+        raise Refused([problem])
+
+
+def _extra_codes_known(olds: dict[str, Any], values: dict[str, Any]) -> list[CheckFailure]:
+    """Preview's side of `_refuse_extra_codes`: the codes the state last saw (`count` in the
+    old inputs: the declared number after an `up`, the live one after a refresh) against
+    what the new declaration keeps for the same runs. No command runs; `preview --refresh`
+    sees codes made by hand since (docs/reliability.md)."""
+    held, old_runs = olds.get("count"), olds.get("run_keys")
+    if not isinstance(held, int | float) or not isinstance(old_runs, list) or has_unknown(old_runs):
+        return []
+    if "membership_type" not in values:
+        return []
+    new_runs = values.get("run_keys")
+    if isinstance(new_runs, list) and not set(old_runs) <= set(new_runs):
+        # A course leaves the contract: `b2b_courseware remove` deletes that run's unused
+        # codes, which the plan says (provider/reports.py) and the policy pack asks about.
+        return []
+    runs = len(old_runs)
+    expected = expected_code_count(values["membership_type"], values.get("max_learners"), values.get("price"), runs)
+    problem = _extra_codes(values.get("contract_id", "?"), int(held), runs, expected, values.get("max_learners"))
+    return [] if problem is None else [CheckFailure(problem.path, problem.message)]
 
 
 def _ensure(client: MitxOnline, args: EnrollmentCodesArgs, before: list[CodeRow] | None) -> list[CodeRow]:
@@ -164,8 +186,9 @@ def _expected_count(values: dict[str, Any]) -> int | None:
 
 
 class EnrollmentCodesProvider(ProviderBase):
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         checked = check_declared(EnrollmentCodesArgs, {k: v for k, v in news.items() if k != "count"})
+        checked.failures.extend(_extra_codes_known(olds, checked.values))
         expected = _expected_count(checked.values)
         if expected is not None and not checked.failures:
             # The declared number of codes, beside the declared fields: read returns the

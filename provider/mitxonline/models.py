@@ -23,7 +23,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from provider.edx.keys import CourseKey
 from provider.fields import CourseId, CourseRunKey, OrgKey, SingleLine
-from provider.rules import DEFAULT_KEY_PREFIX, KEY_PREFIX_PATTERN, SLUG_PATTERN, matches
+from provider.rules import DEFAULT_KEY_PREFIX, KEY_PREFIX_PATTERN, slug_problem
 from provider.rules import expected_code_count as expected_code_count  # its old home
 
 MembershipType = Literal["managed", "code", "auto"]
@@ -37,8 +37,9 @@ def slugify(value: str) -> str:
 
 
 def _slug(value: str) -> str:
-    if not matches(SLUG_PATTERN, value) or len(value) > 255:
-        raise ValueError("use letters, digits, - and _ only, for example idp-university-contract")
+    problem = slug_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
@@ -207,6 +208,10 @@ class ContractCoursewareArgs(Declared):
     contract_active: bool = True
     contract_start: dt.date | None = None
     contract_end: dt.date | None = None
+    # The courses this stack does not make (the catalog's `existing_source_courses`):
+    # check looks them up before `add` is planned, since `add` of a course MITx Online
+    # lacks makes no run and fails only after the contract's other writes (issue 28).
+    existing_courses: Annotated[list[CourseId], AfterValidator(lambda v: sorted(set(v)))] = Field(default_factory=list)
 
 
 class EnrollmentCodesArgs(Declared):

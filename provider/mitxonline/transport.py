@@ -47,13 +47,13 @@ from provider.errors import (
     UnsafeCommand,
 )
 from provider.logs import logger
+from provider.rules import has_control_character
 
 _log = logger("mitxonline.transport")
 
 # Linux refuses one argument longer than 128 KiB (MAX_ARG_STRLEN); the programs sent to
 # `shell -c` (`remote`) are a few KiB, every other argument far less.
 _MAX_ARGUMENT = 32768
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def check_argv(argv: Sequence[str]) -> None:
     for index, argument in enumerate(argv):
         if not isinstance(argument, str):
             problems.append(FieldProblem(f"argv[{index}]", f"must be a string, got {type(argument).__name__}"))
-        elif _CONTROL.search(argument):
+        elif has_control_character(argument):
             problems.append(FieldProblem(f"argv[{index}]", f"{argument[:60]!r} holds a newline or control character"))
         elif len(argument) > _MAX_ARGUMENT:
             problems.append(FieldProblem(f"argv[{index}]", f"is {len(argument)} characters long"))

@@ -188,13 +188,20 @@ def test_what_is_not_a_platform_error_goes_straight_out(sleeps: list[float]) -> 
     assert (call.calls, read.calls) == (1, 0)
 
 
-def test_a_failing_read_replaces_the_failure_it_looked_after(sleeps: list[float]) -> None:
+def test_a_failing_read_leaves_the_failure_it_looked_after_unrepeated(sleeps: list[float], caplog: Any) -> None:
+    """Issue 28: the read's own error used to stand in for the write's failure and be
+    judged by the write's retry rule, so a write that exited 1 ran three times and the
+    error named the read. Now the write's failure is raised after one try, never repeated."""
+
     def broken_read() -> object:
         raise server_error()
 
-    with pytest.raises(ServerError) as caught:
-        attempt(Script(failed()), step=STEP, retry=commands(sleeps), observe=broken_read)
-    assert isinstance(caught.value.__context__, CommandFailed)
+    call = Script(failed(), failed(), "run")
+    with caplog.at_level(logging.WARNING), pytest.raises(CommandFailed) as caught:
+        attempt(call, step=STEP, retry=commands(sleeps), observe=broken_read)
+    assert call.calls == 1 and sleeps == []
+    assert isinstance(caught.value.__cause__, ServerError)
+    assert "not tried again" in caplog.text
 
 
 def test_http_backoff_doubles_up_to_its_cap_and_honours_retry_after(sleeps: list[float], caplog: Any) -> None:

@@ -55,7 +55,9 @@ STATE_PROPERTIES: dict[type[DeclaredResource], tuple[str, set[str]]] = {
     ContractCourseware: (
         "pulumi-python:dynamic/mitxonline:ContractCourseware",
         {"contract_id", "courses", "make_codes", "clone_timeout", "contract_active", "contract_start"}
-        | {"contract_end", "contract_runs", "run_keys"},
+        | {"contract_end", "contract_runs", "run_keys"}
+        # Added by issue 28; an older state without it reads as no existing course.
+        | {"existing_courses"},
     ),
     EnrollmentCodes: (
         "pulumi-python:dynamic/mitxonline:EnrollmentCodes",

@@ -269,8 +269,29 @@ def test_check_on_create_shows_the_contract_it_would_adopt(monkeypatch: pytest.M
 def test_fewer_seats_on_a_code_contract_are_refused_before_any_write() -> None:
     olds = declared(max_learners=20)
     [reason] = failures(olds, declared(max_learners=15)).values()
-    assert "20 -> 15 seats would leave 5 codes too many" in reason and "Keep `max_learners: 20`" in reason
+    assert "lowering `max_learners` from 20 to 15 leaves 15 code(s) per contract run instead of 20" in reason
+    assert "Keep `max_learners: 20`" in reason
     assert failures(olds, declared(max_learners=25)) == {}
     # (A managed contract's organization has its Keycloak id: provider/rules.py.)
     managed = declared(membership_type="managed", sso_organization_id=SSO_ID, max_learners=20)
     assert failures(managed, {**managed, "max_learners": 15}) == {}
+
+
+@pytest.mark.parametrize("old_seats", [20.0, "20"], ids=["float", "text"])
+def test_fewer_seats_are_refused_when_the_engine_hands_old_inputs_back_as_floats(old_seats: object) -> None:
+    """Issue 28: old inputs come back from the engine as floats (`20.0`); the guard once
+    required an int and let the seats drop, and `up` then left 15 seats and 20 codes."""
+    olds = declared(max_learners=old_seats)
+    assert "max_learners" in failures(olds, declared(max_learners=15))
+    assert failures(olds, declared(max_learners=20)) == {}
+
+
+def test_dropping_the_seat_cap_of_a_code_contract_is_refused() -> None:
+    [reason] = failures(declared(max_learners=20.0), declared(max_learners=None)).values()
+    assert "dropping `max_learners`" in reason and "1 code(s) per contract run instead of 20" in reason
+
+
+def test_dropping_the_price_of_a_managed_contract_with_codes_is_refused() -> None:
+    priced = declared(membership_type="managed", sso_organization_id=SSO_ID, max_learners=None, price="99.00")
+    [reason] = failures(priced, {**priced, "price": None}).values()
+    assert "dropping the price" in reason and "0 code(s) per contract run instead of 1" in reason

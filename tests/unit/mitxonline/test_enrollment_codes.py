@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pulumi.output import Unknown
 
-from provider.errors import DeclarationError
+from provider.errors import Refused
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.enrollment_codes import SECRET_OUTPUTS, EnrollmentCodesProvider
 from provider.mitxonline.models import expected_code_count
@@ -149,7 +149,7 @@ def test_a_count_changed_by_hand_is_a_change_to_apply() -> None:
 
 def test_extra_codes_stop_the_update_before_validate(fake: FakeMitx, client: MitxOnline) -> None:
     serve_codes(fake, 30)
-    with pytest.raises(DeclarationError) as raised:
+    with pytest.raises(Refused) as raised:
         EnrollmentCodesProvider().update("21", {**declared(), "count": 30}, declared())
     assert fake.commands() == ["shell"]  # read, no validate
     message = str(raised.value)
