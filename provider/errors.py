@@ -40,7 +40,9 @@
     │                             name (also a LookupError)
     ├── NoCodes                   `courseware codes`: the contract is declared but has no
     │                             enrollment codes to write, and says why (also a LookupError)
-    └── StackInUse                a stack's lock belongs to a run that may still be alive
+    ├── StackInUse                a stack's lock belongs to a run that may still be alive
+    └── DestroyRefused            `pulumi destroy` of a stack that still protects entries;
+                                  raised before anything is deleted (provider/destroy_guard.py)
                                   (`courseware unlock` refuses); carries each lock's problem
 
 Every PlatformError keeps the platform's own answer so the message shown by
@@ -423,3 +425,21 @@ class StackInUse(ProviderError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"the stack's lock is not removed: a run may still be using the stack.\n{lines}")
+
+
+class DestroyRefused(ProviderError):
+    """`pulumi destroy` (or an `up` that drops every entry) of a stack whose entries are
+    still protected: refused by the stack's destroy guard, the first delete of all, so
+    nothing is deleted and no resource leaves the state."""
+
+    next_step = (
+        "to keep them, there is nothing to do. To destroy them after all, set `protect: false` on each entry "
+        "named above (docs/destroy.md), run `pulumi up`, then `pulumi destroy` again"
+    )
+
+    def __init__(self, protected: Sequence[str]) -> None:
+        self.protected = list(protected)
+        lines = "\n".join(f"  - {entry}" for entry in self.protected)
+        super().__init__(
+            f"the stack still protects what learners hold, so nothing was deleted and the state is unchanged:\n{lines}"
+        )

@@ -21,6 +21,7 @@ import pulumi
 
 from provider import catalog as schema
 from provider import properties
+from provider.destroy_guard import DestroyGuard
 from provider.edx.course_run import CourseRun as EdxCourseRun
 from provider.errors import DeclarationError
 from provider.mitxonline.contract import Contract
@@ -35,6 +36,7 @@ from provider.sdk_tuning import tune_sdk
 from provider.stack_config import checked_catalog
 
 COMPONENT = "courseware:catalog"
+DESTROY_GUARD = "destroy-guard"
 
 
 class SourceCourse(pulumi.ComponentResource):
@@ -144,9 +146,12 @@ def build(config: pulumi.Config) -> None:
         # the program before any resource is registered.
         raise pulumi.RunError(f"the stack file is invalid.\n{error}") from None
 
+    # Everything the destroy guard depends on: every resource of the stack.
+    registered: list[pulumi.Resource] = []
     source_runs: dict[str, list[pulumi.Resource]] = {}
     for source in catalog.source_courses:
         component = SourceCourse(source)
+        registered.append(component)
         if component.mitxonline_run is not None:
             source_runs.setdefault(source.course_id, []).append(component.mitxonline_run)
         pulumi.export(f"source_course:{source.course_key}", component.edx_run.course_key)
@@ -161,12 +166,23 @@ def build(config: pulumi.Config) -> None:
             org,
             Organization(org.org_key, **properties.organization(org.model_dump(mode="json"))),
         )
+        registered.append(organizations[org.org_key][1])
 
     for declared in catalog.contracts:
         org, org_resource = organizations[declared.organization]
         runs = [run for course_id in declared.courses for run in source_runs.get(course_id, [])]
         contract = B2BContract(declared, org, org_resource, runs, catalog.existing_source_courses)
+        registered.append(contract)
         label = f"{declared.organization}/{declared.name}"
         pulumi.export(f"contract:{label}", {k: v for k, v in contract.outputs.items() if k != "codes"})
         if "codes" in contract.outputs:
             pulumi.export(f"codes:{label}", pulumi.Output.secret(contract.outputs["codes"]))
+
+    # Deleted first by `pulumi destroy`, and refusing while an entry is protected, so a
+    # refused destroy deletes nothing (provider/destroy_guard.py).
+    protected = [
+        f"{schema.ROOT}.contracts[{index}] ({entry.organization}/{entry.name})"
+        for index, entry in enumerate(catalog.contracts)
+        if entry.protect
+    ]
+    DestroyGuard(DESTROY_GUARD, opts=pulumi.ResourceOptions(depends_on=registered), protected=protected)

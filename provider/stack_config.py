@@ -104,11 +104,13 @@ def managed_resources(resources: Mapping[str, Any]) -> list[str]:
     found = []
     for urn, resource in resources.items():
         kind = resource.get("type", "") if isinstance(resource, Mapping) else ""
-        if isinstance(kind, str) and kind.startswith(_MANAGED_TYPE):
+        # The destroy guard (provider/destroy_guard.py) holds nothing of a platform's.
+        if isinstance(kind, str) and kind.startswith(_MANAGED_TYPE) and not kind.endswith(_GUARD_TYPE):
             found.append(f"{kind.removeprefix(_MANAGED_TYPE)} {urn.rsplit('::', 1)[-1]}")
     return sorted(found)
 
 
+_GUARD_TYPE = "courseware:DestroyGuard"
 _READ_STACK = "pulumi:pulumi:readStackResourceOutputs"
 
 

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # The layers below the resources, by module name.
 CLIENT_LAYER = (
     "provider.logs",
+    "provider.journal",
     "provider.errors",
     "provider.settings",
     "provider.rules",
@@ -40,6 +41,7 @@ CLIENT_LAYER = (
 )
 
 RESOURCE_MODULES = (
+    "provider.destroy_guard",
     "provider.edx.course_run",
     "provider.mitxonline._common",
     "provider.mitxonline.contract",

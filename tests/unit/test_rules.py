@@ -12,11 +12,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
 from policies import rules as policy_rules
 from provider import catalog, rules
 from provider.edx.course_run import CourseRunProvider
-from provider.mitxonline import models
+from provider.errors import DeclarationError
+from provider.fields import CourseId, SingleLine
+from provider.mitxonline import commands, models
 from provider.mitxonline.contract import ContractProvider
 
 REPO = Path(__file__).resolve().parents[2]
@@ -163,3 +166,111 @@ def test_the_catalog_reports_a_managed_contract_of_an_organization_without_keycl
     with pytest.raises(catalog.DeclarationError) as caught:
         catalog.load_catalog(raw)
     assert [p.path for p in caught.value.problems] == ["catalog.contracts[0].membership_type"]
+
+
+# ---- names, slugs and keys: one rule for check and command builder (issue 28) -----
+
+NAMES = [
+    "Intro to Courses",
+    "T" * 255,
+    "T" * 256,
+    "T" * 300,
+    "-Intro",
+    "Intro\nCourses",
+    " Intro",
+    "",
+    "Data & Society",
+]
+
+
+@pytest.mark.parametrize("name", NAMES, ids=range(len(NAMES)))
+def test_check_and_the_command_builder_accept_the_same_names(name: str) -> None:
+    """A title or name the catalog accepts is one the command builder takes, and the other
+    way round: a 300-character title once passed preview and was refused by the builder
+    during `up`, after the edX run existed."""
+    try:
+        TypeAdapter(SingleLine).validate_python(name)
+        checked = True
+    except ValidationError:
+        checked = False
+    try:
+        commands.create_course("course-v1:UAI_SOURCE+A.0001x", name, live=True, departments=[])
+        built = True
+    except DeclarationError:
+        built = False
+    assert checked == built == (rules.name_problem(name) is None)
+
+
+KEYS = [
+    "course-v1:UAI_SOURCE+A.0001x",
+    "course-v1:UAI SOURCE+A.0001x",
+    "course-v1:UAI_SOURCE+Aé",
+    "x+y",
+    "course-v1:A+",
+]
+
+
+@pytest.mark.parametrize("course", KEYS, ids=range(len(KEYS)))
+def test_check_and_the_command_builder_accept_the_same_course_ids(course: str) -> None:
+    try:
+        TypeAdapter(CourseId).validate_python(course)
+        checked = True
+    except ValidationError:
+        checked = False
+    try:
+        commands.create_courseware_page(course, live=True, catalog=True, ingest=True)
+        built = True
+    except DeclarationError:
+        built = False
+    assert checked == built == (rules.course_id_problem(course) is None)
+
+
+@pytest.mark.parametrize("slug", ["idp-contract", "a" * 255, "a" * 256, "bad slug!", ""])
+def test_the_contract_model_and_the_import_builder_accept_the_same_slugs(slug: str) -> None:
+    modelled = models.ContractArgs.model_fields["slug"]
+    try:
+        TypeAdapter(modelled.annotation).validate_python(slug)
+        checked = True
+    except ValidationError:
+        checked = False
+    try:
+        commands.contract_import({}, slug)
+        built = True
+    except DeclarationError:
+        built = False
+    assert checked == built == (rules.slug_problem(slug) is None)
+
+
+@pytest.mark.parametrize(
+    ("active", "start", "end", "locked"),
+    [
+        (True, None, None, None),
+        (False, None, None, "inactive"),
+        (True, dt.date(2027, 1, 1), None, "starts on 2027-01-01"),
+        (True, None, dt.date(2026, 6, 30), "ended on 2026-06-30"),
+        (True, dt.date(2026, 1, 1), dt.date(2026, 12, 7), None),
+    ],
+)
+def test_a_contract_is_locked_when_inactive_or_outside_its_dates(
+    active: bool, start: dt.date | None, end: dt.date | None, locked: str | None
+) -> None:
+    found = rules.contract_locked(active, start, end, dt.date(2026, 12, 7))
+    assert (found is None) if locked is None else (found is not None and locked in found)
+
+
+@pytest.mark.parametrize(
+    ("membership", "old", "new", "loses"),
+    [
+        ("code", (20, None), (15, None), True),
+        ("code", (20, None), (None, None), True),
+        ("code", (20, None), (25, None), False),
+        ("code", (None, None), (5, None), False),
+        ("code", (20, Decimal("10")), (20, None), False),
+        ("managed", (None, Decimal("10")), (None, None), True),
+        ("managed", (20, None), (15, None), False),
+    ],
+)
+def test_which_seat_and_price_changes_lose_codes(
+    membership: str, old: tuple[int | None, Decimal | None], new: tuple[int | None, Decimal | None], loses: bool
+) -> None:
+    assert rules.seats_lose_codes(membership, old, new) is loses

@@ -1,5 +1,6 @@
 """A state written by the code before the resources' fields were derived from their
-declared models upgrades with an empty preview (issue 19).
+declared models upgrades with an empty preview (issue 19), but for the stack's destroy
+guard, which the first `up` adds without a platform call (issue 28).
 
 The state holds each provider pickled by module path and class name, and each resource's
 properties by name, so moving a provider class or renaming a property would strand every
@@ -17,6 +18,7 @@ from io import BytesIO
 from pathlib import Path
 
 from tests.e2e.harness import REPO, PulumiProject
+from tests.e2e.learner_data import writes_since
 from tests.sandbox.helpers import Sandbox
 
 # The last commit whose resource modules listed their fields four times (and whose
@@ -80,9 +82,17 @@ def test_a_state_written_by_the_old_code_upgrades_with_no_changes(tmp_path: Path
     # Today's package: check and diff unpickle the old state's providers, and the program
     # registers the same URNs with the same properties.
     assert _imported_from(project, {}) != old / "provider" / "program.py"
+    # The one change is the stack's destroy guard, which touches no platform (issue 28).
     commands = len([e for e in module_sandbox.log() if e["kind"] == "command"])
-    project.preview("--expect-no-changes")
+    plan = project.preview_json()
+    changed = [(step["op"], step["urn"].rsplit("::", 1)[-1]) for step in plan["steps"] if step["op"] != "same"]
+    assert changed == [("create", "destroy-guard")], plan["steps"]
     assert len([e for e in module_sandbox.log() if e["kind"] == "command"]) == commands
+    start = len(module_sandbox.log())
+    project.up()
+    assert writes_since(module_sandbox, start) == []
+    project.preview("--expect-no-changes")
     # Read unpickles them too, and finds the live objects as the old code left them.
     project.run("refresh", "--preview-only", "--expect-no-changes")
-    assert {r["urn"] for r in project.export()["deployment"]["resources"]} == {r["urn"] for r in written}
+    urns = {r["urn"] for r in project.export()["deployment"]["resources"]}
+    assert {urn for urn in urns if not urn.endswith("::destroy-guard")} == {r["urn"] for r in written}
