@@ -29,6 +29,8 @@ IS_SOURCE_RUN = "is_source_run:"
 PLAN_NOTES = frozenset({"courses_removed", "adopts"})
 _COURSEWARE = "mitxonline:ContractCourseware"
 _CODES = "mitxonline:EnrollmentCodes"
+# The stack's destroy guard (provider/destroy_guard.py) holds nothing of a platform's.
+DESTROY_GUARD = "courseware:DestroyGuard"
 
 # Operations in the order a reviewer should read them: what destroys first.
 _ORDER = ["delete-replaced", "replace", "create-replacement", "delete", "update", "create"]
@@ -102,8 +104,10 @@ def _urn_parts(urn: str) -> tuple[str, str]:
 
 
 def _is_grouping(step: Mapping[str, Any]) -> bool:
-    """The stack and the catalog's components: the CLI counts them, but they only group
-    resources and never call a platform."""
+    """The stack, the catalog's components and the destroy guard: the CLI counts them, but
+    they never call a platform."""
+    if _urn_parts(str(step.get("urn", "")))[0].endswith(DESTROY_GUARD):
+        return True
     return not (step.get("oldState") or step.get("newState") or {}).get("custom", True)
 
 

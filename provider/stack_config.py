@@ -27,6 +27,7 @@ import pulumi.runtime
 from pulumi.runtime.config import CONFIG
 
 from provider.errors import DeclarationError, FieldProblem
+from provider.reports import DESTROY_GUARD
 from provider.settings import CONFIG_KEYS as PLATFORM_KEYS
 from provider.settings import PROJECT
 
@@ -105,12 +106,11 @@ def managed_resources(resources: Mapping[str, Any]) -> list[str]:
     for urn, resource in resources.items():
         kind = resource.get("type", "") if isinstance(resource, Mapping) else ""
         # The destroy guard (provider/destroy_guard.py) holds nothing of a platform's.
-        if isinstance(kind, str) and kind.startswith(_MANAGED_TYPE) and not kind.endswith(_GUARD_TYPE):
+        if isinstance(kind, str) and kind.startswith(_MANAGED_TYPE) and not kind.endswith(DESTROY_GUARD):
             found.append(f"{kind.removeprefix(_MANAGED_TYPE)} {urn.rsplit('::', 1)[-1]}")
     return sorted(found)
 
 
-_GUARD_TYPE = "courseware:DestroyGuard"
 _READ_STACK = "pulumi:pulumi:readStackResourceOutputs"
 
 

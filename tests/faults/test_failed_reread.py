@@ -22,6 +22,9 @@ def test_a_failed_write_whose_read_back_fails_runs_once(tmp_path: Path, fresh_sa
     course = f"course-v1:UAI_SOURCE+{Sandbox.unique('RR')}"
     project = PulumiProject(tmp_path, STACKS, stack="reread")
     project.use_sandbox(fresh_sandbox.info)
+    # One process per command, so that the fault on `shell` below hits the read-back
+    # alone (in a command session the session itself is a `shell`).
+    project.set_config("mitxonline", {**project.config_value("mitxonline"), "session": False})
     catalog = {
         "source_courses": [source_course(f"{course}+SOURCE")],
         "organizations": [{"org_key": org, "name": f"{org} University"}],
@@ -32,10 +35,12 @@ def test_a_failed_write_whose_read_back_fails_runs_once(tmp_path: Path, fresh_sa
 
     catalog["contracts"][0]["max_learners"] = 5
     project.set_config("catalog", catalog)
-    project.preview()
+    planned = project.preview()
+    assert "max_learners" in planned.stdout, planned
     modifies = len(commands_of(fresh_sandbox, "b2b_contract", "modify"))
     fresh_sandbox.fault("--command", "b2b_contract modify", "--fail", "--body", "OperationalError: lost")
-    fresh_sandbox.fault("--command", "b2b_list", "--fail", "--times", "20", "--body", "OperationalError: gone")
+    # The read-back is the listing, one `shell` (provider/mitxonline/remote/listings.py).
+    fresh_sandbox.fault("--command", "shell", "--fail", "--times", "20", "--body", "OperationalError: gone")
     try:
         failed = project.up(expect=None)
     finally:

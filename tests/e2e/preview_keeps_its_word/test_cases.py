@@ -52,10 +52,13 @@ def test_lower_or_dropped_seats_are_refused_before_any_write(project: PulumiProj
     project.preview("--refresh", "--expect-no-changes")
 
 
-def test_a_missing_existing_course_is_refused_before_the_contract_is_made(
-    project: PulumiProject, sandbox: Sandbox
-) -> None:
+def test_a_missing_existing_course_is_refused_before_any_write(project: PulumiProject, sandbox: Sandbox) -> None:
+    """The issue's case: preview planned "~ 2 to update", and `up` made one contract run,
+    then failed on the course MITx Online lacks. Now the courseware's check looks the
+    course up through REST, and refuses before `b2b_courseware add` runs."""
     contract = CodeContract(courses=1, seats=5)
+    project.set_config("catalog", contract.catalog())
+    project.up()
     ghost = f"course-v1:UAI_SOURCE+{Sandbox.unique('GHOST')}"
     catalog = contract.catalog(courses=[*contract.courses, ghost])
     catalog["existing_source_courses"] = [ghost]
