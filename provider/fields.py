@@ -7,6 +7,7 @@ catalog (whole stack file) and by a resource's per-field check (docs/platforms/p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -14,38 +15,29 @@ from pydantic import AfterValidator
 from provider import rules
 
 
-def _course_run_key(value: str) -> str:
-    problem = rules.run_key_problem(value)
-    if problem is not None:
-        raise ValueError(problem)
-    return value
+def obeying(rule: Callable[[str], str | None]) -> AfterValidator:
+    """A validator that refuses a value with the problem `rule` finds (provider/rules.py).
+
+    The command builders ask the same rules (provider/mitxonline/commands.py), so what a
+    stack file or a resource's check accepts, the builder accepts too: names become
+    command arguments (docs/platforms/mitxonline.md §5)."""
+
+    def validate(value: str) -> str:
+        problem = rule(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(validate)
 
 
-def _course_id(value: str) -> str:
-    """A MITx Online course readable id: `course-v1:{org}+{number}`, no run part."""
-    problem = rules.course_id_problem(value)
-    if problem is not None:
-        raise ValueError(problem)
-    return value
-
-
-def _single_line(value: str) -> str:
-    # Names become command arguments (docs/platforms/mitxonline.md §5): the command
-    # builders ask the same rule, so what passes here passes there.
-    problem = rules.name_problem(value)
-    if problem is not None:
-        raise ValueError(problem)
-    return value
-
-
-def _org_key(value: str) -> str:
+def _org_key_problem(value: str) -> str | None:
     problem = rules.org_key_problem(value)
-    if problem is not None:
-        raise ValueError(f"{value!r} is not an org key: {problem}")
-    return value
+    return None if problem is None else f"{value!r} is not an org key: {problem}"
 
 
-CourseRunKey = Annotated[str, AfterValidator(_course_run_key)]
-CourseId = Annotated[str, AfterValidator(_course_id)]
-SingleLine = Annotated[str, AfterValidator(_single_line)]
-OrgKey = Annotated[str, AfterValidator(_org_key)]
+CourseRunKey = Annotated[str, obeying(rules.run_key_problem)]
+# A MITx Online course readable id: `course-v1:{org}+{number}`, no run part.
+CourseId = Annotated[str, obeying(rules.course_id_problem)]
+SingleLine = Annotated[str, obeying(rules.name_problem)]
+OrgKey = Annotated[str, obeying(_org_key_problem)]

@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from provider.edx.keys import CourseKey
-from provider.fields import CourseId, CourseRunKey, OrgKey, SingleLine
+from provider.fields import CourseId, CourseRunKey, OrgKey, SingleLine, obeying
 from provider.rules import DEFAULT_KEY_PREFIX, KEY_PREFIX_PATTERN, slug_problem
 from provider.rules import expected_code_count as expected_code_count  # its old home
 
@@ -34,13 +34,6 @@ def slugify(value: str) -> str:
     text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
     text = re.sub(r"[^\w\s-]", "", text.lower())
     return re.sub(r"[-\s]+", "-", text).strip("-_")
-
-
-def _slug(value: str) -> str:
-    problem = slug_problem(value)
-    if problem is not None:
-        raise ValueError(problem)
-    return value
 
 
 def _seats(value: Any) -> Any:
@@ -89,7 +82,7 @@ def _course_list(value: Any) -> Any:
     return sorted(set(value)) if isinstance(value, list | tuple) else value
 
 
-Slug = Annotated[str, AfterValidator(_slug)]
+Slug = Annotated[str, obeying(slug_problem)]
 Seats = Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_seats)]
 Price = Annotated[
     Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)] | None,
