@@ -23,7 +23,7 @@ import yaml
 
 from provider import platforms
 from provider.mitxonline.course import CourseProvider
-from tests.e2e.harness import STACKS, PulumiProject, Result
+from tests.e2e.harness import REPO, STACKS, PulumiProject, Result
 from tests.faults.conftest import checked, configured, contract, source_course
 from tests.sandbox.helpers import Sandbox
 
@@ -390,6 +390,18 @@ def test_a_bad_stack_file_is_refused_before_any_platform_call_with_a_first_line_
     assert line.startswith(f"{bad.where}:") or line.startswith(f"{bad.where} "), line
     for said in ("Traceback", "Resource monitor has terminated", *bad.absent):
         assert said not in text, f"{said!r} in:\n{text}"
+
+
+def test_the_error_docs_stack_file_md_shows_is_the_one_the_cli_prints(stack_file: StackFile) -> None:
+    """The example at the top of docs/stack-file.md, made by its two mistakes."""
+    doc = (REPO / "docs" / "stack-file.md").read_text()
+    [example] = [block for block in re.findall(r"```\n(.*?)```", doc, re.S) if block.startswith("error: ")]
+    stack_file.write(both(at(f"{S0}.end", "2025-06-01T00:00:00Z"), at(f"{C0}.max_learners", 0)))
+    shown = stack_file.project.preview(expect=None)
+    printed = [line.strip() for line in shown.stdout.splitlines()]
+    assert [line.strip() for line in example.splitlines()] == [
+        line for line in printed if line in {one.strip() for one in example.splitlines()}
+    ], shown.stdout
 
 
 def test_the_matrix_holds_sixty_stack_files_at_least() -> None:
