@@ -2,14 +2,16 @@
 
 courseware plan-summary [FILE]          markdown for a pull-request comment, from
                                         `pulumi preview --json` (FILE or stdin)
-courseware drift [--stack S] [--json]   refresh in preview mode and report drift;
-                                        exit 0 in sync, 2 drift found, 1 error
+courseware drift [--stack S] [--json]   refresh in preview mode, with the stack file's
+                                        settings, and report drift; exit 0 in sync,
+                                        2 drift found, 1 error
 courseware summary [--stack S]          what the stack's last apply left: source
                                         courses, contracts, contract runs, codes
 courseware adopt [--stack S] SELECTION  write the catalog of what exists into the stack
                                         file, to take it over (docs/adopting.md)
-courseware codes CONTRACT [--csv FILE]  a contract's enrollment codes as CSV, from the
-                                        stack's secret outputs
+courseware codes CONTRACT [--csv FILE]  a contract's enrollment codes as CSV, as MITx
+                                        Online holds them; exit 1 when codes of the
+                                        state are gone
 courseware unlock [--stack S]           after a killed `pulumi up`: remove the stack's lock
                                         and pending creates, refusing while its run lives
 """
@@ -31,8 +33,9 @@ import yaml
 
 from provider import adopt as adoption
 from provider import reports, stack_lock
-from provider.code_sheet import code_sheet
-from provider.errors import AdoptError, NoCodes, ProviderError, UnknownContract
+from provider.code_sheet import code_sheet, live_sheet
+from provider.errors import AdoptError, NoCodes, ProviderError
+from provider.mitxonline.enrollment_codes import shown_code
 from provider.platforms import Platforms
 
 EXIT_IN_SYNC = 0
@@ -99,10 +102,13 @@ def plan_summary(preview_json: IO[str]) -> None:
 def drift(stack: str | None, as_json: bool) -> None:
     """Compare the live platforms with the stack's state, field by field.
 
-    Runs `pulumi refresh --preview-only --json`, which reads every resource and writes
-    nothing. Exits 0 when in sync, 2 when drift is found, 1 on error.
+    Runs `pulumi refresh --preview-only --run-program --json`, which reads every resource
+    and writes nothing. `--run-program` makes the reads use the stack file's settings of
+    today; without it they would use those the last `up` saved in state, and a rotated
+    key or a moved URL would go unnoticed (issue 25). Exits 0 when in sync, 2 when drift
+    is found, 1 on error.
     """
-    argv = ["pulumi", "refresh", "--preview-only", "--json", "--non-interactive"]
+    argv = ["pulumi", "refresh", "--preview-only", "--run-program", "--json", "--non-interactive"]
     if stack:
         argv += ["--stack", stack]
     # Streaming mode prints one engine event per line; only its per-resource events carry
@@ -175,11 +181,14 @@ def adopt(
         location = adoption.locate_stack(stack, Path.cwd())
         settings = adoption.stack_settings(location)
         clients = Platforms(settings)
-        mitx, edx = clients.mitxonline(), clients.edx()
         # A relative path in `manageCommand` is relative to the program directory, where
-        # the provider runs it (docs/decisions.md §4).
-        with contextlib.chdir(location.program_dir):
-            live = adoption.read_live(mitx, edx, selection)
+        # the provider runs it (docs/decisions.md §4). Closed after, so a command session
+        # ends through its stdin.
+        try:
+            with contextlib.chdir(location.program_dir):
+                live = adoption.read_live(clients.mitxonline(), clients.edx(), selection)
+        finally:
+            clients.close()
         result = adoption.build_catalog(live)
     except ProviderError as error:
         raise click.ClickException(str(error)) from None
@@ -204,18 +213,43 @@ def adopt(
 @click.option("--csv", "csv_file", type=click.Path(dir_okay=False, writable=True), help="Write the CSV here.")
 def codes(contract: str, stack: str | None, csv_file: str | None) -> None:
     """The enrollment codes of CONTRACT (`org/name`, slug or id) as CSV: code, course run,
-    attach link. Printed to stdout unless --csv names a file (the runbook's codes-<id>.csv)."""
+    attach link. Printed to stdout unless --csv names a file (the runbook's codes-<id>.csv).
+
+    The stack names the contract; the codes are those MITx Online holds now (one read
+    command, with the stack file's settings). When they differ from the state's, it says
+    so on stderr; when codes of the state are gone, it exits 1 after writing the sheet.
+    """
     argv = ["pulumi", "stack", "output", "--show-secrets", "--json", "--non-interactive"]
     outputs = _pulumi_json(argv + (["--stack", stack] if stack else [])) or {}
     try:
-        sheet = code_sheet(outputs, contract)
-    except (UnknownContract, NoCodes) as error:
-        raise click.ClickException(str(error)) from None
+        saved = code_sheet(outputs, contract)
+        if saved.contract_id is None:
+            raise NoCodes(f"contract {saved.label} has no contract id in the state: run `pulumi up` first")
+        sheet, comparison = live_sheet(saved, _live_codes(stack, saved.contract_id))
+    except ProviderError as error:
+        raise click.ClickException(error.render()) from None
     if csv_file is None:
         click.echo(sheet.csv(), nl=False)
-        return
-    sheet.write(Path(csv_file))
-    click.echo(f"Wrote {len(sheet.rows)} codes of contract {sheet.label} to {csv_file}", err=True)
+    else:
+        sheet.write(Path(csv_file))
+        click.echo(f"Wrote {len(sheet.rows)} codes of contract {sheet.label} to {csv_file}", err=True)
+    if comparison.differs:
+        click.echo(f"Warning: {comparison.report()}", err=True)
+    if comparison.missing:
+        sys.exit(EXIT_ERROR)
+
+
+def _live_codes(stack: str | None, contract_id: int) -> list[dict[str, str]]:
+    """The codes of contract `contract_id` as MITx Online holds them, read with the stack
+    file's settings; the client is closed after, so a command session ends through stdin."""
+    location = adoption.locate_stack(stack, Path.cwd())
+    clients = Platforms(adoption.stack_settings(location))
+    try:
+        # A relative `manageCommand` is relative to the program directory (docs/decisions.md §4).
+        with contextlib.chdir(location.program_dir):
+            return [shown_code(row) for row in clients.mitxonline().contract_codes(contract_id)]
+    finally:
+        clients.close()
 
 
 def _project_name(cwd: Path) -> str:
@@ -261,6 +295,9 @@ def unlock(stack: str | None, checked_hosts: tuple[str, ...]) -> None:
     for lock in locks:
         click.echo(f"Removing the lock of a finished run: {lock}", err=True)
     _pulumi_step(["pulumi", "cancel", "--yes", "--non-interactive", "--stack", name])
-    refresh = ["pulumi", "refresh", "--yes", "--skip-preview", "--clear-pending-creates", "--non-interactive"]
+    refresh = [
+        *("pulumi", "refresh", "--yes", "--skip-preview", "--run-program"),
+        *("--clear-pending-creates", "--non-interactive"),
+    ]
     _pulumi_step([*refresh, "--stack", name])
     click.echo(f"Stack {name} is unlocked. Next: pulumi up --stack {name}")

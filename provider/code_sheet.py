@@ -1,9 +1,11 @@
 """The enrollment codes of a declared contract, as the CSV an operator sends to the organization.
 
-The runbook's last step writes `codes-<contract id>.csv` (docs/platforms/mitxonline.md §11). A stack
-already holds the codes: `codes:<org>/<name>` is a secret stack output of every code
-contract (provider/program.py), so `courseware codes` reads `pulumi stack output
---show-secrets --json` and writes one row per code, no MITx Online command needed.
+The runbook's last step writes `codes-<contract id>.csv` (docs/platforms/mitxonline.md §11). The
+stack names the contract (`contract:<org>/<name>`: its id and runs) and holds the codes
+its last `up` or refresh saw (`codes:<org>/<name>`, a secret output, provider/program.py).
+Those may be gone since: `courseware codes` writes the codes MITx Online holds now (one
+read command) and compares them with the state's (`CodeComparison`), so a sheet never
+lists codes that no longer exist without saying so (issue 25).
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,9 @@ class CodeSheet:
     label: str  # `<org>/<name>`, as the stack outputs name the contract
     contract_id: int | None
     rows: list[dict[str, str]]
+    # The contract's runs, as the state names them: a code of another run (a retired
+    # run's redeemed code) is not one of the contract's codes (provider/mitxonline/enrollment_codes.py).
+    run_keys: tuple[str, ...] = ()
 
     @property
     def filename(self) -> str:
@@ -98,4 +103,48 @@ def code_sheet(outputs: Mapping[str, Any], wanted: str) -> CodeSheet:
             f"contract {label} has {contracts[label]['code_count']} codes, but the stack outputs were read "
             "without them: read them with `pulumi stack output --show-secrets`"
         )
-    return CodeSheet(label, contract_id if isinstance(contract_id, int) else None, [dict(r) for r in rows])
+    run_keys = tuple(str(key) for key in contracts[label].get("run_keys") or ())
+    return CodeSheet(label, contract_id if isinstance(contract_id, int) else None, [dict(r) for r in rows], run_keys)
+
+
+@dataclass(frozen=True)
+class CodeComparison:
+    """The codes of the state against those MITx Online holds, by code."""
+
+    label: str
+    missing: list[str]  # in the state, gone from MITx Online
+    unknown: list[str]  # held by MITx Online, not in the state
+
+    @property
+    def differs(self) -> bool:
+        return bool(self.missing or self.unknown)
+
+    def report(self) -> str:
+        """What differs, in counts only: the codes themselves are secrets."""
+        if not self.differs:
+            return ""
+        parts = []
+        if self.missing:
+            parts.append(f"{len(self.missing)} code(s) of the stack's state no longer exist in MITx Online")
+        if self.unknown:
+            parts.append(f"MITx Online holds {len(self.unknown)} code(s) the state does not")
+        return (
+            f"contract {self.label}: the state and MITx Online differ: {'; '.join(parts)}. The sheet lists what "
+            "MITx Online holds now; `courseware drift` shows the difference, and `pulumi up --refresh "
+            "--run-program` makes the codes the stack declares"
+        )
+
+
+def live_sheet(sheet: CodeSheet, live: Iterable[Mapping[str, str]]) -> tuple[CodeSheet, CodeComparison]:
+    """`sheet` with the rows MITx Online holds (each `code`, `course_run`, `attach_link`),
+    those of the contract's runs only, and how they compare with the state's rows."""
+    runs = set(sheet.run_keys)
+    rows = [dict(row) for row in live if not runs or row.get("course_run") in runs]
+    held = {row["code"] for row in rows}
+    saved = {row["code"] for row in sheet.rows}
+    comparison = CodeComparison(
+        sheet.label,
+        missing=sorted(saved - held),
+        unknown=sorted(held - saved),
+    )
+    return replace(sheet, rows=rows), comparison

@@ -15,6 +15,7 @@
     │                             differing only in case); raised after reading, before writing
     ├── PlatformError             a platform answered, or failed to answer, a call
     │   ├── HttpError             an HTTP call failed; carries method, URL, status, body
+    │   │   │                     and, when known, the stack config key to fix
     │   │   ├── Unauthorized      401/403: credentials rejected or not staff
     │   │   ├── NotFound          404
     │   │   ├── Conflict          409, or 400 for an object that already exists (a rerun key)
@@ -183,23 +184,49 @@ class PlatformError(ProviderError):
     )
 
 
-class HttpError(PlatformError):
-    """An HTTP call failed with a status the client does not retry, or ran out of retries."""
+@dataclass(frozen=True)
+class ConfigKeys:
+    """The stack config keys a client's calls depend on, so a failure can name the one to
+    fix: `url` where the platform is reached, `credentials` what it authenticates with
+    (e.g. ConfigKeys("`courseware:mitxonline` url", "`courseware:mitxonlineApiKey`"))."""
 
-    def __init__(self, method: str, url: str, status: int, body: str, step: str = "") -> None:
+    url: str
+    credentials: str
+
+
+def _fix(key: str) -> str:
+    return f" (check {key} in the stack file)" if key else ""
+
+
+class HttpError(PlatformError):
+    """An HTTP call failed with a status the client does not retry, or ran out of retries.
+
+    `key` names the stack config key whose value the failure points at, when the client
+    knows it (a rejected credential): the first line of the message names it."""
+
+    def __init__(self, method: str, url: str, status: int, body: str, step: str = "", *, key: str = "") -> None:
         self.method = method
         self.url = url
         self.status = status
         self.body = body
         self.step = step
+        self.key = key
         where = f"{step}: " if step else ""
-        super().__init__(f"{where}{method} {url} answered {status}: {body[:500]}")
+        super().__init__(f"{where}{method} {url} answered {status}{_fix(key)}: {body[:500]}")
 
 
 class Unauthorized(HttpError):
     """401 or 403: the credentials were rejected, or the user is not staff."""
 
     next_step = "check the client id and secret (or API key) in the stack config and that the user is staff"
+
+    def __init__(self, method: str, url: str, status: int, body: str, step: str = "", *, key: str = "") -> None:
+        super().__init__(method, url, status, body, step, key=key)
+        if key:
+            self.next_step = (
+                f"set {key} to a value the platform accepts (docs/stack-file.md); every command reads the stack "
+                "file's current settings, so run it again once it is set"
+            )
 
 
 class NotFound(HttpError):
@@ -247,11 +274,18 @@ def retry_after_seconds(header: str | None, now: dt.datetime | None = None) -> f
 
 
 def http_error(
-    method: str, url: str, status: int, body: str, step: str, headers: Mapping[str, str] | None = None
+    method: str,
+    url: str,
+    status: int,
+    body: str,
+    step: str,
+    headers: Mapping[str, str] | None = None,
+    keys: ConfigKeys | None = None,
 ) -> HttpError:
-    """The one mapping from a failed HTTP answer to its error, for every REST client."""
+    """The one mapping from a failed HTTP answer to its error, for every REST client; a
+    rejected credential names its key in `keys`."""
     if status in (401, 403):
-        return Unauthorized(method, url, status, body, step)
+        return Unauthorized(method, url, status, body, step, key=keys.credentials if keys else "")
     if status == 404:
         return NotFound(method, url, status, body, step)
     # Rerun and clone answer 400 "... already exists" for a taken key (docs/platforms/edx.md §2).
@@ -269,15 +303,21 @@ class Unreachable(PlatformError):
 
     next_step = "check the platform's URL in the stack config and that it is up, then run `pulumi up` again"
 
-    def __init__(self, method: str, url: str, reason: str, step: str = "", *, sent: bool = True) -> None:
+    def __init__(self, method: str, url: str, reason: str, step: str = "", *, sent: bool = True, key: str = "") -> None:
         self.method = method
         self.url = url
         self.reason = reason
         self.step = step
         # False when the request never left this machine (no connection was made).
         self.sent = sent
+        self.key = key
         where = f"{step}: " if step else ""
-        super().__init__(f"{where}{method} {url} could not be reached: {reason}")
+        super().__init__(f"{where}{method} {url} could not be reached{_fix(key)}: {reason}")
+        if key:
+            self.next_step = (
+                f"check {key} and that the platform is up; every command reads the stack file's current "
+                "settings, so run it again once it is fixed"
+            )
 
 
 class Vanished(PlatformError):
@@ -318,15 +358,18 @@ class UnreadableOutput(PlatformError):
 class CommandFailed(PlatformError):
     """A management command exited non-zero."""
 
-    def __init__(self, argv: Sequence[str], exit_code: int, stdout: str, stderr: str, step: str = "") -> None:
+    def __init__(
+        self, argv: Sequence[str], exit_code: int, stdout: str, stderr: str, step: str = "", *, key: str = ""
+    ) -> None:
         self.argv = list(argv)
         self.exit_code = exit_code
         self.stdout = stdout
         self.stderr = stderr
         self.step = step
+        self.key = key
         where = f"{step}: " if step else ""
         tail = (without_log_records(stderr) or stdout.strip())[-800:]
-        super().__init__(f"{where}command {' '.join(self.argv)!r} exited {exit_code}: {tail}")
+        super().__init__(f"{where}command {' '.join(self.argv)!r} exited {exit_code}{_fix(key)}: {tail}")
 
 
 def without_log_records(stderr: str) -> str:

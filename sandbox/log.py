@@ -66,12 +66,21 @@ def record_command(
     )
 
 
-def record_process(db: sqlite3.Connection, *, argv: list[str]) -> None:
-    """One `manage` process start: what pays Django's start-up (docs/platforms/mitxonline.md §2)."""
-    db.execute(
+def record_process(db: sqlite3.Connection, *, argv: list[str]) -> int:
+    """One `manage` process start: what pays Django's start-up (docs/platforms/mitxonline.md §2).
+    Returns the entry's id, for `record_process_end`."""
+    cursor = db.execute(
         "INSERT INTO log (time, kind, argv, duration_ms, pid) VALUES (?, 'process', ?, 0, ?)",
         (_now(), json.dumps(argv), os.getpid()),
     )
+    return int(cursor.lastrowid or 0)
+
+
+def record_process_end(db: sqlite3.Connection, entry: int, *, exit_code: int, duration_ms: float) -> None:
+    """How the process of entry `entry` ended: its exit status (130 after SIGINT, as a
+    shell reports it) and its whole time. A process killed by SIGKILL never gets here:
+    its entry keeps `exit_code` null."""
+    db.execute("UPDATE log SET exit_code = ?, duration_ms = ? WHERE id = ?", (exit_code, round(duration_ms, 3), entry))
 
 
 def entries(db: sqlite3.Connection) -> Iterator[dict[str, Any]]:
@@ -87,7 +96,7 @@ def entries(db: sqlite3.Connection) -> Iterator[dict[str, Any]]:
                 dropped=row["status"] is None,
             )
         elif row["kind"] == "process":
-            entry.update(argv=json.loads(row["argv"]), pid=row["pid"])
+            entry.update(argv=json.loads(row["argv"]), pid=row["pid"], exit_code=row["exit_code"])
         else:
             entry.update(argv=json.loads(row["argv"]), exit_code=row["exit_code"])
             if row["session"] is not None:

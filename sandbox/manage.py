@@ -11,24 +11,39 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import sys
 import time
 import traceback
 from pathlib import Path
 
 from sandbox import faults, log, session
-from sandbox.context import CommandContext
+from sandbox.context import AppContext, CommandContext
 from sandbox.mitxonline import commands, console
 from sandbox.settings import load_context
 from sandbox.state import prepare_state
 
 
 def run_manage(state_dir: Path, argv: list[str]) -> int:
-    """Run one command; returns the process exit status (0-255)."""
+    """Run one command; returns the process exit status (0-255). The log's entry of the
+    process gets that status when it ends, or 130 when SIGINT stops it (a command
+    session's process, the only long-lived one, should end by end-of-input instead)."""
     started = time.monotonic()
     db = prepare_state(state_dir)
     base = load_context(db, state_dir)
-    log.record_process(db, argv=argv)
+    entry = log.record_process(db, argv=argv)
+    code = 1
+    try:
+        code = _run_process(db, state_dir, base, argv, started)
+    except KeyboardInterrupt:
+        code = 130
+        raise
+    finally:
+        log.record_process_end(db, entry, exit_code=code, duration_ms=(time.monotonic() - started) * 1000)
+    return code
+
+
+def _run_process(db: sqlite3.Connection, state_dir: Path, base: AppContext, argv: list[str], started: float) -> int:
     time.sleep(base.settings.command_delay)
     rule = faults.fire_command(db, argv)
     if rule and rule.latency:

@@ -109,6 +109,17 @@ def _source_course(
         return entry
     if not is_source_run(run):
         out.inexact.append(Note(key, "its MITx Online run is not tagged SOURCE; declared as a source run all the same"))
+    if course.title != live.edx.title:
+        # The catalog declares the title once, edX's; MITx Online's course keeps the one it
+        # was imported with, since no command changes it (docs/resources/mitxonline-course.md).
+        out.inexact.append(
+            Note(
+                key,
+                f"the MITx Online course is titled {course.title!r} and the edX run {live.edx.title!r}; no command "
+                "changes a course's title, so `pulumi up` adopts it as it is and says so, and `courseware drift` "
+                "reports it until `pulumi refresh --yes --skip-preview --run-program` acknowledges it",
+            )
+        )
     if run.live != course.live:
         out.inexact.append(
             Note(

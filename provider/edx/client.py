@@ -38,6 +38,7 @@ from provider.attempts import Retry, attempt, backoff_pause
 from provider.edx.keys import CourseKey
 from provider.edx.models import ManagedFields, StudioCourseRun
 from provider.errors import (
+    ConfigKeys,
     HttpError,
     NotFound,
     PlatformError,
@@ -88,9 +89,21 @@ class _Token:
     expires_at: float
 
 
-def _error(response: httpx.Response, step: str) -> HttpError:
+# What a rejected credential or an unreachable URL names (issue 25): the token request
+# authenticates the OAuth client; Studio answers 403 when that client's user is not staff.
+_LMS_KEYS = ConfigKeys(
+    url="`courseware:edx` lmsUrl", credentials="`courseware:edx` clientId and `courseware:edxClientSecret`"
+)
+_STUDIO_KEYS = ConfigKeys(
+    url="`courseware:edx` studioUrl", credentials="`courseware:edx` clientId (its user must be global staff)"
+)
+
+
+def _error(response: httpx.Response, step: str, keys: ConfigKeys) -> HttpError:
     request = response.request
-    return http_error(request.method, str(request.url), response.status_code, response.text, step, response.headers)
+    return http_error(
+        request.method, str(request.url), response.status_code, response.text, step, response.headers, keys
+    )
 
 
 # Errors raised before the request left this machine: repeating them is always safe.
@@ -134,19 +147,21 @@ class EdxClient:
 
     # -- transport ---------------------------------------------------------------------
 
-    def _send_once(self, request: httpx.Request, step: str) -> httpx.Response:
+    def _send_once(self, request: httpx.Request, step: str, keys: ConfigKeys) -> httpx.Response:
         try:
             response = self._http.send(request)
         except httpx.TransportError as exc:
             reason = f"{type(exc).__name__}: {exc}"
             raise Unreachable(
-                request.method, str(request.url), reason, step, sent=not isinstance(exc, _NOT_SENT)
+                request.method, str(request.url), reason, step, sent=not isinstance(exc, _NOT_SENT), key=keys.url
             ) from exc
         if response.is_success:
             return response
-        raise _error(response, step)
+        raise _error(response, step, keys)
 
-    def _send(self, build: Callable[[], httpx.Request], *, step: str, idempotent: bool) -> httpx.Response:
+    def _send(
+        self, build: Callable[[], httpx.Request], *, step: str, idempotent: bool, keys: ConfigKeys = _STUDIO_KEYS
+    ) -> httpx.Response:
         policy = self._retry
         retry = Retry(
             tries=policy.attempts,
@@ -157,7 +172,7 @@ class EdxClient:
             level=logging.INFO,
         )
         # `build` runs per try, so a retry after a token renewal carries the new token.
-        return attempt(lambda: self._send_once(build(), step), step=step, retry=retry).value
+        return attempt(lambda: self._send_once(build(), step, keys), step=step, retry=retry).value
 
     # -- authentication (docs/platforms/edx.md §1) -----------------------------------------------------------
 
@@ -172,7 +187,7 @@ class EdxClient:
         started = self._clock()
         # Asking for a token changes nothing on the server, so it is always retried.
         response = self._send(
-            lambda: self._http.build_request("POST", url, data=form), step="edX token", idempotent=True
+            lambda: self._http.build_request("POST", url, data=form), step="edX token", idempotent=True, keys=_LMS_KEYS
         )
         try:
             payload = response.json()

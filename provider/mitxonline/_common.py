@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -94,7 +95,12 @@ def note_adoption(inputs: dict[str, Any], what: str, find: Callable[[], str | No
     if found is None:
         return
     inputs[ADOPTS] = found
-    _log.warning(
+    # A declaration with `adopt: true` asked for exactly this (`courseware adopt` writes
+    # one per object): plan-summary still lists the adoption, but nothing is to be warned
+    # about (issue 25).
+    asked = inputs.get("adopt") is True
+    _log.log(
+        logging.INFO if asked else logging.WARNING,
         "%s already exists in MITx Online (%s), made by hand or by another stack: `pulumi up` adopts it instead "
         "of creating it. If another stack declares it too, keep it in one of them only",
         what,

@@ -533,7 +533,7 @@ def _without_stdout(failure: CommandFailed) -> CommandFailed:
     """The same failure, of the same class, with its stdout withheld."""
     if isinstance(failure, CommandRefused):
         return type(failure)(failure.argv, failure.exit_code, _WITHHELD, failure.stderr, failure.reason, failure.step)
-    return type(failure)(failure.argv, failure.exit_code, _WITHHELD, failure.stderr, failure.step)
+    return type(failure)(failure.argv, failure.exit_code, _WITHHELD, failure.stderr, failure.step, key=failure.key)
 
 
 def _table(text: str, done: Completed) -> list[dict[str, str]]:

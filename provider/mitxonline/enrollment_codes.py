@@ -96,6 +96,8 @@ def _expected(args: EnrollmentCodesArgs) -> int:
 # reports an adopted contract whose codes differ with the same two.
 held_codes = _held
 expected_count = _expected
+# How a code is written out; `courseware codes` writes the live codes the same way.
+shown_code = _code
 
 
 def _extra_codes(contract_id: object, held: int, runs: int, expected: int, seats: int | None) -> FieldProblem | None:

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 from provider.attempts import Retry, attempt, backoff_pause
-from provider.errors import HttpError, Unreachable, http_error, retryable_http
+from provider.errors import ConfigKeys, HttpError, Unreachable, http_error, retryable_http
 from provider.logs import logger
 from provider.mitxonline.models import RestContract, RestCourse, RestOrganization
 
@@ -34,9 +34,15 @@ _log = logger("mitxonline.rest")
 _PAGE_SIZE = 100  # docs/platforms/mitxonline.md §6: `page_size` may be raised to 100
 
 
+# What a rejected key or an unreachable URL names (issue 25): the settings to fix.
+KEYS = ConfigKeys(url="`courseware:mitxonline` url", credentials="`courseware:mitxonlineApiKey`")
+
+
 def _error(response: httpx.Response, step: str) -> HttpError:
     request = response.request
-    return http_error(request.method, str(request.url), response.status_code, response.text, step, response.headers)
+    return http_error(
+        request.method, str(request.url), response.status_code, response.text, step, response.headers, KEYS
+    )
 
 
 # A 429's Retry-After is honoured up to a minute, as the edX client does; otherwise 0.5 s,
@@ -89,7 +95,7 @@ class MitxOnlineRest:
         try:
             response = self._http.get(url, params=params)
         except httpx.TransportError as exc:
-            raise Unreachable("GET", url, f"{type(exc).__name__}: {exc}", step) from exc
+            raise Unreachable("GET", url, f"{type(exc).__name__}: {exc}", step, key=KEYS.url) from exc
         if not response.is_success:
             raise _error(response, step)
         return response.json()

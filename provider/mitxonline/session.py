@@ -20,7 +20,8 @@ is sent, and that command goes to a new session.
 stdin and stdout are the only channels (no port, no file), so `kubectl exec -i` carries
 a session as it carries a process. A stray line on stdout (a prefix's banner) is not a
 frame and is logged at DEBUG; the session's stderr (Django's logging) goes there too.
-When the provider process ends, the session's stdin closes and the runner ends.
+When the provider process ends, the session's stdin closes and the runner ends: no
+signal reaches it, since it runs in a process group of its own (issue 25).
 """
 
 from __future__ import annotations
@@ -72,6 +73,12 @@ class Session:
             encoding="utf-8",
             errors="replace",
             bufsize=1,
+            # A process group of its own: at the end of a run the engine ends the provider
+            # with SIGINT to the provider's whole group, which would stop MITx Online's
+            # process by a signal (exit 130). Outside that group, the session sees its
+            # stdin close when the provider exits, and ends normally (exit 0). It stays in
+            # the CLI's session, so whatever stops that session stops it too.
+            process_group=0,
         )
         self._readers = [
             threading.Thread(target=self._read_frames, args=(self.process.stdout,), daemon=True),
@@ -200,11 +207,9 @@ class SessionPool:
         if tuple(argv[: len(self.prefix)]) != self.prefix:
             raise ValueError("a session runs commands of its own prefix only")
         words = list(argv[len(self.prefix) :])
-        try:
-            session = self._take(timeout)
-        except SessionBroken as broken:
-            # As a process that could not start MITx Online: failed before the command ran.
-            return Completed(-1, "", str(broken))
+        # A session that does not start raises SessionBroken, as a process that cannot
+        # start raises OSError: the command did not run (ManageCommand reports both).
+        session = self._take(timeout)
         try:
             done = session.run(words, stdin=stdin, timeout=timeout)
         except SessionHung:

@@ -44,6 +44,7 @@ from provider.errors import (
     CommandTimedOut,
     ContractLocked,
     FieldProblem,
+    SessionBroken,
     UnsafeCommand,
 )
 from provider.logs import logger
@@ -54,6 +55,8 @@ _log = logger("mitxonline.transport")
 # Linux refuses one argument longer than 128 KiB (MAX_ARG_STRLEN); the programs sent to
 # `shell -c` (`remote`) are a few KiB, every other argument far less.
 _MAX_ARGUMENT = 32768
+# What a command that cannot start names (issue 25): the setting to fix.
+MANAGE_COMMAND_KEY = "`courseware:mitxonline` manageCommand"
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,8 @@ class Completed:
 
 
 class Runner(Protocol):
-    """Runs one argument vector; raises `subprocess.TimeoutExpired` past `timeout`."""
+    """Runs one argument vector; raises `subprocess.TimeoutExpired` past `timeout`, and
+    OSError or SessionBroken when it cannot start what the argument vector names."""
 
     def __call__(self, argv: Sequence[str], *, timeout: float, stdin: str | None) -> Completed: ...
 
@@ -250,10 +254,13 @@ class ManageCommand:
             raise CommandTimedOut(
                 shown, -1, _text(expired.stdout), _text(expired.stderr) + f"\n(killed after {self.timeout:g} s)", step
             ) from None
-        except OSError as error:
-            # The prefix itself could not be started (kubectl missing, a wrong path).
+        except (OSError, SessionBroken) as error:
+            # The prefix itself could not be started (kubectl missing, a wrong path), or
+            # what it started is not a `manage.py shell` that serves a command session.
             _log.info("%s: %s could not start: %s", step or command, " ".join(shown), error)
-            raise CommandFailed(shown, -1, "", f"could not start the command: {error}", step) from None
+            raise CommandFailed(
+                shown, -1, "", f"could not start the command: {error}", step, key=MANAGE_COMMAND_KEY
+            ) from None
         _log.info(
             "%s: %s exited %d in %.1f s", step or command, " ".join(shown), done.exit_code, time.monotonic() - started
         )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from provider.code_sheet import NoCodes, UnknownContract, code_sheet
+from provider.code_sheet import NoCodes, UnknownContract, code_sheet, live_sheet
 
 LINK = "https://learn.mit.edu/enrollmentcode/"
 OUTPUTS = {
@@ -80,3 +80,27 @@ def test_the_csv_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
     fresh = tmp_path / "new.csv"
     sheet.write(fresh)
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o600
+
+
+def test_the_live_sheet_lists_what_mitxonline_holds_and_counts_what_differs() -> None:
+    saved = code_sheet(
+        {
+            **OUTPUTS,
+            "contract:BIGCO/BigCo Codes Contract": {
+                **OUTPUTS["contract:BIGCO/BigCo Codes Contract"],
+                "run_keys": ["course-v1:UAI_BIGCO+A+1T21C2026_en"],
+            },
+        },
+        "21",
+    )  # type: ignore[dict-item]
+    live = [
+        {"code": "c1", "course_run": "course-v1:UAI_BIGCO+A+1T21C2026_en", "attach_link": f"{LINK}c1/"},
+        {"code": "c3", "course_run": "course-v1:UAI_BIGCO+A+1T21C2026_en"},
+        {"code": "c4", "course_run": "course-v1:UAI_BIGCO+B+1T21C2026_en"},  # a run the contract no longer has
+    ]
+    sheet, comparison = live_sheet(saved, live)
+    assert [row["code"] for row in sheet.rows] == ["c1", "c3"]
+    assert (comparison.missing, comparison.unknown) == (["c,2"], ["c3"])
+    report = comparison.report()
+    assert "1 code(s) of the stack's state no longer exist" in report and "holds 1 code(s)" in report
+    assert "c3" not in report and "c,2" not in report  # counts only: codes are secrets

@@ -166,6 +166,7 @@ def test_the_page_names_every_step_of_the_walkthrough() -> None:
         "scripts/run courseware summary --stack partner",
         f"scripts/run courseware codes --stack partner {CODES} --csv {SHEET}",
         "scripts/run pulumi preview --stack partner --expect-no-changes",
+        "scripts/run courseware drift --stack partner",
     ]
     added = [yaml.safe_load(step.text) for step in steps if isinstance(step, ConfigAddition)]
     assert [sorted(block) for block in added] == [["config"], ["courseware:catalog"]]

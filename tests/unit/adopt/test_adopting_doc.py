@@ -60,6 +60,9 @@ class Studio:
         )
         return type("Run", (), {"managed": lambda _self: fields})()
 
+    def close(self) -> None:
+        """`courseware adopt` closes the clients it made; this one holds nothing."""
+
 
 def platform() -> FakeMitx:
     """The organizations, contracts and source course the doc's commands name."""

@@ -26,12 +26,15 @@ BARE = "course-v1:OTHER+C3"
 SSO = "2f0c6a52-6b1e-4a8e-9d57-3d5c0b9a1e01"
 
 
-def course(readable_id: str, runs: list[dict[str, Any]], *, live: bool = True, page: bool = True) -> RestCourse:
+def course(
+    readable_id: str, runs: list[dict[str, Any]], *, live: bool = True, page: bool = True, title: str = "Intro"
+) -> RestCourse:
+    """A course as REST reads it; titled as the edX run below (`EDX`) unless said otherwise."""
     return RestCourse.model_validate(
         {
             "id": abs(hash(readable_id)) % 1000,
             "readable_id": readable_id,
-            "title": readable_id,
+            "title": title,
             "live": live,
             "page": {"live": True} if page else None,
             "include_in_learn_catalog": page,
