@@ -138,8 +138,11 @@ def _locked_problems(what: str, fields: list[str], live: dict[str, Any], today: 
             "MITx Online cannot save such a contract through any command: keep this field as it is until the "
             "contract's dates contain today, or change the contract in the Wagtail admin, then `pulumi refresh`"
         )
+    state = "is inactive" if live.get("active") is False else "is outside its dates"
     return [
-        FieldProblem(name, f"{what} cannot be changed: {locked} (docs/platforms/mitxonline.md §4); {advice}")
+        FieldProblem(
+            name, f"{what} {state} and cannot be changed: {locked} (docs/platforms/mitxonline.md §4); {advice}"
+        )
         for name in sorted(fields)
     ]
 
