@@ -30,8 +30,9 @@ from provider import journal
 from provider.attempts import Recovered, Succeeded, attempt
 from provider.base import changed_fields, has_unknown, is_unknown, logger
 from provider.errors import Drifted, PlatformError, ProviderError
-from provider.mitxonline.client import ContractsUpdate, MitxOnline
+from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.commands import Invocation
+from provider.mitxonline.listing import ContractsUpdate
 from provider.mitxonline.transport import Completed
 
 _log = logger("mitxonline")

@@ -45,7 +45,7 @@ from provider.base import (
     parse_declared,
 )
 from provider.errors import CommandRefused, ContractLocked, FieldProblem, Refused, Vanished
-from provider.mitxonline import commands
+from provider.mitxonline import commands, outputs
 from provider.mitxonline._common import (
     ADOPTS,
     adopt_or_refuse,
@@ -55,7 +55,8 @@ from provider.mitxonline._common import (
     refused_changes,
     write_or_recover,
 )
-from provider.mitxonline.client import ContractsUpdate, MitxOnline, upsert_contract
+from provider.mitxonline.client import MitxOnline
+from provider.mitxonline.listing import ContractsUpdate, upsert_contract
 from provider.mitxonline.models import ContractArgs, ContractRow, slugify
 from provider.mitxonline.organization import refuse_key_in_other_case
 from provider.mitxonline.transport import Completed
@@ -226,8 +227,8 @@ def _imported_row(args: ContractArgs, dates: dict[str, Any]) -> Callable[[Comple
     declared = args.model_dump(mode="json")
 
     def change(done: Completed) -> ContractsUpdate | None:
-        imported = commands.parse_import(done.stdout)
-        if imported is None or commands.import_found_existing(done.stdout):
+        imported = outputs.parse_import(done.stdout)
+        if imported is None or outputs.import_found_existing(done.stdout):
             return None
         row = ContractRow(
             id=imported[1],
@@ -517,8 +518,8 @@ class ContractProvider(ProviderBase):
                 _log.warning("%s was created, but the import then failed: %s", what, written.failure.reason)
             return written.found.id, _live(written.found)
         done = written.value
-        imported = commands.parse_import(done.stdout)
-        if imported is not None and not commands.import_found_existing(done.stdout):
+        imported = outputs.parse_import(done.stdout)
+        if imported is not None and not outputs.import_found_existing(done.stdout):
             return imported[1], None
         row = _find(client, args)
         if row is None:
