@@ -28,8 +28,10 @@ from pydantic import BaseModel
 
 from provider import journal
 from provider.attempts import Recovered, Succeeded, attempt
-from provider.base import changed_fields, has_unknown, is_unknown, logger
+from provider.checks import ADOPTS
+from provider.declared import changed_fields, has_unknown, is_unknown
 from provider.errors import Drifted, PlatformError, ProviderError
+from provider.logs import logger
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.commands import Invocation
 from provider.mitxonline.listing import ContractsUpdate
@@ -39,10 +41,6 @@ _log = logger("mitxonline")
 
 T = TypeVar("T")
 F = TypeVar("F")
-
-# The input in which check names the existing object a create will adopt. No read
-# observes it (provider/reports.py: PLAN_NOTES).
-ADOPTS = "adopts"
 
 
 def refused_changes(

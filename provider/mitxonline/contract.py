@@ -33,21 +33,14 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 from pydantic import ValidationError
 
-from provider import platforms, rules
+from provider import checks, platforms, rules
 from provider.attempts import Recovered
-from provider.base import (
-    ProviderBase,
-    changed_fields,
-    check_declared,
-    has_unknown,
-    logger,
-    normalise_field,
-    parse_declared,
-)
+from provider.base import ProviderBase
+from provider.declared import changed_fields, has_unknown, normalise_field, parse_declared
 from provider.errors import CommandRefused, ContractLocked, FieldProblem, Refused, Vanished
+from provider.logs import logger
 from provider.mitxonline import commands, outputs
 from provider.mitxonline._common import (
-    ADOPTS,
     adopt_or_refuse,
     declared_inputs,
     differences,
@@ -407,29 +400,8 @@ def _refuse_inactive(client: MitxOnline, args: ContractArgs, row: ContractRow, s
 
 class ContractProvider(ProviderBase):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        checked = check_declared(ContractArgs, {k: v for k, v in news.items() if k != ADOPTS})
+        checked = checks.contract(olds, news)
         values, inputs, failures = checked.values, checked.inputs, checked.failures
-        if news.get("slug") is None and olds.get("slug") is not None:
-            # An undeclared slug is the one the contract got when it was made.
-            inputs["slug"] = olds["slug"]
-        elif news.get("slug") is None and isinstance(values.get("name"), str):
-            slug = slugify(values["name"])
-            if slug:
-                inputs["slug"] = slug
-            else:
-                failures.append(CheckFailure("slug", "the name makes an empty slug; declare `slug`"))
-        for rule in rules.dates_out_of_order(values, rules.CONTRACT_DATE_ORDER):
-            failures.append(
-                CheckFailure(
-                    rule.later,
-                    f"{values[rule.later]} is before {rule.earlier} {values[rule.earlier]}; contracts end after "
-                    "they start",
-                )
-            )
-        if "membership_type" in values and "sso_organization_id" in values:
-            sso = rules.sso_problem(values["membership_type"], values["sso_organization_id"])
-            if sso is not None:
-                failures.append(CheckFailure("membership_type", sso))
         failures.extend(refused_changes(ContractArgs, olds, inputs, REFUSED))
         failures.extend(_fewer_codes(olds, values))
         reactivated = olds.get("active") is False and inputs.get("active") is True

@@ -37,7 +37,8 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from provider import platforms
 from provider.attempts import Recovered
-from provider.base import ProviderBase, changed_fields, check_declared, logger, parse_declared
+from provider.base import ProviderBase
+from provider.declared import changed_fields, check_declared, parse_declared
 from provider.errors import (
     CommandRefused,
     ContractLocked,
@@ -47,6 +48,7 @@ from provider.errors import (
     ProviderError,
     without_log_records,
 )
+from provider.logs import logger
 from provider.mitxonline import commands
 from provider.mitxonline._common import declared_inputs, known_contract_id, write_or_recover
 from provider.mitxonline.client import MitxOnline

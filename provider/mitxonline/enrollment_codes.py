@@ -38,8 +38,10 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from provider import platforms
-from provider.base import ProviderBase, check_declared, diff_declared, has_unknown, logger, parse_declared
+from provider.base import ProviderBase
+from provider.declared import check_declared, diff_declared, has_unknown, parse_declared
 from provider.errors import FieldProblem, Refused
+from provider.logs import logger
 from provider.mitxonline import commands
 from provider.mitxonline._common import known_contract_id, write_or_recover
 from provider.mitxonline.client import MitxOnline

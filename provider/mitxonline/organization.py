@@ -24,11 +24,12 @@ from typing import Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from provider import platforms, rules
-from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
+from provider import checks, platforms, rules
+from provider.base import ProviderBase
+from provider.declared import diff_declared, parse_declared
 from provider.errors import FieldProblem, Refused
+from provider.logs import logger
 from provider.mitxonline._common import (
-    ADOPTS,
     adopt_or_refuse,
     declared_inputs,
     differences,
@@ -101,7 +102,7 @@ def _listed(name: str, sso_organization_id: str | None) -> str | None:
 
 class OrganizationProvider(ProviderBase):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        checked = check_declared(OrganizationArgs, {k: v for k, v in news.items() if k != ADOPTS})
+        checked = checks.organization(news)
         failures = checked.failures + refused_changes(OrganizationArgs, olds, news, REFUSED)
         name, sso_id = checked.values.get("name"), checked.values.get("sso_organization_id")
         if not olds and not failures and isinstance(name, str):
