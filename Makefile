@@ -5,8 +5,9 @@
 demo:
 	@scripts/run scripts/demo $(if $(PORT_BASE),--port-base $(PORT_BASE))
 
+# `make test TEST_PORTS=30000-30999` keeps every port the tests' sandboxes use in that range.
 test:
-	@scripts/run scripts/test-suite
+	@$(if $(TEST_PORTS),COURSEWARE_TEST_PORTS=$(TEST_PORTS) )scripts/run scripts/test-suite
 
 # The plot needs matplotlib, the optional `bench` group of pyproject.toml, installed on first use.
 bench:

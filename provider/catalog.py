@@ -19,11 +19,12 @@ rules between entries (unique keys, references), on what parsed.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from pulumi.output import Unknown
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -126,28 +127,108 @@ def _path(loc: Iterable[int | str]) -> str:
     return out
 
 
+# What a value of each pattern may hold, in words: pydantic's own message quotes the regex.
+_PATTERNS = {
+    rules.KEY_PREFIX_PATTERN: "is not a key prefix, which is at most 20 letters, digits or underscores, with no "
+    "spaces; write e.g. org_key_prefix: UAI_",
+    rules.SLUG_PATTERN: "is not a slug, which is letters, digits, - and _ only, with no spaces; write e.g. "
+    "slug: bigco-codes-2026",
+}
+
+# The date fields of every entry. YAML reads an unquoted `2027-12-31` as a date object,
+# which reaches the program as Go's rendering of it, `2027-12-31 00:00:00 +0000 UTC`
+# (the CLI parses the stack file); it is read back as what was written (docs/stack-file.md).
+_DATE_FIELDS = frozenset({"start", "end", "enrollment_start", "enrollment_end"})
+_YAML_TIMESTAMP = re.compile(r"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?) ([+-]\d{2})(\d{2})(?: \S+)?")
+
+
+def _read_yaml_timestamps(entry: Any) -> Any:
+    """`entry` with each date field YAML read as a timestamp turned back into ISO text."""
+    if not isinstance(entry, dict):
+        return entry
+    read = {}
+    for name, value in entry.items():
+        found = _YAML_TIMESTAMP.fullmatch(value) if name in _DATE_FIELDS and isinstance(value, str) else None
+        read[name] = value if found is None else "{}T{}{}:{}".format(*found.groups())
+    return read
+
+
+# What to write instead, by the kind of pydantic error, for messages that say only what
+# is wrong ("Input should be greater than 0"); `_EXAMPLES` adds the field's own example.
+_FIXES = {
+    "missing": "add it",
+    "bool_type": "write true or false",
+    "bool_parsing": "write true or false",
+    "int_type": "write a whole number, unquoted",
+    "int_parsing": "write a whole number, unquoted",
+    "int_from_float": "write a whole number, unquoted",
+    "greater_than": "write a whole number above 0",
+    "greater_than_equal": "write a number of at least 0",
+    "decimal_parsing": "write a number with at most 2 decimals",
+    "decimal_type": "write a number with at most 2 decimals",
+    "decimal_max_places": "write a number with at most 2 decimals",
+    "decimal_max_digits": "write a number of at most 10 digits",
+    "list_type": "write a list: [a, b], or one `- item` per line",
+    "string_type": "write it as text",
+    "model_type": "write a mapping of `field: value` lines",
+    "model_attributes_type": "write a mapping of `field: value` lines",
+}
+_EXAMPLES = {
+    "max_learners": "max_learners: 25",
+    "price": "price: 99.00",
+    "courses": "courses: [course-v1:UAI_SOURCE+A.0001x]",
+    "existing_source_courses": "existing_source_courses: [course-v1:UAI_SOURCE+A.0001x]",
+    "course_key": "course_key: course-v1:UAI_SOURCE+A.0001x+SOURCE",
+    "title": "title: Intro to AI",
+    "name": "name: New University",
+    "org_key": "org_key: NEWU",
+    "organization": "organization: NEWU",
+    "sso_organization_id": "sso_organization_id: 5d2b8f1e-3c4a-4e6b-9f70-1a2b3c4d5e6f",
+    "membership_type": "membership_type: code",
+    "description": "description: Seats for the 2026 cohort",
+}
+
+
 def _hint(error: dict[str, Any]) -> str:
+    """What is wrong with one field and what to write instead."""
     kind = error["type"]
     message = str(error["msg"]).removeprefix("Value error, ")
+    field = next((part for part in reversed(error["loc"]) if isinstance(part, str)), "")
+    if kind == "string_pattern_mismatch":
+        pattern = error.get("ctx", {}).get("pattern")
+        return f"{error.get('input')!r} {_PATTERNS.get(pattern, message)}"
     if kind == "extra_forbidden":
         return "unknown field; remove it or check its spelling (docs/stack-file.md lists every field)"
     if kind == "literal_error":
-        return message.replace("Input should be", "write one of")
-    if kind in {"datetime_parsing", "datetime_type", "timezone_aware"}:
-        return f"{message}; write an ISO 8601 time with a timezone, e.g. 2026-01-05T00:00:00Z"
-    if kind in {"date_parsing", "date_from_datetime_parsing", "date_type"}:
-        return f"{message}; write a date as YYYY-MM-DD"
-    return message
+        return f"{error.get('input')!r} is not one of its values; " + message.replace("Input should be", "write one of")
+    if kind in {"datetime_parsing", "datetime_type", "timezone_aware", "datetime_from_date_parsing"}:
+        return f"{message}; write an ISO 8601 time with a timezone, in quotes, e.g. {field}: '2026-01-05T00:00:00Z'"
+    if kind in {"date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact", "date_type"}:
+        return f"{message}; write a date as YYYY-MM-DD, e.g. {field}: '2026-12-31'"
+    fix = _FIXES.get(kind)
+    example = _EXAMPLES.get(field)
+    if fix is None:
+        # A rule's own message says what to write; a bare one gets the field's example.
+        said = example is None or re.search(r"e\.g\.|for example|write", message)
+        return message if said else f"{message}; e.g. {example}"
+    what = "is missing" if kind == "missing" else message
+    return f"{what}; {fix}" + (f", e.g. {example}" if example else "")
 
 
 def _duplicates(values: Iterable[tuple[str, str]]) -> list[FieldProblem]:
     """Problems for every repeated key: (path, key) pairs, keys compared without case."""
     pairs = list(values)
-    counts = Counter(key.casefold() for _, key in pairs)
+    paths: dict[str, list[str]] = {}
+    for path, key in pairs:
+        paths.setdefault(key.casefold(), []).append(path)
     return [
-        FieldProblem(path, f"{key!r} is declared more than once; each must be declared once")
+        FieldProblem(
+            path,
+            f"{key!r} is declared more than once (also at {', '.join(p for p in paths[key.casefold()] if p != path)}); "
+            "keep one of these entries and remove the others",
+        )
         for path, key in pairs
-        if counts[key.casefold()] > 1
+        if len(paths[key.casefold()]) > 1
     ]
 
 
@@ -179,7 +260,12 @@ def _resource_checks(section: str, raw: dict[str, Any], organizations: dict[str,
     elif section == "organizations":
         checked = checks.organization(properties.organization(raw))
     elif section == "contracts":
-        organization = organizations.get(str(raw.get("organization")))
+        # An undeclared organization is reported once, on `organization`; its fields are
+        # unknown here, as in a preview, so no rule guesses them (its SSO id above all).
+        organization = organizations.get(str(raw.get("organization"))) or {
+            name: Unknown()  # type: ignore[no-untyped-call]  # the SDK's placeholder is untyped
+            for name in properties.CONTRACT_ORGANIZATION_FIELDS.values()
+        }
         checked = checks.contract({}, properties.contract(raw, organization))
     else:
         return []
@@ -225,6 +311,19 @@ def _cross_entry_problems(catalog: Catalog, raw: dict[str, Any]) -> list[FieldPr
     problems += _duplicates(
         (f"{ROOT}.contracts[{i}].name", f"{c.organization}/{c.name}") for i, c in _indexed(catalog.contracts)
     )
+    # A course is managed by this stack or by another one, never both: listed in both
+    # places, this stack would change what it says another manages.
+    managed_here = {c.course_id: i for i, c in _indexed(catalog.source_courses) if c.mitxonline is not None}
+    for j, course in enumerate(catalog.existing_source_courses):
+        if course in managed_here:
+            problems.append(
+                FieldProblem(
+                    f"{ROOT}.existing_source_courses[{j}]",
+                    f"{course!r} is also declared at catalog.source_courses[{managed_here[course]}], so this "
+                    "stack manages it; remove it from existing_source_courses (or remove the source_courses "
+                    "entry if another stack manages it)",
+                )
+            )
     # A contract course must be a MITx Online course with a source run: one declared here.
     raw_org_keys, source_ids = _declared_names(raw)
     for i, contract in _indexed(catalog.contracts):
@@ -274,8 +373,9 @@ def load_catalog(raw: Any) -> Catalog:
     for section, model in _SECTIONS.items():
         entries = raw.get(section) or []
         if not isinstance(entries, list):
-            problems.append(FieldProblem(f"{ROOT}.{section}", "must be a list"))
+            problems.append(FieldProblem(f"{ROOT}.{section}", "must be a list; write one `- ` entry per line"))
             entries = []
+        entries = [_read_yaml_timestamps(entry) for entry in entries]
         results = [_validate_entry(model, entry, (section, i)) for i, entry in enumerate(entries)]
         parsed[section] = [entry for entry, _ in results]
         for i, (_, entry_problems) in enumerate(results):

@@ -24,6 +24,17 @@ COLUMNS = ("code", "course_run", "attach_link")
 PRIVATE_MODE = 0o600
 _CONTRACT = "contract:"
 _CODES = "codes:"
+# Why a declared contract has no codes, by its membership type (the stack outputs carry it,
+# provider/program.py); "" for outputs written before they did.
+_WITHOUT_CODES = {
+    "managed": "a free managed contract's learners join through their organization's sign-on (Keycloak), "
+    "not with codes; there is nothing to send",
+    "auto": "a free auto contract's learners are enrolled automatically: MITx Online adds each member of "
+    "the organization (its Keycloak sign-on) when they log in; there is nothing to send",
+    "code": "a code contract gets its codes once it has courses: add them to its `courses` and run `pulumi up`",
+    "": "the stack makes codes only for a code contract or a priced contract with courses (a managed or "
+    "auto contract's learners join through their organization's sign-on instead)",
+}
 
 
 @dataclass(frozen=True)
@@ -77,14 +88,10 @@ def code_sheet(outputs: Mapping[str, Any], wanted: str) -> CodeSheet:
     label = matches[0]
     contract_id = contracts[label].get("contract_id")
     if "code_count" not in contracts[label]:
-        # No mitxonline:EnrollmentCodes was declared for it: a managed contract, or one
-        # without courses. Pointing at --show-secrets would send the operator looking
-        # for codes that do not exist.
-        raise NoCodes(
-            f"contract {label} has no enrollment codes: the stack makes codes only for a code contract or a "
-            "priced contract with courses (a managed contract's learners join through their organization's "
-            "sign-on instead)"
-        )
+        # No mitxonline:EnrollmentCodes was declared for it. Pointing at --show-secrets
+        # would send the operator looking for codes that do not exist.
+        why = _WITHOUT_CODES.get(str(contracts[label].get("membership_type")), _WITHOUT_CODES[""])
+        raise NoCodes(f"contract {label} has no enrollment codes: {why}")
     rows = outputs.get(f"{_CODES}{label}")
     if rows is None:
         raise NoCodes(

@@ -7,7 +7,7 @@ page, before it stopped at the contract; the next preview wanted to make them ag
 (issue 28). This resource depends on every other resource of the stack, so the engine
 deletes it first and alone; while any catalog entry is protected its delete refuses, and
 the engine then skips every resource it depends on: nothing is deleted, the state stays
-as it was (docs/decisions.md, "The destroy guard").
+as it was (docs/decisions.md §30).
 
 It touches no platform. Its one input lists the protected entries, in the stack file's
 words; setting `protect: false` on them and running `pulumi up` empties it, and the

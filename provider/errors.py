@@ -6,6 +6,8 @@
     ├── InvalidCourseKey          a string that is not a course key (also a ValueError)
     ├── ConfigurationError        stack config is missing or wrong (URL, client id, secret,
     │   │                         manage command); says which key and how to set it
+    │   ├── InvalidSettings       the `courseware:` platform settings are wrong (carries every
+    │   │                         problem, each naming its key: a list of FieldProblem)
     │   └── UnsafeCommand         an argument vector a command could read differently from
     │                             its author (a newline or control character, a huge value)
     ├── Refused                   the declaration is valid, but what exists live makes it
@@ -104,6 +106,18 @@ def _problem_lines(problems: Sequence[FieldProblem]) -> str:
     return "\n".join(f"  - {p}" for p in problems)
 
 
+def problems_first(problems: Sequence[FieldProblem], what: str) -> str:
+    """`problems` as the program shows them: the first one alone on the first line (the
+    line the CLI prints after `error:`, and often the only one read), then the others.
+
+    The first line names the key or catalog path, what is wrong and the fix, so a
+    reader of that line alone knows what to change (issue 24)."""
+    first, *rest = problems
+    if not rest:
+        return str(first)
+    return f"{first}\n{len(rest)} more {what} problem(s):\n{_problem_lines(rest)}"
+
+
 class DeclarationError(ProviderError):
     """One or more declared values are invalid. Raised before any platform call."""
 
@@ -111,7 +125,7 @@ class DeclarationError(ProviderError):
 
     def __init__(self, problems: Sequence[FieldProblem]) -> None:
         self.problems = list(problems)
-        super().__init__(f"{len(self.problems)} invalid declaration(s):\n{_problem_lines(self.problems)}")
+        super().__init__(problems_first(self.problems, "stack file"))
 
 
 class InvalidCourseKey(ProviderError, ValueError):
@@ -124,6 +138,17 @@ class ConfigurationError(ProviderError):
     """Stack configuration is missing or invalid."""
 
     next_step = "set the stack config key named above (docs/stack-file.md), then run `pulumi up` again"
+
+
+class InvalidSettings(ConfigurationError):
+    """The stack file's platform settings (`courseware:edx`, `courseware:mitxonline` and
+    their secrets) are missing or wrong; each problem names its `courseware:` key."""
+
+    next_step = "change the stack file's settings as each line says (docs/stack-file.md), then run `pulumi preview`"
+
+    def __init__(self, problems: Sequence[FieldProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__(problems_first(self.problems, "setting"))
 
 
 class UnsafeCommand(ConfigurationError):

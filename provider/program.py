@@ -23,7 +23,7 @@ from provider import catalog as schema
 from provider import properties
 from provider.destroy_guard import DestroyGuard
 from provider.edx.course_run import CourseRun as EdxCourseRun
-from provider.errors import DeclarationError
+from provider.errors import DeclarationError, InvalidSettings
 from provider.mitxonline.contract import Contract
 from provider.mitxonline.contract_courseware import ContractCourseware
 from provider.mitxonline.course import Course
@@ -111,7 +111,12 @@ class B2BContract(pulumi.ComponentResource):
         # (retiring the runs and deleting every unused code) before it stopped at the
         # contract. Dropping a course stays an update, which protection does not block.
         held = entry.protect
-        outputs: dict[str, Any] = {"contract_id": contract.contract_id, "slug": contract.slug}
+        # The membership type says why a contract has no codes (`courseware codes`).
+        outputs: dict[str, Any] = {
+            "contract_id": contract.contract_id,
+            "slug": contract.slug,
+            "membership_type": entry.membership_type,
+        }
         if entry.courses:
             courseware = ContractCourseware(
                 name,
@@ -141,10 +146,11 @@ def build(config: pulumi.Config) -> None:
         # Unknown `courseware:` keys and an empty catalog for a stack with resources are
         # refused first (provider/stack_config.py).
         catalog = schema.load_catalog(checked_catalog(config))
-    except DeclarationError as error:
+    except (DeclarationError, InvalidSettings) as error:
         # A RunError is shown as a plain message, without a Python traceback, and ends
-        # the program before any resource is registered.
-        raise pulumi.RunError(f"the stack file is invalid.\n{error}") from None
+        # the program before any resource is registered. Its first line is the first
+        # problem (errors.problems_first): the line a reader sees after `error:`.
+        raise pulumi.RunError(f"{error}\nNext step: {error.next_step}") from None
 
     # Everything the destroy guard depends on: every resource of the stack.
     registered: list[pulumi.Resource] = []

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from provider.mitxonline.models import CONTRACT_STATE_FIELDS
+
 # The signature key the engine uses for secret values in JSON.
 _SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET = "[secret]"
@@ -31,6 +33,15 @@ _COURSEWARE = "mitxonline:ContractCourseware"
 _CODES = "mitxonline:EnrollmentCodes"
 # The stack's destroy guard (provider/destroy_guard.py) holds nothing of a platform's.
 DESTROY_GUARD = "courseware:DestroyGuard"
+# Inputs a resource copies from another one, shown on that one's row only. The courseware's
+# diff ignores the contract's state it carries, so its state keeps the value of its last
+# update, and a later, unrelated update showed a stale `contract_end` (issue 24).
+_COPIES = {_COURSEWARE: frozenset(CONTRACT_STATE_FIELDS)}
+# An id that never changes under an existing resource: a contract is never replaced, yet
+# a preview that updates it marks its `contract_id` unknown for every resource that uses
+# it. The providers read it as the old id (provider/mitxonline/_common.py,
+# `known_contract_id`); so does the summary, instead of "`19` → (known after apply)".
+_KEPT_ID = "contract_id"
 
 # Operations in the order a reviewer should read them: what destroys first.
 _ORDER = ["delete-replaced", "replace", "create-replacement", "delete", "update", "create"]
@@ -124,7 +135,10 @@ def plan_changes(digest: Mapping[str, Any]) -> list[ResourceChange]:
         old = old_state.get("outputs") or old_state.get("inputs")
         new = new_state.get("inputs")
         rtype, name = _urn_parts(step["urn"])
-        fields = field_changes(old, new, declared_only=op != "delete")
+        if op == "update" and old and new and new.get(_KEPT_ID) == _UNKNOWN and old.get(_KEPT_ID) is not None:
+            new = {**new, _KEPT_ID: old[_KEPT_ID]}
+        copies = _COPIES.get(rtype.rsplit("/", 1)[-1], frozenset())
+        fields = [f for f in field_changes(old, new, declared_only=op != "delete") if f.name not in copies]
         changes.append(ResourceChange(op, step["urn"], rtype, name, fields))
     # replace shows as three steps in some digests; keep one per resource
     seen: set[str] = set()

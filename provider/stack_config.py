@@ -24,12 +24,12 @@ from typing import Any
 
 import pulumi
 import pulumi.runtime
-from pulumi.runtime.config import CONFIG
+from pulumi.runtime.config import CONFIG, is_config_secret
 
-from provider.errors import DeclarationError, FieldProblem
+from provider.errors import DeclarationError, FieldProblem, InvalidSettings
 from provider.reports import DESTROY_GUARD
 from provider.settings import CONFIG_KEYS as PLATFORM_KEYS
-from provider.settings import PROJECT
+from provider.settings import PROJECT, plain_text_secrets, settings_from_config
 
 CATALOG = "catalog"
 ALLOW_EMPTY = "allowEmptyCatalog"
@@ -99,6 +99,23 @@ def check_stack_config(config: Mapping[str, Any], catalog: Any, stack_resources:
         )
 
 
+def check_settings(config: Mapping[str, Any], is_secret: Callable[[str], bool]) -> None:
+    """Raise InvalidSettings when the platform settings are wrong or a credential is in
+    plain text.
+
+    The providers read the same settings in `configure()`, but only once the program
+    registers a resource; failing there ends the engine's resource monitor, and the CLI
+    printed "Resource monitor has terminated" before the real message (issue 24). Checked
+    here, in the program, the settings' message is the run's only error."""
+    problems = plain_text_secrets(config, is_secret)
+    try:
+        settings_from_config(config)
+    except InvalidSettings as error:
+        problems += error.problems
+    if problems:
+        raise InvalidSettings(problems)
+
+
 def managed_resources(resources: Mapping[str, Any]) -> list[str]:
     """`type name` of the resources this project manages, from the answer of
     `pulumi:pulumi:readStackResourceOutputs` (URN -> {type, outputs})."""
@@ -142,7 +159,10 @@ def resources_in_state() -> list[str]:
 
 def checked_catalog(config: pulumi.Config) -> Any:
     """The raw `courseware:catalog` of the running program, once the stack's config keys
-    passed `check_stack_config`; raises DeclarationError."""
+    passed `check_stack_config` and its platform settings `check_settings`; raises
+    DeclarationError or InvalidSettings."""
     catalog = config.get_object(CATALOG)
-    check_stack_config(dict(CONFIG.get()), catalog, resources_in_state)
+    values = dict(CONFIG.get())
+    check_stack_config(values, catalog, resources_in_state)
+    check_settings(values, is_config_secret)
     return catalog

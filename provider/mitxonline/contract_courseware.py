@@ -52,7 +52,7 @@ from provider.logs import logger
 from provider.mitxonline import commands
 from provider.mitxonline._common import declared_inputs, known_contract_id, write_or_recover
 from provider.mitxonline.client import MitxOnline
-from provider.mitxonline.models import ContractCoursewareArgs, RestCourse
+from provider.mitxonline.models import CONTRACT_STATE_FIELDS, ContractCoursewareArgs, RestCourse
 from provider.mitxonline.shapes import runs_by_course
 from provider.resource import DeclaredResource
 
@@ -62,7 +62,7 @@ CREATE_ONLY = ("contract_id",)
 # The contract's state, passed along for the guard before `add`, and which courses the
 # stack does not make, for check's look before `add`: neither is compared by diff (the
 # contract's own resource compares its state; an existing course stays the same course).
-GUARDS = ("contract_active", "contract_start", "contract_end", "existing_courses")
+GUARDS = (*CONTRACT_STATE_FIELDS, "existing_courses")
 # The input naming the courses an update drops: their contract runs are retired and
 # their unused codes deleted (docs/platforms/mitxonline.md §9).
 REMOVED = "courses_removed"
@@ -154,13 +154,21 @@ def _add(client: MitxOnline, args: ContractCoursewareArgs, courses: list[str]) -
     runs = contract_runs(client, args.contract_id, args.courses)
     if isinstance(written, Recovered) and isinstance(written.failure, ContractLocked):
         # The clones were queued before the final save failed (docs/platforms/mitxonline.md §4).
+        # Codes are mentioned only when this add was to make them: a contract that gets
+        # none (managed, auto) has nothing missing (issue 24).
+        codes = (
+            "; `--make-codes` did not run, so mitxonline:EnrollmentCodes makes the codes with `b2b_codes "
+            "validate`, which works on it"
+            if args.make_codes
+            else ""
+        )
         _log.warning(
             "%s: MITx Online made the contract runs of %s, then could not save the contract because %s "
-            "(docs/platforms/mitxonline.md §4). The runs are there; `--make-codes` did not run, so "
-            "mitxonline:EnrollmentCodes makes the codes with `b2b_codes validate`, which works on it",
+            "(docs/platforms/mitxonline.md §4). The runs are there%s",
             what,
             ", ".join(courses),
             _window_warning(args, client.today()),
+            codes,
         )
         return runs, Added(courses)
     if isinstance(written, Recovered):

@@ -188,6 +188,12 @@ class ContractArgs(Declared):
     adopt: bool = False
 
 
+# The contract's state a mitxonline:ContractCourseware carries for its guard before `add`;
+# the contract's own resource compares it, so the courseware's diff and the plan summary
+# leave it out (provider/reports.py).
+CONTRACT_STATE_FIELDS = ("contract_active", "contract_start", "contract_end")
+
+
 class ContractCoursewareArgs(Declared):
     contract_id: Annotated[int, Field(gt=0)]
     courses: Courses = Field(min_length=1)

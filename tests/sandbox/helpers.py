@@ -11,6 +11,7 @@ one argument or two: `cli("fault add", ...)` and `cli("fault", "add", ...)` are 
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import socket
@@ -148,9 +149,34 @@ class Sandbox:
         return unique(prefix)
 
 
+# `make test TEST_PORTS=30000-30999` (the Makefile passes it on as COURSEWARE_TEST_PORTS):
+# every sandbox a test starts listens in that range. Unset, a sandbox takes the ports the
+# system gives (its ephemeral range), and a test that needs a fixed port base draws one
+# from 20000-60000.
+PORTS_SWITCH = "COURSEWARE_TEST_PORTS"
+_DEFAULT_PORTS = (20000, 60000)
+_PORTS_PER_SANDBOX = 3
+
+
+def ports_range(value: str | None = None) -> tuple[int, int] | None:
+    """The range `COURSEWARE_TEST_PORTS` asks for, as (lowest, highest); None when unset."""
+    text = os.environ.get(PORTS_SWITCH, "") if value is None else value
+    if not text.strip():
+        return None
+    low, _, high = text.partition("-")
+    if not (low.strip().isdigit() and high.strip().isdigit()):
+        raise ValueError(f"{PORTS_SWITCH}={text!r}: write a range of ports, e.g. 30000-30999")
+    lowest, highest = int(low), int(high)
+    if not 1024 <= lowest <= highest - _PORTS_PER_SANDBOX + 1 or highest > 65535:
+        raise ValueError(f"{PORTS_SWITCH}={text!r}: a range within 1024-65535 of at least 3 ports, e.g. 30000-30999")
+    return lowest, highest
+
+
 def start_sandbox(state_dir: Path, *flags: str) -> Sandbox:
     """`courseware-sandbox start` on `state_dir`, which prints one connection line; stop
-    it with `.cli("stop")`."""
+    it with `.cli("stop")`. Inside the range of `COURSEWARE_TEST_PORTS` when it is set."""
+    if ports_range() is not None and "--port-base" not in flags:
+        flags = ("--port-base", str(free_port_base()), *flags)
     done = run_cli("start", "--state-dir", str(state_dir), *flags)
     lines = done.stdout.splitlines()
     assert len(lines) == 1, f"sandbox start printed more than its connection line:\n{done.stdout}\n{done.stderr}"
@@ -158,23 +184,31 @@ def start_sandbox(state_dir: Path, *flags: str) -> Sandbox:
 
 
 def free_port_base(after: int | None = None) -> int:
-    """A port base above `after` whose three ports are free now, never the demo's 18600.
-    Without `after`, the search starts at a random place: tests run in parallel."""
-    start = random.randrange(20000, 50000) if after is None else after
-    for base in range(start, 60000, 7):
-        sockets = []
-        try:
-            for offset in range(3):
-                sock = socket.socket()
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", base + offset))
+    """A port base above `after` whose three ports are free now, never the demo's 18600,
+    inside the range of `COURSEWARE_TEST_PORTS` (20000-60000 when unset). Without `after`,
+    the search starts at a random place: tests run in parallel."""
+    lowest, highest = ports_range() or _DEFAULT_PORTS
+    last = highest - _PORTS_PER_SANDBOX + 1
+    start = random.randint(lowest, last) if after is None else after
+    for base in [*range(start, last + 1), *range(lowest if after is None else start, start)]:
+        if not 18600 - _PORTS_PER_SANDBOX < base < 18600 + _PORTS_PER_SANDBOX and _free(base):
             return base
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise AssertionError("no free ports")
+    raise AssertionError(f"no three free ports in {lowest}-{highest} ({PORTS_SWITCH})")
+
+
+def _free(base: int) -> bool:
+    sockets = []
+    try:
+        for offset in range(_PORTS_PER_SANDBOX):
+            sock = socket.socket()
+            sockets.append(sock)
+            sock.bind(("127.0.0.1", base + offset))
+        return True
+    except OSError:
+        return False
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def unique(prefix: str = "R") -> str:

@@ -95,7 +95,7 @@ def test_enrollment_window_outside_the_run_is_reported() -> None:
 def test_start_and_end_are_required() -> None:
     raw = copy.deepcopy(VALID)
     del raw["source_courses"][0]["end"]
-    assert found_message(raw, "catalog.source_courses[0].end") == "Field required"
+    assert found_message(raw, "catalog.source_courses[0].end") == "is missing; add it"
 
 
 def found_message(raw: dict[str, Any], path: str) -> str:
@@ -109,7 +109,9 @@ def test_date_without_timezone_says_how_to_write_it() -> None:
 
 def test_unknown_pacing_lists_the_choices() -> None:
     found = problems(with_change("source_courses.0.pacing", "self"))
-    assert found["catalog.source_courses[0].pacing"] == "write one of 'self_paced' or 'instructor_paced'"
+    assert found["catalog.source_courses[0].pacing"] == (
+        "'self' is not one of its values; write one of 'self_paced' or 'instructor_paced'"
+    )
 
 
 def test_unknown_membership_type_lists_the_choices() -> None:

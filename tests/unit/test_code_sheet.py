@@ -18,7 +18,12 @@ OUTPUTS = {
         {"code": "c1", "course_run": "course-v1:UAI_BIGCO+A+1T21C2026_en", "attach_link": f"{LINK}c1/"},
         {"code": "c,2", "course_run": "course-v1:UAI_BIGCO+A+1T21C2026_en"},
     ],
-    "contract:IDPU/IDP University Contract": {"contract_id": 22, "slug": "idp-university-contract"},
+    "contract:IDPU/IDP University Contract": {
+        "contract_id": 22,
+        "slug": "idp-university-contract",
+        "membership_type": "managed",
+    },
+    "contract:AUTOU/Auto University": {"contract_id": 23, "slug": "auto-university", "membership_type": "auto"},
     "source_course:course-v1:UAI_SOURCE+A+SOURCE": "course-v1:UAI_SOURCE+A+SOURCE",
 }
 
@@ -47,6 +52,15 @@ def test_a_managed_contract_has_no_codes_and_says_so() -> None:
     assert message.startswith("contract IDPU/IDP University Contract has no enrollment codes")
     assert "managed contract" in message
     assert "--show-secrets" not in message
+
+
+def test_an_auto_contract_has_no_codes_and_says_why() -> None:
+    """An `auto` contract is not told it is a managed one (issue 24)."""
+    with pytest.raises(NoCodes) as refused:
+        code_sheet(OUTPUTS, "auto-university")
+    message = str(refused.value)
+    assert message.startswith("contract AUTOU/Auto University has no enrollment codes")
+    assert "auto contract's learners are enrolled automatically" in message and "managed" not in message
 
 
 def test_codes_read_without_secrets_say_how_to_read_them() -> None:

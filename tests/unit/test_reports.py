@@ -152,6 +152,26 @@ def test_output_only_fields_are_not_changes_and_unknowns_read_as_after_apply() -
 
 COURSEWARE = "pulumi-python:dynamic/mitxonline:ContractCourseware"
 CODES = "pulumi-python:dynamic/mitxonline:EnrollmentCodes"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def test_a_seat_change_does_not_show_the_contract_id_as_changing() -> None:
+    """A contract updated in place keeps its id; the preview marks it unknown for the
+    codes, which read it as the old one (issue 24)."""
+    old = {"contract_id": 19, "max_learners": 5, "run_keys": ["r"]}
+    new = {"contract_id": UNKNOWN, "max_learners": 6, "run_keys": ["r"]}
+    [change] = reports.plan_changes({"steps": [step("update", CODES, "c", old, new)]})
+    assert [(f.name, f.old, f.new) for f in change.fields] == [("max_learners", 5, 6)]
+    assert "known after apply" not in reports.plan_markdown([change])
+
+
+def test_the_contract_state_the_courseware_carries_is_never_shown_stale() -> None:
+    """The courseware's diff ignores the contract's dates it carries, so its state may hold
+    an old `contract_end`; a later course change shows the courses only (issue 24)."""
+    old = {"contract_id": 19, "courses": ["a"], "contract_end": "2030-12-31", "contract_active": True}
+    new = {"contract_id": 19, "courses": ["a", "b"], "contract_end": "2031-06-30", "contract_active": True}
+    [change] = reports.plan_changes({"steps": [step("update", COURSEWARE, "c", old, new)]})
+    assert [f.name for f in change.fields] == ["courses"]
 
 
 def test_a_course_removal_says_which_run_and_how_many_codes() -> None:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import get_args
 
 import pytest
 import yaml
 
-from provider.catalog import load_catalog
+from provider.catalog import Contract, load_catalog
 from provider.settings import settings_from_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -64,3 +65,13 @@ def test_every_documented_manage_command_is_accepted_and_needs_no_environment(wh
     config = {"courseware:mitxonline": json.dumps(settings), "courseware:mitxonlineApiKey": "key"}
     assert settings_from_config(config).require_mitxonline().manage_command == tuple(argv)
     assert not any("COLUMNS" in word for word in argv)
+
+
+def test_every_membership_type_is_explained() -> None:
+    """`auto` was listed but never explained (issue 24): each type the schema takes has its
+    own paragraph saying how learners join."""
+    kinds = get_args(Contract.model_fields["membership_type"].annotation)
+    assert set(kinds) == {"managed", "code", "auto"}
+    for kind in kinds:
+        [paragraph] = re.findall(rf"^- `{kind}`[^:]*: (.*?)(?=^- `|^\n)", DOC, re.S | re.M)
+        assert "join" in paragraph or "attach" in paragraph, paragraph

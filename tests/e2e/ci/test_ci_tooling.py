@@ -87,6 +87,9 @@ def test_plan_summary_lists_changed_title_and_seats(applied: PulumiProject) -> N
         assert "| max_learners | `15` | `20` |" in text
         assert "Warning" not in text, text  # in-place updates only: nothing replaced or deleted
         assert "__provider" not in text
+        # The contract keeps its id through a seat change: the codes' row shows the seats
+        # only, not "contract_id `19` → (known after apply)" (issue 24).
+        assert "contract_id" not in text and "known after apply" not in text, text
     finally:
         applied.set_config("catalog", declared)
 

@@ -44,12 +44,25 @@ class Demo:
             "PULUMI_SKIP_UPDATE_CHECK": "true",
         }
         (root / ".state" / "backend").mkdir(parents=True)
+        self.port_base: str | None = None
+        # A clone: the demo must leave it clean (issue 24).
+        git = ["git", "-c", "user.name=demo", "-c", "user.email=demo@example.edu"]
+        for argv in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "clone"]):
+            subprocess.run([*git, *argv], cwd=root, check=True, capture_output=True)
 
     @property
     def state_dir(self) -> Path:
-        return self.root / ".state" / "sandbox"
+        """The sandbox of the last run: `.state/sandbox`, or `.state/sandbox-N` on port base N."""
+        return self.root / ".state" / ("sandbox" if self.port_base in (None, "18600") else f"sandbox-{self.port_base}")
+
+    def changed_files(self) -> str:
+        return subprocess.run(
+            ["git", "status", "--porcelain"], cwd=self.root, capture_output=True, text=True, check=True
+        ).stdout
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        if "--port-base" in args:
+            self.port_base = args[args.index("--port-base") + 1]
         return subprocess.run(
             [str(self.root / "scripts" / "demo"), *args],
             cwd=self.root,
@@ -93,16 +106,22 @@ def test_demo_applies_the_sandbox_stack_from_nothing_and_a_second_run_reuses_its
     assert "contract run course-v1:UAI_UCODE+A.0001x+1T" in out
     assert out.count("15 enrollment codes") == 2
     assert "course-v1:UAI_SOURCE+A.0001x+SOURCE (MITx Online run: is_source_run true)" in out
-    assert "courseware-sandbox log --state-dir .state/sandbox" in out
+    assert f"courseware-sandbox log --state-dir .state/sandbox-{base}" in out
+    assert f"courseware drift --stack sandbox-{base}" in out
     assert f"curl http://127.0.0.1:{base + 1}/api/v1/course_runs/" in out
     # Secrets stay secret in what the demo prints.
     assert "sandbox-edx-client-secret" not in out + first.stderr
-    # The stack follows the chosen ports; its header comments stay.
-    stack_file = (demo.root / "stacks" / "Pulumi.sandbox.yaml").read_text()
+    # The stack on the chosen ports is a file of its own, which git ignores: the clone
+    # stays clean, and the tracked stack file keeps the demo's ports (issue 24).
+    assert demo.changed_files() == ""
+    tracked = (demo.root / "stacks" / "Pulumi.sandbox.yaml").read_text()
+    assert tracked == (REPO / "stacks" / "Pulumi.sandbox.yaml").read_text()
+    stack_file = (demo.root / "stacks" / f"Pulumi.sandbox-{base}.yaml").read_text()
     config = yaml.safe_load(stack_file)["config"]
     assert config["courseware:edx"]["lmsUrl"] == f"http://127.0.0.1:{base}"
     assert config["courseware:edx"]["studioUrl"] == f"http://127.0.0.1:{base + 1}"
     assert config["courseware:mitxonline"]["url"] == f"http://127.0.0.1:{base + 2}"
+    assert config["courseware:mitxonline"]["manageCommand"][-1] == f"../.state/sandbox-{base}"
     assert stack_file.startswith("# The `sandbox` stack")
     pid = demo.sandbox_pid()
     assert pid is not None
@@ -120,6 +139,7 @@ def test_demo_applies_the_sandbox_stack_from_nothing_and_a_second_run_reuses_its
     assert third.returncode == 0, f"{third.stdout}\n{third.stderr}"
     assert demo.sandbox_pid() not in (None, pid)
     assert re.fullmatch(r"    \d+ unchanged\n", resources_section(third.stdout))
+    assert demo.changed_files() == ""
 
 
 def test_demo_on_ports_another_sandbox_holds_fails_in_one_line(demo: Demo, tmp_path: Path) -> None:

@@ -55,9 +55,9 @@ class Edit:
         return edited
 
 
-def _set(name: str, **values: Any) -> Callable[[Catalog], None]:
+def _set(which: str, /, **values: Any) -> Callable[[Catalog], None]:
     def change(catalog: Catalog) -> None:
-        contract(catalog, name).update(values)
+        contract(catalog, which).update(values)
 
     return change
 
@@ -91,7 +91,9 @@ def _add_new_course(catalog: Catalog) -> None:
 
 
 def _remove_new_course(catalog: Catalog) -> None:
-    contract(catalog, UCODE)["courses"].remove(NEW_COURSE)
+    courses = contract(catalog, UCODE)["courses"]
+    assert NEW_COURSE in courses, "the edit that adds it was not applied"
+    courses.remove(NEW_COURSE)
 
 
 def _ghost_course(catalog: Catalog) -> None:

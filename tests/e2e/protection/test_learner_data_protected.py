@@ -49,7 +49,12 @@ def test_learner_data_survives_destroy_and_bad_edits(project: PulumiProject, san
     destroyed = project.destroy(expect=None)
     assert destroyed.exit_code != 0, destroyed
     assert writes_since(sandbox, start) == [], destroyed
-    assert "protect" in destroyed.stdout + destroyed.stderr
+    # Pulumi's own message, as docs/destroy.md quotes it, and the page points at
+    # `protect: false` for it (issue 24).
+    said = destroyed.stdout + destroyed.stderr
+    assert "because it is protected. To unprotect" in said, said
+    section = DOC.read_text().split("## When `destroy` or `up` stops at a protected resource", 1)[1]
+    assert "because it is protected. To unprotect" in section and "`protect: false`" in section
 
     # An edit that drops the contract, applied without a preview: the same.
     project.set_config("catalog", {**declared.catalog(), "contracts": []})
@@ -65,9 +70,12 @@ def test_learner_data_survives_destroy_and_bad_edits(project: PulumiProject, san
     *apply, destroy = documented_commands()
     assert [argv[:2] for argv in [*apply, destroy]] == [["pulumi", "preview"], ["pulumi", "up"], ["pulumi", "destroy"]]
     start = len(sandbox.log())
-    for argv in apply:
-        project.run(*argv[1:])
+    shown = [project.run(*argv[1:]) for argv in apply]
     assert writes_since(sandbox, start) == []  # protection is state only
+    # What the page says the preview shows: every resource unchanged, no field to change.
+    unchanged = re.search(r"^Resources:\n    (\d+) unchanged\n", shown[0].stdout, re.M)
+    assert unchanged, shown[0].stdout
+    assert "lists every resource as unchanged" in DOC.read_text()
     start = len(sandbox.log())
     ended = project.run(*destroy[1:])
     assert "b2b_courseware remove" in commands_since(sandbox, start)

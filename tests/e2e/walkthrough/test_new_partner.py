@@ -50,6 +50,8 @@ DEMO_CREDENTIALS = (
 )
 COMMAND_TIMEOUT = 600
 CODES = "NEWU/New University Codes"
+# Step 7's CSV: in a place git ignores, so the codes never reach the repository.
+SHEET = ".state/codes-newu.csv"
 MANAGED = "NEWU/New University Staff"
 
 
@@ -162,12 +164,20 @@ def test_the_page_names_every_step_of_the_walkthrough() -> None:
         "scripts/run pulumi preview --stack partner --policy-pack policies",
         "scripts/run pulumi up --stack partner --yes --policy-pack policies",
         "scripts/run courseware summary --stack partner",
-        f"scripts/run courseware codes --stack partner {CODES} --csv codes-newu.csv",
+        f"scripts/run courseware codes --stack partner {CODES} --csv {SHEET}",
         "scripts/run pulumi preview --stack partner --expect-no-changes",
     ]
     added = [yaml.safe_load(step.text) for step in steps if isinstance(step, ConfigAddition)]
     assert [sorted(block) for block in added] == [["config"], ["courseware:catalog"]]
     assert sorted(added[0]["config"]) == ["courseware:edx", "courseware:mitxonline"]
+
+
+def test_the_codes_csv_of_step_7_goes_where_git_ignores_it() -> None:
+    """docs/adopting.md: codes never go in the repository (issue 24)."""
+    [codes] = [s.argv for s in walkthrough(DOC.read_text()) if isinstance(s, Command) and "codes" in s.argv]
+    sheet = codes[codes.index("--csv") + 1]
+    ignored = subprocess.run(["git", "check-ignore", "-q", "--no-index", sheet], cwd=REPO)
+    assert ignored.returncode == 0, f"{sheet} is not ignored by git"
 
 
 def test_expect_no_changes_exits_7_when_there_are_changes(tmp_path: Path, demo_sandbox: Sandbox) -> None:
@@ -227,7 +237,7 @@ def test_following_the_page_brings_a_new_partner_to_an_applied_state(tmp_path: P
     assert len(outputs[f"contract:{MANAGED}"]["run_keys"]) == 1
 
     # Step 7's sheet: five codes of the contract's run, readable by its owner only.
-    sheet = project.root / "codes-newu.csv"
+    sheet = project.root / SHEET
     assert stat.S_IMODE(sheet.stat().st_mode) == 0o600
     rows = list(csv.DictReader(sheet.read_text().splitlines()))
     assert len(rows) == 5

@@ -81,9 +81,19 @@ def test_an_inactive_contract_is_refused_before_adding(sources: FakeMitx, client
 def test_an_add_that_fails_after_its_work_counts_as_done(sources: FakeMitx, client: MitxOnline, caplog: Any) -> None:
     # docs/platforms/mitxonline.md §4: outside the contract's dates the add makes the runs and then exits 1.
     adding(sources, exit_code=1, stderr=LOCKED)
-    result = ContractCoursewareProvider().create(declared(A, contract_start="2026-11-01"))
+    result = ContractCoursewareProvider().create(declared(A, contract_start="2026-11-01", make_codes=True))
     assert result.outs["run_keys"] == [run_key(A)]
     assert "starts on 2026-11-01" in caplog.text and "`--make-codes` did not run" in caplog.text
+
+
+def test_an_add_without_codes_that_fails_after_its_work_says_nothing_of_codes(
+    sources: FakeMitx, client: MitxOnline, caplog: Any
+) -> None:
+    """An `auto` or `managed` contract gets no codes: the warning must not promise any (issue 24)."""
+    adding(sources, exit_code=1, stderr=LOCKED)
+    ContractCoursewareProvider().create(declared(A, contract_start="2026-11-01"))
+    assert "starts on 2026-11-01" in caplog.text and "The runs are there" in caplog.text
+    assert "codes" not in caplog.text
 
 
 def test_a_failed_add_that_made_nothing_is_raised(sources: FakeMitx, client: MitxOnline) -> None:
