@@ -33,14 +33,11 @@ from pydantic import (
     ValidationError,
 )
 
-from provider import properties, rules
-from provider.edx.course_run import CourseRunProvider
+from provider import checks, properties, rules
 from provider.edx.keys import CourseKey
 from provider.errors import DeclarationError, FieldProblem, InvalidCourseKey
 from provider.fields import CourseId, CourseRunKey, OrgKey, SingleLine
-from provider.mitxonline.contract import ContractProvider
 from provider.mitxonline.models import PageFlags, Slug
-from provider.mitxonline.organization import OrganizationProvider
 
 ROOT = "catalog"
 
@@ -259,9 +256,9 @@ def _resource_checks(section: str, raw: dict[str, Any], organizations: dict[str,
     name) is the other entry's to report.
     """
     if section == "source_courses":
-        checked = CourseRunProvider().check({}, properties.edx_course_run(raw))
+        checked = checks.edx_course_run(properties.edx_course_run(raw))
     elif section == "organizations":
-        checked = OrganizationProvider().check({}, properties.organization(raw))
+        checked = checks.organization(properties.organization(raw))
     elif section == "contracts":
         # An undeclared organization is reported once, on `organization`; its fields are
         # unknown here, as in a preview, so no rule guesses them (its SSO id above all).
@@ -269,11 +266,11 @@ def _resource_checks(section: str, raw: dict[str, Any], organizations: dict[str,
             name: Unknown()  # type: ignore[no-untyped-call]  # the SDK's placeholder is untyped
             for name in properties.CONTRACT_ORGANIZATION_FIELDS.values()
         }
-        checked = ContractProvider().check({}, properties.contract(raw, organization))
+        checked = checks.contract({}, properties.contract(raw, organization))
     else:
         return []
     own = _SECTIONS[section].model_fields
-    return [failure for failure in checked.failures or [] if failure.property.split(".")[0] in own]
+    return [failure for failure in checked.failures if failure.property.split(".")[0] in own]
 
 
 _LISTS = ("existing_source_courses",)

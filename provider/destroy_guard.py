@@ -21,7 +21,8 @@ from typing import Any
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 from pydantic import BaseModel, ConfigDict, Field
 
-from provider.base import ProviderBase, check_declared, diff_declared
+from provider.base import ProviderBase
+from provider.declared import check_declared, diff_declared
 from provider.errors import DestroyRefused
 from provider.resource import DeclaredResource
 

@@ -20,7 +20,8 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from provider.base import ProviderBase, is_unknown
+from provider.base import ProviderBase
+from provider.declared import is_unknown
 
 
 class BaselineProvider(ProviderBase):

@@ -1,7 +1,7 @@
 """The catalog that declares what `courseware adopt` read: pure, no platform call.
 
 Each entry is what the resource it becomes would read back: a contract from its listing
-row as mitxonline:Contract reads it (`contract.listed_fields`), its codes counted and
+row as mitxonline:Contract reads it (`shapes.contract_fields`), its codes counted and
 expected as mitxonline:EnrollmentCodes counts them, for the properties the program would
 give it (`properties.enrollment_codes`); a source run's title, dates and pacing as
 edx:CourseRun outputs them. Every entry is marked `adopt: true`, so a live object that
@@ -21,9 +21,8 @@ from provider import properties, rules
 from provider.adopt.reads import LiveContract, LiveSourceRun, LiveState, is_source_run
 from provider.catalog import load_catalog
 from provider.edx.keys import CourseKey
-from provider.mitxonline.contract import listed_fields
-from provider.mitxonline.enrollment_codes import expected_count, held_codes
 from provider.mitxonline.models import EnrollmentCodesArgs, RestCourse, slugify
+from provider.mitxonline.shapes import contract_fields, expected_count, held_codes
 
 NOT_EXPOSED_SOURCE_FLAG = (
     "no MITx Online read shows is_source_run (docs/platforms/mitxonline.md §6): written from the run tag SOURCE"
@@ -177,7 +176,7 @@ def _contract_courses(
 def _contract(contract: LiveContract, courses: list[str], out: Adoption) -> dict[str, Any]:
     row = contract.row
     subject = f"contract {row.id} ({row.slug})"
-    listed = listed_fields(row)
+    listed = contract_fields(row)
     description = contract.export.get("contract", {}).get("description")
     entry: dict[str, Any] = {
         "organization": contract.org_key,

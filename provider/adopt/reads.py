@@ -3,7 +3,7 @@
 Only reads, each the one a resource makes of the same object: the listings and REST
 organizations through `MitxOnline` (as mitxonline:Organization and mitxonline:Contract
 find theirs), every course with `MitxOnlineRest.courses()` and a contract's runs with
-`contract_courseware.runs_by_course` (what mitxonline:ContractCourseware reads), the
+`shapes.runs_by_course` (what mitxonline:ContractCourseware reads), the
 codes with the shared `b2b_codes output` read (mitxonline:EnrollmentCodes), one
 `b2b_contract export` per selected contract (`MitxOnline.contract_export`), and Studio
 `GET`s (edx:CourseRun).
@@ -20,8 +20,8 @@ from provider.edx.keys import CourseKey
 from provider.edx.models import ManagedFields
 from provider.errors import AdoptError, InvalidCourseKey
 from provider.mitxonline.client import MitxOnline, Organization
-from provider.mitxonline.contract_courseware import runs_by_course
 from provider.mitxonline.models import CodeRow, ContractRow, RestCourse, RestRun
+from provider.mitxonline.shapes import runs_by_course
 
 
 @dataclass(frozen=True)

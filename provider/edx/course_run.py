@@ -10,21 +10,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from provider import platforms, rules
+from provider import checks, platforms
 from provider.attempts import Retry, Succeeded, attempt
-from provider.base import (
-    ProviderBase,
-    check_declared,
-    diff_declared,
-    logger,
-    parse_declared,
-)
+from provider.base import ProviderBase
+from provider.checks import KEY_PARTS
+from provider.declared import diff_declared, parse_declared
 from provider.edx.client import EdxClient
 from provider.edx.keys import CourseKey
 from provider.edx.models import CourseRunArgs, ManagedFields, StudioCourseRun
 from provider.errors import Drifted, NotFound, PlatformError, unavailable
+from provider.logs import logger
 from provider.resource import DeclaredResource
 
 log = logger("edx.course_run")
@@ -36,53 +33,9 @@ log = logger("edx.course_run")
 # that GET says 404: Studio refuses a duplicate key on every copy path (docs/platforms/edx.md §3).
 CREATE_ATTEMPTS = 3
 
-KEY_PARTS = ("org", "number", "run")
 # A run's key cannot change (docs/platforms/edx.md §2: org, number and run are ignored on update), and the
 # source only matters when the run is made, so these replace the run when they change.
 CREATE_ONLY = frozenset({"course_key", *KEY_PARTS, "source_key"})
-
-
-def _check_key(values: dict[str, Any], inputs: dict[str, Any]) -> list[CheckFailure]:
-    """Complete the key: `course_key` from org/number/run, or the parts from the key."""
-    declared_key = values["course_key"]
-    parts = {name: values[name] for name in KEY_PARTS}
-    if declared_key is None:
-        missing = [name for name, value in parts.items() if value is None]
-        if len(missing) == len(KEY_PARTS):
-            return [CheckFailure("course_key", "declare the run's key, e.g. course_key: course-v1:MITx+6.00x+1T2026")]
-        if missing:
-            return [
-                CheckFailure(name, "declare org, number and run together, or course_key instead") for name in missing
-            ]
-        key = CourseKey(**parts)
-        inputs["course_key"] = str(key)
-        return []
-    key = CourseKey.parse(declared_key)
-    failures = []
-    for name, value in parts.items():
-        expected = getattr(key, name)
-        if value is not None and value != expected:
-            failures.append(
-                CheckFailure(name, f"{value!r} disagrees with course_key {key}; write {expected!r} or remove it")
-            )
-        inputs[name] = expected
-    return failures
-
-
-def _check_dates(values: dict[str, Any]) -> list[CheckFailure]:
-    """Date order (provider/rules.py). Studio checks it only in its UI, never in the API (docs/platforms/edx.md §7)."""
-    failures = []
-    for rule in rules.dates_out_of_order(values, rules.RUN_DATE_ORDER):
-        first, second = values[rule.earlier], values[rule.later]
-        reason = f"must be later than {rule.earlier}" if rule.strict else f"cannot be before {rule.earlier}"
-        failures.append(
-            CheckFailure(
-                rule.later,
-                f"{reason} ({rule.later} {second:%Y-%m-%dT%H:%M:%SZ}, {rule.earlier} {first:%Y-%m-%dT%H:%M:%SZ}); "
-                "move one of the two dates",
-            )
-        )
-    return failures
 
 
 def _outputs(args: CourseRunArgs, live: StudioCourseRun) -> dict[str, Any]:
@@ -169,18 +122,8 @@ def _unfinished_copy(client: EdxClient, args: CourseRunArgs, live: StudioCourseR
 
 class CourseRunProvider(ProviderBase):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        checked = check_declared(CourseRunArgs, news)
-        values, failures = checked.values, checked.failures
-        # The key is completed only when all its fields are known and valid (`values`
-        # holds no others); during preview an unknown part just leaves it for the next
-        # check (docs/platforms/pulumi.md §3).
-        if all(name in values for name in ("course_key", *KEY_PARTS)):
-            failures.extend(_check_key(values, checked.inputs))
-            source, key = values.get("source_key"), checked.inputs.get("course_key")
-            if source is not None and isinstance(key, str) and CourseKey.parse(source).same_as(CourseKey.parse(key)):
-                failures.append(CheckFailure("source_key", "is the run itself; name the run to copy from"))
-        failures.extend(_check_dates(values))
-        return CheckResult(checked.inputs, failures)
+        checked = checks.edx_course_run(news)
+        return CheckResult(checked.inputs, checked.failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return diff_declared(CourseRunArgs, olds, news, CREATE_ONLY)

@@ -11,6 +11,8 @@
   its work is done; if so go on, if not and the failure was transient, run it again
   (every write here is safe to repeat once the re-read shows it missing); otherwise
   raise. docs/reliability.md has the matrix.
+- `refuse_key_in_other_case`: the organization and the contract refuse, before any
+  write, an org key MITx Online has in another case.
 - `write_then_find`: `write_or_recover` for a creating command, then read the object back.
 - `known_contract_id`: the contract id to diff with during a preview that updates the
   contract, when the engine has made that output unknown.
@@ -27,22 +29,21 @@ from typing import Any, TypeVar
 from pulumi.dynamic import CheckFailure
 from pydantic import BaseModel
 
-from provider import journal
+from provider import journal, rules
 from provider.attempts import Recovered, Succeeded, attempt
-from provider.base import changed_fields, has_unknown, is_unknown, logger
-from provider.errors import Drifted, PlatformError, ProviderError
-from provider.mitxonline.client import ContractsUpdate, MitxOnline
+from provider.checks import ADOPTS
+from provider.declared import changed_fields, has_unknown, is_unknown
+from provider.errors import Drifted, FieldProblem, PlatformError, ProviderError, Refused
+from provider.logs import logger
+from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.commands import Invocation
+from provider.mitxonline.listing import ContractsUpdate
 from provider.mitxonline.transport import Completed
 
 _log = logger("mitxonline")
 
 T = TypeVar("T")
 F = TypeVar("F")
-
-# The input in which check names the existing object a create will adopt. No read
-# observes it (provider/reports.py: PLAN_NOTES).
-ADOPTS = "adopts"
 
 
 def refused_changes(
@@ -105,6 +106,27 @@ def note_adoption(inputs: dict[str, Any], what: str, find: Callable[[], str | No
         "of creating it. If another stack declares it too, keep it in one of them only",
         what,
         found,
+    )
+
+
+def refuse_key_in_other_case(client: MitxOnline, org_key: str, field: str) -> None:
+    """Refuse, before any write, an org key that an existing organization has in another
+    case: MITx Online compares keys exactly, so it would make a second organization beside
+    it, and contract runs under both (issue 14, item 7)."""
+    rows = client.organization_rows()
+    other = rules.same_key_other_case(org_key, (row.key for row in rows))
+    if other is None:
+        return
+    name = next(row.name for row in rows if row.key == other)
+    raise Refused(
+        [
+            FieldProblem(
+                field,
+                f"MITx Online already has organization {other!r} ({name}); {org_key!r} differs from it only in "
+                f"case and would become a second organization. To manage that organization, declare its key "
+                f"exactly as {other!r} (changing an org key is done in the Wagtail admin, never by a command)",
+            )
+        ]
     )
 
 

@@ -18,28 +18,24 @@ this module.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar, cast
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
-from provider.attempts import Retry, attempt, linear_pause
+from provider.attempts import Retry, attempt
 from provider.errors import (
     CommandFailed,
-    CommandRefused,
     ConfigurationError,
     PlatformError,
     UnreadableOutput,
-    retryable_command,
 )
 from provider.logs import logger
-from provider.mitxonline import commands, tables
+from provider.mitxonline import clone_wait, commands, outputs, retries
 from provider.mitxonline.commands import Invocation
+from provider.mitxonline.listing import LISTINGS_STEP, ContractsUpdate, Listings, read_listings
 from provider.mitxonline.models import (
     CodeRow,
     ContractRow,
@@ -48,29 +44,19 @@ from provider.mitxonline.models import (
     RestCourse,
     RestOrganization,
 )
+from provider.mitxonline.reads import SharedReads
 from provider.mitxonline.rest import MitxOnlineRest
+from provider.mitxonline.run_keys import code_contract
 from provider.mitxonline.session import SessionPool
 from provider.mitxonline.transport import Completed, ManageCommand, Runner, run_subprocess
 from provider.settings import MitxOnlineSettings
 
 _log = logger("mitxonline.client")
 
-T = TypeVar("T")
-
 # The shared read of every contract's codes; one contract's is `f"{ALL_CODES} of contract {id}"`.
 ALL_CODES = "codes"
 
-# A failed command is tried at most this many times in all (docs/reliability.md). Each
-# try costs a Django start-up (about 20 s, docs/platforms/mitxonline.md §2), so the budget is
-# small; the pause between tries grows by `COMMAND_PAUSE` seconds each time.
-COMMAND_ATTEMPTS = 3
-_WITHHELD = "(stdout withheld: it may hold enrollment codes)"
-COMMAND_PAUSE = 1.0
-# The first pause before looking again for a run edX is still cloning (wait_for_edx).
-_FIRST_CLONE_PAUSE_S = 0.5
-
 LISTINGS = "b2b_list contracts and organizations"
-LISTINGS_STEP = "list contracts and organizations"
 
 # Writes that leave every row of both listings as it was (contracts: id, name, slug,
 # organization name, membership, dates, active, seats, price; organizations: id, name,
@@ -78,114 +64,6 @@ LISTINGS_STEP = "list contracts and organizations"
 _KEEPS_LISTINGS = frozenset(
     {"b2b_courseware", "b2b_codes", "import_courserun", "create_courseware", "create_courseware_page", "sync_courserun"}
 )
-
-ContractsUpdate = Callable[[list[ContractRow]], list[ContractRow]]
-
-
-@dataclass(frozen=True)
-class Listings:
-    """Both `b2b_list` tables, read in one command; `organizations` is None once a write
-    may have changed them (an import can create an organization)."""
-
-    contracts: list[ContractRow]
-    organizations: list[OrganizationRow] | None
-
-
-@dataclass
-class _Slot:
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    loaded_at: float | None = None
-    value: Any = None
-
-
-class SharedReads:
-    """Results of reads, loaded once per key until the next write (thread-safe).
-
-    Concurrent callers of one key wait for the first one's load instead of running the
-    same command again. `forget()` drops everything; a load that was running when it
-    was called still answers its own callers but is not kept. A result older than
-    `max_age` seconds is loaded again, which bounds how stale a long-lived provider
-    process can get; one refresh reads well within it.
-    """
-
-    def __init__(self, max_age: float = 300.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self._lock = threading.Lock()
-        self._slots: dict[str, _Slot] = {}
-        self._max_age = max_age
-        self._clock = clock
-
-    def get(self, key: str, load: Callable[[], T]) -> T:
-        with self._lock:
-            slot = self._slots.setdefault(key, _Slot())
-        with slot.lock:
-            fresh = slot.loaded_at is not None and self._clock() - slot.loaded_at < self._max_age
-            if not fresh:
-                started = self._clock()
-                slot.value = load()
-                with self._lock:
-                    slot.loaded_at = started if self._slots.get(key) is slot else None
-            return cast(T, slot.value)
-
-    def discard(self, key: str) -> None:
-        """Drop the result of `key`, so the next `get` loads it again."""
-        with self._lock:
-            self._slots.pop(key, None)
-
-    def forget(self, keep: frozenset[str] = frozenset()) -> None:
-        """Drop every result but those of `keep`."""
-        with self._lock:
-            self._slots = {key: slot for key, slot in self._slots.items() if key in keep}
-
-    def update(self, key: str, change: Callable[[T], T]) -> None:
-        """Replace a loaded result of `key` by `change(result)`; nothing when none is loaded.
-
-        Runs under the key's lock, so a load still running finishes first and `change`
-        applies to its result; `change` must hold whether or not that load already saw
-        the write it describes.
-        """
-        with self._lock:
-            slot = self._slots.get(key)
-        if slot is None:
-            return
-        with slot.lock:
-            if slot.loaded_at is not None:
-                slot.value = change(cast(T, slot.value))
-
-
-def _none_if_blank(cell: str) -> str | None:
-    text = cell.strip()
-    return None if text in ("", "-", "None", "none", "null", "Unlim", "—") else text
-
-
-def _contract_row(cells: dict[str, str]) -> ContractRow:
-    def date(name: str) -> dt.date | None:
-        text = _none_if_blank(cells.get(name, ""))
-        return dt.date.fromisoformat(text[:10]) if text else None
-
-    seats = _none_if_blank(cells.get("Max Learners", ""))
-    price_text = _none_if_blank(cells.get("Price", ""))
-    try:
-        price = Decimal(price_text.lstrip("$")) if price_text else None
-    except InvalidOperation:
-        price = None
-    return ContractRow(
-        id=int(cells["ID"]),
-        name=cells.get("Name", ""),
-        slug=cells.get("Slug", ""),
-        org_name=cells.get("Org Name", ""),
-        membership_type=cells.get("Membership", "").lower(),
-        start=date("Start"),
-        end=date("End"),
-        active=cells.get("Active", "").strip().lower() in ("yes", "true"),
-        max_learners=int(seats) if seats and seats.isdigit() and int(seats) > 0 else None,
-        price=price if price else None,
-    )
-
-
-def _organization_row(cells: dict[str, str]) -> OrganizationRow:
-    return OrganizationRow(
-        id=int(cells["ID"]), name=cells.get("Name", ""), slug=cells.get("Slug", ""), key=cells.get("Key", "")
-    )
 
 
 @dataclass(frozen=True)
@@ -271,13 +149,13 @@ class MitxOnline:
             # listing is read again. Re-listing after every import cost one `b2b_list`
             # shell per import that came before an organization lookup (168 at 1,000).
             kept = invocation.args[:1] == ("modify",) or (
-                invocation.args[:1] == ("import",) and commands.import_found_organization(done.stdout)
+                invocation.args[:1] == ("import",) and outputs.import_found_organization(done.stdout)
             )
             organizations = (
                 _unchanged
                 if kept
                 else self._with_created_organization(
-                    commands.import_created_organization(done.stdout), commands.imported_organization_name(invocation)
+                    outputs.import_created_organization(done.stdout), outputs.imported_organization_name(invocation)
                 )
             )
             self.shared.update(
@@ -327,23 +205,15 @@ class MitxOnline:
                 return self.manage.run(invocation.command, *invocation.args, stdin=invocation.stdin, step=step)
             except CommandFailed as failure:
                 if secret_stdout:
-                    raise _without_stdout(failure) from None
+                    raise retries.without_stdout(failure) from None
                 raise
 
         return attempt(run, step=step, retry=self.command_retry()).value
 
     def command_retry(self) -> Retry:
-        """How a command is tried again (provider/attempts.py): up to `COMMAND_ATTEMPTS`
-        tries, `COMMAND_PAUSE` s then twice that apart, after `retryable_command` failures.
-        Writes pass it with a fresh read to observe (`_common.write_or_recover`). Built at
-        each call, so the module's settings are read then."""
-        return Retry(
-            tries=COMMAND_ATTEMPTS,
-            retryable=retryable_command,
-            log=_log,
-            pause=linear_pause(COMMAND_PAUSE),
-            sleep=self._sleep,
-        )
+        """How a command is tried again (`retries.command_retry`). Writes pass it with a
+        fresh read to observe (`_common.write_or_recover`)."""
+        return retries.command_retry(log=_log, sleep=self._sleep)
 
     # -- shared listings ---------------------------------------------------------------
 
@@ -362,16 +232,7 @@ class MitxOnline:
 
     def _list(self) -> Listings:
         """Both listings in one command (`commands.listings`): a read, retried when transient."""
-        invocation = commands.listings()
-        done = self.read_command(invocation, LISTINGS_STEP)
-        try:
-            printed = commands.parse_listings(done.stdout)
-        except ValueError as error:
-            raise _unreadable(done, error) from None
-        return Listings(
-            contracts=[_contract_row(cells) for cells in _table(printed["contracts"], done)],
-            organizations=[_organization_row(cells) for cells in _table(printed["organizations"], done)],
-        )
+        return read_listings(self.read_command(commands.listings(), LISTINGS_STEP).stdout)
 
     def rest_organizations(self) -> list[RestOrganization]:
         return self.shared.get("GET organizations", self.rest.organizations)
@@ -414,7 +275,7 @@ class MitxOnline:
         step = f"export contract {contract_id}"
         done = self.read_command(commands.contract_export(contract_id), step)
         try:
-            document = commands.parse_json_document(done.stdout)
+            document = outputs.parse_json_document(done.stdout)
         except ValueError:
             document = None
         if not isinstance(document, dict):
@@ -466,41 +327,23 @@ class MitxOnline:
         invocation = commands.codes_read(contract_id)
         done = self.read_command(invocation, step, secret_stdout=True)
         try:
-            rows = commands.parse_json_document(done.stdout)
+            rows = outputs.parse_json_document(done.stdout)
             if not isinstance(rows, list):
                 raise ValueError("not a JSON array")
             return [CodeRow.model_validate(row) for row in rows]
         except ValueError:
             # Neither the text nor pydantic's message (which quotes the rows) goes out.
             raise UnreadableOutput(
-                [invocation.command], _WITHHELD, done.stderr, "no JSON array of code rows", step
+                [invocation.command], retries.WITHHELD, done.stderr, "no JSON array of code rows", step
             ) from None
 
     # -- edX ---------------------------------------------------------------------------
 
     def wait_for_edx(self, keys: Sequence[str], timeout: float, poll: float = 5.0) -> list[str]:
-        """Wait until edX has every run in `keys` (the clone after `add` is asynchronous,
-        docs/platforms/mitxonline.md §9); returns the keys still missing when `timeout` runs out.
-
-        The first look again comes after half a second, each next one after twice the
-        last pause, up to `poll`: a clone often lands within a second or two, and a
-        fixed 5 s pause after the first miss was about half of the sandbox's wall in a
-        1,000-resource first `up` (docs/benchmarks.md, "Command sessions")."""
-        exists = self._edx_run_exists
-        missing = list(keys)
-        deadline = self._clock() + timeout
-        pause = min(poll, _FIRST_CLONE_PAUSE_S)
-        while True:
-            missing = [key for key in missing if not exists(key)]
-            if not missing or self._clock() >= deadline:
-                return missing
-            self._sleep(min(pause, max(0.0, deadline - self._clock())))
-            pause = min(poll, pause * 2)
-
-
-# The run part of a contract run key: `{n}T{contract id}C{year}` (docs/platforms/mitxonline.md §7), or the
-# `{year}_C{contract id}` of runs made before February 2026 (docs/platforms/mitxonline.md §7).
-_CONTRACT_RUN = re.compile(r"\+(?:\d+T(\d+)C\d{4}|\d{4}_C(\d+))(?:_[^+]*)?$")
+        """Wait until edX has every run in `keys` (`clone_wait.wait_for_runs`: the clone
+        after `add` is asynchronous, docs/platforms/mitxonline.md §9); returns the keys
+        still missing when `timeout` runs out."""
+        return clone_wait.wait_for_runs(self._edx_run_exists, keys, timeout, poll, sleep=self._sleep, clock=self._clock)
 
 
 def _no_edx(key: str) -> bool:
@@ -510,52 +353,5 @@ def _no_edx(key: str) -> bool:
     )
 
 
-def upsert_contract(row: ContractRow) -> ContractsUpdate:
-    """A listing change that puts `row` in place of the row with its id (or adds it)."""
-    return lambda rows: [*(r for r in rows if r.id != row.id), row]
-
-
-def code_contract(row: CodeRow) -> int | None:
-    """The contract of a code: the id its `Contract` field starts with, which follows a
-    run moved to another contract; else the one its run's key carries."""
-    return row.contract_id if row.contract_id is not None else contract_of_run(row.course_run)
-
-
-def contract_of_run(key: str) -> int | None:
-    """The contract id a contract run key carries: the contract the run was made for."""
-    match = _CONTRACT_RUN.search(key)
-    if match is None:
-        return None
-    return int(match.group(1) or match.group(2))
-
-
-def _without_stdout(failure: CommandFailed) -> CommandFailed:
-    """The same failure, of the same class, with its stdout withheld."""
-    if isinstance(failure, CommandRefused):
-        return type(failure)(failure.argv, failure.exit_code, _WITHHELD, failure.stderr, failure.reason, failure.step)
-    return type(failure)(failure.argv, failure.exit_code, _WITHHELD, failure.stderr, failure.step, key=failure.key)
-
-
-def _table(text: str, done: Completed) -> list[dict[str, str]]:
-    try:
-        return tables.parse_table(text)
-    except ValueError as error:
-        raise _unreadable(done, error) from None
-
-
 def _unchanged(rows: list[OrganizationRow] | None) -> list[OrganizationRow] | None:
     return rows
-
-
-def _unreadable(done: Completed, error: ValueError) -> UnreadableOutput:
-    """A listing that cannot be read: one line that names the stack setting to check.
-    What the command printed goes to the DEBUG log, not into the message."""
-    _log.debug("%s: unreadable output:\n%s", LISTINGS_STEP, done.stdout)
-    return UnreadableOutput(
-        ["b2b_list contracts", "b2b_list organizations"],
-        "",
-        "",
-        f"{error}; check that `courseware:mitxonline.manageCommand` runs MITx Online's `manage.py` "
-        "(docs/stack-file.md)",
-        LISTINGS_STEP,
-    )

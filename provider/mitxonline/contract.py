@@ -33,31 +33,26 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 from pydantic import ValidationError
 
-from provider import platforms, rules
+from provider import checks, platforms, rules
 from provider.attempts import Recovered
-from provider.base import (
-    ProviderBase,
-    changed_fields,
-    check_declared,
-    has_unknown,
-    logger,
-    normalise_field,
-    parse_declared,
-)
+from provider.base import ProviderBase
+from provider.declared import changed_fields, has_unknown, normalise_field, parse_declared
 from provider.errors import CommandRefused, ContractLocked, FieldProblem, Refused, Vanished
-from provider.mitxonline import commands
+from provider.logs import logger
+from provider.mitxonline import commands, outputs
 from provider.mitxonline._common import (
-    ADOPTS,
     adopt_or_refuse,
     declared_inputs,
     differences,
     note_adoption,
+    refuse_key_in_other_case,
     refused_changes,
     write_or_recover,
 )
-from provider.mitxonline.client import ContractsUpdate, MitxOnline, upsert_contract
+from provider.mitxonline.client import MitxOnline
+from provider.mitxonline.listing import ContractsUpdate, upsert_contract
 from provider.mitxonline.models import ContractArgs, ContractRow, slugify
-from provider.mitxonline.organization import refuse_key_in_other_case
+from provider.mitxonline.shapes import contract_fields, declared_json
 from provider.mitxonline.transport import Completed
 from provider.resource import DeclaredResource
 
@@ -79,34 +74,6 @@ REFUSED = {
 
 def _slug(args: ContractArgs) -> str:
     return args.slug or slugify(args.name)
-
-
-def _json(name: str, value: Any) -> Any:
-    """A live value in the declared JSON form of field `name` (same normalisation)."""
-    normal = normalise_field(ContractArgs, name, value)
-    if isinstance(normal, dt.date):
-        return normal.isoformat()
-    if isinstance(normal, Decimal):
-        return f"{normal:.2f}"
-    return normal
-
-
-def _live(row: ContractRow) -> dict[str, Any]:
-    """What the listing shows, in the declared JSON form."""
-    return {
-        "name": row.name,
-        "slug": row.slug,
-        "membership_type": row.membership_type,
-        "start": _json("start", row.start),
-        "end": _json("end", row.end),
-        "max_learners": _json("max_learners", row.max_learners),
-        "price": _json("price", row.price),
-        "active": row.active,
-    }
-
-
-# The same, for `courseware adopt`, which declares a contract from what it lists.
-listed_fields = _live
 
 
 def _outputs(declared: dict[str, Any], live: dict[str, Any], contract_id: int) -> dict[str, Any]:
@@ -155,7 +122,7 @@ def _imported_dates(args: ContractArgs, today: dt.date) -> dict[str, Any]:
     imported without dates, which keeps it inside its window, and `modify` then sets them.
     """
     if _in_window(args.start, args.end, today):
-        return {"start": _json("start", args.start), "end": _json("end", args.end)}
+        return {"start": declared_json("start", args.start), "end": declared_json("end", args.end)}
     return {"start": None, "end": None}
 
 
@@ -229,8 +196,8 @@ def _imported_row(args: ContractArgs, dates: dict[str, Any]) -> Callable[[Comple
     declared = args.model_dump(mode="json")
 
     def change(done: Completed) -> ContractsUpdate | None:
-        imported = commands.parse_import(done.stdout)
-        if imported is None or commands.import_found_existing(done.stdout):
+        imported = outputs.parse_import(done.stdout)
+        if imported is None or outputs.import_found_existing(done.stdout):
             return None
         row = ContractRow(
             id=imported[1],
@@ -293,7 +260,7 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
 
     def modified() -> bool:
         row = client.contract(contract_id)
-        return row is not None and all(_live(row).get(name) == declared[name] for name in changes)
+        return row is not None and all(contract_fields(row).get(name) == declared[name] for name in changes)
 
     written = write_or_recover(
         client,
@@ -304,7 +271,7 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
     )
     if isinstance(written, Recovered):
         row = client.contract(contract_id)
-        return _live(row) if row is not None else {**live, **{name: declared[name] for name in changes}}
+        return contract_fields(row) if row is not None else {**live, **{name: declared[name] for name in changes}}
     return {**live, **{name: declared[name] for name in changes}}
 
 
@@ -409,29 +376,8 @@ def _refuse_inactive(client: MitxOnline, args: ContractArgs, row: ContractRow, s
 
 class ContractProvider(ProviderBase):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        checked = check_declared(ContractArgs, {k: v for k, v in news.items() if k != ADOPTS})
+        checked = checks.contract(olds, news)
         values, inputs, failures = checked.values, checked.inputs, checked.failures
-        if news.get("slug") is None and olds.get("slug") is not None:
-            # An undeclared slug is the one the contract got when it was made.
-            inputs["slug"] = olds["slug"]
-        elif news.get("slug") is None and isinstance(values.get("name"), str):
-            slug = slugify(values["name"])
-            if slug:
-                inputs["slug"] = slug
-            else:
-                failures.append(CheckFailure("slug", "the name makes an empty slug; declare `slug`"))
-        for rule in rules.dates_out_of_order(values, rules.CONTRACT_DATE_ORDER):
-            failures.append(
-                CheckFailure(
-                    rule.later,
-                    f"{values[rule.later]} is before {rule.earlier} {values[rule.earlier]}; contracts end after "
-                    "they start",
-                )
-            )
-        if "membership_type" in values and "sso_organization_id" in values:
-            sso = rules.sso_problem(values["membership_type"], values["sso_organization_id"])
-            if sso is not None:
-                failures.append(CheckFailure("membership_type", sso))
         failures.extend(refused_changes(ContractArgs, olds, inputs, REFUSED))
         failures.extend(_fewer_codes(olds, values))
         reactivated = olds.get("active") is False and inputs.get("active") is True
@@ -478,7 +424,7 @@ class ContractProvider(ProviderBase):
         if mine is not None and not mine.active and args.active:
             _refuse_inactive(client, args, mine, slug)
         if mine is not None:
-            contract_id, live = mine.id, _live(mine)
+            contract_id, live = mine.id, contract_fields(mine)
             compared = {name: declared[name] for name in ("name", "membership_type", *MODIFIABLE)}
             diffs = differences(compared, live)
             if diffs and _unfinished_import(args, diffs, client.today()):
@@ -518,15 +464,15 @@ class ContractProvider(ProviderBase):
             if isinstance(written.failure, ContractLocked):
                 # The second save inside the command failed after the first one (docs/platforms/mitxonline.md §4).
                 _log.warning("%s was created, but the import then failed: %s", what, written.failure.reason)
-            return written.found.id, _live(written.found)
+            return written.found.id, contract_fields(written.found)
         done = written.value
-        imported = commands.parse_import(done.stdout)
-        if imported is not None and not commands.import_found_existing(done.stdout):
+        imported = outputs.parse_import(done.stdout)
+        if imported is not None and not outputs.import_found_existing(done.stdout):
             return imported[1], None
         row = _find(client, args)
         if row is None:
             raise Vanished(what, "after `b2b_contract import` reported success: the contract is not listed")
-        return row.id, _live(row)
+        return row.id, contract_fields(row)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         client = platforms.mitxonline()
@@ -537,7 +483,7 @@ class ContractProvider(ProviderBase):
         rest = next((c for c in client.rest_contracts() if c.id == row.id), None)
         declared = {name: props.get(name) for name in ContractArgs.model_fields}
         live = {
-            **_live(row),
+            **contract_fields(row),
             "organization": owner.key if owner is not None else props.get("organization"),
             # Inactive or out-of-window contracts are not listed by REST (docs/platforms/mitxonline.md §6): the
             # description then keeps its last known value.

@@ -29,7 +29,7 @@ for: that would take one `b2b_list courseware` command per contract.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +37,8 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from provider import platforms
 from provider.attempts import Recovered
-from provider.base import ProviderBase, changed_fields, check_declared, logger, parse_declared
+from provider.base import ProviderBase
+from provider.declared import changed_fields, check_declared, parse_declared
 from provider.errors import (
     CommandRefused,
     ContractLocked,
@@ -47,10 +48,12 @@ from provider.errors import (
     ProviderError,
     without_log_records,
 )
+from provider.logs import logger
 from provider.mitxonline import commands
 from provider.mitxonline._common import declared_inputs, known_contract_id, write_or_recover
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.models import CONTRACT_STATE_FIELDS, ContractCoursewareArgs, RestCourse
+from provider.mitxonline.shapes import runs_by_course
 from provider.resource import DeclaredResource
 
 _log = logger("mitxonline.contract_courseware")
@@ -68,16 +71,6 @@ REMOVED = "courses_removed"
 def contract_runs(client: MitxOnline, contract_id: int, courses: Sequence[str]) -> dict[str, list[str]]:
     """For each course with a live run in the contract, its contract run keys."""
     return runs_by_course((client.course(course) for course in courses), contract_id)
-
-
-def runs_by_course(courses: Iterable[RestCourse | None], contract_id: int) -> dict[str, list[str]]:
-    """The contract's live runs among `courses` (as read; None for one that does not
-    exist), by course: what this resource reads, and what `courseware adopt` declares."""
-    return {
-        course.readable_id: keys
-        for course in courses
-        if course is not None and (keys := course.contract_runs(contract_id))
-    }
 
 
 def _removed_courses(olds: Mapping[str, Any], values: Mapping[str, Any]) -> list[str]:

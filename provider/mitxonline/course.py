@@ -19,12 +19,14 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from provider import platforms
 from provider.attempts import Succeeded
-from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
+from provider.base import ProviderBase
+from provider.checks import ADOPTS
+from provider.declared import check_declared, diff_declared, parse_declared
 from provider.edx.keys import CourseKey
 from provider.errors import PlatformError
+from provider.logs import logger
 from provider.mitxonline import commands
 from provider.mitxonline._common import (
-    ADOPTS,
     adopt_or_refuse,
     declared_inputs,
     differences,

@@ -19,8 +19,10 @@ from typing import Any
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from provider import platforms
-from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
+from provider.base import ProviderBase
+from provider.declared import check_declared, diff_declared, parse_declared
 from provider.errors import PlatformError
+from provider.logs import logger
 from provider.mitxonline import commands
 from provider.mitxonline._common import (
     adopt_or_refuse,

@@ -23,9 +23,11 @@ from typing import Any
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from provider import platforms
-from provider.base import ProviderBase, changed_fields, check_declared, is_unknown, logger, parse_declared
+from provider.base import ProviderBase
+from provider.declared import changed_fields, check_declared, is_unknown, parse_declared
 from provider.edx.keys import CourseKey
 from provider.errors import FieldProblem, Refused, Vanished
+from provider.logs import logger
 from provider.mitxonline import commands
 from provider.mitxonline._common import (
     adopt_or_refuse,

@@ -38,13 +38,17 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from provider import platforms
-from provider.base import ProviderBase, check_declared, diff_declared, has_unknown, logger, parse_declared
+from provider.base import ProviderBase
+from provider.declared import check_declared, diff_declared, has_unknown, parse_declared
 from provider.errors import FieldProblem, Refused
+from provider.logs import logger
 from provider.mitxonline import commands
 from provider.mitxonline._common import known_contract_id, write_or_recover
 from provider.mitxonline.client import MitxOnline
-from provider.mitxonline.models import CodeRow, EnrollmentCodesArgs, expected_code_count
+from provider.mitxonline.models import CodeRow, EnrollmentCodesArgs
+from provider.mitxonline.shapes import expected_count, held_codes
 from provider.resource import DeclaredResource
+from provider.rules import expected_code_count
 
 _log = logger("mitxonline.enrollment_codes")
 
@@ -53,20 +57,14 @@ SECRET_OUTPUTS = ["codes"]
 
 
 def _outputs(args: EnrollmentCodesArgs, codes: list[CodeRow]) -> dict[str, Any]:
-    held = _held(args, codes)
+    held = held_codes(args, codes)
     return {
         **args.model_dump(mode="json"),
         "count": len(held),
-        "expected_count": _expected(args),
+        "expected_count": expected_count(args),
         "run_codes": _run_codes(args, held),
         "codes": [_code(row) for row in held],
     }
-
-
-def _held(args: EnrollmentCodesArgs, codes: list[CodeRow]) -> list[CodeRow]:
-    """The codes of the declared contract runs; a retired run's redeemed codes are not."""
-    runs = set(args.run_keys)
-    return [row for row in codes if row.course_run in runs]
 
 
 def _run_codes(args: EnrollmentCodesArgs, held: list[CodeRow]) -> dict[str, dict[str, int]]:
@@ -88,14 +86,6 @@ def _code(row: CodeRow) -> dict[str, str]:
     return shown if row.attach_link is None else {**shown, "attach_link": row.attach_link}
 
 
-def _expected(args: EnrollmentCodesArgs) -> int:
-    return expected_code_count(args.membership_type, args.max_learners, args.price, len(args.run_keys))
-
-
-# How this resource counts a contract's codes and what it expects; `courseware adopt`
-# reports an adopted contract whose codes differ with the same two.
-held_codes = _held
-expected_count = _expected
 # How a code is written out; `courseware codes` writes the live codes the same way.
 shown_code = _code
 
@@ -122,7 +112,9 @@ def _extra_codes(contract_id: object, held: int, runs: int, expected: int, seats
 def _refuse_extra_codes(args: EnrollmentCodesArgs, codes: list[CodeRow]) -> None:
     """Stop before `b2b_codes validate` when the contract holds more codes than declared."""
     runs = len(args.run_keys)
-    problem = _extra_codes(args.contract_id, len(_held(args, codes)), runs, _expected(args), args.max_learners)
+    problem = _extra_codes(
+        args.contract_id, len(held_codes(args, codes)), runs, expected_count(args), args.max_learners
+    )
     if problem is not None:
         raise Refused([problem])
 
@@ -161,16 +153,16 @@ def _ensure(client: MitxOnline, args: EnrollmentCodesArgs, before: list[CodeRow]
         client,
         commands.codes_validate(args.contract_id),
         f"validate the codes of contract {args.contract_id}",
-        lambda: len(_held(args, client.contract_codes(args.contract_id))) == _expected(args),
+        lambda: len(held_codes(args, client.contract_codes(args.contract_id))) == expected_count(args),
     )
     codes = client.contract_codes(args.contract_id)
-    expected = _expected(args)
-    if len(_held(args, codes)) != expected:
+    expected = expected_count(args)
+    if len(held_codes(args, codes)) != expected:
         _log.warning(
             "contract %s has %d enrollment codes after `b2b_codes validate`, %d expected (%s seats x %d runs): "
             "the declared seats, price or runs may not match MITx Online's (docs/platforms/mitxonline.md §8)",
             args.contract_id,
-            len(_held(args, codes)),
+            len(held_codes(args, codes)),
             expected,
             args.max_learners or "unlimited",
             len(args.run_keys),
@@ -209,11 +201,11 @@ class EnrollmentCodesProvider(ProviderBase):
         client = platforms.mitxonline()
         if args.adopt:
             codes = client.codes(args.contract_id)
-            if len(_held(args, codes)) == _expected(args):
+            if len(held_codes(args, codes)) == expected_count(args):
                 _log.info(
                     "contract %s already has its %d enrollment codes: adopting them",
                     args.contract_id,
-                    len(_held(args, codes)),
+                    len(held_codes(args, codes)),
                 )
                 return CreateResult(str(args.contract_id), _outputs(args, codes))
             return CreateResult(str(args.contract_id), _outputs(args, _ensure(client, args, codes)))

@@ -24,7 +24,6 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from provider.edx.keys import CourseKey
 from provider.fields import CourseId, CourseRunKey, OrgKey, SingleLine, obeying
 from provider.rules import DEFAULT_KEY_PREFIX, KEY_PREFIX_PATTERN, slug_problem
-from provider.rules import expected_code_count as expected_code_count  # its old home
 
 MembershipType = Literal["managed", "code", "auto"]
 

@@ -24,18 +24,18 @@ from typing import Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from provider import platforms, rules
-from provider.base import ProviderBase, check_declared, diff_declared, logger, parse_declared
-from provider.errors import FieldProblem, Refused
+from provider import checks, platforms
+from provider.base import ProviderBase
+from provider.declared import diff_declared, parse_declared
+from provider.logs import logger
 from provider.mitxonline._common import (
-    ADOPTS,
     adopt_or_refuse,
     declared_inputs,
     differences,
     note_adoption,
+    refuse_key_in_other_case,
     refused_changes,
 )
-from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.client import Organization as LiveOrganization
 from provider.mitxonline.models import OrganizationArgs
 from provider.resource import DeclaredResource
@@ -53,27 +53,6 @@ REFUSED = {
     ),
     "org_key_prefix": _FIXED.format("the key prefix", "its existing contract runs keep the old prefix anyway"),
 }
-
-
-def refuse_key_in_other_case(client: MitxOnline, org_key: str, field: str) -> None:
-    """Refuse, before any write, an org key that an existing organization has in another
-    case: MITx Online compares keys exactly, so it would make a second organization beside
-    it, and contract runs under both (issue 14, item 7)."""
-    rows = client.organization_rows()
-    other = rules.same_key_other_case(org_key, (row.key for row in rows))
-    if other is None:
-        return
-    name = next(row.name for row in rows if row.key == other)
-    raise Refused(
-        [
-            FieldProblem(
-                field,
-                f"MITx Online already has organization {other!r} ({name}); {org_key!r} differs from it only in "
-                f"case and would become a second organization. To manage that organization, declare its key "
-                f"exactly as {other!r} (changing an org key is done in the Wagtail admin, never by a command)",
-            )
-        ]
-    )
 
 
 def _outputs(args: OrganizationArgs, live: LiveOrganization | None) -> dict[str, Any]:
@@ -101,7 +80,7 @@ def _listed(name: str, sso_organization_id: str | None) -> str | None:
 
 class OrganizationProvider(ProviderBase):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        checked = check_declared(OrganizationArgs, {k: v for k, v in news.items() if k != ADOPTS})
+        checked = checks.organization(news)
         failures = checked.failures + refused_changes(OrganizationArgs, olds, news, REFUSED)
         name, sso_id = checked.values.get("name"), checked.values.get("sso_organization_id")
         if not olds and not failures and isinstance(name, str):

@@ -20,7 +20,7 @@ from pulumi.dynamic import CheckResult, Config, ConfigureRequest, ResourceProvid
 from provider import platforms
 from provider.base import ProviderBase
 from provider.edx.client import RetryPolicy
-from provider.mitxonline import client as mitx
+from provider.mitxonline import retries
 from provider.mitxonline.client import MitxOnline
 from sandbox import cli as sandbox_cli
 from tests.sandbox.helpers import Sandbox, start_sandbox
@@ -82,7 +82,7 @@ def providers(faulty: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sand
 
     monkeypatch.setattr(MitxOnline, "wait_for_edx", quick)
     # Shorter pauses between tries; the number of tries, which is what is tested, stays.
-    monkeypatch.setattr(mitx, "COMMAND_PAUSE", 0.05)
+    monkeypatch.setattr(retries, "COMMAND_PAUSE", 0.05)
     edx = platforms.edx()
     monkeypatch.setattr(edx, "_retry", RetryPolicy(backoff=0.05, max_backoff=0.2))
     try:

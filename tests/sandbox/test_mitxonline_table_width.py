@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from provider.mitxonline import commands, tables
+from provider.mitxonline import commands, outputs, tables
 from tests.sandbox.helpers import Sandbox
 
 
@@ -43,7 +43,7 @@ def test_the_listings_program_sets_its_own_width_whatever_the_environment(sandbo
     listings = commands.listings()
     listed = manage_without_environment(sandbox, listings.command, *listings.args)
     assert listed.returncode == 0, listed.stderr
-    printed = commands.parse_listings(listed.stdout)
+    printed = outputs.parse_listings(listed.stdout)
     assert name in printed["organizations"] and "…" not in printed["organizations"]
     assert {row["Name"] for row in tables.parse_table(printed["organizations"])} >= {name}
     assert json.loads(listed.stdout).keys() == {"contracts", "organizations"}

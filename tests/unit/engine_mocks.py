@@ -33,8 +33,8 @@ class EchoMocks(pulumi.runtime.Mocks):
 class RecordingMonitor(sdk_mocks.MockMonitor):
     """A mock monitor that keeps each RegisterResource request, as the engine receives it."""
 
-    def __init__(self) -> None:
-        super().__init__(EchoMocks())
+    def __init__(self, mocks: pulumi.runtime.Mocks | None = None) -> None:
+        super().__init__(mocks or EchoMocks())
         self.registered: list[Any] = []
 
     def RegisterResource(self, request: Any) -> Any:
@@ -46,11 +46,14 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
 
 
 @contextmanager
-def mocked_engine(config: dict[str, str] | None = None, *, preview: bool = True) -> Iterator[RecordingMonitor]:
-    """The SDK configured against a `RecordingMonitor` for one test, then reset."""
-    monitor = RecordingMonitor()
+def mocked_engine(
+    config: dict[str, str] | None = None, *, preview: bool = True, mocks: pulumi.runtime.Mocks | None = None
+) -> Iterator[RecordingMonitor]:
+    """The SDK configured against a `RecordingMonitor` (answering through `mocks`, an
+    `EchoMocks` by default) for one test, then reset."""
+    monitor = RecordingMonitor(mocks)
     sdk_settings.reset_options()
-    pulumi.runtime.set_mocks(EchoMocks(), project="courseware", stack="unit", preview=preview, monitor=monitor)
+    pulumi.runtime.set_mocks(monitor.mocks, project="courseware", stack="unit", preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config(config or {})
     try:
         yield monitor

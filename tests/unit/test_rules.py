@@ -141,7 +141,6 @@ def test_the_expected_code_count_is_seats_times_runs_for_contracts_with_codes() 
     assert rules.expected_code_count("code", 15, None, 2) == 30
     assert rules.expected_code_count("code", None, None, 2) == 2
     assert rules.expected_code_count("managed", 15, None, 2) == 0
-    assert models.expected_code_count is rules.expected_code_count
 
 
 def test_a_managed_contract_needs_its_organizations_keycloak_id() -> None:

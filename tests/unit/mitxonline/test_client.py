@@ -9,8 +9,12 @@ from decimal import Decimal
 import pytest
 
 from provider.errors import CommandFailed, CommandRefused, UnreadableOutput, retryable_command
-from provider.mitxonline import commands
-from provider.mitxonline.client import _WITHHELD, MitxOnline, SharedReads, contract_of_run, upsert_contract
+from provider.mitxonline import commands, outputs
+from provider.mitxonline.client import MitxOnline
+from provider.mitxonline.listing import upsert_contract
+from provider.mitxonline.reads import SharedReads
+from provider.mitxonline.retries import WITHHELD
+from provider.mitxonline.run_keys import contract_of_run
 from provider.mitxonline.transport import Completed
 from tests.unit.mitxonline.fake import FakeMitx, ok, table
 
@@ -216,8 +220,8 @@ def test_an_import_that_created_an_organization_lists_again_when_rest_cannot_tel
 
 
 def test_imported_organization_name_comes_from_the_export_document() -> None:
-    assert commands.imported_organization_name(_import_of("NewCo")) == "NewCo"
-    assert commands.imported_organization_name(commands.contract_import({"version": 1}, "s")) is None
+    assert outputs.imported_organization_name(_import_of("NewCo")) == "NewCo"
+    assert outputs.imported_organization_name(commands.contract_import({"version": 1}, "s")) is None
 
 
 def test_a_listing_that_is_not_the_expected_json_is_a_clear_failure(fake: FakeMitx, client: MitxOnline) -> None:
@@ -325,7 +329,7 @@ def test_a_failed_codes_read_is_retried_and_never_shows_its_stdout(fake: FakeMit
     with pytest.raises(CommandFailed) as caught:
         client.contract_codes(21)
     assert fake.commands() == ["shell"] * 3  # a read: retried like every read command
-    assert caught.value.stdout == _WITHHELD
+    assert caught.value.stdout == WITHHELD
     assert "Enrollment Code" not in str(caught.value) and '"a"' not in str(caught.value)
 
 
@@ -333,7 +337,7 @@ def test_a_codes_read_that_prints_no_rows_hides_what_it_printed(fake: FakeMitx, 
     fake.on("shell", lambda args, stdin: ok(json.dumps([{"Course Run": "x", "secret": "s3cr3t"}])))
     with pytest.raises(UnreadableOutput) as caught:
         client.codes(21)
-    assert "s3cr3t" not in str(caught.value) and caught.value.stdout == _WITHHELD
+    assert "s3cr3t" not in str(caught.value) and caught.value.stdout == WITHHELD
 
 
 def test_a_codes_read_of_a_missing_contract_is_a_refusal(fake: FakeMitx, client: MitxOnline) -> None:

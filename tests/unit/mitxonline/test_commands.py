@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from provider.errors import DeclarationError
-from provider.mitxonline import commands, tables
+from provider.mitxonline import commands, outputs, tables
 from tests.unit.mitxonline.fake import table
 
 
@@ -245,9 +245,9 @@ def test_parse_table_refuses_a_narrowed_table() -> None:
 
 
 def test_parse_import_and_json_documents() -> None:
-    assert commands.parse_import("Step 3: contract\nImport complete. Contract slug: acme (id=42)\n") == ("acme", 42)
-    assert commands.parse_import("nothing") is None
-    assert commands.import_found_existing("Contract exists: acme (id=42)")
-    assert commands.parse_json_document('Filtering by contract: 3\n[{"a": 1}]\n') == [{"a": 1}]
+    assert outputs.parse_import("Step 3: contract\nImport complete. Contract slug: acme (id=42)\n") == ("acme", 42)
+    assert outputs.parse_import("nothing") is None
+    assert outputs.import_found_existing("Contract exists: acme (id=42)")
+    assert outputs.parse_json_document('Filtering by contract: 3\n[{"a": 1}]\n') == [{"a": 1}]
     with pytest.raises(ValueError):
-        commands.parse_json_document("Nothing to output.")
+        outputs.parse_json_document("Nothing to output.")

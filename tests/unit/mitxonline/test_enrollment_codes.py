@@ -12,8 +12,8 @@ from pulumi.output import Unknown
 from provider.errors import Refused
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.enrollment_codes import SECRET_OUTPUTS, EnrollmentCodesProvider
-from provider.mitxonline.models import expected_code_count
 from provider.mitxonline.transport import Completed
+from provider.rules import expected_code_count
 from tests.unit.mitxonline.fake import FakeMitx, ok
 
 RUN = "course-v1:UAI_BIGCO+A.0001x+1T21C2026_en"

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from provider.errors import CommandFailed, ContractLocked, UnreadableOutput
-from provider.mitxonline import commands, tables
+from provider.mitxonline import outputs, tables
 from provider.mitxonline.client import MitxOnline
 from provider.mitxonline.models import CodeRow
 from provider.mitxonline.transport import Completed, classify
@@ -168,8 +168,8 @@ Step 5: Contract runs
 
 def test_a_committed_import_reports_the_new_contracts_slug_and_id() -> None:
     stdout = IMPORT_HEADER + "\n" + STEPS_NEW + "\nImport complete. Contract slug: bigco-codes-contract (id=21)\n"
-    assert commands.parse_import(stdout) == ("bigco-codes-contract", 21)
-    assert not commands.import_found_existing(stdout)
+    assert outputs.parse_import(stdout) == ("bigco-codes-contract", 21)
+    assert not outputs.import_found_existing(stdout)
 
 
 def test_a_committed_import_of_a_taken_slug_says_it_exists_without_an_id() -> None:
@@ -181,13 +181,13 @@ def test_a_committed_import_of_a_taken_slug_says_it_exists_without_an_id() -> No
         )
         + "\nImport complete. Contract slug: bigco-codes-contract (id=21)\n"
     )
-    assert commands.parse_import(stdout) == ("bigco-codes-contract", 21)
-    assert commands.import_found_existing(stdout)
+    assert outputs.parse_import(stdout) == ("bigco-codes-contract", 21)
+    assert outputs.import_found_existing(stdout)
 
 
 def test_a_dry_run_reports_no_contract() -> None:
     stdout = IMPORT_HEADER + " [DRY RUN]\n" + STEPS_NEW + "\nDry run — rolling back. Pass --commit to apply changes.\n"
-    assert commands.parse_import(stdout) is None
+    assert outputs.parse_import(stdout) is None
 
 
 # b2b_codes output rows (point 1) ------------------------------------------------------

@@ -6,9 +6,11 @@ replaced by a new one for the next command."""
 from __future__ import annotations
 
 import concurrent.futures
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,13 +58,29 @@ def test_a_session_that_dies_or_answers_garbage_is_a_failed_command_then_replace
     assert pool.started == 2
 
 
-def test_a_hung_session_is_killed_at_the_timeout_and_replaced(pool: SessionPool) -> None:
-    runs = manage(pool, timeout=3.0)
-    runs.run("echo", "x")
-    with pytest.raises(CommandTimedOut):
-        runs.run("hang")
-    assert runs.run("echo", "after").exit_code == 0
-    assert pool.started == 2
+def test_a_hung_session_is_killed_at_the_timeout_and_replaced() -> None:
+    """Killed, not only released: a hung `manage.py shell` left running would hold its
+    Django process (and, through `kubectl exec`, a pod's resources) until the provider
+    ends, and a slow command inside it could still write."""
+    processes: list[subprocess.Popen[str]] = []
+
+    def popen(*args: Any, **kwargs: Any) -> subprocess.Popen[str]:
+        processes.append(subprocess.Popen(*args, **kwargs))
+        return processes[-1]
+
+    pool = SessionPool(PREFIX, 1, popen=popen)
+    try:
+        runs = manage(pool, timeout=3.0)
+        runs.run("echo", "x")
+        with pytest.raises(CommandTimedOut):
+            runs.run("hang")
+        # Ended by the time the timeout is reported: no wait here.
+        assert processes[0].poll() is not None
+        assert runs.run("echo", "after").exit_code == 0
+        assert pool.started == 2 and len(processes) == 2
+        assert processes[1].poll() is None
+    finally:
+        pool.close()
 
 
 def test_a_prefix_that_does_not_start_a_session_is_a_failed_command() -> None:

@@ -1,4 +1,4 @@
-"""provider.base: per-field validation, check failures and the declared-field diff."""
+"""provider.declared: per-field validation, check failures and the declared-field diff."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from pulumi.output import Unknown
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
-from provider.base import (
+from provider.declared import (
     PROVIDER_KEY,
     changed_fields,
     check_declared,
