@@ -57,7 +57,7 @@ def unconfigured_provider_process() -> Iterator[None]:
 # Under parallel workers they are handed out before every other file; the rest keep
 # their order. A file missing here only starts later; one that no longer exists is ignored.
 LONGEST_FIRST = (
-    "tests/e2e/preview_keeps_its_word/test_corpus.py",  # 648 s
+    "tests/e2e/preview_keeps_its_word/test_corpus.py",  # 648 s, one test
     "tests/e2e/preview_keeps_its_word/test_cases.py",  # 231 s
     "tests/faults/test_bad_input.py",  # 180 s
     "tests/faults/test_write_steps.py",  # 96 s
@@ -74,10 +74,19 @@ LONGEST_FIRST = (
     "tests/e2e/walkthrough/test_new_partner.py",  # 64 s
     "tests/faults/test_command_timeouts.py",  # 61 s
 )
+# xdist gives a worker with two tests or fewer pending the next file at once, queued
+# behind the one it runs: the worker of the one-test corpus gets a file as soon as the
+# first files are handed out. This one, which takes no time, comes right then, so that
+# no long file waits behind the corpus.
+BEHIND_THE_FIRST = "tests/policies/test_policies.py"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not hasattr(config, "workerinput"):  # a serial run (or xdist's controller): as collected
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:  # a serial run (or xdist's controller): as collected
         return
-    rank = {path: index for index, path in enumerate(LONGEST_FIRST)}
+    # One file to each worker first, then the file that can wait, then the others.
+    first = LONGEST_FIRST[: workerinput["workercount"]]
+    order = [*first, BEHIND_THE_FIRST, *LONGEST_FIRST[len(first) :]]
+    rank = {path: index for index, path in enumerate(order)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))
