@@ -3,8 +3,9 @@
 MITx Online never copies edX's values into a source run (`sync_courserun --run` cannot
 find one, docs/platforms/mitxonline.md §3, §10). Preview says what stays stale and what to do
 instead; after the `up`, preview and `courseware drift` agree that nothing is left to
-do, so a scheduled drift check stays green, and the warning is not repeated once said. A second stack that adopts the course then
-has an empty preview after its `up` (no perpetual update of mitxonline:Course), and the
+do, so a scheduled drift check stays green, and the warning is not repeated once said.
+A second stack that adopts the course then has an empty preview after its `up` (no
+perpetual update of mitxonline:Course), and the
 course title no command can change stays green once a refresh acknowledged it."""
 
 from __future__ import annotations
