@@ -28,9 +28,9 @@ _BOTTOM = frozenset("└┗╰╚┕┖╘╙")
 _VERTICAL = frozenset("│┃║|╎╏┆┇┊┋")
 _TRUNCATED = "…"
 
-# The program sent to MITx Online sets COLUMNS itself (remote.environment, docs/decisions.md
-# §15), so an operator has nothing to set: a narrowed table means this MITx Online sizes
-# its tables some other way, which is worth a report.
+# The program sent to MITx Online sets COLUMNS itself (remote.environment, decisions §15),
+# so an operator has nothing to set: a narrowed table means this MITx Online sizes its
+# tables some other way, which is worth a report.
 NARROWED = (
     "b2b_list printed a narrowed table (cells end in '…') although the program that ran it set "
     "COLUMNS=1000 in MITx Online's own process: this MITx Online sizes its tables some other way "
