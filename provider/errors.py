@@ -489,6 +489,10 @@ class NoCodes(ProviderError, LookupError):
 class StackInUse(ProviderError):
     """A lock of the stack belongs to a `pulumi` run that is, or may be, still alive."""
 
+    # Each problem says what to stop or check; the base class's step (`pulumi up`) would
+    # meet the same lock.
+    next_step = "do what each line above says, then run `courseware unlock` again"
+
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
