@@ -186,9 +186,11 @@ def build(config: pulumi.Config) -> None:
 
     # Deleted first by `pulumi destroy`, and refusing while an entry is protected, so a
     # refused destroy deletes nothing (provider/destroy_guard.py).
-    protected = [
-        f"{schema.ROOT}.contracts[{index}] ({entry.organization}/{entry.name})"
-        for index, entry in enumerate(catalog.contracts)
-        if entry.protect
-    ]
-    DestroyGuard(DESTROY_GUARD, opts=pulumi.ResourceOptions(depends_on=registered), protected=protected)
+    labels = {f"{entry.organization}/{entry.name}": entry.protect for entry in catalog.contracts}
+    if registered:
+        DestroyGuard(
+            DESTROY_GUARD,
+            opts=pulumi.ResourceOptions(depends_on=registered),
+            protected=sorted(label for label, protect in labels.items() if protect),
+            declared=sorted(labels),
+        )

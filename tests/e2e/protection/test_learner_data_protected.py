@@ -53,7 +53,7 @@ def test_learner_data_survives_destroy_and_bad_edits(project: PulumiProject, san
     # `protect: false` (issues 24 and 28); Pulumi's own is what an `up` gets, below.
     said = destroyed.stdout + destroyed.stderr
     assert "the stack still protects what learners hold, so nothing was deleted" in said, said
-    assert f"({declared.label})" in said and "`protect: false`" in said, said
+    assert f"contract {declared.label}" in said and "`protect: false`" in said, said
     section = DOC.read_text().split("## When `destroy` or `up` stops at a protected resource", 1)[1]
     assert "the stack still protects what learners hold" in section and "`protect: false`" in section
     assert "because it is protected. To unprotect" in section
