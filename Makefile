@@ -1,5 +1,5 @@
 # The two commands of the README, plus the benchmarks. Each installs what it needs.
-.PHONY: demo test bench lint postgres postgres-stop
+.PHONY: demo test bench lint postgres postgres-stop acceptance
 
 # `make demo PORT_BASE=18700` runs the demo's sandbox on 18700-18702 instead of 18600-18602.
 demo:
@@ -18,3 +18,8 @@ postgres:
 
 postgres-stop:
 	@scripts/postgres stop
+
+# The acceptance scenarios against a real MITx Online (docs/acceptance.md); never in CI.
+# `make acceptance ARGS="--only seats"`; without a target it prints what to set.
+acceptance:
+	@scripts/acceptance $(ARGS)

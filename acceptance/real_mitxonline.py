@@ -80,16 +80,18 @@ typing._BaseGenericAlias.__call__ = _call_ignoring_orig_class
 MANAGE = """\
 #!/usr/bin/env bash
 # Written by courseware-as-code's scripts/real-mitxonline: MITx Online's manage.py with its
-# environment. One line per process in commands.log: start, end (epoch seconds), exit, command.
+# environment. Two lines per process in commands.log, tab-separated: `start`, epoch
+# seconds, command; then `end`, epoch seconds, exit status, command. A process killed
+# with its caller (a command session ended by a kill) leaves only its start line.
 set -u
 cd {source}
 set -a
 . {env}
 set +a
-started=$(date +%s.%N)
+printf 'start\\t%s\\t%s\\n' "$(date +%s.%N)" "${{1:-}} ${{2:-}}" >> {log}
 {python} manage.py "$@"
 status=$?
-printf '%s\\t%s\\t%s\\t%s\\n' "$started" "$(date +%s.%N)" "$status" "${{1:-}} ${{2:-}}" >> {log}
+printf 'end\\t%s\\t%s\\t%s\\n' "$(date +%s.%N)" "$status" "${{1:-}} ${{2:-}}" >> {log}
 exit $status
 """
 API_KEY_PROGRAM = (
