@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             error = f"{type(failure).__name__}: {failure}"
             if not isinstance(failure, AssertionError):
                 error += "\n" + "".join(traceback.format_exception(failure)[-6:])
+        run.clean_up()
         seconds = time.monotonic() - started
         result = ScenarioResult(name, not error, seconds, process_starts(target, before), run.record, error)
         report.scenarios.append(result)

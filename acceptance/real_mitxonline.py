@@ -22,7 +22,7 @@ script makes lives in SOURCE/.real-mitxonline/:
 migrations, the API key), what runs is left running. The first start takes minutes
 (dependencies, `migrate`); later ones seconds. `stop` ends the REST server, the
 sandbox, Redis and PostgreSQL; the data stays. The facts behind each step are in
-../shared/spec/real-mitxonline.md and docs/acceptance.md.
+docs/acceptance.md.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ ROLE = "mitxonline"
 START_TIMEOUT = 180
 # Python 3.11.7's typing lets a non-AttributeError escape while it sets __orig_class__ on
 # the object a generic alias made; some of MITx Online's dependencies hit that at import
-# (../shared/spec/real-mitxonline.md). This file, loaded by the virtualenv at start-up,
+# (docs/acceptance.md). This file, loaded by the virtualenv at start-up,
 # ignores any failure of that one assignment.
 SITECUSTOMIZE = '''\
 """Written by courseware-as-code's scripts/real-mitxonline (see its docstring)."""

@@ -68,6 +68,9 @@ class Target:
     commands_log: Path | None = None
     command_timeout: int = 600
     clone_timeout: int | None = None
+    # Whether MITx Online has a Keycloak: attaching a learner to an organization with an
+    # SSO id adds them to its Keycloak organization, which fails without one.
+    keycloak: bool = False
 
     def stack_config(self, **mitxonline: Any) -> dict[str, Any]:
         """`courseware:` settings of a stack aimed at this target; `mitxonline` adds keys."""
@@ -120,6 +123,7 @@ def load_target(path: str | None, environ: Mapping[str, str] = os.environ) -> Ta
         commands_log=Path(settings["commandsLog"]) if settings.get("commandsLog") else None,
         command_timeout=int(settings.get("commandTimeout") or 600),
         clone_timeout=int(settings["cloneTimeout"]) if settings.get("cloneTimeout") else None,
+        keycloak=bool(settings.get("keycloak")),
     )
 
 
