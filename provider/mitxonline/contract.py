@@ -306,13 +306,21 @@ def _modify(client: MitxOnline, args: ContractArgs, contract_id: int, live: dict
     return {**live, **{name: declared[name] for name in changes}}
 
 
+def _seat_count(value: Any) -> int | None:
+    """A seat count as the engine passes it: old inputs come back from the state as floats
+    (`20.0`), which an `int` check took for "no seats" (issue 29, on a real MITx Online)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        return None
+    return int(value)
+
+
 def _fewer_seats(olds: dict[str, Any], values: dict[str, Any]) -> list[CheckFailure]:
     """Refuse fewer seats on a contract with codes, before any write: its codes would then
     number more than the seats, and `b2b_codes validate` deletes the newest unused ones
     (docs/platforms/mitxonline.md §8), which may already have been sent to learners."""
-    old, new = olds.get("max_learners"), values.get("max_learners")
+    old, new = _seat_count(olds.get("max_learners")), _seat_count(values.get("max_learners"))
     has_codes = values.get("membership_type") == "code" or bool(values.get("price"))
-    if not has_codes or not isinstance(old, int) or not isinstance(new, int) or new >= old:
+    if not has_codes or old is None or new is None or new >= old:
         return []
     return [
         CheckFailure(

@@ -271,6 +271,10 @@ def test_fewer_seats_on_a_code_contract_are_refused_before_any_write() -> None:
     [reason] = failures(olds, declared(max_learners=15)).values()
     assert "20 -> 15 seats would leave 5 codes too many" in reason and "Keep `max_learners: 20`" in reason
     assert failures(olds, declared(max_learners=25)) == {}
+    # Old inputs reach `check` from the engine with numbers as floats (issue 29).
+    [reason] = failures({**olds, "max_learners": 20.0}, declared(max_learners=15)).values()
+    assert "20 -> 15 seats would leave 5 codes too many" in reason
+    assert failures({**olds, "max_learners": 20.0}, declared(max_learners=20)) == {}
     # (A managed contract's organization has its Keycloak id: provider/rules.py.)
     managed = declared(membership_type="managed", sso_organization_id=SSO_ID, max_learners=20)
     assert failures(managed, {**managed, "max_learners": 15}) == {}
