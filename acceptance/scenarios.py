@@ -258,7 +258,7 @@ def drift(run: Run) -> None:
     project = run.stack("drift", catalog)
     run.up(project)
     contract = contract_of(project, catalog)
-    run.manage("b2b_contract", "modify", str(contract["contract_id"]), "--max-learners", "16")
+    run.manage("b2b_contract", "modify", str(contract["contract_id"]), "--max-learners", "12")
     found = run.courseware(project, "drift", "--stack", project.stack)
     if found.exit_code != 2 or "max_learners" not in found.stdout:
         raise ScenarioFailed(
