@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import signal
 import subprocess
@@ -80,14 +79,19 @@ class Run:
 
     # Stacks ------------------------------------------------------------------------
     def stack(self, name: str, catalog: dict[str, Any], **mitxonline: Any) -> PulumiProject:
-        """A new project and stack `name` aimed at the target, declaring `catalog`."""
-        project = PulumiProject(self.directory / self.record.name / name, STACKS, stack=name)
+        """A new project and stack `name` of the running scenario, aimed at the target,
+        declaring `catalog`; cleaned up after the scenario."""
+        project = self._project(self.directory / self.record.name / name, name, catalog, **mitxonline)
+        self.made.append(project)
+        return project
+
+    def _project(self, root: Path, name: str, catalog: dict[str, Any], **mitxonline: Any) -> PulumiProject:
+        project = PulumiProject(root, STACKS, stack=name)
         for key, value in self.target.stack_config(**mitxonline).items():
             project.set_config(key, value)
         project.set_config("edxClientSecret", self.target.edx_client_secret, secret=True)
         project.set_config("mitxonlineApiKey", self.target.mitxonline_api_key, secret=True)
         project.set_config("catalog", catalog)
-        self.made.append(project)
         return project
 
     @property
@@ -106,18 +110,9 @@ class Run:
             return
         record, self.record = self.record, Record("source")
         try:
-            project = PulumiProject(
-                self.directory / "source",
-                STACKS,
-                stack=SOURCE_STACK,
-                create=not (self.directory / "source" / "backend" / ".pulumi").exists(),
-            )
-            for key, value in self.target.stack_config().items():
-                project.set_config(key, value)
-            project.set_config("edxClientSecret", self.target.edx_client_secret, secret=True)
-            project.set_config("mitxonlineApiKey", self.target.mitxonline_api_key, secret=True)
             shipped = yaml.safe_load((STACKS / f"Pulumi.{SOURCE_STACK}.yaml").read_text())["config"]
-            project.set_config("catalog", self.prefix.catalog(shipped["courseware:catalog"]))
+            catalog = self.prefix.catalog(shipped["courseware:catalog"])
+            project = self._project(self.directory / "source", SOURCE_STACK, catalog)
             self.up(project)
             self.left = self.left_by(project)
         finally:
@@ -219,14 +214,10 @@ def _tail(text: str, lines: int = 25) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def outputs(project: PulumiProject) -> dict[str, Any]:
-    return project.outputs()
-
-
 def contract_of(project: PulumiProject, catalog: dict[str, Any], index: int = 0) -> dict[str, Any]:
     entry = catalog["contracts"][index]
     label = f"contract:{entry['organization']}/{entry['name']}"
-    found: dict[str, Any] = outputs(project)[label]
+    found: dict[str, Any] = project.outputs()[label]
     return found
 
 
@@ -528,7 +519,3 @@ def process_starts(target: Target, before: int) -> int | None:
     if target.commands_log is None:
         return None
     return starts(target.commands_log) - before
-
-
-def environment_names() -> list[str]:
-    return sorted(k for k in os.environ if k.startswith("COURSEWARE_ACCEPTANCE_"))
