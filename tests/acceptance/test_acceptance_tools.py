@@ -14,8 +14,9 @@ import pytest
 import yaml
 
 from acceptance import __main__ as acceptance_main
+from acceptance import real_mitxonline
 from acceptance.report import Report, ScenarioResult, markdown
-from acceptance.scenarios import COMMAND_LINE, SCENARIOS, Record, Step
+from acceptance.scenarios import COMMAND_LINE, SCENARIOS, Record, Step, starts
 from acceptance.target import NO_TARGET, TARGET_ENV, NoTarget, Prefix, load_target, new_prefix
 from provider import catalog as catalog_schema
 from provider.rules import org_key_problem
@@ -155,3 +156,24 @@ def test_the_scenarios_come_in_the_issue_s_order() -> None:
     assert list(SCENARIOS) == [
         "workflows", "drift", "seats", "protection", "adopt", "sessions", "sigkill", "env-stripped", "learner",
     ]  # fmt: skip
+
+
+def test_the_manage_wrapper_logs_each_process_start_that_the_report_counts(tmp_path: Path) -> None:
+    """scripts/real-mitxonline's `manage` (here with `echo` for Python): a start line
+    before the process, an end line after it; `starts` counts the first kind only, so a
+    session killed with its caller still counts."""
+    layout = real_mitxonline.Layout(tmp_path)
+    layout.root.mkdir()
+    layout.env.write_text("MITX_ONLINE_ENVIRONMENT=acceptance\n")
+    layout.manage.write_text(
+        real_mitxonline.MANAGE.format(source=tmp_path, env=layout.env, python="echo", log=layout.commands_log)
+    )
+    layout.manage.chmod(0o755)
+    done = subprocess.run(
+        [str(layout.manage), "b2b_contract", "export", "x y"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (done.returncode, done.stdout) == (0, "manage.py b2b_contract export x y\n")
+    lines = layout.commands_log.read_text().splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["start", "end"]
+    assert lines[1].split("\t")[2:] == ["0", "b2b_contract export"]
+    assert starts(layout.commands_log) == 1
