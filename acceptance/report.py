@@ -37,6 +37,7 @@ class ScenarioResult:
             "pulumi_runs": sum(1 for s in self.record.steps if s.argv[:1] == ["pulumi"]),
             "commands": sum(s.commands for s in self.record.steps),
             "write_commands": sum(s.writes for s in self.record.steps),
+            "retries": sum(s.retries for s in self.record.steps),
             "process_starts": self.process_starts,
             "steps": steps,
             "left": self.record.left,
@@ -109,6 +110,7 @@ def markdown(data: dict[str, Any]) -> str:
             lines += ["```", s["error"].strip(), "```", ""]
         for step in s["steps"]:
             counted = f", {step['commands']} commands ({step['writes']} writes)" if step["commands"] else ""
+            counted += f", {step['retries']} tried again" if step.get("retries") else ""
             lines.append(f"- `{shlex.join(step['argv'])}`: exit {step['exit_code']}, {step['seconds']} s{counted}")
         for note in s["notes"]:
             lines.append(f"- note: {note}")

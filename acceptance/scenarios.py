@@ -36,6 +36,16 @@ COMMAND_LINE = re.compile(
 )
 SESSION_LINE = re.compile(r"command session \S+ started in")
 READS = ("b2b_list", "b2b_contract export", "b2b_codes output", "shell")
+RETRY_LINE = re.compile(r"^ *WARNING provider\.[\w.]+: .*try \d+ failed, trying again.*$", re.M)
+
+
+def diagnostics(said: str) -> str:
+    """The CLI's Diagnostics section: each provider line once and whole (the progress
+    lines above it repeat them, cut to the terminal's width)."""
+    _, found, rest = said.partition("\nDiagnostics:\n")
+    if not found:
+        return ""
+    return re.split(r"\n(?:Outputs|Resources|Policies):\n", rest, maxsplit=1)[0]
 
 
 class ScenarioFailed(AssertionError):
@@ -51,6 +61,8 @@ class Step:
     seconds: float
     commands: int = 0
     writes: int = 0
+    # Commands the provider tried again (its "try N failed, trying again" warnings).
+    retries: int = 0
 
 
 @dataclass
@@ -125,8 +137,14 @@ class Run:
         started = time.monotonic()
         result = project.run(*args, expect=None, env={"COURSEWARE_LOG_LEVEL": "INFO"})
         said = result.stdout + result.stderr
-        commands = [m for m in COMMAND_LINE.finditer(said)]
+        logs = self.directory / self.record.name / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        (logs / f"{len(self.record.steps):02d}-{args[0]}-{project.stack}.txt").write_text(said)
+        lines = diagnostics(said)
+        commands = [m for m in COMMAND_LINE.finditer(lines)]
         writes = [m for m in commands if not m["command"].startswith(READS)]
+        retries = RETRY_LINE.findall(lines)
+        self.record.notes.extend(f"{project.stack}: {line.strip()}" for line in retries)
         self.record.steps.append(
             Step(
                 ["pulumi", *args, "-s", project.stack],
@@ -134,6 +152,7 @@ class Run:
                 time.monotonic() - started,
                 len(commands),
                 len(writes),
+                len(retries),
             )
         )
         if expect is not None and result.exit_code != expect:

@@ -16,7 +16,7 @@ import yaml
 from acceptance import __main__ as acceptance_main
 from acceptance import real_mitxonline
 from acceptance.report import Report, ScenarioResult, markdown
-from acceptance.scenarios import COMMAND_LINE, SCENARIOS, Record, Step, starts
+from acceptance.scenarios import COMMAND_LINE, RETRY_LINE, SCENARIOS, Record, Step, diagnostics, starts
 from acceptance.target import NO_TARGET, TARGET_ENV, NoTarget, Prefix, load_target, new_prefix
 from provider import catalog as catalog_schema
 from provider.rules import org_key_problem
@@ -120,15 +120,25 @@ def test_each_scenario_names_its_own_organizations_and_shares_the_run_s_source_c
     assert run.course_key(key) == drift.course_key(key) == "course-v1:UAI_SOURCE+TABCDEA.0001x"
 
 
-def test_the_provider_command_lines_are_counted() -> None:
+def test_the_provider_command_lines_are_counted_once_from_the_diagnostics() -> None:
     said = (
-        "INFO provider.mitxonline.transport: create contract X: b2b_contract create X Y code exited 0 in 4.1 s\n"
-        "INFO provider.mitxonline.session: read listings: "
+        " +  pulumi:pulumi:Stack courseware-x creating (3s) INFO provider.mitxonline.transport: create con... "
+        "b2b_contract create X Y code exited 0 in 4.1 s\n"
+        "Diagnostics:\n"
+        "  pulumi:pulumi:Stack (courseware-x):\n"
+        "    INFO provider.mitxonline.transport: create contract X: b2b_contract create X Y code exited 0 in 4.1 s\n"
+        "    INFO provider.mitxonline.session: read listings: "
         "shell --no-imports -c <program: print_listings()> exited 0 in 0.2 s\n"
-        "INFO provider.mitxonline.session: command session 1 started in 21.0 s\n"
+        "    INFO provider.mitxonline.session: command session 1 started in 21.0 s\n"
+        "    WARNING provider.mitxonline.client: import X: try 1 failed, trying again in 2.0 s: command "
+        "'b2b_contract import -' exited 1: django.db.utils.IntegrityError: duplicate key\n"
+        "\nResources:\n    + 3 created\n"
+        "    INFO provider.mitxonline.transport: not a diagnostic: b2b_codes validate exited 0 in 1.0 s\n"
     )
-    found = [(m["command"], m["exit"]) for m in COMMAND_LINE.finditer(said)]
+    lines = diagnostics(said)
+    found = [(m["command"], m["exit"]) for m in COMMAND_LINE.finditer(lines)]
     assert found == [("b2b_contract create", "0"), ("shell", "0")]
+    assert len(RETRY_LINE.findall(lines)) == 1
 
 
 def test_the_report_says_per_scenario_pass_or_fail_time_commands_and_starts(tmp_path: Path) -> None:
