@@ -1,5 +1,6 @@
-# The two commands of the README, the fast loop, plus the benchmarks. Each installs what it needs.
-.PHONY: demo test check fast-tests lint bench postgres postgres-stop
+# The two commands of the README, the fast loop, plus the benchmarks and the acceptance run.
+# Each installs what it needs.
+.PHONY: demo test check fast-tests lint bench acceptance postgres postgres-stop
 
 # `make demo PORT_BASE=18700` runs the demo's sandbox on 18700-18702 instead of 18600-18602.
 demo:
@@ -33,3 +34,8 @@ postgres:
 
 postgres-stop:
 	@scripts/postgres stop
+
+# The acceptance scenarios against a real MITx Online (docs/acceptance.md); never in CI.
+# `make acceptance ARGS="--only seats"`; without a target it prints what to set.
+acceptance:
+	@scripts/acceptance $(ARGS)
