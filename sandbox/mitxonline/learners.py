@@ -66,12 +66,20 @@ def _contracts_of_code(ctx: AppContext, code_id: int) -> list[Contract]:
     return [c for c in found if c is not None and c.in_active_objects(today)]
 
 
-def attach(req: Request, ctx: AppContext, code: str | None) -> Response:
-    learner = req.headers.get(LEARNER_HEADER)
+def _learner_posting(req: Request) -> tuple[str, Response | None]:
+    """The learner a POST comes from, or the answer to a request that is not one."""
+    learner = req.headers.get(LEARNER_HEADER) or ""
     if not learner:
-        return Response(403, NOT_AUTHENTICATED)
+        return learner, Response(403, NOT_AUTHENTICATED)
     if req.method != "POST":
-        return Response(405, {"detail": f'Method "{req.method}" not allowed.'})
+        return learner, Response(405, {"detail": f'Method "{req.method}" not allowed.'})
+    return learner, None
+
+
+def attach(req: Request, ctx: AppContext, code: str | None) -> Response:
+    learner, refused = _learner_posting(req)
+    if refused is not None:
+        return refused
     code_id = _usable_code(ctx, code or "")
     if code_id is None:
         return Response(404, INVALID_CODE)
@@ -106,11 +114,9 @@ def attach(req: Request, ctx: AppContext, code: str | None) -> Response:
 
 
 def enroll(req: Request, ctx: AppContext, courseware_id: str | None) -> Response:
-    learner = req.headers.get(LEARNER_HEADER)
-    if not learner:
-        return Response(403, NOT_AUTHENTICATED)
-    if req.method != "POST":
-        return Response(405, {"detail": f'Method "{req.method}" not allowed.'})
+    learner, refused = _learner_posting(req)
+    if refused is not None:
+        return refused
     run = repo.run_by_courseware_id(ctx.db, courseware_id or "", usable_only=False)
     if run is None or run.b2b_contract_id is None:
         return Response(404, {"detail": "No CourseRun matches the given query."})
