@@ -30,7 +30,7 @@ from typing import Generic, TypeVar, overload
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
-from provider.errors import PlatformError, RateLimited
+from provider.errors import CommandFailed, CommandRefused, PlatformError, RateLimited
 
 T = TypeVar("T")
 F = TypeVar("F")
@@ -177,7 +177,11 @@ def _once(
 
 
 def _said(step: str, failure: BaseException) -> str:
-    """The first line of `failure` without `step`, which most messages start with."""
+    """The first line of `failure` without `step`, which most messages start with; for a
+    command that died in a traceback, the command and the exception it ended in (the first
+    line of its message is a line cut from the middle of the traceback, issue 29)."""
+    if isinstance(failure, CommandFailed) and not isinstance(failure, CommandRefused) and failure.exception:
+        return f"command {' '.join(failure.argv)!r} exited {failure.exit_code}: {failure.exception}"
     text = str(failure).strip()
     first = text.splitlines()[0] if text else type(failure).__name__
     return first.removeprefix(f"{step}: ")

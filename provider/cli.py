@@ -34,7 +34,7 @@ import yaml
 from provider import adopt as adoption
 from provider import reports, stack_lock
 from provider.code_sheet import code_sheet, live_sheet
-from provider.errors import AdoptError, NoCodes, ProviderError
+from provider.errors import NoCodes, ProviderError
 from provider.mitxonline.enrollment_codes import shown_code
 from provider.platforms import Platforms
 
@@ -66,7 +66,23 @@ def _json_lines(text: str) -> Iterator[dict[str, Any]]:
             yield value
 
 
-@click.group()
+class _Commands(click.Group):
+    """The `courseware` command group, and its one error boundary.
+
+    Every `ProviderError` a subcommand raises is shown through `ProviderError.render()`:
+    the message, what the step had already written and the next step, without a
+    traceback. Catching here rather than in each command means a new command, or a new
+    call inside one, cannot show the message without what to do about it (issue 30).
+    """
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ProviderError as error:
+            raise click.ClickException(error.render()) from None
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """Courseware as code: reports for CI."""
 
@@ -177,21 +193,18 @@ def adopt(
     catalog declares, and `pulumi preview --expect-no-changes` proves it.
     """
     selection = adoption.Selection(organizations, contracts, source_courses, everything)
+    location = adoption.locate_stack(stack, Path.cwd())
+    settings = adoption.stack_settings(location)
+    clients = Platforms(settings)
+    # A relative path in `manageCommand` is relative to the program directory, where
+    # the provider runs it (docs/decisions.md §4). Closed after, so a command session
+    # ends through its stdin.
     try:
-        location = adoption.locate_stack(stack, Path.cwd())
-        settings = adoption.stack_settings(location)
-        clients = Platforms(settings)
-        # A relative path in `manageCommand` is relative to the program directory, where
-        # the provider runs it (docs/decisions.md §4). Closed after, so a command session
-        # ends through its stdin.
-        try:
-            with contextlib.chdir(location.program_dir):
-                live = adoption.read_live(clients.mitxonline(), clients.edx(), selection)
-        finally:
-            clients.close()
-        result = adoption.build_catalog(live)
-    except ProviderError as error:
-        raise click.ClickException(str(error)) from None
+        with contextlib.chdir(location.program_dir):
+            live = adoption.read_live(clients.mitxonline(), clients.edx(), selection)
+    finally:
+        clients.close()
+    result = adoption.build_catalog(live)
     header = [
         f"Written by `courseware adopt` on {dt.date.today().isoformat()} from {settings.require_mitxonline().url}",
         "and edX Studio: it declares what existed then; `adopt: true` takes each object over.",
@@ -200,10 +213,7 @@ def adopt(
         click.echo(adoption.render_catalog(result, header), nl=False)
         click.echo(result.report(None), err=True, nl=False)
         return
-    try:
-        adoption.write_catalog(location.stack_file, result, header)
-    except AdoptError as error:
-        raise click.ClickException(str(error)) from None
+    adoption.write_catalog(location.stack_file, result, header)
     click.echo(result.report(str(location.stack_file)), nl=False)
 
 
@@ -221,13 +231,10 @@ def codes(contract: str, stack: str | None, csv_file: str | None) -> None:
     """
     argv = ["pulumi", "stack", "output", "--show-secrets", "--json", "--non-interactive"]
     outputs = _pulumi_json(argv + (["--stack", stack] if stack else [])) or {}
-    try:
-        saved = code_sheet(outputs, contract)
-        if saved.contract_id is None:
-            raise NoCodes(f"contract {saved.label} has no contract id in the state: run `pulumi up` first")
-        sheet, comparison = live_sheet(saved, _live_codes(stack, saved.contract_id))
-    except ProviderError as error:
-        raise click.ClickException(error.render()) from None
+    saved = code_sheet(outputs, contract)
+    if saved.contract_id is None:
+        raise NoCodes(f"contract {saved.label} has no contract id in the state: run `pulumi up` first")
+    sheet, comparison = live_sheet(saved, _live_codes(stack, saved.contract_id))
     if csv_file is None:
         click.echo(sheet.csv(), nl=False)
     else:
@@ -284,11 +291,8 @@ def unlock(stack: str | None, checked_hosts: tuple[str, ...]) -> None:
     """
     backend_url = os.environ.get("PULUMI_BACKEND_URL") or _pulumi_json(["pulumi", "whoami", "--json"])["url"]
     name = stack or _pulumi_text(["pulumi", "stack", "--show-name", "--non-interactive"])
-    try:
-        locks = stack_lock.read_locks(backend_url, _project_name(Path.cwd()), name)
-        stack_lock.held_by_live_runs(locks, backend_url, checked_hosts)
-    except ProviderError as error:
-        raise click.ClickException(str(error)) from None
+    locks = stack_lock.read_locks(backend_url, _project_name(Path.cwd()), name)
+    stack_lock.held_by_live_runs(locks, backend_url, checked_hosts)
     if not locks:
         click.echo(f"Stack {name} is not locked: nothing to do.")
         return

@@ -9,9 +9,10 @@ deletes it first and alone; while any catalog entry is protected its delete refu
 the engine then skips every resource it depends on: nothing is deleted, the state stays
 as it was (docs/decisions.md §30).
 
-It touches no platform. Its one input lists the protected entries, in the stack file's
-words; setting `protect: false` on them and running `pulumi up` empties it, and the
-destroy that follows goes ahead.
+It touches no platform. Its inputs list the contracts the catalog declares and those it
+protects; setting `protect: false` on them and running `pulumi up` empties the second,
+and the destroy that follows goes ahead. A protected entry dropped from the catalog
+stays on the list (`_still_protected`).
 """
 
 from __future__ import annotations
@@ -32,13 +33,28 @@ GUARD_ID = "destroy-guard"
 class DestroyGuardArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    # The entries whose `protect` is on, e.g. "catalog.contracts[1] (UCODE/… Contract)".
+    # The contracts whose entry says `protect: true` (the default), as `ORG/Name`.
     protected: list[str] = Field(default_factory=list)
+    # Every contract the catalog declares, protected or not.
+    declared: list[str] = Field(default_factory=list)
+
+
+def _still_protected(olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
+    """The protected contracts: those the catalog protects, and those the guard protected
+    before whose entry is gone. Dropping a protected entry is not unprotecting it: the
+    `up` that drops it stops at the engine's own `protect` and leaves the contract in
+    the state, so the guard must keep refusing a destroy for it. Only `protect: false`
+    on a declared entry takes a contract off the list."""
+    declared = {str(label) for label in news.get("declared") or []}
+    dropped = {str(label) for label in olds.get("protected") or [] if str(label) not in declared}
+    return sorted({str(label) for label in news.get("protected") or []} | dropped)
 
 
 class DestroyGuardProvider(ProviderBase):
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         checked = check_declared(DestroyGuardArgs, news)
+        if not checked.failures:
+            checked.inputs["protected"] = _still_protected(olds, checked.inputs)
         return CheckResult(checked.inputs, checked.failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -54,13 +70,22 @@ class DestroyGuardProvider(ProviderBase):
         return UpdateResult(_outputs(news))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        protected = [str(entry) for entry in props.get("protected") or []]
+        protected = [str(label) for label in props.get("protected") or []]
         if protected:
-            raise DestroyRefused(protected)
+            declared = {str(label) for label in props.get("declared") or []}
+            raise DestroyRefused(
+                [
+                    f"contract {label}"
+                    if label in declared
+                    else f"contract {label} (its entry was dropped from the "
+                    "catalog, and the contract is still in the stack: declare it again with `protect: false`)"
+                    for label in protected
+                ]
+            )
 
 
 def _outputs(props: dict[str, Any]) -> dict[str, Any]:
-    return {"protected": list(props.get("protected") or [])}
+    return {name: list(props.get(name) or []) for name in DestroyGuardArgs.model_fields}
 
 
 class DestroyGuard(DeclaredResource, module="courseware", name="DestroyGuard"):

@@ -368,8 +368,12 @@ class CommandFailed(PlatformError):
         self.step = step
         self.key = key
         where = f"{step}: " if step else ""
-        tail = (without_log_records(stderr) or stdout.strip())[-800:]
+        said = without_log_records(stderr) or stdout.strip()
+        tail = said[-800:]
         super().__init__(f"{where}command {' '.join(self.argv)!r} exited {exit_code}{_fix(key)}: {tail}")
+        # What a one-line warning quotes (provider/attempts.py): the exception a traceback
+        # ends in, which the tail's first line, cut from the traceback's middle, is not.
+        self.exception = exception_line(said)
 
 
 def without_log_records(stderr: str) -> str:
@@ -377,6 +381,21 @@ def without_log_records(stderr: str) -> str:
     object a line, `{"event": …}`): they are noise beside the error, and the one
     written for each code made names the code (issue #18, point 8)."""
     return "\n".join(line for line in stderr.strip().splitlines() if not line.startswith('{"event": ')).strip()
+
+
+def exception_line(said: str) -> str | None:
+    """The line that names the exception of the last traceback in `said`
+    (`django.db.utils.IntegrityError: duplicate key ...`), None when there is no traceback.
+    It is the first unindented line after the last `Traceback (most recent call last):`;
+    lines after it (psycopg's `DETAIL:`) continue its message."""
+    lines = said.splitlines()
+    headers = [number for number, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")]
+    if not headers:
+        return None
+    for line in lines[headers[-1] + 1 :]:
+        if line.strip() and not line[0].isspace():
+            return line.strip()
+    return None
 
 
 class CommandTimedOut(CommandFailed):
@@ -488,6 +507,10 @@ class NoCodes(ProviderError, LookupError):
 
 class StackInUse(ProviderError):
     """A lock of the stack belongs to a `pulumi` run that is, or may be, still alive."""
+
+    # Each problem says what to stop or check; the base class's step (`pulumi up`) would
+    # meet the same lock.
+    next_step = "do what each line above says, then run `courseware unlock` again"
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = list(problems)

@@ -23,7 +23,7 @@ from provider import catalog as schema
 from provider import properties
 from provider.destroy_guard import DestroyGuard
 from provider.edx.course_run import CourseRun as EdxCourseRun
-from provider.errors import DeclarationError, InvalidSettings
+from provider.errors import ProviderError
 from provider.mitxonline.contract import Contract
 from provider.mitxonline.contract_courseware import ContractCourseware
 from provider.mitxonline.course import Course
@@ -146,11 +146,11 @@ def build(config: pulumi.Config) -> None:
         # Unknown `courseware:` keys and an empty catalog for a stack with resources are
         # refused first (provider/stack_config.py).
         catalog = schema.load_catalog(checked_catalog(config))
-    except (DeclarationError, InvalidSettings) as error:
+    except ProviderError as error:
         # A RunError is shown as a plain message, without a Python traceback, and ends
         # the program before any resource is registered. Its first line is the first
         # problem (errors.problems_first): the line a reader sees after `error:`.
-        raise pulumi.RunError(f"{error}\nNext step: {error.next_step}") from None
+        raise pulumi.RunError(error.render()) from None
 
     # Everything the destroy guard depends on: every resource of the stack.
     registered: list[pulumi.Resource] = []
@@ -186,9 +186,11 @@ def build(config: pulumi.Config) -> None:
 
     # Deleted first by `pulumi destroy`, and refusing while an entry is protected, so a
     # refused destroy deletes nothing (provider/destroy_guard.py).
-    protected = [
-        f"{schema.ROOT}.contracts[{index}] ({entry.organization}/{entry.name})"
-        for index, entry in enumerate(catalog.contracts)
-        if entry.protect
-    ]
-    DestroyGuard(DESTROY_GUARD, opts=pulumi.ResourceOptions(depends_on=registered), protected=protected)
+    labels = {f"{entry.organization}/{entry.name}": entry.protect for entry in catalog.contracts}
+    if registered:
+        DestroyGuard(
+            DESTROY_GUARD,
+            opts=pulumi.ResourceOptions(depends_on=registered),
+            protected=sorted(label for label, protect in labels.items() if protect),
+            declared=sorted(labels),
+        )

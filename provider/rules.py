@@ -191,7 +191,7 @@ def slug_problem(value: str) -> str | None:
     """Why `value` cannot be a contract slug (a Wagtail slug, docs/platforms/mitxonline.md §13), or None."""
     if matches(SLUG_PATTERN, value):
         return None
-    return "use 1 to 255 letters, digits, - and _ only, for example idp-university-contract"
+    return f"{value!r} is not a contract slug; write 1 to 255 letters, digits, - and _, e.g. slug: bigco-codes-2026"
 
 
 # The characters of each part of a course key: opaque-keys' ALLOWED_ID_CHARS (docs/platforms/edx.md
@@ -209,7 +209,7 @@ def _key_problem(value: str, parts: tuple[str, ...], what: str, example: str) ->
     found = value.removeprefix(_KEY_NAMESPACE).split("+")
     if len(found) != len(parts):
         return (
-            f"{value!r} has {len(found)} part(s) after 'course-v1:', not {len(parts)}: {what} is "
+            f"{value!r} is not {what}: it has {len(found)} part(s) after 'course-v1:', not {len(parts)}; write "
             f"course-v1:{written}, for example {example}"
         )
     for name, part in zip(parts, found, strict=True):
@@ -218,8 +218,8 @@ def _key_problem(value: str, parts: tuple[str, ...], what: str, example: str) ->
         if not _KEY_PART.fullmatch(part):
             bad = "".join(sorted({c for c in part if not _KEY_PART.fullmatch(c)}))
             return (
-                f"the {name.lower()} part of {value!r} contains {bad!r}; course keys use ASCII letters, digits "
-                f"and _ - ~ . : only (no spaces, +, / or @); write for example {example}"
+                f"the {name.lower()} part of {value!r} contains {bad!r}; use only ASCII letters, digits and "
+                f"_ - ~ . : in a course key (no spaces, +, / or @), for example {example}"
             )
     return None
 

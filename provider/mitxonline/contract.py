@@ -301,15 +301,16 @@ def _fewer_codes(olds: dict[str, Any], values: dict[str, Any]) -> list[CheckFail
         return []
     before, after = rules.codes_per_run(membership, *old), rules.codes_per_run(membership, *new)
     seats = f"`max_learners: {old[0]}`" if old[0] else "no `max_learners` (one code per run)"
+    field = "max_learners"
     if old[1] is not None and new[1] is None and not rules.gets_codes(membership, None):
-        change = f"dropping the price of this {membership} contract"
+        field, change = "price", f"dropping the price of this {membership} contract"
     elif new[0] is None:
         change = f"dropping `max_learners` ({old[0]} seats; an uncapped contract keeps one code per run)"
     else:
         change = f"lowering `max_learners` from {old[0]} to {new[0]}"
     return [
         CheckFailure(
-            "max_learners",
+            field,
             f"{change} leaves {after} code(s) per contract run instead of {before}: `b2b_codes validate` would "
             "delete the newest unused codes, which may already have been sent to learners. Keep "
             f"{seats}{' and the price' if old[1] is not None else ''}; or, if you know those codes were never "

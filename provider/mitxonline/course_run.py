@@ -127,6 +127,13 @@ def _sync_if_needed(client: MitxOnline, args: CourseRunArgs, live: RestRun) -> R
     return synced
 
 
+# The declared values a source run keeps its old copy of, already reported: {field:
+# declared value}. An input and an output (update records it, read carries it through a
+# refresh), so the warning is given once per change of the stack file, not on every
+# preview (issue 25, item 5); absent while MITx Online's copy matches the declaration.
+KEPT = "kept_by_mitxonline"
+
+
 def _keep_source_copy(olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
     """Keep a source run's title, dates and pacing at the values MITx Online holds.
 
@@ -134,8 +141,9 @@ def _keep_source_copy(olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
     --run` cannot even find one, since source runs are hidden from its default manager
     (docs/platforms/mitxonline.md §3, §10). A new value in the stack file therefore reaches edX
     only. The inputs keep the old values, so preview and drift agree that nothing here
-    will change (a refresh after a change made in the admin is what moves them), and the
-    operator is told what stays stale and what to do instead.
+    will change (a refresh after a change made in the admin is what moves them), and
+    record the declared ones under `KEPT`; the operator is told what stays stale and
+    what to do instead, once: a declared value already recorded is not reported again.
     """
     stale = {
         name: (olds.get(name), inputs[name])
@@ -149,19 +157,34 @@ def _keep_source_copy(olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
             inputs.pop(name)
         else:
             inputs[name] = held
+    inputs[KEPT] = {name: declared for name, (_held, declared) in sorted(stale.items())}
+    recorded = olds.get(KEPT)
+    reported: Mapping[str, Any] = recorded if isinstance(recorded, Mapping) else {}
+    new = {name: pair for name, pair in stale.items() if reported.get(name) != pair[1]}
+    if not new:
+        return
     _log.warning(
         "MITx Online source run %s keeps %s: the stack file's new value goes to the edX run only. MITx Online "
         "never copies edX's values into a source run, and `sync_courserun --run` cannot find one "
         "(docs/platforms/mitxonline.md §3, §10); contract runs added from now on are cloned from the edX run and get "
         "the new values. To change MITx Online's copy too, edit the run in the Django admin, then `pulumi refresh`",
         inputs.get("courseware_id"),
-        "; ".join(f"{name} {held!r} (declared {declared!r})" for name, (held, declared) in sorted(stale.items())),
+        "; ".join(f"{name} {held!r} (declared {declared!r})" for name, (held, declared) in sorted(new.items())),
     )
+
+
+def _still_kept(props: Mapping[str, Any], outs: Mapping[str, Any]) -> dict[str, Any]:
+    """The `KEPT` record of `props` for the fields MITx Online's copy still differs in."""
+    kept = props.get(KEPT)
+    if not isinstance(kept, Mapping):
+        return {}
+    still = {name: value for name, value in kept.items() if outs.get(name) != value}
+    return {KEPT: still} if still else {}
 
 
 class CourseRunProvider(ProviderBase):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        checked = check_declared(CourseRunArgs, news)
+        checked = check_declared(CourseRunArgs, {k: v for k, v in news.items() if k != KEPT})
         if olds and checked.values.get("is_source_run") is True:
             _keep_source_copy(olds, checked.inputs)
         return CheckResult(checked.inputs, checked.failures + refused_changes(CourseRunArgs, olds, news, REFUSED))
@@ -171,7 +194,10 @@ class CourseRunProvider(ProviderBase):
         # An undeclared run tag or edX copy is not held to anything.
         ignored |= {name for name in _OBSERVED_IF_DECLARED if news.get(name) is None}
         changed = [name for name in changed_fields(CourseRunArgs, olds, news) if name not in ignored]
-        return DiffResult(changes=bool(changed), replaces=[n for n in changed if n in CREATE_ONLY])
+        # A new declared value that MITx Online keeps its old copy of is recorded (an update
+        # that runs no command), so that it is reported once.
+        recorded = (olds.get(KEPT) or {}) != (news.get(KEPT) or {})
+        return DiffResult(changes=bool(changed) or recorded, replaces=[n for n in changed if n in CREATE_ONLY])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = parse_declared(CourseRunArgs, props)
@@ -205,7 +231,8 @@ class CourseRunProvider(ProviderBase):
         if live is None:
             return ReadResult("", {})
         outs = _outputs(args, live)
-        return ReadResult(id_, outs, declared_inputs(CourseRunArgs, outs))
+        kept = _still_kept(props, outs)
+        return ReadResult(id_, {**outs, **kept}, {**declared_inputs(CourseRunArgs, outs), **kept})
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         args = parse_declared(CourseRunArgs, news)
@@ -215,7 +242,8 @@ class CourseRunProvider(ProviderBase):
             raise Vanished(f"MITx Online run {id_}", "since the last refresh")
         if not args.is_source_run:
             live = _sync_if_needed(client, args, live)
-        return UpdateResult(_outputs(args, live))
+        outs = _outputs(args, live)
+        return UpdateResult({**outs, **_still_kept(news, outs)})
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
         _log.warning(

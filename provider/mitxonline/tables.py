@@ -13,7 +13,8 @@ form `rich` gives them (issue #18, point 6):
 - columns are found where the header line has its separators, counted in terminal
   cells (a wide character takes two), so a `|` or `│` inside a name does not split it;
 - a cell cut with `…` means the table was narrowed to fit the terminal (80 columns when
-  `COLUMNS` is unset, docs/platforms/mitxonline.md §6): its content is lost, so the table is refused.
+  `COLUMNS` is unset, docs/platforms/mitxonline.md §6): its content is lost, so the table is
+  refused (`NARROWED`).
 """
 
 from __future__ import annotations
@@ -27,9 +28,13 @@ _BOTTOM = frozenset("└┗╰╚┕┖╘╙")
 _VERTICAL = frozenset("│┃║|╎╏┆┇┊┋")
 _TRUNCATED = "…"
 
+# The program sent to MITx Online sets COLUMNS itself (remote.environment, decisions §15),
+# so an operator has nothing to set: a narrowed table means this MITx Online sizes its
+# tables some other way, which is worth a report.
 NARROWED = (
-    "b2b_list printed a narrowed table (cells end in '…'): run the command with COLUMNS=1000 "
-    "in its environment (docs/platforms/mitxonline.md §6)"
+    "b2b_list printed a narrowed table (cells end in '…') although the program that ran it set "
+    "COLUMNS=1000 in MITx Online's own process: this MITx Online sizes its tables some other way "
+    "(docs/platforms/mitxonline.md §6); report the output below"
 )
 
 

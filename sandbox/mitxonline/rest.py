@@ -5,7 +5,8 @@ callers), ``/api/internal/courses/`` (``Api-Key``; every run), ``/api/v0/b2b/org
 and ``/api/v0/b2b/contracts/`` (``Api-Key``; not paginated; contracts from
 ``active_objects`` only) and the Wagtail pages API (course pages; the key is ignored).
 Every viewset is read-only; DRF checks permissions before the method, so a write
-without a key is 403 and with a key 405.
+without a key is 403 and with a key 405. The two learner writes, attach with a code
+and enroll, are sandbox/mitxonline/learners.py's.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from urllib.parse import urlencode
 
 from sandbox.context import AppContext
 from sandbox.http import Request, Response
-from sandbox.mitxonline import repo, serializers
+from sandbox.mitxonline import learners, repo, serializers
 from sandbox.mitxonline.models import Contract, Course, CoursePage, CourseRun, Organization, now
 
 PAGE_SIZE = 12
@@ -38,11 +39,15 @@ Handler = Callable[[Request, AppContext, str | None], Response]
 
 
 class _Route:
-    def __init__(self, pattern: str, handler: Handler, *, api_key: bool, wagtail: bool = False) -> None:
+    def __init__(
+        self, pattern: str, handler: Handler, *, api_key: bool, wagtail: bool = False, learner: bool = False
+    ) -> None:
         self.pattern = re.compile(pattern)
         self.handler = handler
         self.api_key = api_key
         self.wagtail = wagtail
+        # A learner's write (sandbox/mitxonline/learners.py): it checks its own credentials and method.
+        self.learner = learner
 
 
 def _has_api_key(req: Request, ctx: AppContext) -> bool:
@@ -266,6 +271,8 @@ ROUTES = (
     _Route(r"^/api/v0/b2b/organizations/(?:(?P<key>[^/]+)/)?$", _organizations, api_key=True),
     _Route(r"^/api/v0/b2b/contracts/(?:(?P<key>[^/]+)/)?$", _contracts, api_key=True),
     _Route(r"^/api/v2/pages/(?:(?P<key>\d+)/)?$", _pages, api_key=False, wagtail=True),
+    _Route(r"^/api/v0/b2b/attach/(?P<key>[^/]+)/$", learners.attach, api_key=False, learner=True),
+    _Route(r"^/api/v0/b2b/enroll/(?P<key>[^/]+)/$", learners.enroll, api_key=False, learner=True),
 )
 
 
@@ -287,6 +294,8 @@ def handle(req: Request, ctx: AppContext) -> Response:
             return Response(301, b"", {"Location": f"{ctx.urls.mitxonline_url}{req.path}/{query}"})
         return Response(404, DJANGO_NOT_FOUND)
     route, key = matched
+    if route.learner:
+        return route.handler(req, ctx, key)
     if route.api_key and not _has_api_key(req, ctx):
         return Response(403, NOT_AUTHENTICATED)
     if req.method not in ("GET", "HEAD", "OPTIONS"):

@@ -134,7 +134,7 @@ CASES: dict[str, BadFile] = {
         at(f"{S0}.course_key", "course-v1:UAI_SOURCE+Bé.1x+SOURCE"), f"{P_S0}.course_key", "ASCII", "use"
     ),
     "key with an empty part": BadFile(
-        at(f"{S0}.course_key", "course-v1:UAI_SOURCE++SOURCE"), f"{P_S0}.course_key", "empty", "e.g. course_key:"
+        at(f"{S0}.course_key", "course-v1:UAI_SOURCE++SOURCE"), f"{P_S0}.course_key", "empty", "write for example"
     ),
     "source key that is not a key": BadFile(
         at(f"{S0}.source_key", "UAI_SOURCE/B.0001x"), f"{P_S0}.source_key", "not", "write"

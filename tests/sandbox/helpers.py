@@ -218,7 +218,8 @@ def free_port_base(after: int | None = None) -> int:
     lowest, highest = ports_range() or _DEFAULT_PORTS
     last = highest - _PORTS_PER_SANDBOX + 1
     start = random.randint(lowest, last) if after is None else after
-    for base in [*range(start, last + 1), *range(lowest if after is None else start, start)]:
+    candidates: list[int] = [*range(start, last + 1), *range(lowest if after is None else start, start)]
+    for base in candidates:
         if not 18600 - _PORTS_PER_SANDBOX < base < 18600 + _PORTS_PER_SANDBOX and _free(base):
             return base
     raise AssertionError(f"no three free ports in {lowest}-{highest} ({PORTS_SWITCH})")

@@ -135,6 +135,54 @@ def test_a_transient_failure_is_observed_then_tried_again_after_growing_pauses(
     ]
 
 
+# What two `b2b_contract import`s at once printed on a real MITx Online (issue 29): a
+# traceback through treebeard's page-tree insert, longer than the 800 characters a
+# command error keeps, so its kept tail starts in the middle of a frame.
+TREEBEARD_TRACEBACK = "\n".join(
+    [
+        '{"event": "Importing contract", "level": "info"}',
+        "Traceback (most recent call last):",
+        '  File "/app/manage.py", line 10, in <module>',
+        "    execute_from_command_line(sys.argv)",
+        *[
+            f'  File "/app/.venv/lib/python3.11/site-packages/frame{n}.py", line {n}, in call\n    step{n}()'
+            for n in range(12)
+        ],
+        '  File "/app/.venv/lib/python3.11/site-packages/treebeard/mp_tree.py", line 372, in process',
+        "    newobj.save()",
+        '  File "/app/.venv/lib/python3.11/site-packages/django/db/backends/utils.py", line 105, in _execute',
+        "    return self.cursor.execute(sql, params)",
+        'django.db.utils.IntegrityError: duplicate key value violates unique constraint "wagtailcore_page_path_key"',
+        "DETAIL:  Key (path)=(000100010002) already exists.",
+    ]
+)
+
+
+def test_a_retry_warning_quotes_the_exception_a_traceback_ends_in(sleeps: list[float], caplog: Any) -> None:
+    call, read = Script(failed(TREEBEARD_TRACEBACK), "done"), Reads(None)
+    with caplog.at_level(logging.WARNING):
+        attempt(call, step=STEP, retry=commands(sleeps), observe=read)
+    assert caplog.messages == [
+        f"{STEP}: try 1 failed, trying again in 1.0 s: command 'b2b_contract import' exited 1: "
+        'django.db.utils.IntegrityError: duplicate key value violates unique constraint "wagtailcore_page_path_key"'
+    ]
+
+
+def test_a_recovered_warning_quotes_the_exception_too(sleeps: list[float], caplog: Any) -> None:
+    call, read = Script(failed(TREEBEARD_TRACEBACK)), Reads({"id": 21})
+    with caplog.at_level(logging.WARNING):
+        attempt(call, step=STEP, retry=commands(sleeps), observe=read)
+    assert "newobj.save()" not in caplog.text
+    assert "IntegrityError: duplicate key value" in caplog.messages[0]
+
+
+def test_a_failure_without_a_traceback_keeps_its_first_line(sleeps: list[float], caplog: Any) -> None:
+    call, read = Script(failed("Error: no such contract\nsee --help"), "done"), Reads(None)
+    with caplog.at_level(logging.WARNING):
+        attempt(call, step=STEP, retry=commands(sleeps), observe=read)
+    assert caplog.messages[0].endswith("exited 1: Error: no such contract")
+
+
 def test_a_timed_out_command_is_never_tried_again(sleeps: list[float]) -> None:
     """It may still be running in the deployment: only the read decides."""
     failure = timed_out()

@@ -54,10 +54,25 @@ def test_an_error_outside_an_operation_makes_no_claim() -> None:
 def test_the_destroy_guard_refuses_while_an_entry_is_protected() -> None:
     guard = DestroyGuardProvider()
     with pytest.raises(DestroyRefused) as raised:
-        guard.delete("destroy-guard", {"protected": ["catalog.contracts[0] (IDPU/IDP Contract)"]})
+        guard.delete("destroy-guard", {"protected": ["IDPU/IDP Contract"], "declared": ["IDPU/IDP Contract"]})
     text = raised.value.render()
-    assert "catalog.contracts[0] (IDPU/IDP Contract)" in text and "protect: false" in text
+    assert "contract IDPU/IDP Contract" in text and "protect: false" in text
     assert "This step wrote nothing." in text
-    guard.delete("destroy-guard", {"protected": []})
+    guard.delete("destroy-guard", {"protected": [], "declared": ["IDPU/IDP Contract"]})
     assert guard.diff("destroy-guard", {"protected": ["a"]}, {"protected": []}).changes is True
     assert guard.diff("destroy-guard", {"protected": ["a"]}, {"protected": ["a"]}).changes is False
+
+
+def test_a_dropped_protected_entry_stays_protected_until_declared_with_protect_false() -> None:
+    """The `up` that drops a protected entry stops at the engine's `protect` and leaves the
+    contract in state; had the guard forgotten it, the next destroy would delete what
+    nothing protected depends on before stopping at the contract."""
+    guard = DestroyGuardProvider()
+    olds = {"protected": ["A/One", "B/Two"], "declared": ["A/One", "B/Two"]}
+    dropped = guard.check(olds, {"protected": ["A/One"], "declared": ["A/One"]}).inputs
+    assert dropped["protected"] == ["A/One", "B/Two"]
+    unprotected = guard.check(dropped, {"protected": ["A/One"], "declared": ["A/One", "B/Two"]}).inputs
+    assert unprotected["protected"] == ["A/One"]
+    with pytest.raises(DestroyRefused) as raised:
+        guard.delete("destroy-guard", dropped)
+    assert "contract B/Two (its entry was dropped from the catalog" in raised.value.render()

@@ -19,6 +19,7 @@ import pulumi
 import pytest
 
 from provider import program
+from provider.errors import DeclarationError
 from tests.unit.engine_mocks import EchoMocks, mocked_engine
 
 TYPE = "pulumi-python:dynamic/mitxonline:{}"
@@ -99,6 +100,8 @@ def test_build_refuses_an_unknown_courseware_key_before_registering_anything() -
     with pytest.raises(pulumi.RunError, match="courseware:catalogue") as refused:
         run_build({"catalog": catalog(), "catalogue": catalog()})
     assert "did you mean `courseware:catalog`" in str(refused.value)
+    # The program's one error boundary renders the refusal as the CLI does: with its next step.
+    assert f"Next step: {DeclarationError.next_step}" in str(refused.value)
 
 
 class StackWithResources(EchoMocks):

@@ -102,7 +102,9 @@ def test_demo_applies_the_sandbox_stack_from_nothing_and_a_second_run_reuses_its
     first = demo.run("--port-base", str(base))
     assert first.returncode == 0, f"{first.stdout}\n{first.stderr}"
     out = first.stdout
-    assert "+ 20 created" in out
+    # As the CLI counts them: the stack, its components, its platform resources and its
+    # destroy guard (provider/destroy_guard.py).
+    assert "+ 21 created" in out
     assert "contract run course-v1:UAI_UCODE+A.0001x+1T" in out
     assert out.count("15 enrollment codes") == 2
     assert "course-v1:UAI_SOURCE+A.0001x+SOURCE (MITx Online run: is_source_run true)" in out

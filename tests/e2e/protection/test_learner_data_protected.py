@@ -49,12 +49,14 @@ def test_learner_data_survives_destroy_and_bad_edits(project: PulumiProject, san
     destroyed = project.destroy(expect=None)
     assert destroyed.exit_code != 0, destroyed
     assert writes_since(sandbox, start) == [], destroyed
-    # Pulumi's own message, as docs/destroy.md quotes it, and the page points at
-    # `protect: false` for it (issue 24).
+    # The destroy guard's message, as docs/destroy.md quotes it, naming the entry and
+    # `protect: false` (issues 24 and 28); Pulumi's own is what an `up` gets, below.
     said = destroyed.stdout + destroyed.stderr
-    assert "because it is protected. To unprotect" in said, said
+    assert "the stack still protects what learners hold, so nothing was deleted" in said, said
+    assert f"contract {declared.label}" in said and "`protect: false`" in said, said
     section = DOC.read_text().split("## When `destroy` or `up` stops at a protected resource", 1)[1]
-    assert "because it is protected. To unprotect" in section and "`protect: false`" in section
+    assert "the stack still protects what learners hold" in section and "`protect: false`" in section
+    assert "because it is protected. To unprotect" in section
 
     # An edit that drops the contract, applied without a preview: the same.
     project.set_config("catalog", {**declared.catalog(), "contracts": []})
@@ -62,6 +64,7 @@ def test_learner_data_survives_destroy_and_bad_edits(project: PulumiProject, san
     dropped = project.up(expect=None)
     assert dropped.exit_code != 0, dropped
     assert writes_since(sandbox, start) == [], dropped
+    assert "because it is protected. To unprotect" in dropped.stdout + dropped.stderr, dropped
     assert sorted(row["Enrollment Code"] for row in sandbox_codes(sandbox, contract_id)) == codes
 
     # Ending the partner's access on purpose, as docs/destroy.md says: unprotect, then
@@ -72,10 +75,12 @@ def test_learner_data_survives_destroy_and_bad_edits(project: PulumiProject, san
     start = len(sandbox.log())
     shown = [project.run(*argv[1:]) for argv in apply]
     assert writes_since(sandbox, start) == []  # protection is state only
-    # What the page says the preview shows: every resource unchanged, no field to change.
-    unchanged = re.search(r"^Resources:\n    (\d+) unchanged\n", shown[0].stdout, re.M)
-    assert unchanged, shown[0].stdout
-    assert "lists every resource as unchanged" in DOC.read_text()
+    # What the page says the preview shows: the destroy guard's list of protected entries
+    # loses the contract, and every other resource is unchanged.
+    summary = re.search(r"^Resources:\n    ~ 1 to update\n    (\d+) unchanged\n", shown[0].stdout, re.M)
+    assert summary and "courseware:DestroyGuard" in shown[0].stdout, shown[0].stdout
+    assert "protected" in shown[0].stdout.split("courseware:DestroyGuard", 1)[1], shown[0].stdout
+    assert "`courseware:DestroyGuard`, whose `protected` list loses the contract: `~ 1 to update`" in DOC.read_text()
     start = len(sandbox.log())
     ended = project.run(*destroy[1:])
     assert "b2b_courseware remove" in commands_since(sandbox, start)

@@ -3,8 +3,9 @@
 MITx Online never copies edX's values into a source run (`sync_courserun --run` cannot
 find one, docs/platforms/mitxonline.md §3, §10). Preview says what stays stale and what to do
 instead; after the `up`, preview and `courseware drift` agree that nothing is left to
-do, so a scheduled drift check stays green. A second stack that adopts the course then
-has an empty preview after its `up` (no perpetual update of mitxonline:Course), and the
+do, so a scheduled drift check stays green, and the warning is not repeated once said.
+A second stack that adopts the course then has an empty preview after its `up` (no
+perpetual update of mitxonline:Course), and the
 course title no command can change stays green once a refresh acknowledged it."""
 
 from __future__ import annotations
@@ -42,6 +43,20 @@ def test_a_source_title_change_is_explained_and_converges(
     drift = courseware(project, "drift", "--stack", "e2e")
     assert drift.exit_code == 0, drift
     project.preview("--refresh", "--expect-no-changes")
+    # Said once (issue 25, item 5): neither the next preview nor one after a refresh
+    # repeats it; a new title is a new change, and is reported again.
+    again = project.preview("--expect-no-changes")
+    assert "keeps title" not in again.stdout + again.stderr, again
+    project.refresh("--run-program")
+    again = project.preview("--expect-no-changes")
+    assert "keeps title" not in again.stdout + again.stderr, again
+    project.set_config("catalog", {"source_courses": [{**entry, "title": "Renamed twice"}]})
+    renamed = project.preview()
+    assert f"keeps title {entry['title']!r} (declared 'Renamed twice')" in renamed.stdout + renamed.stderr, renamed
+    project.up()
+    project.preview("--refresh", "--expect-no-changes")
+    project.set_config("catalog", {"source_courses": [{**entry, "title": "Renamed in the stack file"}]})
+    project.up()
 
     # Another stack takes the course over as it is now: edX has the new title, MITx
     # Online the old one. After its `up`, its preview is empty.

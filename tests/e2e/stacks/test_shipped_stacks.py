@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.harness import STACKS, PulumiProject, change_summary
-from tests.sandbox.helpers import Sandbox
+from tests.sandbox.helpers import Sandbox, start_sandbox
 
 PROGRAM = STACKS  # stacks/__main__.py is the program; the harness copies the folder
 SHIPPED = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in STACKS.glob("Pulumi.*.yaml"))
@@ -23,15 +24,39 @@ def test_every_workflow_and_the_sandbox_are_shipped() -> None:
     assert SHIPPED == ["codes-contract", "idp-contract", "sandbox", "single-course", "uai-source"]
 
 
+@pytest.fixture(scope="module")
+def with_source_course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """A sandbox holding the runbook's source course, as the workflow stacks expect: they
+    name it under `existing_source_courses`, and preview looks it up (issue 28)."""
+    running = start_sandbox(tmp_path_factory.mktemp("shipped-sandbox"), "--clone-delay", "0.2")
+    try:
+        shipped(tmp_path_factory.mktemp("uai-source"), "uai-source", running).up()
+        yield running
+    finally:
+        running.cli("stop")
+
+
 @pytest.mark.parametrize("stack", SHIPPED)
-def test_shipped_stack_previews_cleanly(tmp_path: Path, stack: str, module_sandbox: Sandbox) -> None:
-    before = len(module_sandbox.log())
-    project = shipped(tmp_path, stack, module_sandbox)
+def test_shipped_stack_previews_cleanly(tmp_path: Path, stack: str, with_source_course: Sandbox) -> None:
+    before = len(with_source_course.log())
+    project = shipped(tmp_path, stack, with_source_course)
     summary = change_summary(project.run("preview", "--json"))
     # Everything is to be created; nothing errors, and a preview runs no command.
     assert summary.get("create", 0) >= 2, summary
     assert set(summary) <= {"create"}, summary
-    assert [e for e in module_sandbox.log()[before:] if e["kind"] == "command"] == []
+    assert [e for e in with_source_course.log()[before:] if e["kind"] == "command"] == []
+
+
+def test_a_workflow_stack_without_its_source_course_is_refused_by_preview(
+    tmp_path: Path, module_sandbox: Sandbox
+) -> None:
+    """Applied before `uai-source`, a workflow's contract would be made and its courseware
+    would then fail on the missing course; preview says so first (issue 28)."""
+    project = shipped(tmp_path, "codes-contract", module_sandbox)
+    refused = project.preview(expect=None)
+    assert refused.exit_code != 0, refused
+    assert "course-v1:UAI_SOURCE+A.0001x does not exist in MITx Online" in refused.stdout, refused
+    assert "catalog.existing_source_courses" in refused.stdout, refused
 
 
 def test_sandbox_stack_applies_and_then_has_no_changes(tmp_path: Path, module_sandbox: Sandbox) -> None:

@@ -293,5 +293,6 @@ def test_dropping_the_seat_cap_of_a_code_contract_is_refused() -> None:
 
 def test_dropping_the_price_of_a_managed_contract_with_codes_is_refused() -> None:
     priced = declared(membership_type="managed", sso_organization_id=SSO_ID, max_learners=None, price="99.00")
-    [reason] = failures(priced, {**priced, "price": None}).values()
+    [(field, reason)] = failures(priced, {**priced, "price": None}).items()
+    assert field == "price"
     assert "dropping the price" in reason and "0 code(s) per contract run instead of 1" in reason
