@@ -57,9 +57,11 @@ def unconfigured_provider_process() -> Iterator[None]:
 # Under parallel workers they are handed out before every other file; the rest keep
 # their order. A file missing here only starts later; one that no longer exists is ignored.
 LONGEST_FIRST = (
-    "tests/e2e/preview_keeps_its_word/test_corpus.py",  # 648 s, one test
+    "tests/e2e/preview_keeps_its_word/test_corpus_contracts.py",  # one test, 18 of the corpus's 37 edits
+    "tests/e2e/preview_keeps_its_word/test_corpus_courses.py",  # one test, 12 edits
     "tests/e2e/preview_keeps_its_word/test_cases.py",  # 231 s
     "tests/faults/test_bad_input.py",  # 180 s
+    "tests/e2e/preview_keeps_its_word/test_corpus_windows.py",  # one test, 7 edits
     "tests/faults/test_write_steps.py",  # 96 s
     "tests/e2e/todays_settings/test_reads_with_todays_settings.py",  # 94 s
     "tests/e2e/team/test_postgres_state.py",  # 93 s
