@@ -124,8 +124,10 @@ def tune_sdk() -> bool:
     keep_debug = os.environ.get("COURSEWARE_SDK_DEBUG") == "1"
     if say is not None:
         debug = "kept (COURSEWARE_SDK_DEBUG=1)" if keep_debug else "off (COURSEWARE_SDK_DEBUG=1 keeps them)"
-        say(f"courseware: SDK tuning on for pulumi {version}: debug messages {debug}, one final wait for all outputs, "
-            "a cancelled registration said in one line")
+        say(
+            f"courseware: SDK tuning on for pulumi {version}: debug messages {debug}, one final wait for all outputs, "
+            "a cancelled registration said in one line"
+        )
     if not keep_debug:
         pulumi.log.debug = _quiet_debug
     setattr(sdk_stack, "asyncio", AsyncioWaitingForAll())  # noqa: B010 (a module attribute the SDK does not export)

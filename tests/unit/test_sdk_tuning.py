@@ -11,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pulumi
 import grpc
+import pulumi
 import pulumi.log
 import pulumi.runtime.settings as sdk_settings
 import pulumi.runtime.stack as sdk_stack
