@@ -16,10 +16,7 @@ def _tools(bin_dir: Path, failing: str, called: Path) -> None:
     for tool in ("ruff", "mypy", "pytest"):
         script = bin_dir / tool
         script.write_text(
-            "#!/bin/sh\n"
-            f'echo "{tool} $*" >> "{called}"\n'
-            f'case "{tool} $*" in "{failing}"*) exit 1 ;; esac\n'
-            "exit 0\n"
+            f'#!/bin/sh\necho "{tool} $*" >> "{called}"\ncase "{tool} $*" in "{failing}"*) exit 1 ;; esac\nexit 0\n'
         )
         script.chmod(0o755)
 
