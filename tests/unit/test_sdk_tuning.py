@@ -29,7 +29,9 @@ def untouched_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
     """Whatever a test tunes is undone afterwards."""
     monkeypatch.setattr(pulumi.log, "debug", pulumi.log.debug)
     monkeypatch.setattr(sdk_stack, "asyncio", asyncio)
-    monkeypatch.setattr(sdk_settings, "grpc_error_to_exception", sdk_settings.grpc_error_to_exception)
+    # The SDK's own mapping, even when a test of another file (the program's build) tuned
+    # this process before.
+    monkeypatch.setattr(sdk_settings, "grpc_error_to_exception", sdk_tuning.STOCK_GRPC_ERROR_TO_EXCEPTION)
     monkeypatch.delenv("COURSEWARE_SDK_TUNING", raising=False)
     monkeypatch.delenv("COURSEWARE_SDK_DEBUG", raising=False)
 
