@@ -103,6 +103,8 @@ class MitxOnline:
         # How long a contract's courseware waits for edX's clones unless the resource
         # declares its own (provider/mitxonline/contract_courseware.py).
         self.clone_timeout = settings.clone_timeout
+        # How long this process's clones took to appear in edX: when the wait looks first.
+        self.clone_times = clone_wait.CloneTimes()
         self._runner = runner
         self._edx_run_exists = edx_run_exists or _no_edx
         self._sleep = sleep
@@ -339,11 +341,22 @@ class MitxOnline:
 
     # -- edX ---------------------------------------------------------------------------
 
-    def wait_for_edx(self, keys: Sequence[str], timeout: float, poll: float = 5.0) -> list[str]:
+    def wait_for_edx(
+        self, keys: Sequence[str], timeout: float, poll: float = 5.0, *, just_added: bool = False
+    ) -> list[str]:
         """Wait until edX has every run in `keys` (`clone_wait.wait_for_runs`: the clone
         after `add` is asynchronous, docs/platforms/mitxonline.md §9); returns the keys
-        still missing when `timeout` runs out."""
-        return clone_wait.wait_for_runs(self._edx_run_exists, keys, timeout, poll, sleep=self._sleep, clock=self._clock)
+        still missing when `timeout` runs out. `just_added`: this operation's `add` just
+        queued their clones, so the first look waits for the clone time seen so far."""
+        return clone_wait.wait_for_runs(
+            self._edx_run_exists,
+            keys,
+            timeout,
+            poll,
+            sleep=self._sleep,
+            clock=self._clock,
+            times=self.clone_times if just_added else None,
+        )
 
 
 def _no_edx(key: str) -> bool:

@@ -216,7 +216,10 @@ def _wait_for_edx(
     client: MitxOnline, args: ContractCoursewareArgs, runs: dict[str, list[str]], wait: CloneWait, added: Added
 ) -> None:
     course_of = {key: course for course, keys in runs.items() for key in keys}
-    missing = client.wait_for_edx(sorted(course_of), wait.seconds)
+    # Runs this operation's `add` made were only queued for cloning: looking for them at
+    # once is a wasted read. Runs an earlier operation added are looked for at once.
+    just_added = any(course in added.courses for course in course_of.values())
+    missing = client.wait_for_edx(sorted(course_of), wait.seconds, just_added=just_added)
     if not missing:
         return
     listed = "; ".join(f"{key} (course {course_of[key]})" for key in missing)
