@@ -88,3 +88,21 @@ def test_a_timeout_shorter_than_the_expected_clone_time_still_looks_once() -> No
     edx.add("k")
     assert edx.wait(["k"], times, timeout=3) == []
     assert edx.now == pytest.approx(3) and edx.reads == 1
+
+
+def test_runs_queued_after_a_missing_one_are_not_looked_at() -> None:
+    """MITx Online clones one run at a time in the order they were queued."""
+    edx = Edx(0.0)
+    edx.add("first", "second")
+    landed = {"first": 6.0, "second": 9.0}
+    edx.exists = lambda key: (setattr(edx, "reads", edx.reads + 1), edx.now >= landed[key])[1]  # type: ignore[method-assign]
+    assert edx.wait(["first", "second"], CloneTimes()) == []
+    # 1, 1.5, 2.5, 4.5 and 8.5 s: "first" alone until it lands; then "second", twice.
+    assert edx.reads == 5 + 2
+
+
+def test_at_the_deadline_every_run_is_looked_at_so_only_missing_ones_are_reported() -> None:
+    edx = Edx(0.0)
+    edx.add("failed", "cloned")
+    edx.exists = lambda key: key == "cloned"  # type: ignore[method-assign]
+    assert edx.wait(["failed", "cloned"], CloneTimes(), timeout=10) == ["failed"]
