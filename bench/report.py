@@ -58,8 +58,7 @@ def build(results: list[SizeResult], startup: dict[str, Any], costs: Costs, *, s
                 "size": result.size.as_dict(),
                 "state_bytes": {"provider": result.provider_state_bytes, "baseline": result.baseline_state_bytes},
                 "operations": {
-                    name: _operation(result.provider[name], result.baseline[name], costs)
-                    for name in OPERATIONS
+                    name: _operation(result.provider[name], result.baseline[name], costs) for name in OPERATIONS
                 },
             }
         )

@@ -249,9 +249,7 @@ def _courseware(action: str, contract_id: int, courses: Sequence[str], flags: Se
     for index, course in enumerate(courses):
         c.course_id(f"courses[{index}]", course)
     also = [word for course in courses[1:] for word in ("--also", course)]
-    return c.done(
-        "b2b_courseware", action, *flags, str(int(contract_id)), *courses[:1], *also, courses=tuple(courses)
-    )
+    return c.done("b2b_courseware", action, *flags, str(int(contract_id)), *courses[:1], *also, courses=tuple(courses))
 
 
 def courseware_add(contract_id: int, courses: Sequence[str], *, make_codes: bool) -> Invocation:
