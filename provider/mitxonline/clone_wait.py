@@ -92,7 +92,7 @@ def wait_for_runs(
     pause = max(MIN_PAUSE_S, expected / 2)
     first = True
     while True:
-        still = _look_in_order(exists, missing, past_first_look=not first)
+        still, seen_missing = _look_in_order(exists, missing, past_first_look=not first)
         if times is not None and len(still) < len(missing):
             found_after = clock() - started
             for _ in range(len(missing) - len(still)):
@@ -101,24 +101,25 @@ def wait_for_runs(
         if not missing:
             return missing
         if clock() >= deadline:
-            # Every run left is looked at once more (some were skipped behind the first
-            # missing one), so what is reported missing is missing.
-            return [key for key in missing if not exists(key)]
+            # The runs this look skipped are looked at now, so what is reported missing
+            # is missing.
+            return missing[:seen_missing] + [key for key in missing[seen_missing:] if not exists(key)]
         pause = min(pause, max(poll, LATE_SHARE * (clock() - started)))
         sleep(min(pause, max(0.0, deadline - clock())))
         pause *= 2
 
 
-def _look_in_order(exists: Callable[[str], bool], keys: list[str], *, past_first_look: bool) -> list[str]:
-    """The keys from the first one edX lacks on. MITx Online's worker clones one run at
-    a time in the order they were queued, so while one run is missing those queued after
-    it are missing too, and looking at them costs a read each for nothing. Past the
-    first look, a run found now landed since the last look, so the next one, cloned
-    after it, is most likely still missing: it waits for the next look. (Were the order
-    wrong, a run found later is found at the next look: no read is added.)"""
+def _look_in_order(exists: Callable[[str], bool], keys: list[str], *, past_first_look: bool) -> tuple[list[str], int]:
+    """The keys from the first one edX lacks on, and how many of those this look saw
+    missing (0 or 1). MITx Online's worker clones one run at a time in the order they
+    were queued, so while one run is missing those queued after it are missing too, and
+    looking at them costs a read each for nothing. Past the first look, a run found now
+    landed since the last look, so the next one, cloned after it, is most likely still
+    missing: it waits for the next look. (Were the order wrong, a run found later is
+    found at the next look: no read is added.)"""
     for index, key in enumerate(keys):
         if not exists(key):
-            return keys[index:]
+            return keys[index:], 1
         if past_first_look:
-            return keys[index + 1 :]
-    return []
+            return keys[index + 1 :], 0
+    return [], 0
