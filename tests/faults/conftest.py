@@ -59,9 +59,9 @@ def providers(faulty: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sand
     configured(faulty, ProviderBase)
     original = MitxOnline.wait_for_edx
 
-    def quick(self: MitxOnline, keys: Any, timeout: float, poll: float = 5.0) -> list[str]:
+    def quick(self: MitxOnline, keys: Any, timeout: float, poll: float = 5.0, *, just_added: bool = False) -> list[str]:
         # Only the poll interval changes: the clone delay of this sandbox is 0.1 s.
-        return original(self, keys, timeout, poll=0.2)
+        return original(self, keys, timeout, poll=0.2, just_added=just_added)
 
     monkeypatch.setattr(MitxOnline, "wait_for_edx", quick)
     # Shorter pauses between tries; the number of tries, which is what is tested, stays.
