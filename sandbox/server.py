@@ -71,7 +71,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # The headers and the body go out in two writes: with Nagle's algorithm the body waited
     # for the client's delayed ACK of the headers, about 40 ms per request on a kept-alive
-    # connection. TCP_NODELAY, as gunicorn and nginx set it before the real platforms.
+    # connection. TCP_NODELAY, as gunicorn and nginx in front of the real platforms set it.
     disable_nagle_algorithm = True
     server: _AppServer
 
