@@ -184,7 +184,7 @@ def _bind(
 
 class _CeleryWorker:
     """MITx Online's Celery worker: up to `celery_concurrency` clone tasks at once, as the
-    processes of a real worker's pool run them (docs/decisions.md §34).
+    processes of a real worker's pool run them (docs/decisions.md §35).
 
     One thread, the consumer, claims due tasks while a place in the pool is free and
     hands them to the pool's threads; each has its own store connection and HTTP client,

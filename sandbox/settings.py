@@ -14,7 +14,7 @@ from sandbox.context import AppContext, Credentials, SandboxUrls, Settings
 DEFAULT_COMMAND_DELAY = 0.0
 DEFAULT_CLONE_DELAY = 1.0
 # Celery's own default is the worker host's CPU count; a fixed 4 keeps the sandbox's
-# clone throughput the same on every machine (docs/decisions.md §34).
+# clone throughput the same on every machine (docs/decisions.md §35).
 DEFAULT_CELERY_CONCURRENCY = 4
 
 

@@ -6,8 +6,8 @@ POST clone; new JWT, GET target; new JWT, PUT title and pacing (plus the schedul
 when the run has start and end); then the LMS course modes. HTTP failures are retried
 like the real task (docs/platforms/mitxonline.md §9); "already in edX" and "couldn't clone" are not.
 
-The server runs several tasks at once, as a Celery worker's pool does (docs/decisions.md
-§34): each worker takes a due task with ``claim``, which no two workers can both win, and
+The server runs several tasks at once, as a Celery worker's pool does (decisions §35):
+each worker takes a due task with ``claim``, which no two workers can both win, and
 runs it with ``run``. ``tick`` runs every due task one after another in the calling thread.
 """
 

@@ -1,6 +1,6 @@
 """MITx Online's Celery worker in a running sandbox: clones of different runs at once, each
 task taken once, a task cut off by a server stop run again at the next start
-(docs/decisions.md §34; docs/platforms/mitxonline.md §9).
+(docs/decisions.md §35; docs/platforms/mitxonline.md §9).
 
 A clone is held in Studio by a fault rule's latency on its `POST .../clone/`: while it
 sleeps, the task is running, so what runs at the same time is seen without timing
