@@ -43,6 +43,7 @@ from provider.mitxonline.models import (
     RestContract,
     RestCourse,
     RestOrganization,
+    RestProgram,
 )
 from provider.mitxonline.reads import SharedReads
 from provider.mitxonline.rest import MitxOnlineRest
@@ -242,6 +243,9 @@ class MitxOnline:
 
     def course(self, readable_id: str) -> RestCourse | None:
         return self.shared.get(f"GET course {readable_id}", lambda: self.rest.course(readable_id))
+
+    def program(self, readable_id: str) -> RestProgram | None:
+        return self.shared.get(f"GET program {readable_id}", lambda: self.rest.program(readable_id))
 
     # -- lookups by natural key --------------------------------------------------------
 

@@ -8,7 +8,10 @@ contracts and `/api/internal/courses/`. They are what this client offers:
   Course, CourseRun, CoursePage and ContractCourseware drift (docs/platforms/mitxonline.md §6);
 - `courses()`: every course the same way, page by page (what `courseware adopt` reads);
 - `organizations()`: all organizations with their Keycloak id (no org_key, docs/platforms/mitxonline.md §6);
-- `contracts()`: active contracts inside their dates only (docs/platforms/mitxonline.md §4, §6).
+- `contracts()`: active contracts inside their dates only (docs/platforms/mitxonline.md §4, §6);
+- `program(readable_id)`: one program with its requirements, from `/api/v2/programs/`,
+  which anyone may read (docs/platforms/mitxonline.md §14); the list filters out
+  `b2b_only` programs, the detail by readable id does not.
 
 The key travels only in a header: it is never logged and never part of an error (errors
 carry method, URL, status and body). GETs are retried with backoff on 429, 5xx and
@@ -25,9 +28,9 @@ from typing import Any
 import httpx
 
 from provider.attempts import Retry, attempt, backoff_pause
-from provider.errors import ConfigKeys, HttpError, Unreachable, http_error, retryable_http
+from provider.errors import ConfigKeys, HttpError, NotFound, Unreachable, http_error, retryable_http
 from provider.logs import logger
-from provider.mitxonline.models import RestContract, RestCourse, RestOrganization
+from provider.mitxonline.models import RestContract, RestCourse, RestOrganization, RestProgram
 
 _log = logger("mitxonline.rest")
 
@@ -150,6 +153,21 @@ class MitxOnlineRest:
             if not isinstance(body, dict) or not body.get("next"):
                 return items
             page += 1
+
+    def program(self, readable_id: str) -> RestProgram | None:
+        """The program with this readable id, or None (a 404).
+
+        The serializer has no `b2b_only`; the listing leaves b2b-only programs out unless
+        asked for an organization's or contract's (docs/platforms/mitxonline.md §14), so a
+        program the detail shows and the listing filtered by its readable id does not is
+        b2b-only."""
+        step = f"read program {readable_id}"
+        try:
+            body = self.get(f"/api/v2/programs/{readable_id}/", step=step)
+        except NotFound:
+            return None
+        listed = self.get("/api/v2/programs/", {"readable_id": readable_id, "page_size": _PAGE_SIZE}, step=step)
+        return RestProgram.model_validate({**body, "b2b_only": _only(listed, readable_id) is None})
 
     def organizations(self) -> list[RestOrganization]:
         body = self.get("/api/v0/b2b/organizations/", step="list organizations")
