@@ -477,3 +477,51 @@ def test_sync_courserun_without_run_or_all_is_a_usage_error(local: Local) -> Non
     assert ran.code == 2
     assert ran.out == ""
     assert ran.err.splitlines()[-1] == "manage.py sync_courserun: error: one of the arguments --run --all is required"
+
+
+# b2b_list --------------------------------------------------------------------------------
+
+
+def test_b2b_list_courseware_shows_the_contracts_programs_before_its_runs(local: Local) -> None:
+    contract = local.contract("BigCo", "BigCo Contract", "code", org_key="BIGCO")
+    local.ok("b2b_courseware", "add", str(contract), PROGRAM)
+    ran = local.ok("b2b_list", "courseware", "--contract", str(contract), env={"COLUMNS": "250"})
+    rows = [line for line in ran.lines if "│" in line and ("PROG" in line or " CR " in line)]
+    kinds = [("PROG" if "PROG" in row else "CR") for row in rows]
+    assert kinds == ["PROG", "CR", "CR", "CR"]
+    cells = [cell.strip() for cell in rows[0].split("│")[1:-1]]
+    assert cells == [str(_program_id(local)), "BigCo", "PROG", PROGRAM, "Fundamentals", "---", "---"]
+
+
+# sandbox_program_admin: hand edits -----------------------------------------------------------
+
+
+def test_admin_link_queues_the_task_and_unlink_keeps_the_runs(local: Local) -> None:
+    contract = local.contract("BigCo", "BigCo Contract", "code", org_key="BIGCO")
+    ran = local.ok("sandbox_program_admin", "link", str(contract), PROGRAM)
+    assert ran.lines == [
+        f"Linked {PROGRAM} to {contract} - BigCo Contract (BigCo) (sort order 0); queued contract run creation."
+    ]
+    again = local.manage("sandbox_program_admin", "link", str(contract), PROGRAM)
+    assert again.code == 1
+    worker.tick(local.ctx)
+    assert len(_contract_runs(local, contract)) == 3
+    local.ok("sandbox_program_admin", "unlink", str(contract), PROGRAM)
+    assert _links(local, contract) == []
+    assert len(_contract_runs(local, contract)) == 3
+
+
+def test_admin_set_and_requirements_change_what_rest_and_export_read(local: Local) -> None:
+    local.ok("create_courseware", "course", NO_SOURCE, "Fourth", "--live")
+    local.ok("sandbox_program_admin", "set", PROGRAM, "--title", "Renamed", "--not-live")
+    local.ok("sandbox_program_admin", "requirements", PROGRAM, "--required", SECOND, "--elective", NO_SOURCE)
+    item = local.json(f"/api/v2/programs/{PROGRAM}/")
+    assert (item["title"], item["live"]) == ("Renamed", False)
+    assert item["requirements"]["courses"] == {
+        "required": [{"id": _course_id(local, SECOND), "readable_id": SECOND}],
+        "electives": [{"id": _course_id(local, NO_SOURCE), "readable_id": NO_SOURCE}],
+    }
+    root = programs.requirements_root(local.ctx.db, _program_id(local))
+    assert root.numchild == 2
+    missing = local.manage("sandbox_program_admin", "requirements", PROGRAM, "--required", "course-v1:X+Y")
+    assert (missing.code, missing.err) == (1, "CommandError: Course course-v1:X+Y does not exist.\n")
