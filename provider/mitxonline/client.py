@@ -245,7 +245,23 @@ class MitxOnline:
         return self.shared.get(f"GET course {readable_id}", lambda: self.rest.course(readable_id))
 
     def program(self, readable_id: str) -> RestProgram | None:
-        return self.shared.get(f"GET program {readable_id}", lambda: self.rest.program(readable_id))
+        """The program through REST, or, when REST does not show it (missing or b2b-only,
+        docs/platforms/mitxonline.md §14), through one `shell` read."""
+        return self.shared.get(f"GET program {readable_id}", lambda: self._program(readable_id))
+
+    def _program(self, readable_id: str) -> RestProgram | None:
+        shown = self.rest.program(readable_id)
+        if shown is not None:
+            return shown
+        step = f"read program {readable_id}"
+        done = self.read_command(commands.read_program(readable_id), step)
+        if done.stdout.strip().endswith("null"):
+            return None
+        try:
+            document = outputs.parse_json_document(done.stdout)
+        except ValueError:
+            raise UnreadableOutput(["shell"], done.stdout, done.stderr, "no JSON", step) from None
+        return RestProgram.model_validate(document)
 
     # -- lookups by natural key --------------------------------------------------------
 

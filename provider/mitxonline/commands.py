@@ -198,6 +198,14 @@ def write_program(
     return _shell(c, code)
 
 
+def read_program(readable_id: str) -> Invocation:
+    """A `shell --no-imports -c` running `remote.programs.print_program`: the read of a
+    b2b-only program, which REST hides (docs/platforms/mitxonline.md §14)."""
+    c = _Checker()
+    c.program_id("readable_id", readable_id)
+    return _shell(c, remote.shell_code(remote_programs.print_program, readable_id))
+
+
 def create_courseware_page(course: str, *, live: bool, catalog: bool, ingest: bool) -> Invocation:
     """`create_courseware_page` (docs/platforms/mitxonline.md §3); its flags are spelt with underscores."""
     c = _Checker()

@@ -155,19 +155,14 @@ class MitxOnlineRest:
             page += 1
 
     def program(self, readable_id: str) -> RestProgram | None:
-        """The program with this readable id, or None (a 404).
-
-        The serializer has no `b2b_only`; the listing leaves b2b-only programs out unless
-        asked for an organization's or contract's (docs/platforms/mitxonline.md §14), so a
-        program the detail shows and the listing filtered by its readable id does not is
-        b2b-only."""
-        step = f"read program {readable_id}"
+        """The program with this readable id, or None (a 404: missing, or b2b-only, which
+        this view shows to no caller it can authenticate, docs/platforms/mitxonline.md §14)."""
         try:
-            body = self.get(f"/api/v2/programs/{readable_id}/", step=step)
+            body = self.get(f"/api/v2/programs/{readable_id}/", step=f"read program {readable_id}")
         except NotFound:
             return None
-        listed = self.get("/api/v2/programs/", {"readable_id": readable_id, "page_size": _PAGE_SIZE}, step=step)
-        return RestProgram.model_validate({**body, "b2b_only": _only(listed, readable_id) is None})
+        # Shown here, so not b2b-only (the serializer has no such field).
+        return RestProgram.model_validate({**body, "b2b_only": False})
 
     def organizations(self) -> list[RestOrganization]:
         body = self.get("/api/v0/b2b/organizations/", step="list organizations")

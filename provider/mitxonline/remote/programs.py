@@ -11,6 +11,10 @@ and nodes left out deleted. This program does what the form does, with the same 
 functions, inside one transaction; it never writes a table itself.
 
 It prints one JSON object: `{"changed": [...]}`, the fields it changed.
+
+`print_program` is the read of a program REST does not show: `/api/v2/programs/` hides
+b2b-only programs from every caller it can authenticate (docs/platforms/mitxonline.md
+§14). It prints the program in the shape of that API's `requirements`, or `null`.
 """
 
 from __future__ import annotations
@@ -86,3 +90,29 @@ def write_program(
         serializer.is_valid(raise_exception=True)
         serializer.save()
     json.dump({"changed": changed}, sys.stdout)
+
+
+def print_program(readable_id: str) -> None:
+    """The program's id, title, flags and courses (required, then electives, in tree
+    order, as the model's own properties list them), or `null` when there is none."""
+    from courses.models import Program
+
+    program = Program.objects.filter(readable_id=readable_id).first()
+    if program is None:
+        json.dump(None, sys.stdout)
+        return
+
+    def listed(courses: Sequence[Any]) -> list[dict[str, Any]]:
+        return [{"id": course.id, "readable_id": course.readable_id} for course in courses]
+
+    shown = {
+        "id": program.id,
+        "readable_id": program.readable_id,
+        "title": program.title,
+        "live": program.live,
+        "b2b_only": program.b2b_only,
+        "requirements": {
+            "courses": {"required": listed(program.required_courses), "electives": listed(program.elective_courses)}
+        },
+    }
+    json.dump(shown, sys.stdout)

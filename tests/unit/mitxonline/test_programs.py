@@ -117,3 +117,11 @@ def test_rest_program_reads_requirements_in_tree_order() -> None:
     }
     live = RestProgram.model_validate(body)
     assert live.required == [B, A] and live.elective == []
+
+
+def test_read_program_is_one_shell_line_printing_the_program() -> None:
+    made = commands.read_program("program-v1:UAI+AI")
+    assert made.command == "shell" and "\n" not in made.args[2]
+    assert made.args[2].endswith("print_program('program-v1:UAI+AI')")
+    with pytest.raises(DeclarationError):
+        commands.read_program("course-v1:UAI+AI")
