@@ -245,14 +245,18 @@ class MitxOnline:
         return self.shared.get(f"GET course {readable_id}", lambda: self.rest.course(readable_id))
 
     def program(self, readable_id: str) -> RestProgram | None:
+        """The program as REST shows it: None when missing or b2b-only (docs/platforms/mitxonline.md §14).
+        A read for check: no command."""
+        return self.shared.get(f"GET program {readable_id}", lambda: self.rest.program(readable_id))
+
+    def program_anywhere(self, readable_id: str) -> RestProgram | None:
         """The program through REST, or, when REST does not show it (missing or b2b-only,
         docs/platforms/mitxonline.md §14), through one `shell` read."""
-        return self.shared.get(f"GET program {readable_id}", lambda: self._program(readable_id))
+        return self.program(readable_id) or self.shared.get(
+            f"shell program {readable_id}", lambda: self._hidden_program(readable_id)
+        )
 
-    def _program(self, readable_id: str) -> RestProgram | None:
-        shown = self.rest.program(readable_id)
-        if shown is not None:
-            return shown
+    def _hidden_program(self, readable_id: str) -> RestProgram | None:
         step = f"read program {readable_id}"
         done = self.read_command(commands.read_program(readable_id), step)
         if done.stdout.strip().endswith("null"):

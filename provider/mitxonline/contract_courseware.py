@@ -154,7 +154,7 @@ def linked_programs(client: MitxOnline, contract_id: int, known: Sequence[str]) 
         return [program for program in linked if program in known]
     ids = {}
     for program in known:
-        live = client.program(program)
+        live = client.program_anywhere(program)
         if live is not None:
             ids[live.id] = program
     return [ids[program_id] for program_id in rest.programs if program_id in ids]

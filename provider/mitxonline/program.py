@@ -8,9 +8,11 @@ uses (the model's `save()` and `ProgramRequirementTreeSerializer`), never a tabl
 A create with requirements is therefore two commands; a no-op `up` runs none.
 
 Observed through `GET /api/v2/programs/<readable_id>/` (docs/platforms/mitxonline.md
-§14): title, live and the required and elective courses in tree order; `b2b_only` from
-the listing, which leaves b2b-only programs out. No command deletes a program: delete
-keeps it (a program sold to a contract stays with the contract's learners) and says so.
+§14): title, live and the required and elective courses in tree order. That API hides a
+b2b-only program (a 404), so one is read by a `shell` running
+`remote.programs.print_program` (check never runs it: a preview runs no command). No
+command deletes a program: delete keeps it (a program sold to a contract stays with the
+contract's learners) and says so.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from provider import platforms
 from provider.base import ProviderBase
 from provider.checks import ADOPTS
 from provider.declared import check_declared, diff_declared, parse_declared
-from provider.errors import PlatformError
+from provider.errors import CommandFailed, PlatformError
 from provider.logs import logger
 from provider.mitxonline import commands
 from provider.mitxonline._common import (
@@ -74,11 +76,11 @@ def _write(client: MitxOnline, args: ProgramArgs, what: str) -> RestProgram:
     )
 
     def written() -> RestProgram | None:
-        live = client.program(args.readable_id)
+        live = client.program_anywhere(args.readable_id)
         return live if live is not None and not differences(_declared(args), _outputs(args, live)) else None
 
     write_or_recover(client, invocation, f"update {what}", written)
-    live = client.program(args.readable_id)
+    live = client.program_anywhere(args.readable_id)
     if live is None:
         raise PlatformError(f"{what} is gone after its update; run `pulumi refresh`, then `pulumi up`")
     left = differences(_declared(args), _outputs(args, live))
@@ -110,21 +112,28 @@ class ProgramProvider(ProviderBase):
         args = parse_declared(ProgramArgs, props)
         client = platforms.mitxonline()
         what = f"MITx Online program {args.readable_id}"
-        live = client.program(args.readable_id)
-        if live is not None:
-            diffs = differences(_declared(args), _outputs(args, live))
-            adopt_or_refuse(what, diffs, args.adopt)
-            if diffs:
-                live = _write(client, args, what)
-            return CreateResult(args.readable_id, _outputs(args, live))
-        invocation = commands.create_program(args.readable_id, args.title, live=args.live, b2b_only=args.b2b_only)
-        live = write_then_find(client, invocation, what, lambda: client.program(args.readable_id))
+        # REST shows any program but a b2b-only one; only for a program declared b2b-only
+        # is the shell read worth its start-up before creating.
+        live = client.program_anywhere(args.readable_id) if args.b2b_only else client.program(args.readable_id)
+        if live is None:
+            invocation = commands.create_program(args.readable_id, args.title, live=args.live, b2b_only=args.b2b_only)
+            try:
+                live = write_then_find(client, invocation, what, lambda: client.program_anywhere(args.readable_id))
+            except CommandFailed:
+                # A b2b-only program made by hand: REST hid it and the command refused it
+                # ("Program with ID … already exists.", docs/platforms/mitxonline.md §3).
+                live = client.program_anywhere(args.readable_id)
+                if live is None:
+                    raise
+                adopt_or_refuse(what, differences(_declared(args), _outputs(args, live)), args.adopt)
+        else:
+            adopt_or_refuse(what, differences(_declared(args), _outputs(args, live)), args.adopt)
         if differences(_declared(args), _outputs(args, live)):
             live = _write(client, args, what)
         return CreateResult(args.readable_id, _outputs(args, live))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        live = platforms.mitxonline().program(id_)
+        live = platforms.mitxonline().program_anywhere(id_)
         if live is None:
             return ReadResult("", {})
         args = ProgramArgs.model_construct(adopt=props.get("adopt", False))
@@ -135,7 +144,7 @@ class ProgramProvider(ProviderBase):
         args = parse_declared(ProgramArgs, news)
         client = platforms.mitxonline()
         what = f"MITx Online program {id_}"
-        live = client.program(id_)
+        live = client.program_anywhere(id_)
         if live is None:
             raise PlatformError(f"{what} is gone; run `pulumi refresh`, then `pulumi up`")
         if differences(_declared(args), _outputs(args, live)):

@@ -1,0 +1,212 @@
+"""Programs and the programs of a contract through the real CLI (issue 26): create,
+modify (title, requirements added, removed and reordered), drift made by hand, removal
+of a program from a contract (runs kept or retired); each `up` followed by an empty
+preview, and a second `up` that runs no command.
+
+The program edits go through `admin_stand_in.py` (TEMPORARY, see there): the sandbox's
+shell does not yet run the provider's `write_program`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.harness import STACKS, PulumiProject
+from tests.e2e.learner_data import commands_since, courseware, source_course
+from tests.sandbox.helpers import Sandbox
+
+STAND_IN = Path(__file__).with_name("admin_stand_in.py")
+
+
+class ProgramContract:
+    """Three source courses, one program over them, a code contract selling it."""
+
+    def __init__(self) -> None:
+        self.org_key = Sandbox.unique("PG").upper()
+        self.numbers = [Sandbox.unique(chr(ord("A") + i)) for i in range(4)]
+        self.courses = [f"course-v1:UAI_SOURCE+{n}" for n in self.numbers]
+        self.program = f"program-v1:UAI+{self.org_key}"
+        self.name = f"{self.org_key} Contract"
+        self.label = f"{self.org_key}/{self.name}"
+
+    def catalog(
+        self,
+        *,
+        title: str = "AI Foundations",
+        required: list[int] | None = None,
+        elective: list[int] | None = None,
+        contract: dict[str, Any] | None = None,
+        programs: list[str] | None = None,
+        courses: list[str] | None = None,
+    ) -> dict[str, Any]:
+        required = [0, 1] if required is None else required
+        elective = [2] if elective is None else elective
+        entry = {
+            "organization": self.org_key,
+            "name": self.name,
+            "membership_type": "code",
+            "max_learners": 2,
+            "programs": [self.program] if programs is None else programs,
+            "courses": courses or [],
+            **(contract or {}),
+        }
+        return {
+            "source_courses": [source_course(n) for n in self.numbers],
+            "programs": [
+                {
+                    "readable_id": self.program,
+                    "title": title,
+                    "requirements": {
+                        "required": [self.courses[i] for i in required],
+                        "elective": [self.courses[i] for i in elective],
+                    },
+                }
+            ],
+            "organizations": [{"org_key": self.org_key, "name": f"{self.org_key} University"}],
+            "contracts": [entry],
+        }
+
+
+@pytest.fixture
+def project(tmp_path: Path, sandbox: Sandbox) -> PulumiProject:
+    project = PulumiProject(tmp_path, STACKS, stack="e2e")
+    project.use_sandbox(sandbox.info)
+    settings = project.config_value("mitxonline")
+    # TEMPORARY stand-in for the admin functions `write_program` calls (see the module).
+    settings["manageCommand"] = [sys.executable, str(STAND_IN), *sandbox.info["manage_command"], "--"]
+    settings["session"] = False
+    project.set_config("mitxonline", settings)
+    return project
+
+
+def _program(sandbox: Sandbox, readable_id: str) -> dict[str, Any]:
+    """The program as `/api/v2/programs/` shows it, read apart from the provider."""
+    import httpx
+
+    body: dict[str, Any] = httpx.get(f"{sandbox.info['mitxonline_url']}/api/v2/programs/{readable_id}/").json()
+    return body
+
+
+def _courses(program: dict[str, Any], kind: str) -> list[str]:
+    return [item["readable_id"] for item in program["requirements"]["courses"][kind]]
+
+
+def _export(sandbox: Sandbox, contract_id: int) -> dict[str, Any]:
+    done = sandbox.manage("b2b_contract", "export", str(contract_id))
+    assert done.returncode == 0, done.stdout + done.stderr
+    document: dict[str, Any] = json.loads(done.stdout)
+    return document
+
+
+def _settled(project: PulumiProject, sandbox: Sandbox) -> None:
+    """The next preview is empty and a second `up` runs no command."""
+    project.preview("--expect-no-changes")
+    start = len(sandbox.log())
+    project.up()
+    assert commands_since(sandbox, start) == []
+
+
+def test_a_program_sold_to_a_contract_converges_and_follows_its_declaration(
+    project: PulumiProject, sandbox: Sandbox
+) -> None:
+    declared = ProgramContract()
+    project.set_config("catalog", declared.catalog())
+    project.up()
+    live = _program(sandbox, declared.program)
+    assert live["title"] == "AI Foundations" and live["live"] is True
+    assert _courses(live, "required") == declared.courses[:2]
+    assert _courses(live, "electives") == declared.courses[2:3]
+    contract = project.outputs()[f"contract:{declared.label}"]
+    run_keys = contract["run_keys"]
+    # One run per course of the program, keyed `UAI_` by the program path; codes for each.
+    assert len(run_keys) == 3 and all(k.startswith(f"course-v1:UAI_{declared.org_key}+") for k in run_keys)
+    assert contract["code_count"] == 6
+    assert [p["readable_id"] for p in _export(sandbox, contract["contract_id"])["programs"]] == [declared.program]
+    _settled(project, sandbox)
+
+    # Title, a course added, one removed and the order changed: one program edit, and
+    # the contract gets the run of the course the program gained.
+    project.set_config("catalog", declared.catalog(title="AI Foundations II", required=[1, 3, 0], elective=[]))
+    project.up()
+    live = _program(sandbox, declared.program)
+    assert live["title"] == "AI Foundations II"
+    assert _courses(live, "required") == [declared.courses[1], declared.courses[3], declared.courses[0]]
+    assert _courses(live, "electives") == []
+    run_keys = project.outputs()[f"contract:{declared.label}"]["run_keys"]
+    assert any(declared.numbers[3] in key for key in run_keys)
+    _settled(project, sandbox)
+
+
+def test_drift_made_by_hand_is_seen_and_undone(project: PulumiProject, sandbox: Sandbox) -> None:
+    declared = ProgramContract()
+    project.set_config("catalog", declared.catalog())
+    project.up()
+    contract_id = project.outputs()[f"contract:{declared.label}"]["contract_id"]
+    edits = [
+        ("sandbox_program_admin", "set", declared.program, "--title", "Renamed by hand"),
+        ("sandbox_program_admin", "set", declared.program, "--not-live"),
+        ("sandbox_program_admin", "requirements", declared.program, "--required", declared.courses[1],
+         "--required", declared.courses[0], "--elective", declared.courses[2]),
+        ("sandbox_program_admin", "unlink", str(contract_id), declared.program),
+    ]  # fmt: skip
+    for edit in edits:
+        done = sandbox.manage(*edit)
+        assert done.returncode == 0, done.stdout + done.stderr
+        drift = project.preview("--refresh", "--expect-no-changes", expect=None)
+        assert drift.exit_code != 0, drift
+        project.run("refresh", "--yes", "--run-program")
+        project.up()
+        _settled(project, sandbox)
+    live = _program(sandbox, declared.program)
+    assert live["title"] == "AI Foundations" and live["live"] is True
+    assert _courses(live, "required") == declared.courses[:2]
+    assert [p["readable_id"] for p in _export(sandbox, contract_id)["programs"]] == [declared.program]
+
+
+@pytest.mark.parametrize("retire", [False, True])
+def test_removing_a_program_from_a_contract_keeps_or_retires_its_runs(
+    project: PulumiProject, sandbox: Sandbox, retire: bool
+) -> None:
+    declared = ProgramContract()
+    project.set_config("catalog", declared.catalog())
+    project.up()
+    contract = project.outputs()[f"contract:{declared.label}"]
+    runs = contract["run_keys"]
+
+    # The contract keeps a course of its own, so it still has courseware.
+    kept = declared.courses[3]
+    project.set_config(
+        "catalog", declared.catalog(programs=[], courses=[kept], contract={"remove_program_runs": retire})
+    )
+    preview = project.run("preview", "--json")
+    summary = courseware(project, "plan-summary", stdin=preview.stdout)
+    assert summary.exit_code == 0, summary
+    assert declared.program in summary.stdout, summary.stdout
+    project.up()
+    assert _export(sandbox, contract["contract_id"])["programs"] == []
+    live_runs = {
+        run["courseware_id"]
+        for course in declared.courses[:3]
+        for run in httpx_course(sandbox, course)["courseruns"]
+        if run["b2b_contract"] == contract["contract_id"] and run["live"]
+    }
+    assert live_runs == (set() if retire else set(runs))
+    _settled(project, sandbox)
+
+
+def httpx_course(sandbox: Sandbox, course: str) -> dict[str, Any]:
+    import httpx
+
+    body = httpx.get(
+        f"{sandbox.info['mitxonline_url']}/api/internal/courses/",
+        params={"readable_id": course},
+        headers={"Authorization": f"Api-Key {sandbox.info['mitxonline_api_key']}"},
+    ).json()
+    [found] = [item for item in body["results"] if item["readable_id"] == course]
+    result: dict[str, Any] = found
+    return result
