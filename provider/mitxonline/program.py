@@ -17,6 +17,7 @@ contract's learners) and says so.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
@@ -64,6 +65,12 @@ def _declared(args: ProgramArgs) -> dict[str, Any]:
     return {name: value for name, value in args.model_dump(mode="json").items() if name in WRITTEN}
 
 
+def _finder(client: MitxOnline, args: ProgramArgs) -> Callable[[str], RestProgram | None]:
+    """How to find the declared program: REST, which hides a b2b-only one, or REST then
+    one `shell` read for a program declared b2b-only (docs/platforms/mitxonline.md §14)."""
+    return client.program_anywhere if args.b2b_only else client.program
+
+
 def _write(client: MitxOnline, args: ProgramArgs, what: str) -> RestProgram:
     """Bring title, flags and requirements to the declaration; the program read back."""
     invocation = commands.write_program(
@@ -75,12 +82,14 @@ def _write(client: MitxOnline, args: ProgramArgs, what: str) -> RestProgram:
         elective=args.elective,
     )
 
+    find = _finder(client, args)
+
     def written() -> RestProgram | None:
-        live = client.program_anywhere(args.readable_id)
+        live = find(args.readable_id)
         return live if live is not None and not differences(_declared(args), _outputs(args, live)) else None
 
     write_or_recover(client, invocation, f"update {what}", written)
-    live = client.program_anywhere(args.readable_id)
+    live = find(args.readable_id)
     if live is None:
         raise PlatformError(f"{what} is gone after its update; run `pulumi refresh`, then `pulumi up`")
     left = differences(_declared(args), _outputs(args, live))
@@ -113,12 +122,13 @@ class ProgramProvider(ProviderBase):
         client = platforms.mitxonline()
         what = f"MITx Online program {args.readable_id}"
         # REST shows any program but a b2b-only one; only for a program declared b2b-only
-        # is the shell read worth its start-up before creating.
-        live = client.program_anywhere(args.readable_id) if args.b2b_only else client.program(args.readable_id)
+        # is the shell read worth its start-up.
+        find = _finder(client, args)
+        live = find(args.readable_id)
         if live is None:
             invocation = commands.create_program(args.readable_id, args.title, live=args.live, b2b_only=args.b2b_only)
             try:
-                live = write_then_find(client, invocation, what, lambda: client.program_anywhere(args.readable_id))
+                live = write_then_find(client, invocation, what, lambda: find(args.readable_id))
             except CommandFailed:
                 # A b2b-only program made by hand: REST hid it and the command refused it
                 # ("Program with ID … already exists.", docs/platforms/mitxonline.md §3).
