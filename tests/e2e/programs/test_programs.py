@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.harness import STACKS, PulumiProject
-from tests.e2e.learner_data import commands_since, courseware, source_course
+from tests.e2e.learner_data import commands_since, courseware, source_course, writes_since
 from tests.sandbox.helpers import Sandbox
 
 STAND_IN = Path(__file__).with_name("admin_stand_in.py")
@@ -186,7 +186,14 @@ def test_removing_a_program_from_a_contract_keeps_or_retires_its_runs(
     preview = project.run("preview", "--json")
     summary = courseware(project, "plan-summary", stdin=preview.stdout)
     assert summary.exit_code == 0, summary
-    assert declared.program in summary.stdout, summary.stdout
+    if retire:
+        for run in runs:
+            assert f"(through program `{declared.program}`, remove_program_runs: true): contract run `{run}` is " in (
+                summary.stdout
+            ), summary.stdout
+    else:
+        assert f"unlinks program `{declared.program}`: its contract run(s) " in summary.stdout, summary.stdout
+        assert "stay live and learners keep them" in summary.stdout
     project.up()
     assert _export(sandbox, contract["contract_id"])["programs"] == []
     live_runs = {
@@ -210,3 +217,38 @@ def httpx_course(sandbox: Sandbox, course: str) -> dict[str, Any]:
     [found] = [item for item in body["results"] if item["readable_id"] == course]
     result: dict[str, Any] = found
     return result
+
+
+def test_adopt_expresses_programs_and_contract_programs(
+    project: PulumiProject, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """A contract selling a program, made by one stack, adopted by another: the catalog
+    `courseware adopt` writes declares the program (title, flags, requirements in order)
+    and the contract's programs; its first `up` writes nothing and preview is empty."""
+    declared = ProgramContract()
+    project.set_config("catalog", declared.catalog(required=[1, 0], elective=[2]))
+    project.up()
+    contract_id = project.outputs()[f"contract:{declared.label}"]["contract_id"]
+
+    other = PulumiProject(tmp_path / "adopter", STACKS, stack="adopter")
+    other.use_sandbox(sandbox.info)
+    adopted = courseware(other, "adopt", "--stack", "adopter", "--contract", str(contract_id))
+    assert adopted.exit_code == 0, adopted
+    catalog = other.config_value("catalog")
+    [program] = catalog["programs"]
+    assert program == {
+        "readable_id": declared.program,
+        "title": "AI Foundations",
+        "live": True,
+        "b2b_only": False,
+        "requirements": {"required": [declared.courses[1], declared.courses[0]], "elective": [declared.courses[2]]},
+        "adopt": True,
+    }
+    [contract] = catalog["contracts"]
+    assert contract["programs"] == [declared.program] and "courses" not in contract
+    start = len(sandbox.log())
+    other.up()
+    # A `shell` here only reads: the adopter runs without the stand-in, so a program edit
+    # would fail the `up`.
+    assert writes_since(sandbox, start) == []
+    other.preview("--expect-no-changes")

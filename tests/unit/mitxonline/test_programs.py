@@ -125,3 +125,40 @@ def test_read_program_is_one_shell_line_printing_the_program() -> None:
     assert made.args[2].endswith("print_program('program-v1:UAI+AI')")
     with pytest.raises(DeclarationError):
         commands.read_program("course-v1:UAI+AI")
+
+
+def _courseware_check(olds: dict[str, Any], news: dict[str, Any]) -> Any:
+    from provider.mitxonline.contract_courseware import ContractCoursewareProvider
+
+    return ContractCoursewareProvider().check(olds, news)
+
+
+AI, ML = "program-v1:UAI+AI", "program-v1:UAI+ML"
+OLD = {"contract_id": 7, "courses": [], "programs": [AI, ML], "program_courses": {AI: [A, B], ML: [B]}}
+
+
+def test_retiring_a_programs_runs_is_refused_while_a_course_of_it_stays_declared() -> None:
+    news = {"contract_id": 7, "programs": [ML], "program_courses": {ML: [B]}, "remove_program_runs": True}
+    checked = _courseware_check(OLD, news)
+    [failure] = checked.failures
+    assert failure.property == "remove_program_runs"
+    assert f"would retire the contract runs of {B}" in failure.reason and "remove_program_runs: false" in failure.reason
+    assert checked.inputs["programs_removed"] == [AI]
+
+
+def test_keeping_a_programs_runs_is_named_for_the_policy_pack_and_passes() -> None:
+    news = {"contract_id": 7, "programs": [ML], "program_courses": {ML: [B]}}
+    checked = _courseware_check(OLD, news)
+    assert checked.failures == [] and checked.inputs["programs_removed"] == [AI]
+    assert "courses_removed" not in checked.inputs
+
+
+def test_a_contract_needs_a_course_or_a_program() -> None:
+    [failure] = _courseware_check({}, {"contract_id": 7}).failures
+    assert failure.property == "courses" and "at least one course or one program" in failure.reason
+
+
+def test_a_course_dropped_alone_but_still_in_a_program_is_not_removed() -> None:
+    olds = {"contract_id": 7, "courses": [A], "programs": [AI], "program_courses": {AI: [A]}}
+    news = {"contract_id": 7, "courses": [], "programs": [AI], "program_courses": {AI: [A]}}
+    assert "courses_removed" not in _courseware_check(olds, news).inputs
