@@ -72,9 +72,7 @@ class ProgramContract:
         }
 
 
-@pytest.fixture
-def project(tmp_path: Path, sandbox: Sandbox) -> PulumiProject:
-    project = PulumiProject(tmp_path, STACKS, stack="e2e")
+def with_stand_in(project: PulumiProject, sandbox: Sandbox) -> PulumiProject:
     project.use_sandbox(sandbox.info)
     settings = project.config_value("mitxonline")
     # TEMPORARY stand-in for the admin functions `write_program` calls (see the module).
@@ -82,6 +80,27 @@ def project(tmp_path: Path, sandbox: Sandbox) -> PulumiProject:
     settings["session"] = False
     project.set_config("mitxonline", settings)
     return project
+
+
+@pytest.fixture
+def project(tmp_path: Path, sandbox: Sandbox) -> PulumiProject:
+    return with_stand_in(PulumiProject(tmp_path, STACKS, stack="e2e"), sandbox)
+
+
+def test_the_shipped_program_stack_converges(tmp_path: Path, module_sandbox: Sandbox) -> None:
+    """stacks/Pulumi.program-contract.yaml: one program, a code and a managed contract;
+    its second `up` runs no command and the next preview is empty."""
+    stack = "program-contract"
+    project = PulumiProject(tmp_path, STACKS, stack=stack, stack_file=STACKS / f"Pulumi.{stack}.yaml")
+    with_stand_in(project, module_sandbox)
+    project.up()
+    outputs = project.outputs()
+    code = outputs["contract:UPROG/University of Programs Contract"]
+    managed = outputs["contract:PROGU/Program University Contract"]
+    assert len(code["run_keys"]) == 3 and code["code_count"] == 30
+    assert all(key.startswith("course-v1:UAI_UPROG+A.010") for key in code["run_keys"])
+    assert len(managed["run_keys"]) == 3 and "code_count" not in managed
+    _settled(project, module_sandbox)
 
 
 def _program(sandbox: Sandbox, readable_id: str) -> dict[str, Any]:
