@@ -444,6 +444,8 @@ def run_due_tasks(ctx: AppContext) -> None:
             values.update(status="succeeded", last_error=None)
         except EmulatedException as exc:
             values.update(status="failed", last_error=f"{exc.qualified_name}: {exc.message}")
+        except Exception as exc:  # an InvalidKeyError, say: the Celery task fails, what it made stays
+            values.update(status="failed", last_error=f"{type(exc).__name__}: {exc}")
         repo.update(ctx.db, "mitx_program_task", task.id, values)
         ctx.db.commit()
 

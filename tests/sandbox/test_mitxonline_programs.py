@@ -525,3 +525,23 @@ def test_admin_set_and_requirements_change_what_rest_and_export_read(local: Loca
     assert root.numchild == 2
     missing = local.manage("sandbox_program_admin", "requirements", PROGRAM, "--required", "course-v1:X+Y")
     assert (missing.code, missing.err) == (1, "CommandError: Course course-v1:X+Y does not exist.\n")
+
+
+def test_a_failing_program_task_is_marked_failed_and_not_run_again(local: Local) -> None:
+    contract = local.contract("BigCo", "BigCo Contract", "code", org_key="BIGCO")
+    # The first course's source run matches no variant of the course: SourceCourseIncompleteError.
+    local.ctx.db.execute(
+        "INSERT INTO mitx_supported_variant (owner_type, owner_id, language, default_variant) "
+        "VALUES ('course', ?, 'fr', 1)",
+        (_course_id(local, SOURCE_COURSE),),
+    )
+    local.ok("sandbox_program_admin", "link", str(contract), PROGRAM)
+    worker.tick(local.ctx)
+    status, error = local.ctx.db.execute("SELECT status, last_error FROM mitx_program_task").fetchone()
+    assert status == "failed"
+    assert (
+        error
+        == f"b2b.exceptions.SourceCourseIncompleteError: No source run found for {SOURCE_COURSE} | Intro to Courses."
+    )
+    worker.tick(local.ctx)
+    assert local.scalar("SELECT COUNT(*) FROM mitx_program_task WHERE status = 'failed'") == 1
