@@ -87,7 +87,7 @@ def create_program(
             "updated_on": stamp,
         },
     )
-    _add_node(db, None, {"program_id": program_id, "node_type": PROGRAM_ROOT})
+    add_node(db, None, {"program_id": program_id, "node_type": PROGRAM_ROOT})
     found = program_by_id(db, program_id)
     assert found is not None
     return found
@@ -139,7 +139,7 @@ def add_related_program(db: sqlite3.Connection, program_id: int, other_id: int) 
 # The requirement tree ------------------------------------------------------------
 
 
-def _step(number: int) -> str:
+def step(number: int) -> str:
     text = ""
     while number:
         number, digit = divmod(number, len(ALPHABET))
@@ -154,7 +154,7 @@ def _step_number(step: str) -> int:
     return number
 
 
-def _add_node(
+def add_node(
     db: sqlite3.Connection, parent: ProgramRequirement | None, values: dict[str, object]
 ) -> ProgramRequirement:
     """treebeard's ``add_root`` / ``add_child``: the path after the last sibling's."""
@@ -172,7 +172,7 @@ def _add_node(
     node_id = repo.insert(
         db,
         "mitx_program_requirement",
-        {"path": prefix + _step(number), "depth": depth, "numchild": 0, "title": "", "elective_flag": False, **values},
+        {"path": prefix + step(number), "depth": depth, "numchild": 0, "title": "", "elective_flag": False, **values},
     )
     if parent is not None:
         db.execute("UPDATE mitx_program_requirement SET numchild = numchild + 1 WHERE id = ?", (parent.id,))
@@ -212,7 +212,7 @@ def _operator_node(db: sqlite3.Connection, program_id: int, operator: str) -> Pr
         }
     else:
         values = {"title": REQUIRED_TITLE}
-    return _add_node(db, root, {"program_id": program_id, "node_type": OPERATOR, "operator": operator, **values})
+    return add_node(db, root, {"program_id": program_id, "node_type": OPERATOR, "operator": operator, **values})
 
 
 def add_course_requirement(db: sqlite3.Connection, program_id: int, course_id: int, *, elective: bool) -> str:
@@ -223,7 +223,7 @@ def add_course_requirement(db: sqlite3.Connection, program_id: int, course_id: i
     makes two nodes. Returns the operator's title, which ``create_courseware`` prints.
     """
     operator = _operator_node(db, program_id, MIN_NUMBER_OF if elective else ALL_OF)
-    _add_node(db, operator, {"program_id": program_id, "node_type": COURSE, "course_id": course_id})
+    add_node(db, operator, {"program_id": program_id, "node_type": COURSE, "course_id": course_id})
     return operator.title or ""
 
 
