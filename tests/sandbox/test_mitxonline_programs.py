@@ -636,3 +636,19 @@ def test_shell_code_that_raises_inside_atomic_changes_nothing(local: Local) -> N
     assert bad.err.splitlines()[-1].startswith("rest_framework.exceptions.ValidationError: ")
     missing = local.manage("shell", "--no-imports", "-c", "import courses.admin")
     assert missing.err.splitlines()[-1] == "ModuleNotFoundError: No module named 'courses.admin'"
+
+
+def test_shell_code_reads_a_program_and_its_courses_as_the_model_lists_them(local: Local) -> None:
+    code = (
+        "from courses.models import Program\nimport json\n"
+        f"p = Program.objects.filter(readable_id={PROGRAM!r}).first()\n"
+        "print(json.dumps([p.id, p.title, p.live, p.b2b_only, [c.readable_id for c in p.required_courses],"
+        " [c.readable_id for c in p.elective_courses], [t for _, t in p.courses],"
+        " Program.objects.filter(readable_id='program-v1:none').first(), Program.objects.filter(live=True).count(),"
+        f" Program.objects.filter(readable_id__in=[{PROGRAM!r}]).exists()]))"
+    )
+    ran = local.ok("shell", "--no-imports", "-c", code)
+    assert json.loads(ran.out) == [
+        _program_id(local), "Fundamentals", True, False, [SOURCE_COURSE, SECOND], [ELECTIVE],
+        ["Required Courses", "Required Courses", "Elective Courses"], None, 1, True,
+    ]  # fmt: skip

@@ -8,9 +8,11 @@ provider's ``provider/mitxonline/remote/programs.py`` calls those two from a
 the small part of MITx Online's API that such code uses, over the sandbox's store:
 
 - ``courses.models.Program``: ``objects.get(...)`` / ``objects.select_for_update().get(...)``
-  by field values (``Program.DoesNotExist`` when none), ``objects.filter(...)``, the
-  fields ``id, title, readable_id, live, b2b_only, display_mode``, ``save()`` and
-  ``get_requirements_root(for_update=False)``;
+  by field values (``Program.DoesNotExist`` when none), ``objects.filter(...)`` with
+  ``first()``, ``exists()``, ``count()``, the
+  fields ``id, title, readable_id, live, b2b_only, display_mode``, ``save()``,
+  ``get_requirements_root(for_update=False)`` and ``courses``, ``required_courses``,
+  ``elective_courses`` (tree order);
 - ``courses.models.Course``: ``objects.get/filter`` (``readable_id__in`` too), ``id``,
   ``title``, ``readable_id``, ``live``;
 - ``courses.models.ProgramRequirement``: ``add_root(program=..., node_type=...)`` and
@@ -61,31 +63,59 @@ def _matches(row: object, lookups: dict[str, Any]) -> bool:
     return True
 
 
-class _Manager:
-    """The part of a Django manager the shell's code uses: exact and ``__in`` lookups."""
+class _QuerySet:
+    """The part of a Django queryset the shell's code uses: exact and ``__in`` lookups,
+    ``get``, ``first``, ``exists``, ``count``, iteration; rows read when asked for."""
 
-    def __init__(self, model: type[_Model]) -> None:
+    def __init__(self, model: type[_Model], lookups: dict[str, Any] | None = None) -> None:
         self.model = model
+        self.lookups = lookups or {}
 
-    def _all(self) -> list[Any]:
-        return [self.model(row, self.model.db) for row in repo.fetch(self.model.row_type, self.model.db)]
+    def _items(self) -> list[Any]:
+        rows = repo.fetch(self.model.row_type, self.model.db)
+        return [self.model(row, self.model.db) for row in rows if _matches(row, self.lookups)]
 
-    def select_for_update(self) -> _Manager:
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items())
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __getitem__(self, index: int) -> Any:
+        return self._items()[index]
+
+    def select_for_update(self, **kwargs: Any) -> _QuerySet:
         return self
 
-    def all(self) -> list[Any]:
-        return self._all()
+    def all(self) -> _QuerySet:
+        return self
 
-    def filter(self, **lookups: Any) -> list[Any]:
-        return [item for item in self._all() if _matches(item.row, lookups)]
+    def filter(self, **lookups: Any) -> _QuerySet:
+        return _QuerySet(self.model, {**self.lookups, **lookups})
+
+    def first(self) -> Any:
+        found = self._items()
+        return found[0] if found else None
+
+    def exists(self) -> bool:
+        return bool(self._items())
+
+    def count(self) -> int:
+        return len(self._items())
 
     def get(self, **lookups: Any) -> Any:
-        found = self.filter(**lookups)
+        found = self.filter(**lookups)._items()
         if not found:
             raise self.model.DoesNotExist(f"{self.model.__name__} matching query does not exist.")
         if len(found) > 1:
-            raise self.model.MultipleObjectsReturned(f"get() returned more than one {self.model.__name__}")
+            raise self.model.MultipleObjectsReturned(
+                f"get() returned more than one {self.model.__name__} -- it returned {len(found)}!"
+            )
         return found[0]
+
+
+class _Manager(_QuerySet):
+    """``Model.objects``."""
 
 
 class _Model:
@@ -120,6 +150,30 @@ class _ProgramModel(_Model):
             row.id,
             {"title": row.title, "live": bool(row.live), "b2b_only": bool(row.b2b_only), "updated_on": repo.now_iso()},
         )
+
+    def _requirements(self, elective: bool) -> list[_CourseModel]:
+        return [
+            _CourseModel(r.course, self.db)
+            for r in programs.course_requirements(self.db, self.row.id)
+            if r.elective == elective
+        ]
+
+    @property
+    def required_courses(self) -> list[_CourseModel]:
+        """The courses under the required operator, in tree order."""
+        return self._requirements(elective=False)
+
+    @property
+    def elective_courses(self) -> list[_CourseModel]:
+        return self._requirements(elective=True)
+
+    @property
+    def courses(self) -> list[tuple[_CourseModel, str]]:
+        """``(course, "Required Courses" | "Elective Courses")`` in tree order."""
+        return [
+            (_CourseModel(r.course, self.db), ELECTIVE_TYPE if r.elective else REQUIRED_TYPE)
+            for r in programs.course_requirements(self.db, self.row.id)
+        ]
 
     def get_requirements_root(self, for_update: bool = False) -> _Node | None:
         found = repo.first(ProgramRequirement, self.db, "r.program_id = ? AND r.depth = 1", [self.row.id])
@@ -165,6 +219,8 @@ class _Node(_Model):
 
 
 _NODE_TYPES = ("operator", "course", "program")
+REQUIRED_TYPE = "Required Courses"
+ELECTIVE_TYPE = "Elective Courses"
 _DATA_DEFAULTS = {
     "course_id": None,
     "required_program_id": None,
