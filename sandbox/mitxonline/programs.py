@@ -1,4 +1,4 @@
-"""Programs, their requirement trees and a contract's programs (docs/platforms/mitxonline.md §14).
+"""Programs, their requirement trees and a contract's programs (docs/platforms/mitxonline.md §13).
 
 The requirement tree is a treebeard materialized-path tree, as ``courses.ProgramRequirement``
 keeps it: one root per program (``program_root``), operator nodes under the root
@@ -342,7 +342,7 @@ def link_program(
     """``ContractProgramItem(...).save(skip_run_creation=...)`` of a new link.
 
     Without ``skip_run_creation`` it queues ``create_program_contract_runs`` with the
-    organization's ``org_key_prefix`` (docs/platforms/mitxonline.md §7, §14): the
+    organization's ``org_key_prefix`` (docs/platforms/mitxonline.md §7, §13): the
     Wagtail InlinePanel and the Django-admin Program inline save this way.
     """
     item_id = repo.insert(
@@ -389,7 +389,7 @@ def add_program_courses(
     """``ContractPage.add_program_courses``: (runs created, courses without a source run).
 
     Contract runs are made with ``create_contract_run``'s own default prefix, ``UAI_``,
-    whatever the organization's ``org_key_prefix`` (docs/platforms/mitxonline.md §7, §14).
+    whatever the organization's ``org_key_prefix`` (docs/platforms/mitxonline.md §7, §13).
     A course whose source runs match no variant raises ``SourceCourseIncompleteError``
     as on the course path.
     """

@@ -1,4 +1,4 @@
-"""Programs in the MITx Online emulation (docs/platforms/mitxonline.md §3, §5, §6, §7, §9, §14)."""
+"""Programs in the MITx Online emulation (docs/platforms/mitxonline.md §3, §5, §6, §7, §9, §13)."""
 
 from __future__ import annotations
 
@@ -138,7 +138,7 @@ def _course_id(local: Local, readable_id: str) -> int:
 def test_add_program_makes_runs_with_the_uai_prefix_and_links_it_last(local: Local) -> None:
     local.ok("create_courseware", "course", NO_SOURCE, "Fourth", "--live", "--program", PROGRAM, "--required")
     contract = local.contract("BigCo", "BigCo Contract", "code", org_key="BIGCO")
-    # The organization's own prefix is ignored by the program path (docs/platforms/mitxonline.md §7, §14).
+    # The organization's own prefix is ignored by the program path (docs/platforms/mitxonline.md §7, §13).
     local.ctx.db.execute("UPDATE mitx_organization SET org_key_prefix = 'MIT_' WHERE org_key = 'BIGCO'")
     local.ok("create_courseware", "program", "program-v1:UAI+Other", "Other", "--live")
     local.ok("b2b_courseware", "add", str(contract), "program-v1:UAI+Other")

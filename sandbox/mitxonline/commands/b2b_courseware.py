@@ -138,7 +138,7 @@ def _add_program(
     program: Program,
     filters: api.RunFilters,
 ) -> int:
-    """The program path (docs/platforms/mitxonline.md §9, §14): ``add_program_courses``
+    """The program path (docs/platforms/mitxonline.md §9, §13): ``add_program_courses``
     makes the runs, with the ``UAI_`` prefix and no ``--prefix``, then links the program.
     It counts the runs it made, not the program, in ``Managed <n> courseware items``."""
     out.out(f"'{program.readable_id}' is a program, so creating runs for all of its courses.")

@@ -1,6 +1,6 @@
 """The ``courses`` modules (and ``django.db.transaction``) that code run by ``shell -c`` can import.
 
-No management command changes a program once made (docs/platforms/mitxonline.md §14):
+No management command changes a program once made (docs/platforms/mitxonline.md §13):
 MITx Online's own editor is its admin form, which saves the program through the model's
 ``save()`` and its requirement tree through ``ProgramRequirementTreeSerializer``. The
 provider's ``provider/mitxonline/remote/programs.py`` calls those two from a
