@@ -305,7 +305,7 @@ class CloneTask(Model):
 
 @dataclass
 class Program(Model):
-    """``courses.Program`` (docs/platforms/mitxonline.md §1.4)."""
+    """``courses.Program`` (docs/platforms/mitxonline.md §13)."""
 
     table: ClassVar[str] = "mitx_program"
     id: int
@@ -329,7 +329,7 @@ class Program(Model):
 
 @dataclass
 class ProgramRequirement(Model):
-    """A node of ``courses.ProgramRequirement``, a treebeard ``MP_Node`` (docs/platforms/mitxonline.md §1.4)."""
+    """A node of ``courses.ProgramRequirement``, a treebeard ``MP_Node`` (docs/platforms/mitxonline.md §13)."""
 
     table: ClassVar[str] = "mitx_program_requirement"
     id: int
@@ -376,7 +376,7 @@ class ContractProgramItem(Model):
 
 @dataclass
 class ProgramTask(Model):
-    """A queued ``b2b.tasks.create_program_contract_runs`` (docs/platforms/mitxonline.md §1.4)."""
+    """A queued ``b2b.tasks.create_program_contract_runs`` (docs/platforms/mitxonline.md §13)."""
 
     table: ClassVar[str] = "mitx_program_task"
     id: int

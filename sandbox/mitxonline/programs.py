@@ -1,4 +1,4 @@
-"""Programs, their requirement trees and a contract's programs (docs/platforms/mitxonline.md §1.4).
+"""Programs, their requirement trees and a contract's programs (docs/platforms/mitxonline.md §13).
 
 The requirement tree is a treebeard materialized-path tree, as ``courses.ProgramRequirement``
 keeps it: one root per program (``program_root``), operator nodes under the root
@@ -87,7 +87,7 @@ def create_program(
             "updated_on": stamp,
         },
     )
-    _add_node(db, None, {"program_id": program_id, "node_type": PROGRAM_ROOT})
+    add_node(db, None, {"program_id": program_id, "node_type": PROGRAM_ROOT})
     found = program_by_id(db, program_id)
     assert found is not None
     return found
@@ -139,7 +139,7 @@ def add_related_program(db: sqlite3.Connection, program_id: int, other_id: int) 
 # The requirement tree ------------------------------------------------------------
 
 
-def _step(number: int) -> str:
+def step(number: int) -> str:
     text = ""
     while number:
         number, digit = divmod(number, len(ALPHABET))
@@ -154,7 +154,7 @@ def _step_number(step: str) -> int:
     return number
 
 
-def _add_node(
+def add_node(
     db: sqlite3.Connection, parent: ProgramRequirement | None, values: dict[str, object]
 ) -> ProgramRequirement:
     """treebeard's ``add_root`` / ``add_child``: the path after the last sibling's."""
@@ -172,7 +172,7 @@ def _add_node(
     node_id = repo.insert(
         db,
         "mitx_program_requirement",
-        {"path": prefix + _step(number), "depth": depth, "numchild": 0, "title": "", "elective_flag": False, **values},
+        {"path": prefix + step(number), "depth": depth, "numchild": 0, "title": "", "elective_flag": False, **values},
     )
     if parent is not None:
         db.execute("UPDATE mitx_program_requirement SET numchild = numchild + 1 WHERE id = ?", (parent.id,))
@@ -212,7 +212,7 @@ def _operator_node(db: sqlite3.Connection, program_id: int, operator: str) -> Pr
         }
     else:
         values = {"title": REQUIRED_TITLE}
-    return _add_node(db, root, {"program_id": program_id, "node_type": OPERATOR, "operator": operator, **values})
+    return add_node(db, root, {"program_id": program_id, "node_type": OPERATOR, "operator": operator, **values})
 
 
 def add_course_requirement(db: sqlite3.Connection, program_id: int, course_id: int, *, elective: bool) -> str:
@@ -223,7 +223,7 @@ def add_course_requirement(db: sqlite3.Connection, program_id: int, course_id: i
     makes two nodes. Returns the operator's title, which ``create_courseware`` prints.
     """
     operator = _operator_node(db, program_id, MIN_NUMBER_OF if elective else ALL_OF)
-    _add_node(db, operator, {"program_id": program_id, "node_type": COURSE, "course_id": course_id})
+    add_node(db, operator, {"program_id": program_id, "node_type": COURSE, "course_id": course_id})
     return operator.title or ""
 
 
@@ -342,7 +342,7 @@ def link_program(
     """``ContractProgramItem(...).save(skip_run_creation=...)`` of a new link.
 
     Without ``skip_run_creation`` it queues ``create_program_contract_runs`` with the
-    organization's ``org_key_prefix`` (docs/platforms/mitxonline.md §1.4, §4.1): the
+    organization's ``org_key_prefix`` (docs/platforms/mitxonline.md §7, §13): the
     Wagtail InlinePanel and the Django-admin Program inline save this way.
     """
     item_id = repo.insert(
@@ -389,7 +389,7 @@ def add_program_courses(
     """``ContractPage.add_program_courses``: (runs created, courses without a source run).
 
     Contract runs are made with ``create_contract_run``'s own default prefix, ``UAI_``,
-    whatever the organization's ``org_key_prefix`` (docs/platforms/mitxonline.md §4.1).
+    whatever the organization's ``org_key_prefix`` (docs/platforms/mitxonline.md §7, §13).
     A course whose source runs match no variant raises ``SourceCourseIncompleteError``
     as on the course path.
     """
@@ -444,6 +444,8 @@ def run_due_tasks(ctx: AppContext) -> None:
             values.update(status="succeeded", last_error=None)
         except EmulatedException as exc:
             values.update(status="failed", last_error=f"{exc.qualified_name}: {exc.message}")
+        except Exception as exc:  # an InvalidKeyError, say: the Celery task fails, what it made stays
+            values.update(status="failed", last_error=f"{type(exc).__name__}: {exc}")
         repo.update(ctx.db, "mitx_program_task", task.id, values)
         ctx.db.commit()
 

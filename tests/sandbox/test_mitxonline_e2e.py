@@ -318,7 +318,7 @@ def test_remove_pushes_title_and_pacing_to_edx_without_a_schedule(box: Sandbox) 
     assert [e["path"] for e in puts] == [f"/api/v1/course_runs/{key}/"]
 
 
-# Programs (docs/platforms/mitxonline.md §1.4, §3.1, §3.8) -------------------------------------
+# Programs (docs/platforms/mitxonline.md §3, §9, §13) -------------------------------------
 
 
 def test_program_workflow_import_by_program_add_and_the_admin_link(box: Sandbox) -> None:

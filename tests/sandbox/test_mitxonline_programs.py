@@ -1,4 +1,4 @@
-"""Programs in the MITx Online emulation (docs/platforms/mitxonline.md §1.4, §3.1, §3.2, §3.7, §3.8, §4.1, §7.3)."""
+"""Programs in the MITx Online emulation (docs/platforms/mitxonline.md §3, §5, §6, §7, §9, §13)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.mitxonline import programs, repo, worker
-from tests.sandbox.mitxonline_helpers import SOURCE_COURSE, Local, local_store
+from tests.sandbox.mitxonline_helpers import SOURCE_COURSE, Local, Ran, local_store
 
 PROGRAM = "program-v1:UAI+Fundamentals"
 SECOND = "course-v1:UAI_SOURCE+B.0002x"
@@ -138,7 +138,7 @@ def _course_id(local: Local, readable_id: str) -> int:
 def test_add_program_makes_runs_with_the_uai_prefix_and_links_it_last(local: Local) -> None:
     local.ok("create_courseware", "course", NO_SOURCE, "Fourth", "--live", "--program", PROGRAM, "--required")
     contract = local.contract("BigCo", "BigCo Contract", "code", org_key="BIGCO")
-    # The organization's own prefix is ignored by the program path (docs/platforms/mitxonline.md §4.1).
+    # The organization's own prefix is ignored by the program path (docs/platforms/mitxonline.md §7, §13).
     local.ctx.db.execute("UPDATE mitx_organization SET org_key_prefix = 'MIT_' WHERE org_key = 'BIGCO'")
     local.ok("create_courseware", "program", "program-v1:UAI+Other", "Other", "--live")
     local.ok("b2b_courseware", "add", str(contract), "program-v1:UAI+Other")
@@ -525,3 +525,130 @@ def test_admin_set_and_requirements_change_what_rest_and_export_read(local: Loca
     assert root.numchild == 2
     missing = local.manage("sandbox_program_admin", "requirements", PROGRAM, "--required", "course-v1:X+Y")
     assert (missing.code, missing.err) == (1, "CommandError: Course course-v1:X+Y does not exist.\n")
+
+
+def test_a_failing_program_task_is_marked_failed_and_not_run_again(local: Local) -> None:
+    contract = local.contract("BigCo", "BigCo Contract", "code", org_key="BIGCO")
+    # The first course's source run matches no variant of the course: SourceCourseIncompleteError.
+    local.ctx.db.execute(
+        "INSERT INTO mitx_supported_variant (owner_type, owner_id, language, default_variant) "
+        "VALUES ('course', ?, 'fr', 1)",
+        (_course_id(local, SOURCE_COURSE),),
+    )
+    local.ok("sandbox_program_admin", "link", str(contract), PROGRAM)
+    worker.tick(local.ctx)
+    status, error = local.ctx.db.execute("SELECT status, last_error FROM mitx_program_task").fetchone()
+    assert status == "failed"
+    assert (
+        error
+        == f"b2b.exceptions.SourceCourseIncompleteError: No source run found for {SOURCE_COURSE} | Intro to Courses."
+    )
+    worker.tick(local.ctx)
+    assert local.scalar("SELECT COUNT(*) FROM mitx_program_task WHERE status = 'failed'") == 1
+
+
+# shell -c: the admin form's functions (courses.models, the tree serializer) ----------------
+
+_WRITE = """
+from courses.models import Course, Program
+from courses.serializers.v1.programs import ProgramRequirementTreeSerializer
+from django.db import transaction
+import json
+with transaction.atomic():
+    program = Program.objects.select_for_update().get(readable_id={program!r})
+    program.title = {title!r}
+    program.save()
+    ids = {{c.readable_id: c.id for c in Course.objects.filter(readable_id__in={required!r} + {elective!r})}}
+    root = program.get_requirements_root(for_update=True)
+    operators = {{bool(n.elective_flag): n for n in root.get_children()}}
+    kept = {{c.course_id: c.id for n in operators.values() for c in n.get_children()}}
+    def operator(elective, courses):
+        existing = operators.get(elective)
+        data = {{"node_type": "operator", "operator": "min_number_of" if elective else "all_of",
+                 "title": "Elective Courses" if elective else "Required Courses", "elective_flag": elective}}
+        if elective:
+            data["operator_value"] = "1"
+        children = [{{"id": kept.get(ids[c]), "data": {{"node_type": "course", "course": ids[c]}}}} for c in courses]
+        return {{"id": existing.id if existing else None, "data": data, "children": children}}
+    tree = [operator(False, {required!r}), operator(True, {elective!r})]
+    serializer = ProgramRequirementTreeSerializer(root, context={{"program": program}}, data=tree)
+    serializer.is_valid(raise_exception=True)
+    serializer.save()
+    print(json.dumps(sorted(ids)))
+"""
+
+
+def _write(local: Local, title: str, required: list[str], elective: list[str]) -> Ran:
+    code = _WRITE.format(program=PROGRAM, title=title, required=required, elective=elective)
+    return local.manage("shell", "--no-imports", "-c", code)
+
+
+def test_shell_code_rewrites_the_tree_through_the_serializer_keeping_node_ids(local: Local) -> None:
+    local.ok("create_courseware", "course", NO_SOURCE, "Fourth", "--live")
+    before = local.json(f"/api/v2/programs/{PROGRAM}/")["req_tree"]
+    required_ids = {c["data"]["course"]: c["id"] for c in before[0]["children"]}
+    ran = _write(local, "Renamed", [SECOND, NO_SOURCE], [SOURCE_COURSE])
+    assert ran.code == 0, ran
+    after = local.json(f"/api/v2/programs/{PROGRAM}/")
+    assert after["title"] == "Renamed"
+    required, elective = after["req_tree"]
+    assert (required["id"], elective["id"]) == (before[0]["id"], before[1]["id"])
+    # SECOND kept its node (moved to the front); NO_SOURCE and the elective SOURCE_COURSE are new nodes.
+    assert [c["data"]["course"] for c in required["children"]] == [
+        _course_id(local, SECOND),
+        _course_id(local, NO_SOURCE),
+    ]
+    assert required["children"][0]["id"] == required_ids[_course_id(local, SECOND)]
+    assert [c["data"]["course"] for c in elective["children"]] == [_course_id(local, SOURCE_COURSE)]
+    assert after["requirements"]["courses"]["electives"] == [
+        {"id": _course_id(local, SOURCE_COURSE), "readable_id": SOURCE_COURSE}
+    ]
+    # The elective course ELECTIVE was left out: its node is gone.
+    assert (
+        local.scalar("SELECT COUNT(*) FROM mitx_program_requirement WHERE course_id = ?", _course_id(local, ELECTIVE))
+        == 0
+    )
+    root = programs.requirements_root(local.ctx.db, _program_id(local))
+    assert (root.numchild, [n.numchild for n in programs.tree(local.ctx.db, root.program_id)][1:]) == (
+        2,
+        [2, 0, 0, 1, 0],
+    )
+
+
+def test_shell_code_that_raises_inside_atomic_changes_nothing(local: Local) -> None:
+    ran = local.manage(
+        "shell", "--no-imports", "-c",
+        "from courses.models import Program\nfrom django.db import transaction\n"
+        f"with transaction.atomic():\n    p = Program.objects.get(readable_id={PROGRAM!r})\n    p.title = 'X'\n"
+        "    p.save()\n    Program.objects.get(readable_id='program-v1:missing')",
+    )  # fmt: skip
+    assert ran.code == 1
+    assert ran.err.splitlines()[-1] == "courses.models.Program.DoesNotExist: Program matching query does not exist."
+    assert local.scalar("SELECT title FROM mitx_program WHERE readable_id = ?", PROGRAM) == "Fundamentals"
+    bad = local.manage(
+        "shell", "--no-imports", "-c",
+        "from courses.models import Program\n"
+        "from courses.serializers.v1.programs import ProgramRequirementTreeSerializer\n"
+        f"root = Program.objects.get(readable_id={PROGRAM!r}).get_requirements_root()\n"
+        "ProgramRequirementTreeSerializer(root, data=[{'data': {'node_type': 'nope'}}]).is_valid(raise_exception=True)",
+    )  # fmt: skip
+    assert bad.code == 1
+    assert bad.err.splitlines()[-1].startswith("rest_framework.exceptions.ValidationError: ")
+    missing = local.manage("shell", "--no-imports", "-c", "import courses.admin")
+    assert missing.err.splitlines()[-1] == "ModuleNotFoundError: No module named 'courses.admin'"
+
+
+def test_shell_code_reads_a_program_and_its_courses_as_the_model_lists_them(local: Local) -> None:
+    code = (
+        "from courses.models import Program\nimport json\n"
+        f"p = Program.objects.filter(readable_id={PROGRAM!r}).first()\n"
+        "print(json.dumps([p.id, p.title, p.live, p.b2b_only, [c.readable_id for c in p.required_courses],"
+        " [c.readable_id for c in p.elective_courses], [t for _, t in p.courses],"
+        " Program.objects.filter(readable_id='program-v1:none').first(), Program.objects.filter(live=True).count(),"
+        f" Program.objects.filter(readable_id__in=[{PROGRAM!r}]).exists()]))"
+    )
+    ran = local.ok("shell", "--no-imports", "-c", code)
+    assert json.loads(ran.out) == [
+        _program_id(local), "Fundamentals", True, False, [SOURCE_COURSE, SECOND], [ELECTIVE],
+        ["Required Courses", "Required Courses", "Elective Courses"], None, 1, True,
+    ]  # fmt: skip

@@ -286,7 +286,7 @@ def _serialize_run(
 
 def _export_source_runs(db: sqlite3.Connection, course: Course, warn: Callable[[str], None]) -> list[dict[str, Any]]:
     """The course's source runs (flag or ``SOURCE`` tag), else the newest non-B2B run per
-    variant, flagged as source, with a warning (docs/platforms/mitxonline.md §3.7)."""
+    variant, flagged as source, with a warning (docs/platforms/mitxonline.md §5)."""
     runs = repo.runs_of_course(db, course.id, usable_only=False)
     designated = [r for r in runs if r.counts_as_source]
     if designated:
@@ -346,7 +346,7 @@ def _export_programs(db: sqlite3.Connection, contract: Contract, warn: Callable[
 def export_document(
     db: sqlite3.Connection, contract: Contract, warn: Callable[[str], None] = lambda _: None
 ) -> dict[str, Any]:
-    """The ``version: 1`` export (docs/platforms/mitxonline.md §3.7); ``warn`` takes the
+    """The ``version: 1`` export (docs/platforms/mitxonline.md §5); ``warn`` takes the
     lines the command writes on stderr (courses without a designated source run)."""
     org = repo.organization_by_id(db, contract.organization_id)
     return {

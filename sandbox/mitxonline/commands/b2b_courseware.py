@@ -91,7 +91,7 @@ def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
 
 def resolve_courseware(ctx: CommandContext, courseware_id: str) -> Program | Course | CourseRun | None:
     """``resolve_courseware_object_from_id``: a ``program-…`` id as a program; anything else
-    as a usable run, else a course (docs/platforms/mitxonline.md §3.8)."""
+    as a usable run, else a course (docs/platforms/mitxonline.md §9)."""
     if courseware_id.startswith("program-"):
         return programs.program_by_readable_id(ctx.db, courseware_id)
     return repo.run_by_courseware_id(ctx.db, courseware_id, usable_only=True) or repo.course_by_readable_id(
@@ -138,7 +138,7 @@ def _add_program(
     program: Program,
     filters: api.RunFilters,
 ) -> int:
-    """The program path (docs/platforms/mitxonline.md §3.8, §5.1 step 7): ``add_program_courses``
+    """The program path (docs/platforms/mitxonline.md §9, §13): ``add_program_courses``
     makes the runs, with the ``UAI_`` prefix and no ``--prefix``, then links the program.
     It counts the runs it made, not the program, in ``Managed <n> courseware items``."""
     out.out(f"'{program.readable_id}' is a program, so creating runs for all of its courses.")
@@ -244,7 +244,7 @@ def _remove(ctx: CommandContext, out: Output, contract: Contract, ids: list[str]
     """A course (and a program with ``--remove-program-runs``) adds its contract runs to
     the end of the list being worked through, with a line saying so; the runs are then
     deactivated in list order (issue #18 point 5). A program's link is deleted when the
-    program is reached (docs/platforms/mitxonline.md §3.8)."""
+    program is reached (docs/platforms/mitxonline.md §9)."""
     runs: list[CourseRun] = []
     for courseware_id in ids:
         target = resolve_courseware(ctx, courseware_id)

@@ -61,7 +61,7 @@ def _refuse(out: Output, message: str) -> CommandExit:
 
 def handle_create(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
     """Object creation runs inside ``transaction.atomic()``: a refusal or an exception
-    after it started leaves nothing behind (docs/platforms/mitxonline.md §3.2)."""
+    after it started leaves nothing behind (docs/platforms/mitxonline.md §3)."""
     ctx.db.execute("SAVEPOINT create_courseware")
     try:
         status = _handle_create(args, ctx, out)
@@ -121,7 +121,7 @@ def _handle_create(args: argparse.Namespace, ctx: CommandContext, out: Output) -
 
 
 def _create_program(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
-    """``_handle_program`` (docs/platforms/mitxonline.md §3.2): the program, its tree's
+    """``_handle_program`` (docs/platforms/mitxonline.md §3): the program, its tree's
     root, departments, relations, the optional CMS page and enrollment modes."""
     db = ctx.db
     if programs.program_by_readable_id(db, args.courseware_id) is not None:
@@ -157,7 +157,7 @@ def _create_program(args: argparse.Namespace, ctx: CommandContext, out: Output) 
 
 
 def _add_to_program(args: argparse.Namespace, ctx: CommandContext, out: Output, course: Course) -> None:
-    """``--program ID --required|--elective`` (docs/platforms/mitxonline.md §3.2).
+    """``--program ID --required|--elective`` (docs/platforms/mitxonline.md §3).
 
     A numeric value is looked up as the program's id only, anything else as its
     readable id. In MITx Online the requirement variable is set only under ``--live``

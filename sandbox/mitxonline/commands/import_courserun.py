@@ -65,7 +65,7 @@ def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
             out.out(f"Program {args.program} not found.")
             return 0
         # Program.courses: the tree's courses; a course with a run of that tag (any
-        # manager) is skipped, the others are read from edX (docs/platforms/mitxonline.md §3.1).
+        # manager) is skipped, the others are read from edX (docs/platforms/mitxonline.md §3).
         for requirement in programs.course_requirements(ctx.db, program.id):
             course = requirement.course
             key = f"{course.readable_id}+{args.run_tag}"

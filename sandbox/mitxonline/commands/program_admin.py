@@ -5,7 +5,7 @@ command).
 - ``link <contract> <program> [--sort-order N]``: a program added to a contract in the
   Wagtail InlinePanel (or the Django-admin Program inline). The new ``ContractProgramItem``
   is saved without ``skip_run_creation``, so ``create_program_contract_runs`` is queued
-  and the worker makes the runs, with the organization's prefix (docs/platforms/mitxonline.md §1.4).
+  and the worker makes the runs, with the organization's prefix (docs/platforms/mitxonline.md §13).
 - ``unlink <contract> <program>``: the inline row deleted; no run changes.
 - ``set <program> [--title T] [--live | --not-live] [--b2b-only | --not-b2b-only]``.
 - ``requirements <program> [--required COURSE]... [--elective COURSE]...``: the admin's

@@ -12,7 +12,7 @@ from sandbox.mitxonline.models import CourseRun
 
 
 def configure(parser: CommandParser) -> None:
-    # Required, as in MITx Online: without --run or --all argparse exits 2 (docs/platforms/mitxonline.md §3.4).
+    # Required, as in MITx Online: without --run or --all argparse exits 2 (docs/platforms/mitxonline.md §3).
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--run", help="courseware_id of one run (source runs cannot be synced)")
     # type=bool: a value is required and any non-empty string, "False" included, is true (docs/platforms/mitxonline.md
