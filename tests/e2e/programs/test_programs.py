@@ -2,15 +2,11 @@
 modify (title, requirements added, removed and reordered), drift made by hand, removal
 of a program from a contract (runs kept or retired); each `up` followed by an empty
 preview, and a second `up` that runs no command.
-
-The program edits go through `admin_stand_in.py` (TEMPORARY, see there): the sandbox's
-shell does not yet run the provider's `write_program`.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +15,6 @@ import pytest
 from tests.e2e.harness import STACKS, PulumiProject
 from tests.e2e.learner_data import commands_since, courseware, source_course, writes_since
 from tests.sandbox.helpers import Sandbox
-
-STAND_IN = Path(__file__).with_name("admin_stand_in.py")
 
 
 class ProgramContract:
@@ -72,19 +66,11 @@ class ProgramContract:
         }
 
 
-def with_stand_in(project: PulumiProject, sandbox: Sandbox) -> PulumiProject:
-    project.use_sandbox(sandbox.info)
-    settings = project.config_value("mitxonline")
-    # TEMPORARY stand-in for the admin functions `write_program` calls (see the module).
-    settings["manageCommand"] = [sys.executable, str(STAND_IN), *sandbox.info["manage_command"], "--"]
-    settings["session"] = False
-    project.set_config("mitxonline", settings)
-    return project
-
-
 @pytest.fixture
 def project(tmp_path: Path, sandbox: Sandbox) -> PulumiProject:
-    return with_stand_in(PulumiProject(tmp_path, STACKS, stack="e2e"), sandbox)
+    project = PulumiProject(tmp_path, STACKS, stack="e2e")
+    project.use_sandbox(sandbox.info)
+    return project
 
 
 def test_the_shipped_program_stack_converges(tmp_path: Path, module_sandbox: Sandbox) -> None:
@@ -92,7 +78,7 @@ def test_the_shipped_program_stack_converges(tmp_path: Path, module_sandbox: San
     its second `up` runs no command and the next preview is empty."""
     stack = "program-contract"
     project = PulumiProject(tmp_path, STACKS, stack=stack, stack_file=STACKS / f"Pulumi.{stack}.yaml")
-    with_stand_in(project, module_sandbox)
+    project.use_sandbox(module_sandbox.info)
     project.up()
     outputs = project.outputs()
     code = outputs["contract:UPROG/University of Programs Contract"]
@@ -267,7 +253,8 @@ def test_adopt_expresses_programs_and_contract_programs(
     assert contract["programs"] == [declared.program] and "courses" not in contract
     start = len(sandbox.log())
     other.up()
-    # A `shell` here only reads: the adopter runs without the stand-in, so a program edit
-    # would fail the `up`.
+    # No write: `writes_since` takes every `shell` for a read, so look for a program edit too.
     assert writes_since(sandbox, start) == []
+    ran = [" ".join(e["argv"]) for e in sandbox.log()[start:] if e["kind"] == "command"]
+    assert not [argv for argv in ran if "write_program(" in argv]
     other.preview("--expect-no-changes")
