@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.harness import STACKS, PulumiProject
+from tests.e2e.harness import REPO, STACKS, PulumiProject
 from tests.sandbox.helpers import Sandbox
 
 A, B = "course-v1:UAI_SOURCE+RPA.1x", "course-v1:UAI_SOURCE+RPB.1x"
@@ -93,3 +93,17 @@ def test_a_bad_program_declaration_is_refused_by_preview(
     assert refused.exit_code != 0, refused
     assert f"{key}: " in refused.stdout and said in refused.stdout, refused
     assert sandbox.log()[start:] == [], case  # refused before any platform call
+
+
+def test_a_program_without_a_required_course_is_refused_by_the_policy_pack(tmp_path: Path, sandbox: Sandbox) -> None:
+    """The catalog takes a program of electives only; the pack's mandatory
+    `program-in-contract-has-required-source` refuses selling it to a contract."""
+    project = PulumiProject(tmp_path, STACKS, stack="refused")
+    project.use_sandbox(sandbox.info)
+    catalog = copy.deepcopy(VALID)
+    catalog["programs"][0]["requirements"] = {"required": [], "elective": [A, B]}
+    project.set_config("catalog", catalog)
+    refused = project.preview("--policy-pack", str(REPO / "policies"), expect=None)
+    assert refused.exit_code != 0, refused
+    assert "program-in-contract-has-required-source" in refused.stdout, refused
+    assert f"program {PROGRAM} is in a contract but none of its required courses has a source run" in refused.stdout
