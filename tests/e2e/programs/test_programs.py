@@ -32,6 +32,7 @@ class ProgramContract:
         self,
         *,
         title: str = "AI Foundations",
+        b2b_only: bool = False,
         required: list[int] | None = None,
         elective: list[int] | None = None,
         contract: dict[str, Any] | None = None,
@@ -55,6 +56,7 @@ class ProgramContract:
                 {
                     "readable_id": self.program,
                     "title": title,
+                    "b2b_only": b2b_only,
                     "requirements": {
                         "required": [self.courses[i] for i in required],
                         "elective": [self.courses[i] for i in elective],
@@ -258,3 +260,26 @@ def test_adopt_expresses_programs_and_contract_programs(
     ran = [" ".join(e["argv"]) for e in sandbox.log()[start:] if e["kind"] == "command"]
     assert not [argv for argv in ran if "write_program(" in argv]
     other.preview("--expect-no-changes")
+
+
+def test_a_b2b_only_program_is_read_inside_mitxonline(project: PulumiProject, sandbox: Sandbox) -> None:
+    """MITx Online's programs API hides a b2b-only program (a 404): it is read by one
+    `shell` (`print_program`), and a refresh finds nothing to change."""
+    import httpx
+
+    declared = ProgramContract()
+    project.set_config("catalog", declared.catalog(b2b_only=True))
+    project.up()
+    hidden = httpx.get(f"{sandbox.info['mitxonline_url']}/api/v2/programs/{declared.program}/")
+    assert hidden.status_code == 404
+    assert len(project.outputs()[f"contract:{declared.label}"]["run_keys"]) == 3
+    project.preview("--refresh", "--expect-no-changes")
+    _settled(project, sandbox)
+    done = sandbox.manage("sandbox_program_admin", "set", declared.program, "--not-b2b-only")
+    assert done.returncode == 0, done.stdout + done.stderr
+    drift = project.preview("--refresh", "--expect-no-changes", expect=None)
+    assert drift.exit_code != 0 and "b2b_only" in drift.stdout, drift
+    project.run("refresh", "--yes", "--run-program")
+    project.up()
+    assert httpx.get(f"{sandbox.info['mitxonline_url']}/api/v2/programs/{declared.program}/").status_code == 404
+    _settled(project, sandbox)
