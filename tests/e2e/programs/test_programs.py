@@ -38,6 +38,7 @@ class ProgramContract:
         contract: dict[str, Any] | None = None,
         programs: list[str] | None = None,
         courses: list[str] | None = None,
+        declare_program: bool = True,
     ) -> dict[str, Any]:
         required = [0, 1] if required is None else required
         elective = [2] if elective is None else elective
@@ -50,7 +51,7 @@ class ProgramContract:
             "courses": courses or [],
             **(contract or {}),
         }
-        return {
+        catalog: dict[str, Any] = {
             "source_courses": [source_course(n) for n in self.numbers],
             "programs": [
                 {
@@ -66,6 +67,9 @@ class ProgramContract:
             "organizations": [{"org_key": self.org_key, "name": f"{self.org_key} University"}],
             "contracts": [entry],
         }
+        if not declare_program:
+            del catalog["programs"]
+        return catalog
 
 
 @pytest.fixture
@@ -210,6 +214,18 @@ def test_removing_a_program_from_a_contract_keeps_or_retires_its_runs(
         if run["b2b_contract"] == contract["contract_id"] and run["live"]
     }
     assert live_runs == (set() if retire else set(runs))
+    _settled(project, sandbox)
+
+    # The program itself leaves the stack: no command deletes a program, so MITx Online
+    # keeps it, and the stack forgets it.
+    project.set_config(
+        "catalog",
+        declared.catalog(programs=[], courses=[kept], contract={"remove_program_runs": retire}, declare_program=False),
+    )
+    removed = project.up()
+    assert f"MITx Online program {declared.program} is retained" in removed.stdout, removed
+    assert project.resources("pulumi-python:dynamic/mitxonline:Program") == []
+    assert _program(sandbox, declared.program)["title"] == "AI Foundations"
     _settled(project, sandbox)
 
 
