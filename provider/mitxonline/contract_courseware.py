@@ -360,7 +360,16 @@ def _sync_programs(
     if not to_add:
         return Added([])
     _guard(args)
-    _, added = _add(client, args, [], to_add)
+    runs, added = _add(client, args, [], to_add)
+    missing = sorted(
+        {c for p in to_add for c in args.program_courses.get(p, []) if c not in runs and _has_source_run(client, c)}
+    )
+    if missing and added.failure is None:
+        raise PlatformError(
+            f"`b2b_courseware add` of {', '.join(to_add)} to contract {args.contract_id} made no contract run for "
+            f"{', '.join(missing)}, which have a source run; check the programs' requirements in MITx Online "
+            "(docs/platforms/mitxonline.md §14), then `pulumi up` again"
+        )
     return Added([c for p in to_add for c in args.program_courses.get(p, [])], added.failure)
 
 
@@ -433,17 +442,31 @@ def _source_run_problem(course: RestCourse | None) -> str | None:
 
 def _missing_courses(olds: Mapping[str, Any], values: Mapping[str, Any]) -> list[CheckFailure]:
     """Refuse at preview a course that `add` would find missing: each course this stack
-    does not make (`existing_courses`) and the plan adds is looked up through REST, never
-    a command (docs/platforms/mitxonline.md §2). A no-op preview adds nothing and reads nothing."""
+    does not make (`existing_courses`) and the plan adds, alone or through a program, is
+    looked up through REST, never a command (docs/platforms/mitxonline.md §2). A no-op
+    preview adds nothing and reads nothing."""
     courses, existing = values.get("courses"), values.get("existing_courses")
     if not isinstance(courses, list) or not existing:
         return []
     old_courses = olds.get("courses")
-    before: list[Any] = old_courses if isinstance(old_courses, list) else []
-    adding = [course for course in courses if course in existing and course not in before]
+    old_programs = olds.get("program_courses") if isinstance(olds.get("program_courses"), dict) else {}
+    before = {
+        *(old_courses if isinstance(old_courses, list) else []),
+        *(c for listed in (old_programs or {}).values() for c in listed),
+    }
+    adding: dict[str, str] = {
+        course: f"courses[{index}]"
+        for index, course in enumerate(courses)
+        if course in existing and course not in before
+    }
+    programs = values.get("programs") if isinstance(values.get("programs"), list) else []
+    program_courses = values.get("program_courses") if isinstance(values.get("program_courses"), dict) else {}
+    for index, program in enumerate(programs or []):
+        for course in (program_courses or {}).get(program) or []:
+            if course in existing and course not in before:
+                adding.setdefault(course, f"programs[{index}]")
     failures = []
-    for course in adding:
-        index = courses.index(course)
+    for course, where in adding.items():
         try:
             problem = _source_run_problem(platforms.mitxonline().course(course))
         except ProviderError as error:
@@ -451,7 +474,7 @@ def _missing_courses(olds: Mapping[str, Any], values: Mapping[str, Any]) -> list
         if problem is not None:
             failures.append(
                 CheckFailure(
-                    f"courses[{index}]",
+                    where,
                     f"{course} {problem}, so `b2b_courseware add` would make no contract run for it. It is listed "
                     "under catalog.existing_source_courses: fix the course id, or declare the course under "
                     "catalog.source_courses so that this stack makes it",

@@ -162,3 +162,20 @@ def test_a_course_dropped_alone_but_still_in_a_program_is_not_removed() -> None:
     olds = {"contract_id": 7, "courses": [A], "programs": [AI], "program_courses": {AI: [A]}}
     news = {"contract_id": 7, "courses": [], "programs": [AI], "program_courses": {AI: [A]}}
     assert "courses_removed" not in _courseware_check(olds, news).inputs
+
+
+def test_an_existing_program_course_without_a_source_run_is_refused_at_preview(client: Any, fake: Any) -> None:
+    """A course of a newly sold program that the stack does not make, and that MITx
+    Online lacks, is looked up through REST and refused before `add` (no command)."""
+    news = {
+        "contract_id": 7,
+        "programs": [AI],
+        "program_courses": {AI: [A, B]},
+        "existing_courses": [A, B],
+    }
+    fake.add_course(A)
+    fake.add_run(A, f"{A}+SOURCE")
+    checked = _courseware_check({}, news)
+    [failure] = checked.failures
+    assert failure.property == "programs[0]" and f"{B} does not exist in MITx Online" in failure.reason
+    assert fake.commands() == []
