@@ -4,7 +4,7 @@
     python -m bench --smoke         the smallest size only, report in .state/bench/smoke/report.json
     python -m bench --programs      10 programs of 5 courses sold to 50 contracts (issue 26),
                                     report in .state/bench/programs/report.json
-    python -m bench --command-cost 20 --max-resources 500
+    python -m bench --session-start 25 --command-time 0.125 --max-resources 500
     python -m bench --session off   one process per command, as before command sessions
 
 Nothing here asserts anything about time; `tests/bench/test_bench_smoke.py` checks the
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bench import report, startup
 from bench.catalogs import FULL, PROGRAMS, SMOKE
-from bench.measure import REPO, SizeResult, measure_size, write_wrapper
+from bench.measure import REPO, Costs, SizeResult, measure_size, write_wrapper
 
 DOCS = REPO / "docs"
 
@@ -34,7 +34,17 @@ def main(argv: list[str] | None = None) -> int:
         "--programs", action="store_true", help="the catalog with programs only; the docs are left alone"
     )
     parser.add_argument(
-        "--command-cost", type=float, default=20.0, help="seconds one management command costs (default 20)"
+        "--session-start",
+        type=float,
+        default=Costs.session_start_s,
+        help=f"seconds a `manage` process start (a command session) costs on a real MITx Online "
+        f"(default {Costs.session_start_s:g}, measured; docs/benchmarks.md)",
+    )
+    parser.add_argument(
+        "--command-time",
+        type=float,
+        default=Costs.command_s,
+        help=f"seconds one command costs inside a session (default {Costs.command_s:g}, measured)",
     )
     parser.add_argument("--clone-delay", type=float, default=0.0, help="the sandbox's edX clone delay (default 0)")
     parser.add_argument(
@@ -68,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     blobs = results[-1].blobs
     start = startup.measure(blobs) if blobs else {}
-    built = report.build(results, start, args.command_cost, smoke=alone is not None)
+    built = report.build(results, start, Costs(args.session_start, args.command_time), smoke=alone is not None)
 
     output = args.output or (workdir / "report.json" if alone else DOCS / "benchmarks.json")
     output.parent.mkdir(parents=True, exist_ok=True)

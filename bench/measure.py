@@ -11,6 +11,11 @@ private file backend (`tests/e2e/harness.PulumiProject`):
 Operations, in order: the first `up`, a no-op `preview`, a no-op `up`, a `refresh`
 (`up` and `refresh` with `--skip-preview`, so each is one pass over the resources).
 
+HTTP requests are counted by caller (the log's `caller`): the provider's own, and the
+calls the emulated MITx Online makes to edX itself inside its commands and clone task
+(a JWT per operation, as the real one, docs/platforms/mitxonline.md §9), which the
+provider does not choose.
+
 CPU: PULUMI_PYTHON_CMD points at a wrapper that runs the real interpreter on
 `bench/probe.py`, which records each provider and program process's own rusage and
 start-up from inside (see its docstring). Platform calls: the sandbox log, sliced by
@@ -49,6 +54,9 @@ OPERATION_TIMEOUT = 3600
 READ_COMMANDS = {("b2b_list", ""), ("shell", ""), ("b2b_contract", "export"), ("b2b_codes", "output")}
 # An HTTP request that is neither a read nor a platform write: the edX token.
 TOKEN_PATH = "/oauth2/access_token"
+# The log's `caller` of the emulated MITx Online's own calls to edX (sandbox/log.py).
+PLATFORM_CALLER = "mitxonline"
+_RUN_PATH = "/api/v1/course_runs/"
 
 
 @dataclass
@@ -74,11 +82,19 @@ class ProcessCost:
 
 @dataclass
 class PlatformCalls:
-    """What the sandbox log saw during one operation."""
+    """What the sandbox log saw during one operation. `http_*` and `by_endpoint` are the
+    provider's requests; `platform_*` those MITx Online made to edX on its own."""
 
     http_reads: int = 0
     http_writes: int = 0
     http_token: int = 0
+    # Runs MITx Online cloned in edX (its clone task's POST), and the provider's Studio
+    # reads of those runs (its clone wait, or any other read of them) and of run lists.
+    clones: int = 0
+    studio_reads_of_clones: int = 0
+    platform_http: int = 0
+    platform_token: int = 0
+    platform_by_endpoint: dict[str, int] = field(default_factory=dict)
     # `manage` processes started: each pays Django's start-up on a real deployment. One
     # per command without command sessions; one per session with them.
     process_starts: int = 0
@@ -96,6 +112,10 @@ class PlatformCalls:
     def writes(self) -> int:
         return self.http_writes + self.command_writes
 
+    @property
+    def studio_reads_per_clone(self) -> float | None:
+        return round(self.studio_reads_of_clones / self.clones, 3) if self.clones else None
+
 
 @dataclass
 class Operation:
@@ -106,18 +126,30 @@ class Operation:
     program: ProcessCost
     calls: PlatformCalls
 
-    def projected_s(self, command_cost_s: float) -> float:
+    def projected_s(self, costs: Costs) -> float:
         """Wall time on a real deployment: each `manage` process start pays
-        `command_cost_s` of Django start-up, one after the other (an upper bound: the
-        engine may overlap up to 4); the commands' own time is measured in `wall_s`."""
-        return self.wall_s + self.calls.process_starts * command_cost_s
+        `costs.session_start_s` and each command `costs.command_s`, one after the other
+        (an upper bound: the engine may overlap up to 4). The sandbox's own time for the
+        commands is in `wall_s` too, so the commands are counted twice, a few ms each."""
+        return self.wall_s + self.calls.process_starts * costs.session_start_s + self.calls.commands * costs.command_s
 
-    def as_dict(self, command_cost_s: float) -> dict[str, Any]:
+    def as_dict(self, costs: Costs) -> dict[str, Any]:
         data = asdict(self)
         data["calls"]["http"] = self.calls.http
         data["calls"]["writes"] = self.calls.writes
-        data["projected_s"] = self.projected_s(command_cost_s)
+        data["calls"]["studio_reads_per_clone"] = self.calls.studio_reads_per_clone
+        data["projected_s"] = self.projected_s(costs)
         return data
+
+
+@dataclass(frozen=True)
+class Costs:
+    """What the projection charges on a real deployment (docs/benchmarks.md, "Projected
+    time"): a `manage` process start (a command session's start, or a command's own
+    process without sessions) and each command run inside a session."""
+
+    session_start_s: float = 25.0
+    command_s: float = 0.125
 
 
 def _command_name(argv: list[str]) -> tuple[str, str]:
@@ -141,6 +173,11 @@ def platform_calls(entries: list[dict[str, Any]]) -> PlatformCalls:
     calls = PlatformCalls()
     commands: Counter[str] = Counter()
     endpoints: Counter[str] = Counter()
+    theirs: Counter[str] = Counter()
+    # MITx Online's clone task reads the target first, which must answer 404: those
+    # paths are the cloned runs' (the log keeps no request body).
+    cloned_paths: set[str] = set()
+    studio_gets: Counter[str] = Counter()
     for entry in entries:
         if entry.get("kind") == "process":
             calls.process_starts += 1
@@ -156,15 +193,30 @@ def platform_calls(entries: list[dict[str, Any]]) -> PlatformCalls:
         elif entry.get("kind") == "http":
             path = str(entry.get("path", ""))
             method = str(entry.get("method", "GET")).upper()
-            endpoints[f"{entry.get('app')} {method} {_endpoint(path)}"] += 1
+            endpoint = f"{entry.get('app')} {method} {_endpoint(path)}"
+            if entry.get("caller") == PLATFORM_CALLER:
+                theirs[endpoint] += 1
+                calls.platform_http += 1
+                if path.rstrip("/").endswith(TOKEN_PATH):
+                    calls.platform_token += 1
+                elif entry.get("app") == "studio" and method == "POST" and path.endswith("/clone/"):
+                    calls.clones += 1
+                elif entry.get("app") == "studio" and method == "GET" and entry.get("status") == 404:
+                    cloned_paths.add(path)
+                continue
+            endpoints[endpoint] += 1
             if path.rstrip("/").endswith(TOKEN_PATH):
                 calls.http_token += 1
             elif method in ("GET", "HEAD", "OPTIONS"):
                 calls.http_reads += 1
+                if entry.get("app") == "studio":
+                    studio_gets[path] += 1
             else:
                 calls.http_writes += 1
+    calls.studio_reads_of_clones = sum(studio_gets[path] for path in cloned_paths) + studio_gets[_RUN_PATH]
     calls.by_command = dict(sorted(commands.items()))
     calls.by_endpoint = dict(sorted(endpoints.items()))
+    calls.platform_by_endpoint = dict(sorted(theirs.items()))
     return calls
 
 

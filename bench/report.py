@@ -13,7 +13,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench.measure import OPERATIONS, Operation, SizeResult
+from bench.measure import OPERATIONS, Costs, Operation, SizeResult
 
 LABELS = {"up": "first up", "preview": "no-op preview", "noop_up": "no-op up", "refresh": "refresh"}
 
@@ -41,16 +41,16 @@ def machine() -> dict[str, Any]:
     }
 
 
-def _operation(op: Operation, floor: Operation, command_cost_s: float) -> dict[str, Any]:
+def _operation(op: Operation, floor: Operation, costs: Costs) -> dict[str, Any]:
     return {
-        "provider": op.as_dict(command_cost_s),
-        "baseline": floor.as_dict(command_cost_s),
+        "provider": op.as_dict(costs),
+        "baseline": floor.as_dict(costs),
         "wall_ratio": _ratio(op.wall_s, floor.wall_s),
         "provider_cpu_ratio": _ratio(op.provider.cpu_s, floor.provider.cpu_s),
     }
 
 
-def build(results: list[SizeResult], startup: dict[str, Any], command_cost_s: float, *, smoke: bool) -> dict[str, Any]:
+def build(results: list[SizeResult], startup: dict[str, Any], costs: Costs, *, smoke: bool) -> dict[str, Any]:
     sizes = []
     for result in results:
         sizes.append(
@@ -58,19 +58,56 @@ def build(results: list[SizeResult], startup: dict[str, Any], command_cost_s: fl
                 "size": result.size.as_dict(),
                 "state_bytes": {"provider": result.provider_state_bytes, "baseline": result.baseline_state_bytes},
                 "operations": {
-                    name: _operation(result.provider[name], result.baseline[name], command_cost_s)
-                    for name in OPERATIONS
+                    name: _operation(result.provider[name], result.baseline[name], costs) for name in OPERATIONS
                 },
             }
         )
     return {
         "smoke": smoke,
-        "command_cost_s": command_cost_s,
+        # The projection's costs; `command_cost_s` (what a start costs) is kept for
+        # `bench.sessions`, which reads reports written before the per-command figure.
+        "session_start_s": costs.session_start_s,
+        "command_s": costs.command_s,
+        "command_cost_s": costs.session_start_s,
+        "load_average": _load_average(),
         "machine": machine(),
         "startup": startup,
         "sizes": sizes,
         "targets": targets(sizes),
+        "targets_27": targets_27(sizes),
     }
+
+
+def _load_average() -> list[float]:
+    """The machine's 1, 5 and 15 minute load averages when the report is written: a
+    shared machine's load makes every wall longer."""
+    return [round(value, 2) for value in os.getloadavg()]
+
+
+def targets_27(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Issue 27's targets at each size: first `up` within 2x the baseline's wall, a
+    no-op preview within 1.2x, edX tokens no more than provider processes, Studio reads
+    per cloned run no more than 2."""
+    rows = []
+    for entry in sizes:
+        ops = entry["operations"]
+        up = ops["up"]["provider"]
+        rows.append(
+            {
+                "resources": entry["size"]["resources"],
+                "up_wall_s": up["wall_s"],
+                "up_baseline_wall_s": ops["up"]["baseline"]["wall_s"],
+                "up_wall_ratio": ops["up"]["wall_ratio"],
+                "preview_wall_ratio": ops["preview"]["wall_ratio"],
+                "up_token_requests": up["calls"]["http_token"],
+                "up_provider_processes": up["provider"]["processes"],
+                "up_clones": up["calls"]["clones"],
+                "up_studio_reads_per_clone": up["calls"]["studio_reads_per_clone"],
+                "up_platform_token_requests": up["calls"]["platform_token"],
+                "up_projected_s": up["projected_s"],
+            }
+        )
+    return rows
 
 
 def targets(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -103,6 +140,11 @@ def targets(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def _load(report: dict[str, Any]) -> str:
+    load = report.get("load_average")
+    return " / ".join(f"{value:.2f}" for value in load) + " (1 / 5 / 15 min)" if load else "not recorded"
+
+
 def _s(value: float) -> str:
     return f"{value:.1f}" if value >= 10 else f"{value:.2f}"
 
@@ -112,12 +154,14 @@ def _x(value: float | None) -> str:
 
 
 def markdown(report: dict[str, Any]) -> str:
-    cost = report["command_cost_s"]
+    start_s = report.get("session_start_s", report["command_cost_s"])
+    command_s = report.get("command_s", 0.0)
     m = report["machine"]
     lines = [
         f"Measured on {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB, Linux {m['kernel']}, "
         f"Python {m['python']}, Pulumi CLI {m['pulumi_cli']}, SDK {m['pulumi_sdk']}, dill {m['dill']}, "
-        f"grpcio {m['grpcio']}. Each `manage` process start projected at {cost:g} s.",
+        f"grpcio {m['grpcio']}. Projected: each `manage` process start at {start_s:g} s, each command at "
+        f"{command_s * 1000:g} ms. Load average when written: {_load(report)}.",
         "",
         "### Time and CPU per operation",
         "",
@@ -125,7 +169,8 @@ def markdown(report: dict[str, Any]) -> str:
         "process (`python -m pulumi.dynamic`). Program CPU: the Python program. Commands: management "
         "commands seen by the sandbox (their own processes' CPU is not in provider CPU). Starts: `manage` "
         "processes started (one per command without command sessions). Projected: wall (which holds the "
-        f"commands' own time) + starts x {cost:g} s of start-up (serial, an upper bound).",
+        f"commands' own time) + starts x {start_s:g} s + commands x {command_s * 1000:g} ms (serial, an upper "
+        "bound). HTTP: the provider's requests; MITx Online's own calls to edX are listed apart below.",
         "",
         "| resources | operation | wall s | baseline wall s | wall ratio | provider CPU s | baseline provider "
         "CPU s | CPU ratio | program CPU s | baseline program CPU s | HTTP reads / writes | commands (writes) "
@@ -163,6 +208,25 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {row['refresh_reads']} | {row['refresh_reads_per_resource']:.2f} "
             f"| {_x(row['preview_wall_ratio'])} / {_x(row['preview_provider_cpu_ratio'])} |"
         )
+    if report.get("targets_27"):
+        lines += [
+            "",
+            "### Targets of issue 27, per size (first `up`)",
+            "",
+            "| resources | wall s | baseline wall s | wall ratio | no-op preview ratio | edX tokens (provider) "
+            "| provider processes | clones | Studio reads per cloned run | edX tokens (MITx Online's own) "
+            "| projected s |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for row in report["targets_27"]:
+            per_clone = row["up_studio_reads_per_clone"]
+            lines.append(
+                f"| {row['resources']} | {_s(row['up_wall_s'])} | {_s(row['up_baseline_wall_s'])} "
+                f"| {_x(row['up_wall_ratio'])} | {_x(row['preview_wall_ratio'])} | {row['up_token_requests']} "
+                f"| {row['up_provider_processes']} | {row['up_clones']} "
+                f"| {'-' if per_clone is None else f'{per_clone:.2f}'} | {row['up_platform_token_requests']} "
+                f"| {_s(row['up_projected_s'])} |"
+            )
     lines += ["", "### Commands and requests per operation (provider stack)", ""]
     for entry in report["sizes"]:
         resources = entry["size"]["resources"]
@@ -170,7 +234,11 @@ def markdown(report: dict[str, Any]) -> str:
             calls = entry["operations"][name]["provider"]["calls"]
             commands = ", ".join(f"{k} {v}" for k, v in calls["by_command"].items()) or "none"
             endpoints = ", ".join(f"`{k}` {v}" for k, v in calls["by_endpoint"].items()) or "none"
-            lines.append(f"- {resources} resources, {LABELS[name]}: commands: {commands}; HTTP: {endpoints}")
+            line = f"- {resources} resources, {LABELS[name]}: commands: {commands}; HTTP: {endpoints}"
+            theirs = calls.get("platform_by_endpoint")
+            if theirs:
+                line += "; MITx Online's own calls to edX: " + ", ".join(f"`{k}` {v}" for k, v in theirs.items())
+            lines.append(line)
     lines += ["", "### Inside the provider process", ""]
     lines += [
         "| resources | operation | start-up to serving s | unpickles (first, total s) | process starts "

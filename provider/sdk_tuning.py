@@ -1,4 +1,5 @@
-"""Two costs of the Pulumi Python SDK that a large catalog pays, removed on the pinned SDK.
+"""Two costs of the Pulumi Python SDK that a large catalog pays, removed on the pinned SDK,
+and one traceback it prints for nothing.
 
 Measured on a no-op preview at 1,000 resources (docs/benchmarks.md, decisions §14): the
 program spent most of its time not in this project's code but in two places of the SDK.
@@ -18,14 +19,23 @@ program spent most of its time not in this project's code but in two places of t
    `asyncio` whose `wait` waits for all when asked for the first completed; every other
    name, `wait` with any other `return_when` included, is the real module's.
 
-Both reach into SDK internals that no release promises to keep, so the tuning applies
+3. **A cancelled registration prints a Python traceback.** When a resource's step fails,
+   the engine cancels the program's registrations still in flight; the SDK turns that
+   gRPC `CANCELLED` into a bare `Exception("context canceled")`, which the language host
+   prints as "Program failed with an unhandled exception" and a traceback, under the
+   step's own error. It is a consequence of that error, not a second one, and whether it
+   happens depends on timing (a busier machine makes it likelier). `tune_sdk()` makes the
+   SDK turn `CANCELLED` into a `pulumi.RunError` whose one line says so, as the SDK
+   already does for `UNAVAILABLE` (the engine shutting down).
+
+All three reach into SDK internals that no release promises to keep, so the tuning applies
 only to the exact SDK version it was written and measured against (`TUNED_SDK`, the pin
 of pyproject.toml); on any other version the program runs the stock SDK, slower but
 never wrong. `tests/unit/test_sdk_tuning.py` fails when the pin moves without this
 module, and runs the SDK's own final wait to show the tuning takes effect. The program
 says in one line on the engine's debug channel (`pulumi preview --debug`, the place
 where the quieted messages would have been) whether the tuning is on.
-`COURSEWARE_SDK_TUNING=off` turns both off.
+`COURSEWARE_SDK_TUNING=off` turns all three off.
 """
 
 from __future__ import annotations
@@ -36,7 +46,10 @@ import os
 from collections.abc import Awaitable, Iterable
 from typing import Any
 
+import grpc
+import pulumi
 import pulumi.log
+import pulumi.runtime.settings as sdk_settings
 import pulumi.runtime.stack as sdk_stack
 
 # The SDK version whose internals the two changes were written and measured against.
@@ -65,6 +78,24 @@ def _quiet_debug(msg: str, resource: Any = None, stream_id: int | None = None, e
     del msg, resource, stream_id, ephemeral
 
 
+# The SDK's own mapping from a gRPC error to the exception the program raises.
+STOCK_GRPC_ERROR_TO_EXCEPTION = sdk_settings.grpc_error_to_exception
+
+# What the program says, instead of a traceback, when the engine cancels a registration.
+CANCELLED_BY_ENGINE = (
+    "the engine cancelled this program's remaining registrations because a step failed; "
+    "that step's error, above, is the one to act on"
+)
+
+
+def grpc_error_to_exception(exn: grpc.RpcError) -> Exception:
+    """`pulumi.runtime.settings.grpc_error_to_exception` after tuning: `CANCELLED` is a
+    `RunError` of one line (see the module docstring), anything else as the SDK maps it."""
+    if exn.code() == grpc.StatusCode.CANCELLED:
+        return pulumi.RunError(CANCELLED_BY_ENGINE)
+    return STOCK_GRPC_ERROR_TO_EXCEPTION(exn)
+
+
 def installed_sdk() -> str:
     """The version of the Pulumi SDK this process imports."""
     return importlib.metadata.version("pulumi")
@@ -76,7 +107,7 @@ def is_tuned() -> bool:
 
 
 def tune_sdk() -> bool:
-    """Apply both changes to this process's SDK when it is `TUNED_SDK`; True when they are
+    """Apply the three changes to this process's SDK when it is `TUNED_SDK`; True when they are
     in place. Says which in one line on the engine's debug channel."""
     say = pulumi.log.debug if pulumi.log.debug is not _quiet_debug else None
     version = installed_sdk()
@@ -93,8 +124,14 @@ def tune_sdk() -> bool:
     keep_debug = os.environ.get("COURSEWARE_SDK_DEBUG") == "1"
     if say is not None:
         debug = "kept (COURSEWARE_SDK_DEBUG=1)" if keep_debug else "off (COURSEWARE_SDK_DEBUG=1 keeps them)"
-        say(f"courseware: SDK tuning on for pulumi {version}: debug messages {debug}, one final wait for all outputs")
+        say(
+            f"courseware: SDK tuning on for pulumi {version}: debug messages {debug}, one final wait for all outputs, "
+            "a cancelled registration said in one line"
+        )
     if not keep_debug:
         pulumi.log.debug = _quiet_debug
     setattr(sdk_stack, "asyncio", AsyncioWaitingForAll())  # noqa: B010 (a module attribute the SDK does not export)
+    # `handle_grpc_error`, which every RPC of the SDK calls, looks this name up in its
+    # module at each call, so replacing it there reaches every RPC.
+    sdk_settings.grpc_error_to_exception = grpc_error_to_exception
     return True

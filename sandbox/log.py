@@ -16,6 +16,14 @@ from urllib.parse import urlencode
 
 _SECRET_PARAMS = ("secret", "token", "password", "key")
 
+# The emulated MITx Online marks its own server-side calls to edX with this header, so
+# the log can tell them from the calls of the client under test (the provider, a test):
+# the benchmark counts each caller's requests apart. Its value is the entry's `caller`;
+# a request without it is the client's.
+CALLER_HEADER = "x-sandbox-caller"
+CLIENT = "client"
+MITXONLINE = "mitxonline"
+
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -39,12 +47,14 @@ def record_http(
     status: int | None,
     duration_ms: float,
     fault_id: int | None,
+    caller: str = CLIENT,
 ) -> None:
-    """`status` is None when the connection was dropped without an answer."""
+    """`status` is None when the connection was dropped without an answer; `caller` is
+    who sent the request (`CALLER_HEADER`)."""
     db.execute(
-        "INSERT INTO log (time, kind, app, method, path, query, status, duration_ms, fault_id)"
-        " VALUES (?, 'http', ?, ?, ?, ?, ?, ?, ?)",
-        (_now(), app, method, path, _redacted_query(query), status, round(duration_ms, 3), fault_id),
+        "INSERT INTO log (time, kind, app, method, path, query, status, duration_ms, fault_id, caller)"
+        " VALUES (?, 'http', ?, ?, ?, ?, ?, ?, ?, ?)",
+        (_now(), app, method, path, _redacted_query(query), status, round(duration_ms, 3), fault_id, caller),
     )
 
 
@@ -94,6 +104,7 @@ def entries(db: sqlite3.Connection) -> Iterator[dict[str, Any]]:
                 query=row["query"],
                 status=row["status"],
                 dropped=row["status"] is None,
+                caller=row["caller"] or CLIENT,
             )
         elif row["kind"] == "process":
             entry.update(argv=json.loads(row["argv"]), pid=row["pid"], exit_code=row["exit_code"])

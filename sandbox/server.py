@@ -112,6 +112,7 @@ class _Handler(BaseHTTPRequestHandler):
             status=status,
             duration_ms=(time.monotonic() - started) * 1000,
             fault_id=rule.id if rule else None,
+            caller=req.headers.get(log.CALLER_HEADER, log.CLIENT),
         )
 
     def _respond(self, req: Request, ctx: AppContext, rule: FaultRule | None) -> int | None:

@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS log (
     duration_ms REAL NOT NULL,
     fault_id    INTEGER,
     session     TEXT,
-    pid         INTEGER
+    pid         INTEGER,
+    caller      TEXT
 );
 CREATE TABLE IF NOT EXISTS faults (
     id                 INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -89,9 +90,23 @@ _LOG_COLUMNS = "id, time, kind, app, method, path, query, status, argv, exit_cod
 
 def _upgrade_log(conn: sqlite3.Connection) -> None:
     """A log made before process starts and sessions were logged gets the new columns
-    and kind; its entries are kept."""
-    if _log_is_current(conn):
+    and kind; its entries are kept. One made before callers were logged gets the
+    `caller` column (null: the client's)."""
+    if not _log_is_current(conn):
+        _upgrade_log_for_sessions(conn)
+    if _has_caller(conn):
         return
+    with transaction(conn):
+        if not _has_caller(conn):  # another process may have added it meanwhile
+            conn.execute("ALTER TABLE log ADD COLUMN caller TEXT")
+
+
+def _has_caller(conn: sqlite3.Connection) -> bool:
+    return any(row[1] == "caller" for row in conn.execute("PRAGMA table_info(log)"))
+
+
+def _upgrade_log_for_sessions(conn: sqlite3.Connection) -> None:
+    """The log recreated with this schema's columns, its old entries copied."""
     with transaction(conn):
         if _log_is_current(conn):  # another process upgraded it meanwhile
             return

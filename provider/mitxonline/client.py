@@ -4,14 +4,17 @@ Commands cost about 20 s each in a real deployment (docs/platforms/mitxonline.md
 are shared: the first resource of a refresh that needs a listing runs one command that
 prints both `b2b_list contracts` and `b2b_list organizations` (`commands.listings`), and
 every other resource of that refresh (up to four at once, docs/platforms/pulumi.md §2)
-reuses its result. A write through this client forgets every shared result, so a read
-after a write always sees the write, with one exception: the listings outlive a write
-that succeeded and either cannot change them (`_KEEPS_LISTINGS`) or says how it changed
-the contracts (`write(..., contracts=...)`: the import prints the new id, a modify sets
-known values), so an apply lists contracts once, not once per contract. An import may
-also create an organization, so after one the organizations are listed again if they
-are asked for. A failed write forgets everything: the re-read that decides whether it
-was applied really reads. Preview runs no command at all: check and diff never reach
+reuses its result. A write through this client forgets every shared result it may have
+changed, so a read after a write always sees the write (`_stale_after`): the listings
+outlive a write that succeeded and either cannot change them (`_KEEPS_LISTINGS`) or says
+how it changed the contracts (`write(..., contracts=...)`: the import prints the new id,
+a modify sets known values), so an apply lists contracts once, not once per contract; a
+course's REST read outlives a write that does not name the course (`Invocation.courses`),
+and the codes one that makes none (`_KEEPS_CODES`), so each course is read about once
+per operation, not again after every other contract's commands. An import may also
+create an organization, so after one the organizations are listed again if they are
+asked for. A failed write forgets everything: the re-read that decides whether it was
+applied really reads. Preview runs no command at all: check and diff never reach
 this module.
 """
 
@@ -65,6 +68,14 @@ LISTINGS = "b2b_list contracts and organizations"
 _KEEPS_LISTINGS = frozenset(
     {"b2b_courseware", "b2b_codes", "import_courserun", "create_courseware", "create_courseware_page", "sync_courserun"}
 )
+# Writes that leave every enrollment code as it was (an import makes a contract without
+# codes; the course commands make no code).
+_KEEPS_CODES = frozenset(
+    {"import_courserun", "create_courseware", "create_courseware_page", "sync_courserun", "b2b_contract import"}
+)
+_COURSE_READ = "GET course "
+_REST_ORGANIZATIONS = "GET organizations"
+_REST_CONTRACTS = "GET contracts"
 
 
 @dataclass(frozen=True)
@@ -104,6 +115,8 @@ class MitxOnline:
         # How long a contract's courseware waits for edX's clones unless the resource
         # declares its own (provider/mitxonline/contract_courseware.py).
         self.clone_timeout = settings.clone_timeout
+        # How long this process's clones took to appear in edX: when the wait looks first.
+        self.clone_times = clone_wait.CloneTimes()
         self._runner = runner
         self._edx_run_exists = edx_run_exists or _no_edx
         self._sleep = sleep
@@ -141,8 +154,9 @@ class MitxOnline:
             change = contracts(done) if contracts is not None else None
         except Exception:
             change = None
+        keeps_listings = change is not None or (contracts is None and invocation.command in _KEEPS_LISTINGS)
+        self.shared.forget_where(_stale_after(invocation, keeps_listings=keeps_listings))
         if change is not None:
-            self.shared.forget(keep=frozenset({LISTINGS}))
             # A modify leaves the organizations alone; so does an import that found its
             # organization. One that created it prints only the key: the new row's id,
             # name and slug come from REST (an HTTP read, not a command), and only when
@@ -163,10 +177,6 @@ class MitxOnline:
                 LISTINGS,
                 lambda listed: Listings(change(listed.contracts), organizations(listed.organizations)),
             )
-        elif contracts is None and invocation.command in _KEEPS_LISTINGS:
-            self.shared.forget(keep=frozenset({LISTINGS}))
-        else:
-            self.shared.forget()
         return done
 
     def _with_created_organization(
@@ -236,13 +246,13 @@ class MitxOnline:
         return read_listings(self.read_command(commands.listings(), LISTINGS_STEP).stdout)
 
     def rest_organizations(self) -> list[RestOrganization]:
-        return self.shared.get("GET organizations", self.rest.organizations)
+        return self.shared.get(_REST_ORGANIZATIONS, self.rest.organizations)
 
     def rest_contracts(self) -> list[RestContract]:
-        return self.shared.get("GET contracts", self.rest.contracts)
+        return self.shared.get(_REST_CONTRACTS, self.rest.contracts)
 
     def course(self, readable_id: str) -> RestCourse | None:
-        return self.shared.get(f"GET course {readable_id}", lambda: self.rest.course(readable_id))
+        return self.shared.get(f"{_COURSE_READ}{readable_id}", lambda: self.rest.course(readable_id))
 
     def program(self, readable_id: str) -> RestProgram | None:
         """The program as REST shows it: None when missing or b2b-only (docs/platforms/mitxonline.md §14).
@@ -363,11 +373,50 @@ class MitxOnline:
 
     # -- edX ---------------------------------------------------------------------------
 
-    def wait_for_edx(self, keys: Sequence[str], timeout: float, poll: float = 5.0) -> list[str]:
+    def wait_for_edx(
+        self, keys: Sequence[str], timeout: float, poll: float = 5.0, *, just_added: bool = False
+    ) -> list[str]:
         """Wait until edX has every run in `keys` (`clone_wait.wait_for_runs`: the clone
         after `add` is asynchronous, docs/platforms/mitxonline.md §9); returns the keys
-        still missing when `timeout` runs out."""
-        return clone_wait.wait_for_runs(self._edx_run_exists, keys, timeout, poll, sleep=self._sleep, clock=self._clock)
+        still missing when `timeout` runs out. `just_added`: this operation's `add` just
+        queued their clones, so the first look waits for the clone time seen so far."""
+        return clone_wait.wait_for_runs(
+            self._edx_run_exists,
+            keys,
+            timeout,
+            poll,
+            sleep=self._sleep,
+            clock=self._clock,
+            times=self.clone_times if just_added else None,
+        )
+
+
+def _stale_after(invocation: Invocation, *, keeps_listings: bool) -> Callable[[str], bool]:
+    """Which shared reads a successful write may have changed (issue 27: a read that
+    several resources share is read once per operation, not once per write).
+
+    The listings stay when the command cannot change them or the caller says how they
+    changed; REST's organizations and contracts stay when the listings do (the same rows);
+    a course's read stays unless the command names it (`Invocation.courses`); the codes
+    stay after a command that makes none. Anything else is forgotten."""
+    named = f"{invocation.command} {invocation.args[0]}" if invocation.args else invocation.command
+    keeps_codes = invocation.command in _KEEPS_CODES or named in _KEEPS_CODES
+    # Linking or unlinking a program changes REST's contracts (their `programs`), not the listings.
+    links_programs = invocation.command == "b2b_courseware" and any(a.startswith("program-") for a in invocation.args)
+    keeps_rest = invocation.command in _KEEPS_LISTINGS and not links_programs
+
+    def stale(key: str) -> bool:
+        if key == LISTINGS:
+            return not keeps_listings
+        if key in (_REST_ORGANIZATIONS, _REST_CONTRACTS):
+            return not keeps_rest
+        if key.startswith(_COURSE_READ):
+            return invocation.courses is None or key[len(_COURSE_READ) :] in invocation.courses
+        if key.startswith(ALL_CODES):
+            return not keeps_codes
+        return True
+
+    return stale
 
 
 def _no_edx(key: str) -> bool:

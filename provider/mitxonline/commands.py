@@ -33,6 +33,10 @@ class Invocation:
     command: str
     args: tuple[str, ...]
     stdin: str | None = None
+    # The courses whose REST read (`GET /api/internal/courses/`: course, runs, page) the
+    # command may change, so the client forgets only those (provider/mitxonline/reads.py);
+    # None: it may change any.
+    courses: tuple[str, ...] | None = None
 
 
 class _Checker:
@@ -71,10 +75,17 @@ class _Checker:
             self.problems.append(FieldProblem(what, f"{value!r} is not valid: {hint}"))
         return value
 
-    def done(self, command: str, *args: str, stdin: str | None = None) -> Invocation:
+    def done(
+        self, command: str, *args: str, stdin: str | None = None, courses: tuple[str, ...] | None = None
+    ) -> Invocation:
         if self.problems:
             raise DeclarationError(self.problems)
-        return Invocation(command, args, stdin)
+        return Invocation(command, args, stdin, courses)
+
+
+def _course_of(run_key: str) -> str:
+    """The MITx Online course of a run key (docs/platforms/mitxonline.md §13): the key without its run part."""
+    return run_key.rsplit("+", 1)[0]
 
 
 def _flag(on: bool, name: str) -> list[str]:
@@ -98,6 +109,7 @@ def import_courserun(courseware_id: str, course: str, run_tag: str, *, live: boo
         run_tag,
         *_flag(live, "--live"),
         *_flag(source, "--source-course"),
+        courses=(course,),
     )
 
 
@@ -148,6 +160,7 @@ def import_course(
         *depts,
         *_flag(bool(departments), "--create-depts"),
         *page_flags,
+        courses=(_course_of(courseware_id),),
     )
 
 
@@ -167,6 +180,7 @@ def create_course(readable_id: str, title: str, *, live: bool, departments: Sequ
         "course",
         readable_id,
         title,
+        courses=(readable_id,),
     )
 
 
@@ -216,6 +230,7 @@ def create_courseware_page(course: str, *, live: bool, catalog: bool, ingest: bo
         *_flag(catalog, "--include_in_learn_catalog"),
         *_flag(ingest, "--ingest_content_files_for_ai"),
         course,
+        courses=(course,),
     )
 
 
@@ -223,7 +238,7 @@ def sync_courserun(courseware_id: str) -> Invocation:
     """Copy title, dates and pacing from edX into one run (docs/platforms/mitxonline.md §3, §10)."""
     c = _Checker()
     c.run_key("courseware_id", courseware_id)
-    return c.done("sync_courserun", "--run", courseware_id)
+    return c.done("sync_courserun", "--run", courseware_id, courses=(_course_of(courseware_id),))
 
 
 def contract_import(document: dict[str, Any], slug: str) -> Invocation:
@@ -235,7 +250,8 @@ def contract_import(document: dict[str, Any], slug: str) -> Invocation:
     """
     c = _Checker()
     c.slug("slug", slug)
-    return c.done("b2b_contract", "import", "--commit", "--slug", slug, "-", stdin=json.dumps(document))
+    # The document holds no courseware ("programs": []): no course changes.
+    return c.done("b2b_contract", "import", "--commit", "--slug", slug, "-", stdin=json.dumps(document), courses=())
 
 
 def contract_modify(contract_id: int, changes: dict[str, Any]) -> Invocation:
@@ -278,7 +294,10 @@ def _courseware(action: str, contract_id: int, courses: Sequence[str], flags: Se
         else:
             c.course_id(f"courses[{index}]", course)
     also = [word for course in courses[1:] for word in ("--also", course)]
-    return c.done("b2b_courseware", action, *flags, str(int(contract_id)), *courses[:1], *also)
+    # A program's add or remove touches the courses of its requirement tree, which the
+    # command line does not name: every course read is then stale.
+    touched = None if any(course.startswith("program-") for course in courses) else tuple(courses)
+    return c.done("b2b_courseware", action, *flags, str(int(contract_id)), *courses[:1], *also, courses=touched)
 
 
 def courseware_add(contract_id: int, courses: Sequence[str], *, make_codes: bool) -> Invocation:
@@ -294,7 +313,7 @@ def courseware_remove(contract_id: int, courses: Sequence[str], *, remove_progra
 
 def codes_validate(contract_id: int) -> Invocation:
     """Make the code count right (docs/platforms/mitxonline.md §3, §8): the only way codes follow seats or runs."""
-    return _Checker().done("b2b_codes", "validate", "--contract", str(int(contract_id)))
+    return _Checker().done("b2b_codes", "validate", "--contract", str(int(contract_id)), courses=())
 
 
 _CALL_WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,63}\Z|--[a-z][a-z0-9_-]{0,62}\Z")

@@ -19,7 +19,7 @@ outside its dates the failure is read as "maybe applied": the runs are read back
 when they are all there the add counts as done, with a warning that `--make-codes` did
 not run (mitxonline:EnrollmentCodes then makes the codes).
 
-Programs (docs/decisions.md §33): the contract's programs are this resource's too, since
+Programs (docs/decisions.md §34): the contract's programs are this resource's too, since
 a contract run is the contract's whatever path made it: `add <program>` skips a course
 that already has a run in the contract, and a course may stand in the contract alone and
 through a program with one run. Programs are linked with one `b2b_courseware add
@@ -399,7 +399,15 @@ def _wait_for_edx(
     client: MitxOnline, args: ContractCoursewareArgs, runs: dict[str, list[str]], wait: CloneWait, added: Added
 ) -> None:
     course_of = {key: course for course, keys in runs.items() for key in keys}
-    missing = client.wait_for_edx(sorted(course_of), wait.seconds)
+    # Runs this operation's `add` made were only queued for cloning: looking for them at
+    # once is a wasted read. Runs an earlier operation added are looked for at once.
+    just_added = any(course in added.courses for course in course_of.values())
+    # In the order the add queued their clones (its courses' order), which is the order
+    # MITx Online's worker clones them in: the wait looks at a run only once those
+    # before it are there.
+    order = {course: index for index, course in enumerate(added.courses)}
+    keys = sorted(course_of, key=lambda key: (order.get(course_of[key], len(order)), key))
+    missing = client.wait_for_edx(keys, wait.seconds, just_added=just_added)
     if not missing:
         return
     listed = "; ".join(f"{key} (course {course_of[key]})" for key in missing)

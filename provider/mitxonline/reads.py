@@ -63,6 +63,12 @@ class SharedReads:
         with self._lock:
             self._slots = {key: slot for key, slot in self._slots.items() if key in keep}
 
+    def forget_where(self, stale: Callable[[str], bool]) -> None:
+        """Drop the results whose key `stale` names; a load of one still running answers
+        its own callers but is not kept, as with `forget`."""
+        with self._lock:
+            self._slots = {key: slot for key, slot in self._slots.items() if not stale(key)}
+
     def update(self, key: str, change: Callable[[T], T]) -> None:
         """Replace a loaded result of `key` by `change(result)`; nothing when none is loaded.
 

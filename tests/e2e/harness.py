@@ -169,7 +169,6 @@ class PulumiProject:
             "edx",
             {"lmsUrl": info["edx_lms_url"], "studioUrl": info["edx_studio_url"], "clientId": info["edx_client_id"]},
         )
-        self.set_config("edxClientSecret", info["edx_client_secret"], secret=True)
         mitxonline = {
             "url": info["mitxonline_url"],
             "manageCommand": info["manage_command"],
@@ -180,7 +179,13 @@ class PulumiProject:
         if session is not None:
             mitxonline["session"] = session
         self.set_config("mitxonline", mitxonline)
-        self.set_config("mitxonlineApiKey", info["mitxonline_api_key"], secret=True)
+        self.set_secrets(edxClientSecret=info["edx_client_secret"], mitxonlineApiKey=info["mitxonline_api_key"])
+
+    def set_secrets(self, **values: str) -> None:
+        """Set `courseware:<key>` secrets in one `pulumi config set-all`: one CLI start-up
+        (and one passphrase key derivation) for all of them, not one per secret."""
+        pairs = [flag for key, value in values.items() for flag in ("--secret", f"courseware:{key}={value}")]
+        self.run("config", "set-all", *pairs)
 
     def config_value(self, key: str) -> Any:
         data = yaml.safe_load((self.root / f"Pulumi.{self.stack}.yaml").read_text()) or {}

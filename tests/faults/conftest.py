@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from pulumi.dynamic import CheckResult, Config, ConfigureRequest, ResourceProvider
 
 from provider import platforms
@@ -22,22 +21,7 @@ from provider.base import ProviderBase
 from provider.edx.client import RetryPolicy
 from provider.mitxonline import retries
 from provider.mitxonline.client import MitxOnline
-from sandbox import cli as sandbox_cli
-from tests.sandbox.helpers import Sandbox, start_sandbox
-
-
-class InProcessSandbox(Sandbox):
-    """A `Sandbox` whose `fault`, `log` and `edx` commands run the same click command
-    in this process: the CLI contract is the same, without a Python start-up per call
-    (the fault matrix makes hundreds of them)."""
-
-    def cli(self, *args: str) -> str:
-        if args[0] in ("stop", "start", "status") or args[0].startswith("manage"):
-            return super().cli(*args)
-        argv = [*args[0].split(), "--state-dir", str(self.state_dir), *args[1:]]
-        result = CliRunner().invoke(sandbox_cli.main, argv, catch_exceptions=False)
-        assert result.exit_code == 0, f"$ courseware-sandbox {' '.join(argv)}\n{result.output}"
-        return result.stdout
+from tests.sandbox.helpers import Sandbox, in_process, start_sandbox
 
 
 @pytest.fixture(scope="package")
@@ -47,8 +31,7 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
 
 def _in_process_sandbox(state_dir: Path) -> Iterator[Sandbox]:
     """A sandbox with a short clone delay, driven in-process, stopped afterwards."""
-    started = start_sandbox(state_dir, "--clone-delay", "0.1")
-    running = InProcessSandbox(started.state_dir, started.info)
+    running = in_process(start_sandbox(state_dir, "--clone-delay", "0.1"))
     try:
         yield running
     finally:
@@ -76,9 +59,9 @@ def providers(faulty: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sand
     configured(faulty, ProviderBase)
     original = MitxOnline.wait_for_edx
 
-    def quick(self: MitxOnline, keys: Any, timeout: float, poll: float = 5.0) -> list[str]:
+    def quick(self: MitxOnline, keys: Any, timeout: float, poll: float = 5.0, *, just_added: bool = False) -> list[str]:
         # Only the poll interval changes: the clone delay of this sandbox is 0.1 s.
-        return original(self, keys, timeout, poll=0.2)
+        return original(self, keys, timeout, poll=0.2, just_added=just_added)
 
     monkeypatch.setattr(MitxOnline, "wait_for_edx", quick)
     # Shorter pauses between tries; the number of tries, which is what is tested, stays.

@@ -5,8 +5,10 @@ on one cached provider: one edX client and its token cache, one MITx Online clie
 its shared reads. A catalog of 12 source courses and 3 contracts is applied with
 `--parallel 16`; the sandbox log then shows that every request carried a valid token
 (no 401, one token for the whole run) and that no write command ran twice for the same
-object. The LMS token endpoint is also called by MITx Online's own clone worker, so the
-single token of the provider process is shown by an in-process test of the client.
+object. The LMS token endpoint is also called by MITx Online's own clone worker (a JWT
+per clone step, as the real one); the log tells its calls apart (`caller`), so the
+provider's own token requests are counted: one for the process. The token cache under
+contention is also shown by an in-process test of the client.
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ def test_parallel_apply_uses_valid_tokens_and_runs_no_command_twice(tmp_path: Pa
     http = [e for e in log if e["kind"] == "http"]
     assert [e for e in http if e["status"] in (401, 403)] == []
     assert len([e for e in http if e["app"] == "studio"]) >= 2 * len(COURSES)
+    # One provider process for the whole `up --skip-preview`, one token (issue 27).
+    mine = [e for e in http if e["caller"] == "client" and e["path"] == "/oauth2/access_token"]
+    assert len(mine) == 1, mine
+    assert [e for e in http if e["caller"] == "mitxonline" and e["path"] == "/oauth2/access_token"] != []
 
     writes = [tuple(e["argv"]) for e in log if e["kind"] == "command" and e["argv"][0] in WRITES]
     twice = {argv: n for argv, n in Counter(writes).items() if n > 1}

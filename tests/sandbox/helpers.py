@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from click.testing import CliRunner
+
+from sandbox import cli as sandbox_cli
 
 # A session start also builds the SQLite store; generous, so a loaded machine does not flake.
 _CLI_TIMEOUT = 120
@@ -147,6 +150,31 @@ class Sandbox:
     def unique(prefix: str) -> str:
         """A name no other test uses: course key parts, slugs, org keys."""
         return unique(prefix)
+
+
+class InProcessSandbox(Sandbox):
+    """A `Sandbox` whose `fault`, `log` and `edx` commands run the same click command
+    in this process: the CLI contract is the same, without a Python start-up per call
+    (the fault matrix makes hundreds of them, an end-to-end test one or two per step).
+    Starting, stopping and `manage` stay real processes; tests/sandbox tests the CLI
+    itself through `run_cli`."""
+
+    def cli(self, *args: str) -> str:
+        if args[0] in ("stop", "start", "status") or args[0].startswith("manage"):
+            return super().cli(*args)
+        head, *rest = args
+        command = head.split()
+        if len(command) == 1 and head in _GROUPS and rest:
+            command, rest = [head, rest[0]], rest[1:]
+        argv = [*command, "--state-dir", str(self.state_dir), *rest]
+        result = CliRunner().invoke(sandbox_cli.main, argv, catch_exceptions=False)
+        assert result.exit_code == 0, f"$ courseware-sandbox {' '.join(argv)}\n{result.output}"
+        return result.stdout
+
+
+def in_process(started: Sandbox) -> InProcessSandbox:
+    """`started`, with its `fault`, `log` and `edx` commands run in this process."""
+    return InProcessSandbox(started.state_dir, started.info)
 
 
 # `make test TEST_PORTS=30000-30999` (the Makefile passes it on as COURSEWARE_TEST_PORTS):

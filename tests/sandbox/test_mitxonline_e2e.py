@@ -228,6 +228,28 @@ def test_clone_pushes_title_pacing_contract_dates_and_modes(box: Sandbox) -> Non
     assert sorted((m["mode_slug"], m["min_price"]) for m in modes) == [("audit", 0), ("verified", 1)]
 
 
+def test_the_log_tells_mitxonlines_own_edx_calls_from_the_clients(box: Sandbox) -> None:
+    """The benchmark counts the provider's requests apart from those MITx Online makes
+    itself: a clone is MITx Online's (as `process_course_run_clone`, `fix_cloned_run_data`
+    and `push_edx_modes_from_run` make them: a JWT each, docs/platforms/mitxonline.md §9), a
+    test's own read is the client's."""
+    course = source_course(box)
+    manage(box, "b2b_contract", "create", "Caller Org", "Caller Contract", "code", "--create", "--org-key", unique("C"))
+    contract = contract_id(box, "Caller Contract")
+    before = len(box.log())
+    manage(box, "b2b_courseware", "add", str(contract), course)
+    key = db_value(box, "SELECT courseware_id FROM mitx_course_run WHERE b2b_contract_id = ?", contract)
+    wait_for(lambda: db_value(box, "SELECT status FROM mitx_clone_task WHERE target_courseware_id = ?", key)
+             == "succeeded")  # fmt: skip
+    studio_get(box, key)
+    http = [e for e in box.log()[before:] if e["kind"] == "http"]
+    theirs = [(e["app"], e["method"], e["path"]) for e in http if e["caller"] == "mitxonline"]
+    assert theirs.count(("lms", "POST", "/oauth2/access_token")) == 3
+    assert ("studio", "POST", "/api/v1/course_runs/clone/") in theirs
+    assert ("studio", "PUT", f"/api/v1/course_runs/{key}/") in theirs
+    assert http[-1]["caller"] == "client" and http[-1]["path"] == f"/api/v1/course_runs/{key}/"
+
+
 def test_clone_without_contract_end_keeps_the_source_dates(box: Sandbox) -> None:
     course = source_course(box)
     manage(box, "b2b_contract", "create", "Open Org", "Open Contract", "code", "--create", "--org-key", unique("O"))

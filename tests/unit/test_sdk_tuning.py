@@ -11,8 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pulumi
 import pulumi.log
+import pulumi.runtime.settings as sdk_settings
 import pulumi.runtime.stack as sdk_stack
 import pytest
 
@@ -27,6 +29,9 @@ def untouched_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
     """Whatever a test tunes is undone afterwards."""
     monkeypatch.setattr(pulumi.log, "debug", pulumi.log.debug)
     monkeypatch.setattr(sdk_stack, "asyncio", asyncio)
+    # The SDK's own mapping, even when a test of another file (the program's build) tuned
+    # this process before.
+    monkeypatch.setattr(sdk_settings, "grpc_error_to_exception", sdk_tuning.STOCK_GRPC_ERROR_TO_EXCEPTION)
     monkeypatch.delenv("COURSEWARE_SDK_TUNING", raising=False)
     monkeypatch.delenv("COURSEWARE_SDK_DEBUG", raising=False)
 
@@ -163,6 +168,55 @@ def test_switches_turn_the_tuning_off_or_keep_debug(said: list[str], monkeypatch
     assert sdk_tuning.is_tuned()
     pulumi.log.debug("kept")
     assert said[-1] == "kept"
+
+
+class EngineAnswer(grpc.RpcError):
+    """A failed RPC as grpc-python raises it: an `RpcError` that is also a call, with a
+    status code and details."""
+
+    def __init__(self, code: grpc.StatusCode, details: str) -> None:
+        super().__init__(details)
+        self._code, self._details = code, details
+
+    def code(self) -> grpc.StatusCode:
+        return self._code
+
+    def details(self) -> str:
+        return self._details
+
+
+def raised_by_an_rpc(answer: EngineAnswer) -> BaseException:
+    """What the SDK raises from an RPC the engine answered with `answer`, through the
+    function every RPC of the SDK calls (`handle_grpc_error`, imported by name in
+    `pulumi.runtime.resource`)."""
+    import pulumi.runtime.resource as sdk_resource
+
+    with pytest.raises(BaseException) as raised:
+        sdk_resource.handle_grpc_error(answer)
+    return raised.value
+
+
+def test_a_registration_the_engine_cancels_is_one_line_not_a_traceback() -> None:
+    cancelled = EngineAnswer(grpc.StatusCode.CANCELLED, "context canceled")
+    # Stock: a bare Exception, which the language host prints with a traceback.
+    stock = raised_by_an_rpc(cancelled)
+    assert type(stock) is Exception and str(stock) == "context canceled"
+
+    assert sdk_tuning.tune_sdk() is True
+    tuned = raised_by_an_rpc(cancelled)
+    assert isinstance(tuned, pulumi.RunError), tuned
+    assert "a step failed" in str(tuned) and "above" in str(tuned)
+    # Every other answer is mapped as the SDK maps it.
+    other = raised_by_an_rpc(EngineAnswer(grpc.StatusCode.UNKNOWN, "resource monitor said no"))
+    assert type(other) is Exception and str(other) == "resource monitor said no"
+    gone = raised_by_an_rpc(EngineAnswer(grpc.StatusCode.UNAVAILABLE, ""))
+    assert isinstance(gone, pulumi.RunError) and "shutting down" in str(gone)
+
+
+def test_a_cancelled_registration_keeps_its_traceback_when_the_tuning_is_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSEWARE_SDK_TUNING", "off")
+    assert sdk_tuning.tune_sdk() is False
+    assert type(raised_by_an_rpc(EngineAnswer(grpc.StatusCode.CANCELLED, "context canceled"))) is Exception
 
 
 def test_other_waits_keep_their_return_when() -> None:

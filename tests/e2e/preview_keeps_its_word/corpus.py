@@ -127,45 +127,60 @@ def _rename_organization(catalog: Catalog) -> None:
     catalog["organizations"][1]["name"] = "Renamed University"
 
 
-EDITS = (
-    Edit("seats raised", _set(UCODE, max_learners=20), refused=False),
-    Edit("seats lowered", _set(UCODE, max_learners=12), refused=True),
-    Edit("seat cap dropped", _drop(UCODE, "max_learners"), refused=True),
-    Edit("seats zero", _set(UCODE, max_learners=0), refused=True),
-    Edit("price set", _set(BIGCO, price="100.00"), refused=False),
-    Edit("price changed", _set(BIGCO, price="250.50"), refused=False),
-    Edit("price of a code contract dropped", _drop(BIGCO, "price"), refused=False),
-    Edit("price with three decimals", _set(BIGCO, price="12.345"), refused=True),
-    Edit("price on a managed contract", _set(IDPU, price="50.00"), refused=False),
-    Edit("price of a managed contract dropped", _drop(IDPU, "price"), refused=True),
-    Edit("contract end moved later", _set(UCODE, end="2031-06-30"), refused=False),
-    Edit("contract start after its end", _set(UCODE, start="2032-01-01"), refused=True),
-    Edit("membership type changed", _set(UCODE, membership_type="managed"), refused=True),
-    Edit("contract renamed", _set(UCODE, name="Renamed Contract"), refused=True),
-    Edit("contract description changed", _set(UCODE, description="New words"), refused=True),
-    Edit("contract slug not a slug", _set(UCODE, slug="bad slug!"), refused=True),
-    Edit("organization renamed", _rename_organization, refused=True),
-    Edit("organization key in lower case", _lower_case_organization, refused=True),
-    Edit("course title changed", _title("Intro to Courses, Second Edition"), refused=False),
-    Edit("title at its limit", _title("T" * 255), refused=False),
-    Edit("title beyond its limit", _title("T" * 256), refused=True),
-    Edit("title of 300 characters", _title("T" * 300), refused=True),
-    Edit("title starting with a dash", _title("-Intro to Courses"), refused=True),
-    Edit("title with a newline", _title("Intro\nto Courses"), refused=True),
-    Edit("run end moved later", _run_dates(end="2031-12-31T00:00:00Z"), refused=False),
-    Edit("run start after its end", _run_dates(start="2032-06-01T00:00:00Z"), refused=True),
-    Edit("course added", _add_new_course, refused=False),
-    Edit("course removed from a contract", _remove_new_course, refused=False),
-    Edit("course missing from the platform", _ghost_course, refused=True),
-    Edit("course declared nowhere", _undeclared_course, refused=True),
-    Edit("contract starting in the future", _future_contract, refused=False),
-    Edit("seats of a future contract raised", _set(FUTURE, max_learners=20), refused=True),
-    Edit("end of a future contract moved", _set(FUTURE, end="2033-06-30"), refused=True),
-    Edit("contract end moved into the past", _set(BIGCO, end="2026-06-30"), refused=False),
-    Edit("seats of an ended contract raised", _set(BIGCO, max_learners=30), refused=True),
-    Edit("contract made inactive", _set(IDPU, active=False), refused=None),
-    Edit("inactive contract made active again", _set(IDPU, active=True), refused=True),
-)
+# Three chains, each applied to a stack of its own from the demo catalog, so that the
+# test files of tests/e2e/preview_keeps_its_word run side by side under `make test`'s
+# workers (docs/ci.md). Within a chain, each edit builds on the last accepted one: an edit
+# that needs an earlier one ("seats lowered" after "seats raised", the course removed after
+# it was added) stands in the same chain, after it.
+CHAINS: dict[str, tuple[Edit, ...]] = {
+    # The contracts' seats, prices and fixed fields, and the organizations.
+    "contracts": (
+        Edit("seats raised", _set(UCODE, max_learners=20), refused=False),
+        Edit("seats lowered", _set(UCODE, max_learners=12), refused=True),
+        Edit("seat cap dropped", _drop(UCODE, "max_learners"), refused=True),
+        Edit("seats zero", _set(UCODE, max_learners=0), refused=True),
+        Edit("price set", _set(BIGCO, price="100.00"), refused=False),
+        Edit("price changed", _set(BIGCO, price="250.50"), refused=False),
+        Edit("price of a code contract dropped", _drop(BIGCO, "price"), refused=False),
+        Edit("price with three decimals", _set(BIGCO, price="12.345"), refused=True),
+        Edit("price on a managed contract", _set(IDPU, price="50.00"), refused=False),
+        Edit("price of a managed contract dropped", _drop(IDPU, "price"), refused=True),
+        Edit("contract end moved later", _set(UCODE, end="2031-06-30"), refused=False),
+        Edit("contract start after its end", _set(UCODE, start="2032-01-01"), refused=True),
+        Edit("membership type changed", _set(UCODE, membership_type="managed"), refused=True),
+        Edit("contract renamed", _set(UCODE, name="Renamed Contract"), refused=True),
+        Edit("contract description changed", _set(UCODE, description="New words"), refused=True),
+        Edit("contract slug not a slug", _set(UCODE, slug="bad slug!"), refused=True),
+        Edit("organization renamed", _rename_organization, refused=True),
+        Edit("organization key in lower case", _lower_case_organization, refused=True),
+    ),
+    # The source course's title and run dates, and the courses a contract sells.
+    "courses": (
+        Edit("course title changed", _title("Intro to Courses, Second Edition"), refused=False),
+        Edit("title at its limit", _title("T" * 255), refused=False),
+        Edit("title beyond its limit", _title("T" * 256), refused=True),
+        Edit("title of 300 characters", _title("T" * 300), refused=True),
+        Edit("title starting with a dash", _title("-Intro to Courses"), refused=True),
+        Edit("title with a newline", _title("Intro\nto Courses"), refused=True),
+        Edit("run end moved later", _run_dates(end="2031-12-31T00:00:00Z"), refused=False),
+        Edit("run start after its end", _run_dates(start="2032-06-01T00:00:00Z"), refused=True),
+        Edit("course added", _add_new_course, refused=False),
+        Edit("course removed from a contract", _remove_new_course, refused=False),
+        Edit("course missing from the platform", _ghost_course, refused=True),
+        Edit("course declared nowhere", _undeclared_course, refused=True),
+    ),
+    # Contracts outside their date window, or inactive.
+    "windows": (
+        Edit("contract starting in the future", _future_contract, refused=False),
+        Edit("seats of a future contract raised", _set(FUTURE, max_learners=20), refused=True),
+        Edit("end of a future contract moved", _set(FUTURE, end="2033-06-30"), refused=True),
+        Edit("contract end moved into the past", _set(BIGCO, end="2026-06-30"), refused=False),
+        Edit("seats of an ended contract raised", _set(BIGCO, max_learners=30), refused=True),
+        Edit("contract made inactive", _set(IDPU, active=False), refused=None),
+        Edit("inactive contract made active again", _set(IDPU, active=True), refused=True),
+    ),
+}
+EDITS = tuple(edit for chain in CHAINS.values() for edit in chain)
 
 
 def write_catalog(root: Path, stack: str, catalog: Catalog) -> None:

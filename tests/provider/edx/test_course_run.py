@@ -6,6 +6,7 @@ Each test uses its own course keys; `faults` clears the fault rules it added.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -201,3 +202,18 @@ def test_reads_ride_out_throttling_and_server_errors(provider: CourseRunProvider
     assert provider.read(key, state).id == key
     statuses = [e["status"] for e in faults.log() if e.get("path") == f"/api/v1/course_runs/{key}/"]
     assert statuses[-3:] == [429, 503, 200]
+
+
+def test_one_token_serves_every_call_of_the_process(provider: CourseRunProvider, sandbox: Sandbox) -> None:
+    """Issue 27: the provider asks the LMS for a JWT once while it is valid, however many
+    runs its four worker threads create and read. (MITx Online's own calls to edX take a
+    JWT each, as the real one does: the log names them `caller: mitxonline`.)"""
+    before = len(sandbox.log())
+    keys = [new_key() for _ in range(8)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        created = list(pool.map(lambda key: provider.create(declared(provider, key)), keys))
+        list(pool.map(lambda done: provider.read(done.id, done.outs), created))
+    http = [e for e in sandbox.log()[before:] if e["kind"] == "http" and e["caller"] == "client"]
+    tokens = [e for e in http if e["path"] == "/oauth2/access_token"]
+    assert len(tokens) == 1, tokens
+    assert len([e for e in http if e["app"] == "studio"]) >= 2 * len(keys)

@@ -258,3 +258,28 @@ def test_a_clone_that_never_comes_fails_after_the_stacks_clone_timeout(
     assert "queued their clone in edX" in message
     assert "run `pulumi up` again later" in message and "openedx.tasks.clone_courserun" in message
     assert platforms.edx().find_course_run(CourseKey.parse(run_key)) is None
+
+
+def test_cloned_runs_cost_at_most_two_studio_reads_each(mitxonline: Sandbox, source: SourceCourse) -> None:
+    """Issue 27: the clone wait looks for a just-added run about when this process's
+    clones have been landing, with the sandbox's clone delay (1 s), instead of at once
+    and every half second after. Six contracts of two courses, one after the other, as
+    one provider process would: the first teaches the clone time."""
+    other = make_source_course(mitxonline, Sandbox.unique("B"))
+    contracts = configured(mitxonline, ContractProvider)
+    courseware = configured(mitxonline, ContractCoursewareProvider)
+    before = len(mitxonline.log())
+    cloned: list[str] = []
+    for _ in range(6):
+        org = Org(Sandbox.unique("CW").upper(), "")
+        org.name = f"Clone Wait {org.key}"
+        contract_id = contracts.create(contract_inputs(mitxonline, org)).outs["contract_id"]
+        done = courseware.create(courseware_inputs(mitxonline, contract_id, source.course, other.course))
+        cloned += done.outs["run_keys"]
+    assert len(cloned) == 12
+    http = [e for e in mitxonline.log()[before:] if e["kind"] == "http" and e["caller"] == "client"]
+    paths = {f"/api/v1/course_runs/{key}/" for key in cloned}
+    reads = [e for e in http if e["app"] == "studio" and e["method"] == "GET" and e["path"] in paths]
+    assert len(reads) / len(cloned) <= 2, len(reads)
+    # Every Studio read of the provider was one of those (no listing, no other run).
+    assert [e for e in http if e["app"] == "studio" and e["path"] not in paths] == []

@@ -405,3 +405,57 @@ def test_a_narrowed_listing_is_one_line_naming_the_setting_to_check(fake: FakeMi
     assert "\n" not in message and "University" not in message
     assert message.startswith("list contracts and organizations: b2b_list printed a narrowed table")
     assert "courseware:mitxonline.manageCommand" in message
+
+
+def _course_reads(fake: FakeMitx) -> list[str]:
+    return [r.url.params["readable_id"] for r in fake.http if r.url.path == "/api/internal/courses/" and
+            "live" not in r.url.params]  # fmt: skip
+
+
+def test_a_write_forgets_only_the_course_reads_it_can_change(fake: FakeMitx, client: MitxOnline) -> None:
+    """Issue 27: each course is read once per operation, not again after every other
+    contract's commands; a command that names a course forgets that course's read."""
+    a, b = "course-v1:UAI_SOURCE+A.0001x", "course-v1:UAI_SOURCE+B.0001x"
+    fake.add_course(a)
+    fake.add_course(b)
+    fake.accept("b2b_courseware add", "b2b_codes validate", "b2b_contract modify")
+
+    def read_both() -> None:
+        assert client.course(a) is not None and client.course(b) is not None
+
+    read_both()
+    client.write(commands.codes_validate(7), "validate")
+    read_both()
+    assert _course_reads(fake) == [a, b]
+    client.write(commands.courseware_add(7, [a], make_codes=False), "add")
+    read_both()
+    assert _course_reads(fake) == [a, b, a]
+    # A modify may change its contract's runs: every course is read again.
+    client.write(commands.contract_modify(7, {"max_learners": 3}), "modify")
+    read_both()
+    assert _course_reads(fake) == [a, b, a, a, b]
+    # So does a failed write, whatever it names.
+    fake.on("b2b_codes validate", lambda args, stdin: Completed(1, "", "boom"))
+    with pytest.raises(CommandFailed):
+        client.write(commands.codes_validate(7), "validate")
+    read_both()
+    assert _course_reads(fake) == [a, b, a, a, b, a, b]
+
+
+def test_codes_outlive_a_course_import_but_not_a_validate(fake: FakeMitx, client: MitxOnline) -> None:
+    reads: list[int] = []
+
+    def codes(args: list[str], stdin: str | None) -> Completed:
+        reads.append(1)
+        return ok("[]")
+
+    fake.on("shell", codes)
+    fake.accept("import_courserun", "b2b_codes validate")
+    assert client.all_codes() == []
+    client.write(commands.import_courserun("course-v1:UAI_SOURCE+A.0001x+SOURCE", "course-v1:UAI_SOURCE+A.0001x",
+                                           "SOURCE", live=True, source=True), "import")  # fmt: skip
+    client.all_codes()
+    assert len(reads) == 1
+    client.write(commands.codes_validate(7), "validate")
+    client.all_codes()
+    assert len(reads) == 2

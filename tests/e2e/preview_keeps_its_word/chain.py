@@ -7,8 +7,11 @@ edit, one of two things must hold, through the real CLI against the sandbox:
   (the sandbox's log shows no command that writes and no Studio call that changes);
 - or `up` applies it (exit 0) and the next `preview --expect-no-changes` is empty.
 
-Edits are applied one after the other to the demo stack, each on the last accepted one;
-each says whether it must be refused, so the corpus cannot pass by refusing everything.
+The edits form three chains (corpus.CHAINS), each applied one edit after the other to a
+stack of its own made from the demo catalog, each edit on the last accepted one of its
+chain; each edit says whether it must be refused, so the corpus cannot pass by refusing
+everything. A test file per chain (test_corpus_*.py) lets `make test` run them side by
+side; this module is what they share.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ from pathlib import Path
 
 from tests.e2e.harness import STACKS, PulumiProject
 from tests.e2e.learner_data import writes_since
-from tests.e2e.preview_keeps_its_word.corpus import EDITS, demo_catalog, write_catalog
+from tests.e2e.preview_keeps_its_word.corpus import CHAINS, demo_catalog, write_catalog
 from tests.sandbox.helpers import Sandbox
 
 
-def test_every_edit_is_refused_by_preview_or_applied_by_up(tmp_path: Path, module_sandbox: Sandbox) -> None:
-    assert len(EDITS) >= 30
-    project = PulumiProject(tmp_path, STACKS, stack="corpus")
+def apply_chain(name: str, tmp_path: Path, module_sandbox: Sandbox) -> None:
+    """Apply the chain `name` of corpus.CHAINS to a stack of its own, made from the demo
+    catalog, and fail with every edit that broke the promise."""
+    project = PulumiProject(tmp_path, STACKS, stack=f"corpus-{name}")
     project.use_sandbox(module_sandbox.info)
     current = demo_catalog()
     project.set_config("catalog", current)
@@ -31,7 +35,7 @@ def test_every_edit_is_refused_by_preview_or_applied_by_up(tmp_path: Path, modul
     project.preview("--expect-no-changes")
 
     broken: list[str] = []
-    for edit in EDITS:
+    for edit in CHAINS[name]:
         try:
             edited = edit.apply(current)
         except AssertionError as error:
