@@ -15,7 +15,7 @@ import time
 import httpx
 
 from sandbox.context import AppContext
-from sandbox.mitxonline import openedx, repo
+from sandbox.mitxonline import openedx, programs, repo
 from sandbox.mitxonline.models import CloneTask, CourseRun
 
 MAX_RETRIES = 5  # OPENEDX_COURSE_CLONE_MAX_RETRIES
@@ -28,7 +28,11 @@ class CloneRefused(Exception):
 
 
 def tick(ctx: AppContext) -> None:
-    """Run every pending clone whose time has come; called by the server about every 0.2 s."""
+    """Run every pending clone whose time has come; called by the server about every 0.2 s.
+
+    Program tasks (``create_program_contract_runs``) run first: the clones they queue
+    then wait for the clone delay like any other."""
+    programs.run_due_tasks(ctx)
     # Ticks run one after another in the server's single worker thread, so a task still
     # "running" here was cut off by a server stop: like Celery with acks_late, run it again.
     due = repo.fetch(
