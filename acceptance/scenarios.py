@@ -36,6 +36,18 @@ COMMAND_LINE = re.compile(
 )
 SESSION_LINE = re.compile(r"command session \S+ started in")
 READS = ("b2b_list", "b2b_contract export", "b2b_codes output", "shell")
+# A `shell` reads (codes, a b2b-only program), except the remote programs that write: the
+# program's name follows `<program: ` in the provider's command line.
+SHELL_WRITES = re.compile(r"<program: write_")
+
+
+def is_write(command: re.Match[str]) -> bool:
+    """Whether a provider command line the diagnostics show is a write."""
+    if command["command"] == "shell":
+        return SHELL_WRITES.search(command.group(0)) is not None
+    return not command["command"].startswith(READS)
+
+
 RETRY_LINE = re.compile(r"^ *WARNING provider\.[\w.]+: .*try \d+ failed, trying again.*$", re.M)
 
 
@@ -142,7 +154,7 @@ class Run:
         (logs / f"{len(self.record.steps):02d}-{args[0]}-{project.stack}.txt").write_text(said)
         lines = diagnostics(said)
         commands = [m for m in COMMAND_LINE.finditer(lines)]
-        writes = [m for m in commands if not m["command"].startswith(READS)]
+        writes = [m for m in commands if is_write(m)]
         retries = RETRY_LINE.findall(lines)
         self.record.notes.extend(f"{project.stack}: {line.strip()}" for line in retries)
         self.record.steps.append(
@@ -221,6 +233,8 @@ class Run:
                 left.append(f"{kind} {found}")
             elif kind.endswith(":CourseRun"):
                 left.append(f"{kind} {outputs.get('course_key') or outputs.get('courseware_id')}")
+            elif kind.endswith(":Program"):
+                left.append(f"program {outputs.get('readable_id')} (no command deletes a program)")
             elif kind.endswith(":Contract"):
                 left.append(f"contract {outputs.get('slug')} (id {outputs.get('contract_id')}, made inactive)")
             elif kind.endswith(":ContractCourseware"):
@@ -522,6 +536,39 @@ def starts(path: Path | None) -> int:
     return sum(1 for line in path.read_text().splitlines() if line.startswith("start\t"))
 
 
+def programs(run: Run) -> None:
+    """The program workflow (stacks/Pulumi.program-contract.yaml): a program of three new
+    source courses sold to a code and a managed contract converges, a second `up` runs no
+    write; then the program's title, the order of its required courses and `b2b_only`
+    change in place (the remote program `write_program` inside MITx Online, and a
+    b2b-only program read by `print_program`), each `up` followed by an empty preview."""
+    catalog = run.shipped("program-contract")
+    project = run.stack("programs", catalog)
+    run.up(project)
+    second = run.pulumi(project, "up", "--yes", "--skip-preview", "--expect-no-changes")
+    if run.record.steps[-1].writes:
+        raise ScenarioFailed(
+            f"the second `up` ran {run.record.steps[-1].writes} write commands:\n{_tail(second.stdout)}"
+        )
+    courses = len(catalog["programs"][0]["requirements"]["required"]) + len(
+        catalog["programs"][0]["requirements"]["elective"]
+    )
+    for index in range(len(catalog["contracts"])):
+        runs = contract_of(project, catalog, index).get("run_keys") or []
+        if len(runs) != courses:
+            raise ScenarioFailed(
+                f"contract {index}: {len(runs)} contract runs for a program of {courses} courses: {runs}"
+            )
+    program = catalog["programs"][0]
+    program["title"] = f"{program['title']}, Second Edition"
+    program["requirements"]["required"].reverse()
+    project.set_config("catalog", catalog)
+    run.up(project)
+    program["b2b_only"] = True
+    project.set_config("catalog", catalog)
+    run.up(project)
+
+
 SCENARIOS: dict[str, Callable[[Run], None]] = {
     "workflows": workflows,
     "drift": drift,
@@ -532,6 +579,7 @@ SCENARIOS: dict[str, Callable[[Run], None]] = {
     "sigkill": sigkill,
     "env-stripped": env_stripped,
     "learner": learner,
+    "programs": programs,
 }
 
 

@@ -135,7 +135,8 @@ def new_prefix() -> str:
 @dataclass(frozen=True)
 class Prefix:
     """Puts the run's prefix on every name a catalog gives MITx Online and edX: org keys,
-    organization and contract names (and so slugs), course numbers; SSO ids are new."""
+    organization and contract names (and so slugs), course numbers, program ids; SSO ids
+    are new."""
 
     value: str
     # A scenario's own letter after the run's prefix on organizations and contracts, so
@@ -160,6 +161,13 @@ class Prefix:
         scheme, org, number, run = found.groups()
         return f"{scheme}{org}+{self.value}{number}{run or ''}"
 
+    def program_id(self, readable_id: str) -> str:
+        """`program-v1:UAI+AIP` -> `program-v1:UAI+T3K9QZJAIP`: one program per scenario."""
+        head, sep, tail = readable_id.rpartition("+")
+        if not sep:
+            raise ValueError(f"not a program id: {readable_id!r}")
+        return f"{head}+{self.value}{self.tag}{tail}"
+
     def sso_id(self, key: str) -> str:
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"courseware-acceptance:{self.value}{self.tag}:{key}"))
 
@@ -171,6 +179,12 @@ class Prefix:
         out["existing_source_courses"] = [self.course_key(k) for k in out.get("existing_source_courses") or []]
         if not out["existing_source_courses"]:
             del out["existing_source_courses"]
+        for program in out.get("programs") or []:
+            program["readable_id"] = self.program_id(program["readable_id"])
+            requirements = program.get("requirements") or {}
+            for kind in ("required", "elective"):
+                if kind in requirements:
+                    requirements[kind] = [self.course_key(k) for k in requirements[kind]]
         for organization in out.get("organizations") or []:
             organization["sso_organization_id"] = self.sso_id(organization["org_key"])
             organization["org_key"] = self.org_key(organization["org_key"])
@@ -179,4 +193,6 @@ class Prefix:
             contract["organization"] = self.org_key(contract["organization"])
             contract["name"] = self.name(contract["name"])
             contract["courses"] = [self.course_key(k) for k in contract.get("courses") or []]
+            if "programs" in contract:
+                contract["programs"] = [self.program_id(p) for p in contract["programs"]]
         return out

@@ -2,6 +2,8 @@
 
     python -m bench                 every size, then docs/benchmarks.{md,json,png}
     python -m bench --smoke         the smallest size only, report in .state/bench/smoke/report.json
+    python -m bench --programs      10 programs of 5 courses sold to 50 contracts (issue 26),
+                                    report in .state/bench/programs/report.json
     python -m bench --session-start 25 --command-time 0.125 --max-resources 500
     python -m bench --session off   one process per command, as before command sessions
 
@@ -19,7 +21,7 @@ import time
 from pathlib import Path
 
 from bench import report, startup
-from bench.catalogs import FULL, SMOKE
+from bench.catalogs import FULL, PROGRAMS, SMOKE
 from bench.measure import REPO, Costs, SizeResult, measure_size, write_wrapper
 
 DOCS = REPO / "docs"
@@ -28,6 +30,9 @@ DOCS = REPO / "docs"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="the smallest size only; the docs are left alone")
+    parser.add_argument(
+        "--programs", action="store_true", help="the catalog with programs only; the docs are left alone"
+    )
     parser.add_argument(
         "--session-start",
         type=float,
@@ -53,10 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=None, help="the JSON report (default: see above)")
     args = parser.parse_args(argv)
 
-    sizes = (
-        [SMOKE] if args.smoke else [s for s in FULL if args.max_resources is None or s.resources <= args.max_resources]
-    )
-    workdir = (args.workdir / ("smoke" if args.smoke else "full")).resolve()
+    alone = "smoke" if args.smoke else "programs" if args.programs else None
+    if alone is not None:
+        sizes = [SMOKE if args.smoke else PROGRAMS]
+    else:
+        sizes = [s for s in FULL if args.max_resources is None or s.resources <= args.max_resources]
+    workdir = (args.workdir / (alone or "full")).resolve()
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     wrapper = write_wrapper(workdir)
@@ -71,13 +78,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     blobs = results[-1].blobs
     start = startup.measure(blobs) if blobs else {}
-    built = report.build(results, start, Costs(args.session_start, args.command_time), smoke=args.smoke)
+    built = report.build(results, start, Costs(args.session_start, args.command_time), smoke=alone is not None)
 
-    output = args.output or (workdir / "report.json" if args.smoke else DOCS / "benchmarks.json")
+    output = args.output or (workdir / "report.json" if alone else DOCS / "benchmarks.json")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(built, indent=1, sort_keys=True) + "\n")
     text = report.markdown(built)
-    if args.smoke:
+    if alone:
         print(text)
     else:
         drawn = report.plot(built, DOCS / "benchmarks.png")

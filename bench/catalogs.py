@@ -17,6 +17,17 @@ The runbook (the manual procedure the provider replaces) for the same catalog ru
 
 Organizations cost the runbook nothing of their own: the first contract's command
 creates them.
+
+A size with P programs of Q courses (issue 26) declares program i over courses i*Q ...
+i*Q+Q-1 (two required, the rest electives), and contract i sells program i modulo P
+instead of courses:
+
+    program             1 resource:  mitxonline:Program
+    per program         2 commands:  create_courseware program, and one `manage.py shell`
+                                     for its requirements (no command adds an existing
+                                     course to a program, docs/platforms/mitxonline.md §14;
+                                     the runbook's alternative is the Django admin)
+    per program contract the 5 commands of a code contract, with `add <program>`
 """
 
 from __future__ import annotations
@@ -29,6 +40,9 @@ RESOURCES_PER_ORGANIZATION = 1
 RESOURCES_PER_CONTRACT = 3
 RUNBOOK_PER_SOURCE = 1
 RUNBOOK_PER_CODE_CONTRACT = 5
+RESOURCES_PER_PROGRAM = 1
+RUNBOOK_PER_PROGRAM = 2
+REQUIRED_PER_PROGRAM = 2
 SEATS = 2  # codes per contract run: small, so the codes dump stays small
 
 
@@ -41,10 +55,14 @@ class Size:
     organizations: int
     contracts: int
     courses_per_contract: int
+    # Programs of `courses_per_program` courses; with programs, contracts sell one each.
+    programs: int = 0
+    courses_per_program: int = 0
 
     @property
     def label(self) -> str:
-        return f"{self.sources}s/{self.organizations}o/{self.contracts}cx{self.courses_per_contract}"
+        programs = f"/{self.programs}px{self.courses_per_program}" if self.programs else ""
+        return f"{self.sources}s/{self.organizations}o/{self.contracts}cx{self.courses_per_contract}{programs}"
 
     @property
     def resources(self) -> int:
@@ -53,11 +71,16 @@ class Size:
             RESOURCES_PER_SOURCE * self.sources
             + RESOURCES_PER_ORGANIZATION * self.organizations
             + RESOURCES_PER_CONTRACT * self.contracts
+            + RESOURCES_PER_PROGRAM * self.programs
         )
 
     @property
     def runbook_commands(self) -> int:
-        return RUNBOOK_PER_SOURCE * self.sources + RUNBOOK_PER_CODE_CONTRACT * self.contracts
+        return (
+            RUNBOOK_PER_SOURCE * self.sources
+            + RUNBOOK_PER_CODE_CONTRACT * self.contracts
+            + RUNBOOK_PER_PROGRAM * self.programs
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -77,6 +100,8 @@ FULL: tuple[Size, ...] = (
     Size(sources=25, organizations=25, contracts=100, courses_per_contract=2),
     Size(sources=50, organizations=50, contracts=250, courses_per_contract=2),
 )
+# Issue 26: 10 programs of 5 courses, sold to 50 contracts (`python -m bench --programs`).
+PROGRAMS = Size(sources=50, organizations=50, contracts=50, courses_per_contract=0, programs=10, courses_per_program=5)
 
 
 def course_key(index: int) -> str:
@@ -89,6 +114,10 @@ def course_id(index: int) -> str:
 
 def org_key(index: int) -> str:
     return f"BENCH{index:04d}"
+
+
+def program_id(index: int) -> str:
+    return f"program-v1:B2B+BENCH{index:04d}"
 
 
 def catalog(size: Size) -> dict[str, Any]:
@@ -106,16 +135,42 @@ def catalog(size: Size) -> dict[str, Any]:
         for i in range(size.sources)
     ]
     organizations = [{"org_key": org_key(i), "name": f"Bench organization {i}"} for i in range(size.organizations)]
-    contracts = [
-        {
-            "organization": org_key(i % size.organizations),
-            "name": f"Bench contract {i}",
-            "membership_type": "code",
-            "max_learners": SEATS,
-            "start": "2026-01-01",
-            "end": "2030-12-31",
-            "courses": sorted({course_id((i + k) % size.sources) for k in range(size.courses_per_contract)}),
-        }
-        for i in range(size.contracts)
-    ]
-    return {"source_courses": sources, "organizations": organizations, "contracts": contracts}
+    programs = []
+    for i in range(size.programs):
+        courses = [
+            course_id((i * size.courses_per_program + k) % size.sources) for k in range(size.courses_per_program)
+        ]
+        programs.append(
+            {
+                "readable_id": program_id(i),
+                "title": f"Bench program {i}",
+                "requirements": {
+                    "required": courses[:REQUIRED_PER_PROGRAM],
+                    "elective": courses[REQUIRED_PER_PROGRAM:],
+                },
+            }
+        )
+    contracts = []
+    for i in range(size.contracts):
+        sold: dict[str, Any] = (
+            {"programs": [program_id(i % size.programs)]}
+            if size.programs
+            else {"courses": sorted({course_id((i + k) % size.sources) for k in range(size.courses_per_contract)})}
+        )
+        contracts.append(
+            {
+                "organization": org_key(i % size.organizations),
+                "name": f"Bench contract {i}",
+                "membership_type": "code",
+                "max_learners": SEATS,
+                "start": "2026-01-01",
+                "end": "2030-12-31",
+                **sold,
+            }
+        )
+    return {
+        "source_courses": sources,
+        **({"programs": programs} if programs else {}),
+        "organizations": organizations,
+        "contracts": contracts,
+    }

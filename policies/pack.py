@@ -37,6 +37,11 @@ def _protected_contract(args: ResourceValidationArgs, report: ReportViolation) -
             report(message)
 
 
+def _programs_sold(args: StackValidationArgs, report: ReportViolation) -> None:
+    for message in rules.programs_in_contracts_have_required_source((r.resource_type, r.props) for r in args.resources):
+        report(message)
+
+
 def _live_pages(args: StackValidationArgs, report: ReportViolation) -> None:
     for message in rules.live_courses_have_published_pages((r.resource_type, r.props) for r in args.resources):
         report(message)
@@ -76,9 +81,16 @@ POLICIES = [
     ),
     ResourceValidationPolicy(
         name="contract-course-removal",
-        description="A course removed from a contract retires its run and deletes its unused enrollment codes.",
+        description="A course (or a program with remove_program_runs) removed from a contract retires its runs "
+        "and deletes their unused enrollment codes.",
         enforcement_level=EnforcementLevel.ADVISORY,
         validate=_on(rules.COURSEWARE, rules.course_removal_is_deliberate),
+    ),
+    StackValidationPolicy(
+        name="program-in-contract-has-required-source",
+        description="A program sold to a contract has at least one required course with a source run.",
+        enforcement_level=EnforcementLevel.MANDATORY,
+        validate=_programs_sold,
     ),
     StackValidationPolicy(
         name="live-course-has-published-page",

@@ -25,6 +25,7 @@ MITX_RUN = "pulumi-python:dynamic/mitxonline:CourseRun"
 MITX_PAGE = "pulumi-python:dynamic/mitxonline:CoursePage"
 CONTRACT = "pulumi-python:dynamic/mitxonline:Contract"
 COURSEWARE = "pulumi-python:dynamic/mitxonline:ContractCourseware"
+PROGRAM = "pulumi-python:dynamic/mitxonline:Program"
 
 Props = Mapping[str, Any]
 
@@ -115,11 +116,51 @@ def course_removal_is_deliberate(props: Props) -> list[str]:
     `--policy-pack-config '{"contract-course-removal": "mandatory"}'`.
     """
     removed = props.get("courses_removed") or []
-    return [
+    found = [
         f"the contract drops {course}: its contract run is retired, its unused enrollment "
         "codes are deleted and codes already sent to learners stop working; `courseware plan-summary` counts them"
         for course in removed
     ]
+    for program in props.get("programs_removed") or []:
+        if props.get("remove_program_runs"):
+            found.append(
+                f"the contract drops program {program} with remove_program_runs: true: the contract runs of its "
+                "courses are retired, their unused enrollment codes deleted and codes already sent stop working; "
+                "`courseware plan-summary` counts them"
+            )
+        else:
+            found.append(
+                f"the contract unlinks program {program}; its runs stay and learners keep them "
+                "(remove_program_runs: false)"
+            )
+    return found
+
+
+def programs_in_contracts_have_required_source(resources: Iterable[tuple[str, Props]]) -> list[str]:
+    """A program in a contract has at least one required course with a source run.
+
+    `b2b_courseware add <program>` makes contract runs only for courses with a source run
+    (docs/platforms/mitxonline.md §14): without one among the required courses, the
+    contract's learners get nothing the program requires. Sources: the stack's source
+    runs (mitxonline:CourseRun with is_source_run) and the courses a contract's
+    courseware names as existing. Mandatory.
+    """
+    resources = list(resources)
+    sourced = {str(p.get("course")) for t, p in resources if t == MITX_RUN and p.get("is_source_run")}
+    for t, p in resources:
+        if t == COURSEWARE:
+            sourced.update(p.get("existing_courses") or [])
+    programs = {str(p.get("readable_id")): p for t, p in resources if t == PROGRAM}
+    sold = sorted({str(program) for t, p in resources if t == COURSEWARE for program in p.get("programs") or []})
+    found = []
+    for readable_id in sold:
+        program = programs.get(readable_id)
+        if program is None:
+            continue  # not this stack's program: the catalog refuses it
+        problem = date_rules.program_without_required_source(readable_id, program.get("required") or [], sourced)
+        if problem is not None:
+            found.append(problem)
+    return found
 
 
 def live_courses_have_published_pages(resources: Iterable[tuple[str, Props]]) -> list[str]:

@@ -5,8 +5,9 @@ A stack file (`stacks/Pulumi.<stack>.yaml`) carries the catalog under the config
 
     source_courses:   edX source runs and, optionally, their MITx Online course, source
                       run and CMS page (the runbook's prerequisite)
+    programs:         MITx Online programs: required and elective source courses, in order
     organizations:    B2B organizations (by org key)
-    contracts:        contracts of those organizations, with their courses and seats
+    contracts:        contracts of those organizations, with their courses, programs and seats
 
 `load_catalog()` validates the whole catalog in one pass and raises one
 `DeclarationError` listing every problem, each with its path in the stack file
@@ -36,7 +37,7 @@ from pydantic import (
 from provider import checks, properties, rules
 from provider.edx.keys import CourseKey
 from provider.errors import DeclarationError, FieldProblem, InvalidCourseKey
-from provider.fields import CourseId, CourseRunKey, OrgKey, SingleLine
+from provider.fields import CourseId, CourseRunKey, OrgKey, ProgramId, SingleLine
 from provider.mitxonline.models import PageFlags, Slug
 
 ROOT = "catalog"
@@ -81,6 +82,24 @@ class SourceCourse(_Entry):
         return CourseKey.parse(self.course_key).course_id
 
 
+class ProgramRequirements(_Entry):
+    """A program's courses, each a source course of this stack or an existing one."""
+
+    required: list[CourseId] = Field(default_factory=list)
+    elective: list[CourseId] = Field(default_factory=list)
+
+
+class Program(_Entry):
+    """A MITx Online program, as B2B sells it (docs/platforms/mitxonline.md §14)."""
+
+    readable_id: ProgramId
+    title: SingleLine
+    live: bool = True
+    b2b_only: bool = False
+    requirements: ProgramRequirements = Field(default_factory=ProgramRequirements)
+    adopt: bool = False
+
+
 class Organization(_Entry):
     """A B2B organization. Usually it arrives from Keycloak with its SSO id (docs/platforms/mitxonline.md §13)."""
 
@@ -108,6 +127,11 @@ class Contract(_Entry):
     # only make a contract inactive, forever (policies: contract-never-replaced).
     protect: bool = True
     courses: list[CourseId] = Field(default_factory=list)
+    # The programs sold to the contract, in the order learners see them.
+    programs: list[ProgramId] = Field(default_factory=list)
+    # What removing a program from `programs` does to its runs: false keeps them for the
+    # learners (only the link goes), true retires them (docs/platforms/mitxonline.md §14).
+    remove_program_runs: bool = False
     adopt: bool = False
 
 
@@ -116,6 +140,7 @@ class Catalog(_Entry):
     # Source courses that exist in MITx Online but are managed elsewhere (another stack,
     # or by hand): contracts may use them, and this stack never changes them.
     existing_source_courses: list[CourseId] = Field(default_factory=list)
+    programs: list[Program] = Field(default_factory=list)
     organizations: list[Organization] = Field(default_factory=list)
     contracts: list[Contract] = Field(default_factory=list)
 
@@ -177,6 +202,10 @@ _EXAMPLES = {
     "max_learners": "max_learners: 25",
     "price": "price: 99.00",
     "courses": "courses: [course-v1:UAI_SOURCE+A.0001x]",
+    "programs": "programs: [program-v1:UAI+AI]",
+    "required": "required: [course-v1:UAI_SOURCE+A.0001x]",
+    "elective": "elective: [course-v1:UAI_SOURCE+A.0002x]",
+    "readable_id": "readable_id: program-v1:UAI+AI",
     "existing_source_courses": "existing_source_courses: [course-v1:UAI_SOURCE+A.0001x]",
     "course_key": "course_key: course-v1:UAI_SOURCE+A.0001x+SOURCE",
     "title": "title: Intro to AI",
@@ -277,6 +306,7 @@ _LISTS = ("existing_source_courses",)
 
 _SECTIONS: dict[str, type[_Entry]] = {
     "source_courses": SourceCourse,
+    "programs": Program,
     "organizations": Organization,
     "contracts": Contract,
 }
@@ -297,6 +327,70 @@ def _declared_names(raw: dict[str, Any]) -> tuple[set[str], set[str]]:
         courses.add(f"course-v1:{key.org}+{key.number}")
     courses.update(c for c in raw.get("existing_source_courses") or [] if isinstance(c, str))
     return {o for o in orgs if isinstance(o, str)}, courses
+
+
+def _source_run_courses(raw: dict[str, Any]) -> set[str]:
+    """The course ids of the raw catalog that have a source run: declared with their
+    MITx Online side and not `is_source_run: false`, or named as existing source courses."""
+    courses = set()
+    for course in raw.get("source_courses") or []:
+        side = course.get("mitxonline", {}) if isinstance(course, dict) else None
+        if not isinstance(side, dict) or side.get("is_source_run") is False:
+            continue
+        try:
+            courses.add(CourseKey.parse(str(course.get("course_key"))).course_id)
+        except InvalidCourseKey:
+            continue
+    courses.update(c for c in raw.get("existing_source_courses") or [] if isinstance(c, str))
+    return courses
+
+
+def _program_problems(catalog: Catalog, raw: dict[str, Any]) -> list[FieldProblem]:
+    """A program's courses are source courses with a source run, each once; its
+    readable id is declared once; a contract lists declared programs, each once."""
+    problems = _duplicates((f"{ROOT}.programs[{i}].readable_id", p.readable_id) for i, p in _indexed(catalog.programs))
+    _, declared = _declared_names(raw)
+    sourced = _source_run_courses(raw)
+    for i, program in _indexed(catalog.programs):
+        where = f"{ROOT}.programs[{i}].requirements"
+        listed = [
+            (f"{where}.{kind}[{j}]", course)
+            for kind in ("required", "elective")
+            for j, course in enumerate(getattr(program.requirements, kind))
+        ]
+        problems += _duplicates(listed)
+        for path, course in listed:
+            if course not in declared:
+                problems.append(
+                    FieldProblem(
+                        path,
+                        f"{course!r} is not a declared source course; declare its source run under "
+                        "catalog.source_courses, or list it under catalog.existing_source_courses "
+                        "when another stack manages it",
+                    )
+                )
+            elif course not in sourced:
+                problems.append(
+                    FieldProblem(
+                        path,
+                        f"{course!r} has no source run (its catalog.source_courses entry says "
+                        "mitxonline.is_source_run: false), so `b2b_courseware add` would make no contract run of it; "
+                        "declare its source run with is_source_run: true, or remove it from the program",
+                    )
+                )
+    programs = {str(p.get("readable_id")) for p in raw.get("programs") or [] if isinstance(p, dict)}
+    for i, contract in _indexed(catalog.contracts):
+        problems += _duplicates((f"{ROOT}.contracts[{i}].programs[{j}]", p) for j, p in enumerate(contract.programs))
+        for j, program_id in enumerate(contract.programs):
+            if program_id not in programs:
+                problems.append(
+                    FieldProblem(
+                        f"{ROOT}.contracts[{i}].programs[{j}]",
+                        f"program {program_id!r} is not declared; add it under catalog.programs "
+                        f"(readable_id: {program_id}) with its title and requirements",
+                    )
+                )
+    return problems
 
 
 def _cross_entry_problems(catalog: Catalog, raw: dict[str, Any]) -> list[FieldProblem]:
@@ -346,7 +440,7 @@ def _cross_entry_problems(catalog: Catalog, raw: dict[str, Any]) -> list[FieldPr
                         "when another stack manages it",
                     )
                 )
-    return problems
+    return problems + _program_problems(catalog, raw)
 
 
 def _indexed(entries: list[Any]) -> Iterable[tuple[int, Any]]:
@@ -363,7 +457,7 @@ def load_catalog(raw: Any) -> Catalog:
     problems = [
         FieldProblem(
             f"{ROOT}.{key}",
-            "unknown section; write source_courses, existing_source_courses, organizations or contracts",
+            "unknown section; write source_courses, existing_source_courses, programs, organizations or contracts",
         )
         for key in raw
         if key not in _SECTIONS and key not in _LISTS
@@ -402,6 +496,7 @@ def load_catalog(raw: Any) -> Catalog:
     return Catalog(
         source_courses=parsed["source_courses"],
         existing_source_courses=existing,
+        programs=parsed["programs"],
         organizations=parsed["organizations"],
         contracts=parsed["contracts"],
     )

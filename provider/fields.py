@@ -39,5 +39,7 @@ def _org_key_problem(value: str) -> str | None:
 CourseRunKey = Annotated[str, obeying(rules.run_key_problem)]
 # A MITx Online course readable id: `course-v1:{org}+{number}`, no run part.
 CourseId = Annotated[str, obeying(rules.course_id_problem)]
+# A MITx Online program readable id: `program-v1:…`.
+ProgramId = Annotated[str, obeying(rules.program_id_problem)]
 SingleLine = Annotated[str, obeying(rules.name_problem)]
 OrgKey = Annotated[str, obeying(_org_key_problem)]

@@ -7,9 +7,11 @@ the catalog (`provider/catalog.py`) or in the resources' own `check`.
 
     SourceCourse      edx:CourseRun
                       └─ mitxonline:Course, mitxonline:CourseRun (source run), mitxonline:CoursePage
+    Program           mitxonline:Program (needs the courses it requires)
     Organization      mitxonline:Organization
     B2BContract       mitxonline:Contract
-                      └─ mitxonline:ContractCourseware (needs the source runs of its courses)
+                      └─ mitxonline:ContractCourseware (needs the source runs of its courses,
+                         and its programs)
                          └─ mitxonline:EnrollmentCodes (code or priced contracts only)
 """
 
@@ -31,6 +33,7 @@ from provider.mitxonline.course_page import CoursePage
 from provider.mitxonline.course_run import CourseRun as MitxCourseRun
 from provider.mitxonline.enrollment_codes import EnrollmentCodes
 from provider.mitxonline.organization import Organization
+from provider.mitxonline.program import Program
 from provider.reports import IS_SOURCE_RUN
 from provider.sdk_tuning import tune_sdk
 from provider.stack_config import checked_catalog
@@ -94,6 +97,7 @@ class B2BContract(pulumi.ComponentResource):
         organization_resource: Organization,
         source_runs: list[pulumi.Resource],
         existing_source_courses: list[str],
+        programs: dict[str, tuple[schema.Program, Program]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         name = f"{entry.organization}/{entry.name}"
@@ -117,12 +121,21 @@ class B2BContract(pulumi.ComponentResource):
             "slug": contract.slug,
             "membership_type": entry.membership_type,
         }
-        if entry.courses:
+        if entry.courses or entry.programs:
+            linked = [programs[p] for p in entry.programs]
             courseware = ContractCourseware(
                 name,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[contract, *source_runs], protect=held),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    depends_on=[contract, *source_runs, *(resource for _, resource in linked)],
+                    protect=held,
+                ),
                 **properties.contract_courseware(
-                    declared, contract.contract_id, contract.active, existing_source_courses
+                    declared,
+                    contract.contract_id,
+                    contract.active,
+                    existing_source_courses,
+                    {p.readable_id: p.model_dump(mode="json") for p, _ in linked},
                 ),
             )
             outputs["run_keys"] = courseware.run_keys
@@ -166,6 +179,23 @@ def build(config: pulumi.Config) -> None:
             # summary` shows the value this stack set, from this output.
             pulumi.export(f"{IS_SOURCE_RUN}{source.course_key}", component.mitxonline_run.is_source_run)
 
+    programs: dict[str, tuple[schema.Program, Program]] = {}
+    for program in catalog.programs:
+        # A program's courses exist before it names them (`write_program` looks them up).
+        needs = [
+            run
+            for course in properties.program_courses(program.model_dump(mode="json"))
+            for run in source_runs.get(course, [])
+        ]
+        resource = Program(
+            program.readable_id,
+            opts=pulumi.ResourceOptions(depends_on=needs),
+            **properties.program(program.model_dump(mode="json")),
+        )
+        programs[program.readable_id] = (program, resource)
+        registered.append(resource)
+        pulumi.export(f"program:{program.readable_id}", resource.program_id)
+
     organizations: dict[str, tuple[schema.Organization, Organization]] = {}
     for org in catalog.organizations:
         organizations[org.org_key] = (
@@ -177,7 +207,7 @@ def build(config: pulumi.Config) -> None:
     for declared in catalog.contracts:
         org, org_resource = organizations[declared.organization]
         runs = [run for course_id in declared.courses for run in source_runs.get(course_id, [])]
-        contract = B2BContract(declared, org, org_resource, runs, catalog.existing_source_courses)
+        contract = B2BContract(declared, org, org_resource, runs, catalog.existing_source_courses, programs)
         registered.append(contract)
         label = f"{declared.organization}/{declared.name}"
         pulumi.export(f"contract:{label}", {k: v for k, v in contract.outputs.items() if k != "codes"})

@@ -30,6 +30,7 @@ from provider.mitxonline.models import (
     CoursePageArgs,
     EnrollmentCodesArgs,
     OrganizationArgs,
+    ProgramArgs,
 )
 
 Entry = Mapping[str, Any]
@@ -110,6 +111,26 @@ def mitxonline_course_page(source: Entry) -> Properties:
     return _present({**flags, "course": _course_id(source), "adopt": mitx.get("adopt")})
 
 
+def program(entry: Entry) -> Properties:
+    """mitxonline:Program: its fields, and its requirements as two ordered lists."""
+    requirements = entry.get("requirements")
+    declared = requirements if isinstance(requirements, Mapping) else {}
+    return _present(
+        {
+            **_shared(ProgramArgs, entry),
+            "required": declared.get("required"),
+            "elective": declared.get("elective"),
+        }
+    )
+
+
+def program_courses(entry: Entry) -> list[str]:
+    """Every course of a program entry, required then elective, as written."""
+    requirements = entry.get("requirements")
+    declared = requirements if isinstance(requirements, Mapping) else {}
+    return [*(declared.get("required") or []), *(declared.get("elective") or [])]
+
+
 def organization(entry: Entry) -> Properties:
     """mitxonline:Organization: the stack-file entry's fields are the resource's."""
     return _shared(OrganizationArgs, entry)
@@ -139,14 +160,20 @@ def contract_courseware(
     contract_id: pulumi.Input[int],
     contract_active: pulumi.Input[bool],
     existing_source_courses: Sequence[str] = (),
+    programs: Mapping[str, Entry] | None = None,
 ) -> Properties:
-    """mitxonline:ContractCourseware: the entry's courses, the contract's id and state as
-    its mitxonline:Contract has them, and which of the courses this stack does not make."""
+    """mitxonline:ContractCourseware: the entry's courses and programs (with the courses
+    of each, from the program entries), the contract's id and state as its
+    mitxonline:Contract has them, and which of the courses this stack does not make."""
     courses = entry.get("courses") or []
-    existing = sorted(course for course in courses if course in set(existing_source_courses))
+    declared_programs = programs or {}
+    linked = entry.get("programs") or []
+    through = [c for p in linked for c in program_courses(declared_programs.get(p) or {})]
+    existing = sorted({course for course in [*courses, *through] if course in set(existing_source_courses)})
     return _present(
         {
             **_shared(ContractCoursewareArgs, entry),
+            "program_courses": {p: program_courses(declared_programs.get(p) or {}) for p in linked} or None,
             "contract_id": contract_id,
             "contract_active": contract_active,
             "contract_start": entry.get("start"),
@@ -158,8 +185,10 @@ def contract_courseware(
 
 def gets_enrollment_codes(entry: Entry) -> bool:
     """Whether the program registers mitxonline:EnrollmentCodes for a contract entry: it
-    has courses (so contract runs) and a membership or price that gets codes."""
-    return bool(entry.get("courses")) and rules.gets_codes(str(entry.get("membership_type")), entry.get("price"))
+    has courses or programs (so contract runs) and a membership or price that gets codes."""
+    return bool(entry.get("courses") or entry.get("programs")) and rules.gets_codes(
+        str(entry.get("membership_type")), entry.get("price")
+    )
 
 
 def enrollment_codes(entry: Entry, contract_id: pulumi.Input[int], run_keys: pulumi.Input[list[str]]) -> Properties:

@@ -28,7 +28,7 @@ IS_SOURCE_RUN = "is_source_run:"
 
 # Inputs a provider's check adds to describe the change it plans (for the policy pack);
 # no read observes them, so they are never drift.
-PLAN_NOTES = frozenset({"courses_removed", "adopts"})
+PLAN_NOTES = frozenset({"courses_removed", "programs_removed", "adopts"})
 _COURSEWARE = "mitxonline:ContractCourseware"
 _CODES = "mitxonline:EnrollmentCodes"
 # The stack's destroy guard (provider/destroy_guard.py) holds nothing of a platform's.
@@ -256,7 +256,10 @@ def learner_losses(digest: Mapping[str, Any]) -> list[str]:
     """What a `pulumi preview --json` digest takes from learners, one sentence per course
     it removes from a contract: the contract run `b2b_courseware remove` retires, how many
     unused codes it deletes (from the codes' `run_codes` in state) and that codes already
-    sent stop working (docs/platforms/mitxonline.md §9)."""
+    sent stop working (docs/platforms/mitxonline.md §9). A program leaving a contract
+    retires the runs of its courses only with `remove_program_runs` (and never those the
+    contract still declares); otherwise a sentence says its runs stay
+    (docs/platforms/mitxonline.md §14)."""
     steps = list(digest.get("steps") or [])
     run_codes: dict[str, Mapping[str, Any]] = {}
     for step in steps:
@@ -269,11 +272,29 @@ def learner_losses(digest: Mapping[str, Any]) -> list[str]:
         op = step.get("op")
         if not rtype.endswith(_COURSEWARE) or op not in ("update", "delete"):
             continue
-        runs_of: Mapping[str, Any] = ((step.get("oldState") or {}).get("outputs") or {}).get("contract_runs") or {}
-        kept = ((step.get("newState") or {}).get("inputs") or {}).get("courses") if op == "update" else []
+        old: Mapping[str, Any] = (step.get("oldState") or {}).get("outputs") or {}
+        new: Mapping[str, Any] = ((step.get("newState") or {}).get("inputs") or {}) if op == "update" else {}
+        runs_of: Mapping[str, Any] = old.get("contract_runs") or {}
+        kept = new.get("courses") if op == "update" else []
         if not isinstance(kept, list):
             continue
-        for course in sorted(set(runs_of) - set(kept)):
+        new_programs = new.get("program_courses") or {}
+        covered = {*kept, *(c for p in new.get("programs") or [] for c in new_programs.get(p) or [])}
+        leaving = sorted(set(old.get("programs") or []) - set(new.get("programs") or []))
+        retire = bool(new.get("remove_program_runs") if op == "update" else old.get("remove_program_runs"))
+        through: dict[str, str] = {}
+        for program in leaving:
+            courses = [c for c in (old.get("program_courses") or {}).get(program) or [] if c not in covered]
+            if not retire:
+                runs = ", ".join(f"`{run}`" for c in courses for run in runs_of.get(c) or []) or "(none)"
+                found.append(
+                    f"`{name}` unlinks program `{program}`: its contract run(s) {runs} stay live and learners keep "
+                    "them and their codes (remove_program_runs: false)."
+                )
+                covered.update(courses)
+            else:
+                through.update({c: program for c in courses})
+        for course in sorted(set(runs_of) - covered):
             for run in runs_of[course] or []:
                 unused = (run_codes.get(name, {}).get(run) or {}).get("unused")
                 codes = (
@@ -281,8 +302,9 @@ def learner_losses(digest: Mapping[str, Any]) -> list[str]:
                     if isinstance(unused, int)
                     else "its unused enrollment codes are deleted (`pulumi refresh` first to count them)"
                 )
+                via = f" (through program `{through[course]}`, remove_program_runs: true)" if course in through else ""
                 found.append(
-                    f"`{name}` drops `{course}`: contract run `{run}` is retired (no longer live, enrollment "
+                    f"`{name}` drops `{course}`{via}: contract run `{run}` is retired (no longer live, enrollment "
                     f"closed), {codes}, and codes already sent to learners for it stop working. Declaring the "
                     "course again makes a new contract run with new codes."
                 )

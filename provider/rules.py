@@ -24,6 +24,9 @@ this module in its own process.
     course_id_problem(id)     why a text is not a MITx Online course id, or None
     run_key_problem(key)      why a text is not a declarable course run key, or None
     run_tag_problem(tag)      why a text is not a run tag, or None
+    program_id_problem(id)    why a text is not a MITx Online program readable id, or None
+    program_without_required_source(...)  why a program cannot be sold to a contract, or None
+    retired_with_program(...) the courses `remove --remove-program-runs` would retire that stay declared
     contract_locked(...)      why MITx Online cannot save a contract today, or None
     codes_per_run(...)        how many codes `b2b_codes validate` keeps per contract run
     seats_lose_codes(...)     whether a seats or price change makes `validate` delete codes
@@ -232,6 +235,60 @@ def course_id_problem(value: str) -> str | None:
 def run_key_problem(value: str) -> str | None:
     """Why `value` is not a course run key this project declares or passes on, or None."""
     return _key_problem(value, ("ORG", "NUMBER", "RUN"), "a course key", "course-v1:UAI_SOURCE+A.0001x+SOURCE")
+
+
+_PROGRAM_NAMESPACE = "program-v1:"
+_PROGRAM_EXAMPLE = "program-v1:UAI+AI"
+
+
+def program_id_problem(value: str) -> str | None:
+    """Why `value` is not a program readable id (`program-v1:…`), or None.
+
+    `b2b_courseware` resolves an id starting with `program-` as a program, and anything
+    else as a run or a course (docs/platforms/mitxonline.md §14); `create_courseware program`
+    refuses an id that starts with neither `course` nor `program` unless forced.
+    The rest is a URL path part of the program's page, made of the course-key characters.
+    """
+    if not value.startswith(_PROGRAM_NAMESPACE):
+        return f"{value!r} is not a program id; write program-v1:ORG+NAME, for example {_PROGRAM_EXAMPLE}"
+    rest = value.removeprefix(_PROGRAM_NAMESPACE)
+    parts = rest.split("+")
+    if not rest or not all(parts):
+        return f"{value!r} has an empty part after 'program-v1:'; write for example {_PROGRAM_EXAMPLE}"
+    bad = "".join(sorted({c for c in rest if c != "+" and not _KEY_PART.fullmatch(c)}))
+    if bad:
+        return (
+            f"{value!r} contains {bad!r}; use only ASCII letters, digits and _ - ~ . : and + in a program id "
+            f"(no spaces or /), for example {_PROGRAM_EXAMPLE}"
+        )
+    if len(value) > NAME_LIMIT:
+        return f"{value!r} is {len(value)} characters long; MITx Online keeps at most {NAME_LIMIT}: shorten it"
+    return None
+
+
+def program_without_required_source(
+    program: str, required: Iterable[str], with_source_run: Iterable[str]
+) -> str | None:
+    """Why `program` cannot be sold to a contract, or None: `b2b_courseware add` makes a
+    contract run only for a course with a source run (docs/platforms/mitxonline.md §14), so
+    a program none of whose required courses has one gives learners nothing they must take."""
+    sourced = set(with_source_run)
+    if any(course in sourced for course in required):
+        return None
+    return (
+        f"program {program} is in a contract but none of its required courses has a source run, so the contract "
+        "would get no run of a course the program requires; list a source course (a catalog.source_courses "
+        "entry with a source run, or one of existing_source_courses) under its requirements.required"
+    )
+
+
+def retired_with_program(program_courses: Iterable[str], kept_courses: Iterable[str]) -> list[str]:
+    """The courses of a program leaving a contract whose runs `b2b_courseware remove
+    --remove-program-runs` would retire although the contract still declares them, alone
+    or through another program: the command retires every run of the program's courses in
+    the contract (docs/platforms/mitxonline.md §14)."""
+    kept = set(kept_courses)
+    return sorted({course for course in program_courses if course in kept})
 
 
 def run_tag_problem(value: str) -> str | None:

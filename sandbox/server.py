@@ -26,9 +26,9 @@ from sandbox.context import AppContext
 from sandbox.edx import lms, studio
 from sandbox.faults import FaultRule
 from sandbox.http import App, Request, Response
-from sandbox.mitxonline import rest, worker
+from sandbox.mitxonline import programs, rest, worker
 from sandbox.mitxonline.models import CloneTask
-from sandbox.settings import get_value, load_context, load_settings, set_value
+from sandbox.settings import get_value, load_context, set_value
 from sandbox.state import prepare_state
 from sandbox.store import connect, transaction
 
@@ -186,9 +186,10 @@ class _CeleryWorker:
     """MITx Online's Celery worker: up to `celery_concurrency` clone tasks at once, as the
     processes of a real worker's pool run them (docs/decisions.md §35).
 
-    One thread, the consumer, claims due tasks while a place in the pool is free and
-    hands them to the pool's threads; each has its own store connection and HTTP client,
-    as each pool process has its own. Pool threads start as they are first needed. All are
+    One thread, the consumer, runs the due program tasks, and claims due clone tasks while
+    a place in the pool is free and hands them to the pool's threads; each has its own
+    store connection and HTTP client, as each pool process has its own. Pool threads
+    start as they are first needed. All are
     daemons: a server stop cuts off the tasks in flight, and the next start makes them due
     again (`worker.requeue_cut_off`, acks_late). The concurrency is read at each look, so
     `start --celery-concurrency` applies to a running server too.
@@ -215,9 +216,15 @@ class _CeleryWorker:
                 self.stop.wait(wait)
 
     def _hand_out(self, db: sqlite3.Connection) -> float:
-        """Hand one due task to the pool if a place is free; the seconds to wait before the next look."""
+        """Run the due program tasks, then hand one due clone task to the pool if a place
+        is free; the seconds to wait before the next look."""
+        ctx = load_context(db, self.state_dir)
+        # `create_program_contract_runs` only writes MITx Online's store (the clones it
+        # queues are clone tasks), so it runs here, one after another, as it did in the
+        # single worker thread.
+        programs.run_due_tasks(ctx)
         with self.slot_freed:
-            if self.busy >= load_settings(db).celery_concurrency:
+            if self.busy >= ctx.settings.celery_concurrency:
                 self.slot_freed.wait(WORKER_POLL)  # notified when a task ends
                 return 0.0
         due = worker.next_due(db)

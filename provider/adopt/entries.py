@@ -58,8 +58,8 @@ class Adoption:
 
     def report(self, written_to: str | None) -> str:
         counts = ", ".join(
-            f"{len(self.catalog[name])} {name.replace('_', ' ')}"
-            for name in ("source_courses", "existing_source_courses", "organizations", "contracts")
+            f"{len(self.catalog.get(name, []))} {name.replace('_', ' ')}"
+            for name in ("source_courses", "existing_source_courses", "programs", "organizations", "contracts")
         )
         lines = [f"Wrote the catalog to {written_to}: {counts}." if written_to else f"Catalog: {counts}."]
         if self.comments:
@@ -173,7 +173,39 @@ def _contract_courses(
     return declared
 
 
-def _contract(contract: LiveContract, courses: list[str], out: Adoption) -> dict[str, Any]:
+def _programs(live: LiveState, out: Adoption) -> list[dict[str, Any]]:
+    """The programs the selected contracts link, as mitxonline:Program reads them back."""
+    entries = []
+    for readable_id in sorted(live.programs):
+        program = live.programs[readable_id]
+        if rules.program_id_problem(readable_id) is not None or rules.name_problem(program.title) is not None:
+            out.left_out.append(
+                Note(f"program {readable_id}", "its readable id or title is one the catalog refuses; left as it is")
+            )
+            continue
+        entries.append(
+            {
+                "readable_id": readable_id,
+                "title": program.title,
+                "live": program.live,
+                "b2b_only": program.b2b_only,
+                "requirements": {"required": program.required, "elective": program.elective},
+                "adopt": True,
+            }
+        )
+    return entries
+
+
+def _contract_programs(contract: LiveContract, programs: dict[str, dict[str, Any]]) -> tuple[list[str], set[str]]:
+    """The declared programs the contract links, in their order, and their courses."""
+    linked = sorted(contract.export.get("programs") or [], key=lambda item: item.get("sort_order") or 0)
+    ids = [str(item.get("readable_id")) for item in linked if str(item.get("readable_id")) in programs]
+    return ids, {c for p in ids for c in properties.program_courses(programs[p])}
+
+
+def _contract(
+    contract: LiveContract, courses: list[str], out: Adoption, programs: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
     row = contract.row
     subject = f"contract {row.id} ({row.slug})"
     listed = contract_fields(row)
@@ -185,17 +217,26 @@ def _contract(contract: LiveContract, courses: list[str], out: Adoption) -> dict
         **{name: listed[name] for name in ("start", "end", "max_learners", "price") if listed[name] is not None},
         # `active: true` is the default; only an inactive contract says so.
         **({} if row.active else {"active": False}),
-        **({"courses": courses} if courses else {}),
         "adopt": True,
     }
+    linked, through = _contract_programs(contract, programs)
+    # A course a linked program covers is the program's: declared alone too, it would
+    # stay when the program goes.
+    alone = [course for course in courses if course not in through]
+    if alone:
+        entry["courses"] = alone
+    if linked:
+        entry["programs"] = linked
     for program in contract.export.get("programs") or []:
-        out.left_out.append(
-            Note(f"{subject}: program {program.get('readable_id')}", "the catalog has no programs; left as it is")
-        )
+        if str(program.get("readable_id")) not in programs:
+            out.left_out.append(
+                Note(f"{subject}: program {program.get('readable_id')}", "the program could not be read; left as it is")
+            )
     if contract.codes is not None and properties.gets_enrollment_codes(entry):
         # What mitxonline:EnrollmentCodes compares when it adopts: the codes of the declared
         # courses' contract runs against the count its properties make.
-        run_keys = sorted(key for course in courses for key in contract.runs[course])
+        covered = {*alone, *through}
+        run_keys = sorted(key for course, keys in contract.runs.items() if course in covered for key in keys)
         args = EnrollmentCodesArgs.model_validate(properties.enrollment_codes(entry, row.id, run_keys))
         held, expected = len(held_codes(args, contract.codes)), expected_count(args)
         if held != expected:
@@ -289,6 +330,8 @@ def build_catalog(live: LiveState) -> Adoption:
     declared_sources = {course_id_of(s["course_key"]) for s in sources if s.get("mitxonline") is not None}
     organizations = _organizations(live, out)
     declared_orgs = {o["org_key"] for o in organizations}
+    programs = _programs(live, out)
+    by_id = {p["readable_id"]: p for p in programs}
     contracts = []
     for contract in _pick_duplicates(live.contracts, out):
         if contract.org_key not in declared_orgs:
@@ -297,12 +340,15 @@ def build_catalog(live: LiveState) -> Adoption:
             )
             continue
         courses = _contract_courses(contract, declared_sources, live.courses, out)
-        contracts.append(_contract(contract, courses, out))
-    # A contract course whose source run this stack does not declare is managed elsewhere.
-    existing = sorted({c for entry in contracts for c in entry.get("courses", [])} - declared_sources)
+        contracts.append(_contract(contract, courses, out, by_id))
+    # A contract or program course whose source run this stack does not declare is managed elsewhere.
+    used = {c for entry in contracts for c in entry.get("courses", [])}
+    used |= {c for p in programs for c in properties.program_courses(p)}
+    existing = sorted(used - declared_sources)
     out.catalog = {
         "source_courses": sources,
         "existing_source_courses": existing,
+        **({"programs": programs} if programs else {}),
         "organizations": organizations,
         "contracts": contracts,
     }

@@ -11,7 +11,7 @@ codes with the shared `b2b_codes output` read (mitxonline:EnrollmentCodes), one
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from provider import rules
@@ -20,7 +20,7 @@ from provider.edx.keys import CourseKey
 from provider.edx.models import ManagedFields
 from provider.errors import AdoptError, InvalidCourseKey
 from provider.mitxonline.client import MitxOnline, Organization
-from provider.mitxonline.models import CodeRow, ContractRow, RestCourse, RestRun
+from provider.mitxonline.models import CodeRow, ContractRow, RestCourse, RestProgram, RestRun
 from provider.mitxonline.shapes import runs_by_course
 
 
@@ -67,6 +67,9 @@ class LiveState:
     source_runs: list[LiveSourceRun]
     # Every MITx Online course by readable id, with every run (source and contract runs).
     courses: dict[str, RestCourse]
+    # The programs the selected contracts link, by readable id (REST, or a `shell` read
+    # for a b2b-only one, docs/platforms/mitxonline.md §14).
+    programs: dict[str, RestProgram] = field(default_factory=dict)
 
 
 def is_source_run(run: RestRun) -> bool:
@@ -137,4 +140,10 @@ def read_live(client: MitxOnline, edx: EdxClient, selection: Selection) -> LiveS
     for key in dict.fromkeys(run_keys):
         studio = edx.find_course_run(key)
         source_runs.append(LiveSourceRun(str(key), None if studio is None else studio.managed()))
-    return LiveState(organizations, contracts, source_runs, courses)
+    programs = {}
+    for contract in contracts:
+        for item in contract.export.get("programs") or []:
+            readable_id = str(item.get("readable_id"))
+            if readable_id not in programs and (program := client.program_anywhere(readable_id)) is not None:
+                programs[readable_id] = program
+    return LiveState(organizations, contracts, source_runs, courses, programs)

@@ -46,6 +46,7 @@ from provider.mitxonline.models import (
     RestContract,
     RestCourse,
     RestOrganization,
+    RestProgram,
 )
 from provider.mitxonline.reads import SharedReads
 from provider.mitxonline.rest import MitxOnlineRest
@@ -253,6 +254,29 @@ class MitxOnline:
     def course(self, readable_id: str) -> RestCourse | None:
         return self.shared.get(f"{_COURSE_READ}{readable_id}", lambda: self.rest.course(readable_id))
 
+    def program(self, readable_id: str) -> RestProgram | None:
+        """The program as REST shows it: None when missing or b2b-only (docs/platforms/mitxonline.md §14).
+        A read for check: no command."""
+        return self.shared.get(f"GET program {readable_id}", lambda: self.rest.program(readable_id))
+
+    def program_anywhere(self, readable_id: str) -> RestProgram | None:
+        """The program through REST, or, when REST does not show it (missing or b2b-only,
+        docs/platforms/mitxonline.md §14), through one `shell` read."""
+        return self.program(readable_id) or self.shared.get(
+            f"shell program {readable_id}", lambda: self._hidden_program(readable_id)
+        )
+
+    def _hidden_program(self, readable_id: str) -> RestProgram | None:
+        step = f"read program {readable_id}"
+        done = self.read_command(commands.read_program(readable_id), step)
+        if done.stdout.strip().endswith("null"):
+            return None
+        try:
+            document = outputs.parse_json_document(done.stdout)
+        except ValueError:
+            raise UnreadableOutput(["shell"], done.stdout, done.stderr, "no JSON", step) from None
+        return RestProgram.model_validate(document)
+
     # -- lookups by natural key --------------------------------------------------------
 
     def organization(self, org_key: str) -> Organization | None:
@@ -377,7 +401,9 @@ def _stale_after(invocation: Invocation, *, keeps_listings: bool) -> Callable[[s
     stay after a command that makes none. Anything else is forgotten."""
     named = f"{invocation.command} {invocation.args[0]}" if invocation.args else invocation.command
     keeps_codes = invocation.command in _KEEPS_CODES or named in _KEEPS_CODES
-    keeps_rest = invocation.command in _KEEPS_LISTINGS
+    # Linking or unlinking a program changes REST's contracts (their `programs`), not the listings.
+    links_programs = invocation.command == "b2b_courseware" and any(a.startswith("program-") for a in invocation.args)
+    keeps_rest = invocation.command in _KEEPS_LISTINGS and not links_programs
 
     def stale(key: str) -> bool:
         if key == LISTINGS:

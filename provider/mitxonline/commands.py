@@ -23,6 +23,7 @@ from provider.errors import DeclarationError, FieldProblem
 from provider.mitxonline import remote
 from provider.mitxonline.remote import codes as remote_codes
 from provider.mitxonline.remote import listings as remote_listings
+from provider.mitxonline.remote import programs as remote_programs
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ class _Checker:
 
     def slug(self, what: str, value: str) -> str:
         return self._ask(what, value, rules.slug_problem)
+
+    def program_id(self, what: str, value: str) -> str:
+        return self._ask(what, value, rules.program_id_problem)
 
     def name(self, what: str, value: str) -> str:
         return self._ask(what, value, rules.name_problem)
@@ -180,6 +184,42 @@ def create_course(readable_id: str, title: str, *, live: bool, departments: Sequ
     )
 
 
+def create_program(readable_id: str, title: str, *, live: bool, b2b_only: bool) -> Invocation:
+    """`create_courseware program` (docs/platforms/mitxonline.md §14): local only, no requirement yet."""
+    c = _Checker()
+    c.program_id("readable_id", readable_id)
+    c.name("title", title)
+    return c.done(
+        "create_courseware", *_flag(live, "--live"), *_flag(b2b_only, "--b2b-only"), "program", readable_id, title
+    )
+
+
+def write_program(
+    readable_id: str, title: str, *, live: bool, b2b_only: bool, required: Sequence[str], elective: Sequence[str]
+) -> Invocation:
+    """A `shell --no-imports -c` running `remote.programs.write_program`: title, flags and
+    requirements in order, through the functions MITx Online's admin form uses (no
+    command changes a program, docs/platforms/mitxonline.md §14)."""
+    c = _Checker()
+    c.program_id("readable_id", readable_id)
+    c.name("title", title)
+    for kind, courses in (("required", required), ("elective", elective)):
+        for index, course in enumerate(courses):
+            c.course_id(f"{kind}[{index}]", course)
+    code = remote.shell_code(
+        remote_programs.write_program, readable_id, title, bool(live), bool(b2b_only), list(required), list(elective)
+    )
+    return _shell(c, code)
+
+
+def read_program(readable_id: str) -> Invocation:
+    """A `shell --no-imports -c` running `remote.programs.print_program`: the read of a
+    b2b-only program, which REST hides (docs/platforms/mitxonline.md §14)."""
+    c = _Checker()
+    c.program_id("readable_id", readable_id)
+    return _shell(c, remote.shell_code(remote_programs.print_program, readable_id))
+
+
 def create_courseware_page(course: str, *, live: bool, catalog: bool, ingest: bool) -> Invocation:
     """`create_courseware_page` (docs/platforms/mitxonline.md §3); its flags are spelt with underscores."""
     c = _Checker()
@@ -243,13 +283,21 @@ def contract_export(contract_id: int) -> Invocation:
 
 
 def _courseware(action: str, contract_id: int, courses: Sequence[str], flags: Sequence[str]) -> Invocation:
+    """`b2b_courseware <action>` of courses or programs: an id starting with `program-` is
+    a program, anything else a course (docs/platforms/mitxonline.md §14)."""
     c = _Checker()
     if not courses:
         c.problems.append(FieldProblem("courses", "name at least one course"))
     for index, course in enumerate(courses):
-        c.course_id(f"courses[{index}]", course)
+        if course.startswith("program-"):
+            c.program_id(f"programs[{index}]", course)
+        else:
+            c.course_id(f"courses[{index}]", course)
     also = [word for course in courses[1:] for word in ("--also", course)]
-    return c.done("b2b_courseware", action, *flags, str(int(contract_id)), *courses[:1], *also, courses=tuple(courses))
+    # A program's add or remove touches the courses of its requirement tree, which the
+    # command line does not name: every course read is then stale.
+    touched = None if any(course.startswith("program-") for course in courses) else tuple(courses)
+    return c.done("b2b_courseware", action, *flags, str(int(contract_id)), *courses[:1], *also, courses=touched)
 
 
 def courseware_add(contract_id: int, courses: Sequence[str], *, make_codes: bool) -> Invocation:
@@ -257,8 +305,10 @@ def courseware_add(contract_id: int, courses: Sequence[str], *, make_codes: bool
     return _courseware("add", contract_id, courses, _flag(make_codes, "--make-codes"))
 
 
-def courseware_remove(contract_id: int, courses: Sequence[str]) -> Invocation:
-    return _courseware("remove", contract_id, courses, ())
+def courseware_remove(contract_id: int, courses: Sequence[str], *, remove_program_runs: bool = False) -> Invocation:
+    """`remove`; with programs, `--remove-program-runs` retires their courses' runs too
+    (docs/platforms/mitxonline.md §14), else only the link goes."""
+    return _courseware("remove", contract_id, courses, _flag(remove_program_runs, "--remove-program-runs"))
 
 
 def codes_validate(contract_id: int) -> Invocation:

@@ -19,6 +19,18 @@ outside its dates the failure is read as "maybe applied": the runs are read back
 when they are all there the add counts as done, with a warning that `--make-codes` did
 not run (mitxonline:EnrollmentCodes then makes the codes).
 
+Programs (docs/decisions.md §34): the contract's programs are this resource's too, since
+a contract run is the contract's whatever path made it: `add <program>` skips a course
+that already has a run in the contract, and a course may stand in the contract alone and
+through a program with one run. Programs are linked with one `b2b_courseware add
+<contract> <first> --also <rest>` in their declared order (each new link goes last), and
+added again when a program gains a course (`add` then makes only the missing runs). A
+program leaves with `b2b_courseware remove [--remove-program-runs]`: the declared
+`remove_program_runs` says whether its runs go too. A program path run is keyed with
+`UAI_` whatever the organization's prefix (docs/platforms/mitxonline.md §14). The links
+are read from `GET /api/v0/b2b/contracts/` (program ids in order; `b2b_contract export`
+for an inactive contract), the runs like the courses' runs.
+
 Observed through `GET /api/internal/courses/?readable_id=` for each declared course
 (docs/platforms/mitxonline.md §6): a course belongs to the contract when it has a live run whose `b2b_contract` is
 the contract (`remove` unlinks a run, or leaves a run with enrollments linked but not
@@ -35,7 +47,7 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from provider import platforms
+from provider import platforms, rules
 from provider.attempts import Recovered
 from provider.base import ProviderBase
 from provider.declared import changed_fields, check_declared, parse_declared
@@ -66,6 +78,10 @@ GUARDS = (*CONTRACT_STATE_FIELDS, "existing_courses")
 # The input naming the courses an update drops: their contract runs are retired and
 # their unused codes deleted (docs/platforms/mitxonline.md §9).
 REMOVED = "courses_removed"
+# The input naming the programs an update unlinks (with `remove_program_runs`, their
+# runs are retired as a dropped course's are).
+PROGRAMS_REMOVED = "programs_removed"
+_PLANNED = (REMOVED, PROGRAMS_REMOVED)
 
 
 def contract_runs(client: MitxOnline, contract_id: int, courses: Sequence[str]) -> dict[str, list[str]]:
@@ -73,24 +89,90 @@ def contract_runs(client: MitxOnline, contract_id: int, courses: Sequence[str]) 
     return runs_by_course((client.course(course) for course in courses), contract_id)
 
 
+def _covered(courses: Sequence[str], program_courses: Mapping[str, Sequence[str]]) -> list[str]:
+    """Every course that has a contract run through the declaration: alone or in a program."""
+    return sorted({*courses, *(c for listed in program_courses.values() for c in listed)})
+
+
 def _removed_courses(olds: Mapping[str, Any], values: Mapping[str, Any]) -> list[str]:
-    """The courses of the old inputs that the checked new ones no longer declare."""
+    """The courses of the old inputs that the checked new ones no longer declare, alone
+    or through a program: their runs are retired."""
     old, new = olds.get("courses"), values.get("courses")
     if not isinstance(old, list) or not isinstance(new, list):
         return []
+    programs = values.get("program_courses")
+    kept = _covered(new, programs if isinstance(programs, dict) else {})
+    return sorted(set(old) - set(kept))
+
+
+def _removed_programs(olds: Mapping[str, Any], values: Mapping[str, Any]) -> list[str]:
+    old, new = olds.get("programs"), values.get("programs")
+    if not isinstance(old, list) or not isinstance(new, list):
+        return []
     return sorted(set(old) - set(new))
+
+
+def _retire_problems(olds: Mapping[str, Any], values: Mapping[str, Any], removed: list[str]) -> list[CheckFailure]:
+    """`remove --remove-program-runs` retires every run of a leaving program's courses in
+    the contract (docs/platforms/mitxonline.md §14): refuse it while the contract still
+    declares one of those courses, which would lose its run with no warning."""
+    if not removed or values.get("remove_program_runs") is not True:
+        return []
+    old = olds.get("program_courses")
+    old_courses: Mapping[str, Any] = old if isinstance(old, dict) else {}
+    new_programs = values.get("program_courses")
+    kept = _covered(values.get("courses") or [], new_programs if isinstance(new_programs, dict) else {})
+    failures = []
+    for program in removed:
+        retired = rules.retired_with_program(old_courses.get(program) or [], kept)
+        if retired:
+            failures.append(
+                CheckFailure(
+                    "remove_program_runs",
+                    f"removing program {program} with remove_program_runs: true would retire the contract runs of "
+                    f"{', '.join(retired)}, which the contract still declares (alone or through another program); "
+                    "set remove_program_runs: false to keep every run, or remove those courses too",
+                )
+            )
+    return failures
+
+
+def linked_programs(client: MitxOnline, contract_id: int, known: Sequence[str]) -> list[str]:
+    """The programs of `known` linked to the contract, in their order.
+
+    REST lists an active contract's program ids in order; an inactive or out-of-window
+    contract is missing there, and `b2b_contract export` lists its programs with their
+    `sort_order` (docs/platforms/mitxonline.md §14). Programs linked by hand that no
+    declaration names are not looked for, as courses are not."""
+    if not known:
+        return []
+    rest = next((c for c in client.rest_contracts() if c.id == contract_id), None)
+    if rest is None:
+        exported = client.contract_export(contract_id).get("programs") or []
+        ordered = sorted(exported, key=lambda item: item.get("sort_order") or 0)
+        linked = [str(item.get("readable_id")) for item in ordered if isinstance(item, dict)]
+        return [program for program in linked if program in known]
+    ids = {}
+    for program in known:
+        live = client.program_anywhere(program)
+        if live is not None:
+            ids[live.id] = program
+    return [ids[program_id] for program_id in rest.programs if program_id in ids]
 
 
 def _declares_clone_timeout(props: Mapping[str, Any]) -> bool:
     return props.get("clone_timeout") is not None
 
 
-def _outputs(args: ContractCoursewareArgs, runs: dict[str, list[str]], props: Mapping[str, Any]) -> dict[str, Any]:
+def _outputs(
+    args: ContractCoursewareArgs, runs: dict[str, list[str]], props: Mapping[str, Any], linked: list[str]
+) -> dict[str, Any]:
     # An undeclared `clone_timeout` stays out of state: the stack's `cloneTimeout` applies,
     # and changing it changes no resource.
     omitted = set() if _declares_clone_timeout(props) else {"clone_timeout"}
     return {
         **args.model_dump(mode="json", exclude=omitted),
+        "programs": linked,
         "contract_runs": runs,
         "run_keys": sorted(key for keys in runs.values() for key in keys),
     }
@@ -142,16 +224,25 @@ def _window_warning(args: ContractCoursewareArgs, today: dt.date) -> str:
     return "it is outside its dates"
 
 
-def _add(client: MitxOnline, args: ContractCoursewareArgs, courses: list[str]) -> tuple[dict[str, list[str]], Added]:
+def _declared_courses(args: ContractCoursewareArgs) -> list[str]:
+    return _covered(args.courses, args.program_courses)
+
+
+def _add(
+    client: MitxOnline, args: ContractCoursewareArgs, courses: list[str], programs: Sequence[str] = ()
+) -> tuple[dict[str, list[str]], Added]:
+    """`add` the courses (alone) or the programs, in order, in one command."""
     what = f"contract {args.contract_id}"
-    invocation = commands.courseware_add(args.contract_id, courses, make_codes=args.make_codes)
+    items = [*programs] if programs else courses
+    invocation = commands.courseware_add(args.contract_id, items, make_codes=args.make_codes)
 
     def added() -> bool:
         runs = contract_runs(client, args.contract_id, courses)
-        return all(course in runs for course in courses)
+        linked = linked_programs(client, args.contract_id, programs)
+        return all(course in runs for course in courses) and all(p in linked for p in programs)
 
-    written = write_or_recover(client, invocation, f"add {', '.join(courses)} to {what}", added)
-    runs = contract_runs(client, args.contract_id, args.courses)
+    written = write_or_recover(client, invocation, f"add {', '.join(items)} to {what}", added)
+    runs = contract_runs(client, args.contract_id, _declared_courses(args))
     if isinstance(written, Recovered) and isinstance(written.failure, ContractLocked):
         # The clones were queued before the final save failed (docs/platforms/mitxonline.md §4).
         # Codes are mentioned only when this add was to make them: a contract that gets
@@ -166,7 +257,7 @@ def _add(client: MitxOnline, args: ContractCoursewareArgs, courses: list[str]) -
             "%s: MITx Online made the contract runs of %s, then could not save the contract because %s "
             "(docs/platforms/mitxonline.md §4). The runs are there%s",
             what,
-            ", ".join(courses),
+            ", ".join(items),
             _window_warning(args, client.today()),
             codes,
         )
@@ -175,7 +266,7 @@ def _add(client: MitxOnline, args: ContractCoursewareArgs, courses: list[str]) -
         # It failed, and the runs were there all the same (the helper warned).
         return runs, Added(courses, _first_line(written.failure))
     done = written.value
-    missing = [course for course in courses if course not in runs]
+    missing = [course for course in courses if course not in runs and _has_source_run(client, course)]
     if missing:
         raise PlatformError(
             f"`b2b_courseware add` for {what} exited 0 but made no contract run for {', '.join(missing)}; "
@@ -188,6 +279,98 @@ def _add(client: MitxOnline, args: ContractCoursewareArgs, courses: list[str]) -
 def _first_line(error: BaseException) -> str:
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     return lines[0][:300] if lines else type(error).__name__
+
+
+def _has_source_run(client: MitxOnline, course: str) -> bool:
+    """Whether `add` can make a run of `course`: a program's course without a source run
+    is skipped by the command, with a message (docs/platforms/mitxonline.md §14)."""
+    try:
+        return _source_run_problem(client.course(course)) is None
+    except ProviderError:
+        return True
+
+
+def _unlink(
+    client: MitxOnline, args: ContractCoursewareArgs, programs: list[str], program_courses: Mapping[str, Sequence[str]]
+) -> None:
+    """Unlink programs; with `remove_program_runs`, retire their runs too, and say what
+    that did to learners either way."""
+    what = f"contract {args.contract_id}"
+    courses = _covered([], {p: program_courses.get(p) or [] for p in programs})
+    runs = sorted(key for keys in contract_runs(client, args.contract_id, courses).values() for key in keys)
+    write_or_recover(
+        client,
+        commands.courseware_remove(args.contract_id, programs, remove_program_runs=args.remove_program_runs),
+        f"remove {', '.join(programs)} from {what}",
+        lambda: not linked_programs(client, args.contract_id, programs),
+    )
+    if args.remove_program_runs:
+        _log.warning(
+            "%s: removed program(s) %s with their runs. MITx Online retired the contract run(s) %s (no longer live, "
+            "enrollment closed) and deleted their unused enrollment codes; codes already redeemed are kept but no "
+            "longer give access. Linking the program again does not bring these runs back",
+            what,
+            ", ".join(programs),
+            ", ".join(runs) or "(none left)",
+        )
+    else:
+        _log.warning(
+            "%s: unlinked program(s) %s; their contract run(s) %s stay live, and learners keep them and their codes "
+            "(remove_program_runs: false)",
+            what,
+            ", ".join(programs),
+            ", ".join(runs) or "(none)",
+        )
+
+
+def _sync_programs(
+    client: MitxOnline, args: ContractCoursewareArgs, old_program_courses: Mapping[str, Sequence[str]]
+) -> Added:
+    """Link the declared programs in order and give each course of theirs a run.
+
+    A link goes last when made, so when the links are out of the declared order, the
+    ones from the first misplaced on are unlinked (runs kept) and linked again in order.
+    A linked program with a course that has no run yet is added again: `add` makes only
+    the missing runs."""
+    known = sorted({*args.programs, *old_program_courses})
+    linked = linked_programs(client, args.contract_id, known)
+    leaving = [p for p in linked if p not in args.programs]
+    if leaving:
+        _unlink(client, args, leaving, {**old_program_courses, **args.program_courses})
+        linked = [p for p in linked if p not in leaving]
+    keep = 0
+    while keep < len(linked) and keep < len(args.programs) and linked[keep] == args.programs[keep]:
+        keep += 1
+    if keep < len(linked):
+        # Only the links move: runs stay (no --remove-program-runs).
+        relink = linked[keep:]
+        write_or_recover(
+            client,
+            commands.courseware_remove(args.contract_id, relink),
+            f"unlink {', '.join(relink)} from contract {args.contract_id} to link them again in order",
+            lambda: linked_programs(client, args.contract_id, relink) == [],
+        )
+    runs = contract_runs(client, args.contract_id, _declared_courses(args))
+    lacking = [
+        p
+        for p in args.programs[:keep]
+        if any(c not in runs and _has_source_run(client, c) for c in args.program_courses.get(p, []))
+    ]
+    to_add = [*lacking, *args.programs[keep:]]
+    if not to_add:
+        return Added([])
+    _guard(args)
+    runs, added = _add(client, args, [], to_add)
+    missing = sorted(
+        {c for p in to_add for c in args.program_courses.get(p, []) if c not in runs and _has_source_run(client, c)}
+    )
+    if missing and added.failure is None:
+        raise PlatformError(
+            f"`b2b_courseware add` of {', '.join(to_add)} to contract {args.contract_id} made no contract run for "
+            f"{', '.join(missing)}, which have a source run; check the programs' requirements in MITx Online "
+            "(docs/platforms/mitxonline.md §14), then `pulumi up` again"
+        )
+    return Added([c for p in to_add for c in args.program_courses.get(p, [])], added.failure)
 
 
 def _remove(client: MitxOnline, contract_id: int, courses: list[str]) -> None:
@@ -267,17 +450,31 @@ def _source_run_problem(course: RestCourse | None) -> str | None:
 
 def _missing_courses(olds: Mapping[str, Any], values: Mapping[str, Any]) -> list[CheckFailure]:
     """Refuse at preview a course that `add` would find missing: each course this stack
-    does not make (`existing_courses`) and the plan adds is looked up through REST, never
-    a command (docs/platforms/mitxonline.md §2). A no-op preview adds nothing and reads nothing."""
+    does not make (`existing_courses`) and the plan adds, alone or through a program, is
+    looked up through REST, never a command (docs/platforms/mitxonline.md §2). A no-op
+    preview adds nothing and reads nothing."""
     courses, existing = values.get("courses"), values.get("existing_courses")
     if not isinstance(courses, list) or not existing:
         return []
     old_courses = olds.get("courses")
-    before: list[Any] = old_courses if isinstance(old_courses, list) else []
-    adding = [course for course in courses if course in existing and course not in before]
+    old_programs = olds.get("program_courses") if isinstance(olds.get("program_courses"), dict) else {}
+    before = {
+        *(old_courses if isinstance(old_courses, list) else []),
+        *(c for listed in (old_programs or {}).values() for c in listed),
+    }
+    adding: dict[str, str] = {
+        course: f"courses[{index}]"
+        for index, course in enumerate(courses)
+        if course in existing and course not in before
+    }
+    programs = values.get("programs") if isinstance(values.get("programs"), list) else []
+    program_courses = values.get("program_courses") if isinstance(values.get("program_courses"), dict) else {}
+    for index, program in enumerate(programs or []):
+        for course in (program_courses or {}).get(program) or []:
+            if course in existing and course not in before:
+                adding.setdefault(course, f"programs[{index}]")
     failures = []
-    for course in adding:
-        index = courses.index(course)
+    for course, where in adding.items():
         try:
             problem = _source_run_problem(platforms.mitxonline().course(course))
         except ProviderError as error:
@@ -285,7 +482,7 @@ def _missing_courses(olds: Mapping[str, Any], values: Mapping[str, Any]) -> list
         if problem is not None:
             failures.append(
                 CheckFailure(
-                    f"courses[{index}]",
+                    where,
                     f"{course} {problem}, so `b2b_courseware add` would make no contract run for it. It is listed "
                     "under catalog.existing_source_courses: fix the course id, or declare the course under "
                     "catalog.source_courses so that this stack makes it",
@@ -296,7 +493,9 @@ def _missing_courses(olds: Mapping[str, Any], values: Mapping[str, Any]) -> list
 
 class ContractCoursewareProvider(ProviderBase):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        checked = check_declared(ContractCoursewareArgs, {k: v for k, v in news.items() if k != REMOVED})
+        checked = check_declared(ContractCoursewareArgs, {k: v for k, v in news.items() if k not in _PLANNED})
+        if checked.values.get("courses") == [] and checked.values.get("programs") == []:
+            checked.failures.append(CheckFailure("courses", "name at least one course or one program"))
         checked.failures.extend(_missing_courses(olds, checked.values))
         if not _declares_clone_timeout(news):
             # Not declared: the stack's `cloneTimeout` applies when the wait starts; it is
@@ -307,6 +506,10 @@ class ContractCoursewareProvider(ProviderBase):
             # Named in the inputs for the policy pack (`contract-course-removal`), which
             # sees only the new inputs; diff ignores the key, plan-summary spells it out.
             checked.inputs[REMOVED] = removed
+        programs_removed = _removed_programs(olds, checked.values)
+        if programs_removed:
+            checked.inputs[PROGRAMS_REMOVED] = programs_removed
+            checked.failures.extend(_retire_problems(olds, checked.values, programs_removed))
         return CheckResult(checked.inputs, checked.failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -324,44 +527,67 @@ class ContractCoursewareProvider(ProviderBase):
         if to_add:
             _guard(args)
             runs, added = _add(client, args, to_add)
-        else:
+        elif args.courses:
             _log.info("contract %s already has every declared course: adopting them", args.contract_id)
-        _wait_for_edx(client, args, runs, wait, added)
-        return CreateResult(str(args.contract_id), _outputs(args, runs, props))
+        through = _sync_programs(client, args, {})
+        runs = contract_runs(client, args.contract_id, _declared_courses(args))
+        _wait_for_edx(
+            client, args, runs, wait, Added([*added.courses, *through.courses], added.failure or through.failure)
+        )
+        linked = linked_programs(client, args.contract_id, args.programs)
+        return CreateResult(str(args.contract_id), _outputs(args, runs, props, linked))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         args = parse_declared(ContractCoursewareArgs, props)
-        runs = contract_runs(platforms.mitxonline(), args.contract_id, args.courses)
-        if not runs:
+        client = platforms.mitxonline()
+        runs = contract_runs(client, args.contract_id, _declared_courses(args))
+        linked = linked_programs(client, args.contract_id, args.programs)
+        if not runs and not linked:
             return ReadResult("", {})
-        outs = {**_outputs(args, runs, props), "courses": sorted(runs)}
+        # A course counts as attached alone when it has a run and was declared alone, or
+        # has a run that no linked program explains.
+        through = {c for p in linked for c in args.program_courses.get(p, [])}
+        alone = sorted(c for c in runs if c in args.courses or c not in through)
+        outs = {**_outputs(args, runs, props, linked), "courses": alone}
         return ReadResult(id_, outs, declared_inputs(ContractCoursewareArgs, outs))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         args = parse_declared(ContractCoursewareArgs, news)
         client = platforms.mitxonline()
         wait = CloneWait.of(args, news, client)
-        known = sorted({*args.courses, *olds.get("courses", [])})
-        runs = contract_runs(client, args.contract_id, known)
-        to_add = [course for course in args.courses if course not in runs]
-        to_remove = [course for course in runs if course not in args.courses]
+        old_program_courses = olds.get("program_courses") or {}
+        # A course leaves when it was declared alone and the new declaration covers it
+        # neither alone nor through a program; the runs of a leaving program are the
+        # program's to keep or retire (`remove_program_runs`).
+        declared = _declared_courses(args)
+        runs = contract_runs(client, args.contract_id, sorted({*declared, *olds.get("courses", [])}))
+        to_remove = [course for course in runs if course in olds.get("courses", []) and course not in declared]
         if to_remove:
             _remove(client, args.contract_id, to_remove)
+        through = _sync_programs(client, args, old_program_courses)
+        runs = contract_runs(client, args.contract_id, declared)
+        to_add = [course for course in args.courses if course not in runs]
         added = Added([])
         if to_add:
             _guard(args)
             _, added = _add(client, args, to_add)
-        runs = contract_runs(client, args.contract_id, args.courses)
-        _wait_for_edx(client, args, runs, wait, added)
-        return UpdateResult(_outputs(args, runs, news))
+        runs = contract_runs(client, args.contract_id, declared)
+        _wait_for_edx(
+            client, args, runs, wait, Added([*added.courses, *through.courses], added.failure or through.failure)
+        )
+        linked = linked_programs(client, args.contract_id, args.programs)
+        return UpdateResult(_outputs(args, runs, news, linked))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         client = platforms.mitxonline()
-        attached = sorted(contract_runs(client, int(id_), props.get("courses", [])))
-        if not attached:
-            return
+        args = parse_declared(ContractCoursewareArgs, props)
         try:
-            _remove(client, int(id_), attached)
+            linked = linked_programs(client, int(id_), args.programs)
+            if linked:
+                _unlink(client, args, linked, args.program_courses)
+            attached = sorted(contract_runs(client, int(id_), props.get("courses", [])))
+            if attached:
+                _remove(client, int(id_), attached)
         except ContractLocked as failure:
             _log.warning("contract %s: %s", id_, failure.reason)
         except CommandRefused as failure:

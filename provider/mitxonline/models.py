@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from provider.edx.keys import CourseKey
-from provider.fields import CourseId, CourseRunKey, OrgKey, SingleLine, obeying
+from provider.fields import CourseId, CourseRunKey, OrgKey, ProgramId, SingleLine, obeying
 from provider.rules import DEFAULT_KEY_PREFIX, KEY_PREFIX_PATTERN, slug_problem
 
 MembershipType = Literal["managed", "code", "auto"]
@@ -96,6 +96,19 @@ UtcDatetime = Annotated[
 ]
 KeyPrefix = Annotated[str, Field(pattern=KEY_PREFIX_PATTERN), AfterValidator(_prefix)]
 Courses = Annotated[list[CourseId], BeforeValidator(_course_list), AfterValidator(lambda v: sorted(set(v)))]
+
+
+def _once(value: list[str]) -> list[str]:
+    repeated = sorted({item for item in value if value.count(item) > 1})
+    if repeated:
+        raise ValueError(f"lists {', '.join(repeated)} more than once; keep one of each")
+    return value
+
+
+# An ordered list: a program's requirements and a contract's programs keep the order they
+# are written in (MITx Online shows them in that order, docs/platforms/mitxonline.md §14).
+OrderedCourses = Annotated[list[CourseId], AfterValidator(_once)]
+OrderedPrograms = Annotated[list[ProgramId], AfterValidator(_once)]
 
 
 class Declared(BaseModel):
@@ -194,9 +207,32 @@ class ContractArgs(Declared):
 CONTRACT_STATE_FIELDS = ("contract_active", "contract_start", "contract_end")
 
 
+class ProgramArgs(Declared):
+    """A MITx Online program: title, flags and its course requirements, in order."""
+
+    readable_id: ProgramId
+    title: SingleLine
+    live: bool = True
+    b2b_only: bool = False
+    required: OrderedCourses = Field(default_factory=list)
+    elective: OrderedCourses = Field(default_factory=list)
+    adopt: bool = False
+
+
 class ContractCoursewareArgs(Declared):
     contract_id: Annotated[int, Field(gt=0)]
-    courses: Courses = Field(min_length=1)
+    # The courses attached alone, and the programs linked (in their order): a contract has
+    # at least one of the two, which the program registers the resource for.
+    courses: Courses = Field(default_factory=list)
+    programs: OrderedPrograms = Field(default_factory=list)
+    # The courses of each linked program (its required and elective courses, as its
+    # mitxonline:Program declares them): `add <program>` makes a run of each that has a
+    # source run, and a course the program gains needs another `add` (docs/platforms/mitxonline.md §14).
+    program_courses: dict[ProgramId, list[CourseId]] = Field(default_factory=dict)
+    # What `b2b_courseware remove` does to the runs of a program leaving the contract:
+    # false keeps them (learners keep their courses, the link alone goes), true retires
+    # them as removing a course does (docs/platforms/mitxonline.md §14).
+    remove_program_runs: bool = False
     # `--make-codes` in the same `add` saves the separate `b2b_codes validate` a code
     # contract needs after courseware changes (docs/platforms/mitxonline.md §2, §8).
     make_codes: bool = False
@@ -276,6 +312,32 @@ class RestContract(Live):
     description: str = ""
     membership_type: str = ""
     organization: int | None = None
+    # The ids of the linked programs, in their order (docs/platforms/mitxonline.md §14).
+    programs: list[int] = Field(default_factory=list)
+
+
+class RestProgram(Live):
+    """`GET /api/v2/programs/<readable_id>/` (docs/platforms/mitxonline.md §14); `b2b_only` is
+    what the listing tells (`MitxOnlineRest.program`)."""
+
+    id: int
+    readable_id: str
+    title: str
+    live: bool = False
+    b2b_only: bool = False
+    requirements: dict[str, Any] = Field(default_factory=dict)
+
+    def _courses(self, kind: str) -> list[str]:
+        courses = self.requirements.get("courses") or {}
+        return [str(item.get("readable_id")) for item in courses.get(kind) or [] if isinstance(item, dict)]
+
+    @property
+    def required(self) -> list[str]:
+        return self._courses("required")
+
+    @property
+    def elective(self) -> list[str]:
+        return self._courses("electives")
 
 
 class RestRun(Live):

@@ -8,7 +8,10 @@ contracts and `/api/internal/courses/`. They are what this client offers:
   Course, CourseRun, CoursePage and ContractCourseware drift (docs/platforms/mitxonline.md §6);
 - `courses()`: every course the same way, page by page (what `courseware adopt` reads);
 - `organizations()`: all organizations with their Keycloak id (no org_key, docs/platforms/mitxonline.md §6);
-- `contracts()`: active contracts inside their dates only (docs/platforms/mitxonline.md §4, §6).
+- `contracts()`: active contracts inside their dates only (docs/platforms/mitxonline.md §4, §6);
+- `program(readable_id)`: one program with its requirements, from `/api/v2/programs/`,
+  which anyone may read (docs/platforms/mitxonline.md §14); the list filters out
+  `b2b_only` programs, the detail by readable id does not.
 
 The key travels only in a header: it is never logged and never part of an error (errors
 carry method, URL, status and body). GETs are retried with backoff on 429, 5xx and
@@ -25,9 +28,9 @@ from typing import Any
 import httpx
 
 from provider.attempts import Retry, attempt, backoff_pause
-from provider.errors import ConfigKeys, HttpError, Unreachable, http_error, retryable_http
+from provider.errors import ConfigKeys, HttpError, NotFound, Unreachable, http_error, retryable_http
 from provider.logs import logger
-from provider.mitxonline.models import RestContract, RestCourse, RestOrganization
+from provider.mitxonline.models import RestContract, RestCourse, RestOrganization, RestProgram
 
 _log = logger("mitxonline.rest")
 
@@ -150,6 +153,16 @@ class MitxOnlineRest:
             if not isinstance(body, dict) or not body.get("next"):
                 return items
             page += 1
+
+    def program(self, readable_id: str) -> RestProgram | None:
+        """The program with this readable id, or None (a 404: missing, or b2b-only, which
+        this view shows to no caller it can authenticate, docs/platforms/mitxonline.md §14)."""
+        try:
+            body = self.get(f"/api/v2/programs/{readable_id}/", step=f"read program {readable_id}")
+        except NotFound:
+            return None
+        # Shown here, so not b2b-only (the serializer has no such field).
+        return RestProgram.model_validate({**body, "b2b_only": False})
 
     def organizations(self) -> list[RestOrganization]:
         body = self.get("/api/v0/b2b/organizations/", step="list organizations")

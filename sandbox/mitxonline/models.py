@@ -301,3 +301,90 @@ class CloneTask(Model):
     last_error: str | None
     created_at: datetime
     finished_at: datetime | None
+
+
+@dataclass
+class Program(Model):
+    """``courses.Program`` (docs/platforms/mitxonline.md §13)."""
+
+    table: ClassVar[str] = "mitx_program"
+    id: int
+    title: str
+    readable_id: str
+    live: bool
+    b2b_only: bool
+    display_mode: str | None
+    program_type: str | None
+    availability: str
+    start_date: datetime | None
+    end_date: datetime | None
+    enrollment_start: datetime | None
+    enrollment_end: datetime | None
+
+    def __str__(self) -> str:
+        """``Program.__str__``: readable id and title, cut to 100 characters."""
+        title = f"{self.readable_id} | {self.title}"
+        return title if len(title) <= 100 else title[:97] + "..."
+
+
+@dataclass
+class ProgramRequirement(Model):
+    """A node of ``courses.ProgramRequirement``, a treebeard ``MP_Node`` (docs/platforms/mitxonline.md §13)."""
+
+    table: ClassVar[str] = "mitx_program_requirement"
+    id: int
+    path: str
+    depth: int
+    numchild: int
+    node_type: str | None
+    operator: str | None
+    operator_value: str | None
+    program_id: int
+    course_id: int | None
+    required_program_id: int | None
+    title: str | None
+    elective_flag: bool | None
+
+
+@dataclass
+class ProgramPage(Model):
+    table: ClassVar[str] = "mitx_program_page"
+    id: int
+    program_id: int | None
+    title: str
+    slug: str
+    live: bool
+    description: str
+    length: str
+    min_weekly_hours: str
+    max_weekly_hours: str
+    include_in_learn_catalog: bool
+    first_published_at: datetime | None
+    last_published_at: datetime | None
+
+
+@dataclass
+class ContractProgramItem(Model):
+    """``b2b.ContractProgramItem``: a contract's program, ordered by ``sort_order``."""
+
+    table: ClassVar[str] = "mitx_contract_program"
+    id: int
+    contract_id: int
+    program_id: int
+    sort_order: int | None
+
+
+@dataclass
+class ProgramTask(Model):
+    """A queued ``b2b.tasks.create_program_contract_runs`` (docs/platforms/mitxonline.md §13)."""
+
+    table: ClassVar[str] = "mitx_program_task"
+    id: int
+    contract_id: int
+    program_id: int
+    org_prefix: str | None
+    status: str
+    eta: float
+    last_error: str | None
+    created_at: datetime
+    finished_at: datetime | None

@@ -18,8 +18,8 @@ from urllib.parse import urlencode
 
 from sandbox.context import AppContext
 from sandbox.http import Request, Response
-from sandbox.mitxonline import learners, repo, serializers
-from sandbox.mitxonline.models import Contract, Course, CoursePage, CourseRun, Organization, now
+from sandbox.mitxonline import learners, programs, repo, serializers
+from sandbox.mitxonline.models import Contract, Course, CoursePage, CourseRun, Organization, Program, now
 
 PAGE_SIZE = 12
 MAX_PAGE_SIZE = 100
@@ -149,14 +149,48 @@ def _course_filter(req: Request, ctx: AppContext, course: Course) -> bool:
     return all(checks)
 
 
+def _linked_program_ids(ctx: AppContext, where: str, value: str) -> set[int]:
+    found = repo.rows(
+        ctx.db,
+        "SELECT cp.program_id FROM mitx_contract_program cp JOIN mitx_contract c ON c.id = cp.contract_id "
+        f"WHERE {where}",
+        [value],
+    )
+    return {row["program_id"] for row in found}
+
+
+def _v2_course_programs(req: Request, ctx: AppContext, course: Course) -> list[Program]:
+    """``get_program_filters``: with ``org_id`` the programs linked to a contract of that
+    organization, with ``contract_id`` those linked to that contract (no membership check
+    here), otherwise the programs that are not ``b2b_only``."""
+    found = programs.programs_of_course(ctx.db, course.id)
+    if (org_id := req.arg("org_id")) is not None:
+        linked = _linked_program_ids(ctx, "CAST(c.organization_id AS TEXT) = ?", org_id)
+        return [p for p in found if p.id in linked]
+    if (contract_id := req.arg("contract_id")) is not None:
+        linked = _linked_program_ids(ctx, "CAST(c.id AS TEXT) = ?", contract_id)
+        return [p for p in found if p.id in linked]
+    return [p for p in found if not p.b2b_only]
+
+
+def _internal_course_programs(ctx: AppContext, course: Course) -> list[Program]:
+    """The internal view's prefetch: live programs with a live page, ``b2b_only`` or not."""
+    found = programs.programs_of_course(ctx.db, course.id)
+    return [p for p in found if p.live and (page := programs.page_of_program(ctx.db, p.id)) is not None and page.live]
+
+
 def _v2_courses(req: Request, ctx: AppContext, key: str | None) -> Response:
     if key is not None:
         found = repo.first(Course, ctx.db, "CAST(r.id AS TEXT) = ? OR r.readable_id = ?", [key, key])
         if found is None:
             return _not_found("Course")
-        return Response(200, serializers.course(ctx, found, _v2_runs(ctx, found)))
+        return Response(200, serializers.course(ctx, found, _v2_runs(ctx, found), _v2_course_programs(req, ctx, found)))
     courses = [c for c in repo.fetch(Course, ctx.db) if _course_filter(req, ctx, c)]
-    return _paginate(req, ctx, [serializers.course(ctx, c, _v2_runs(ctx, c)) for c in courses])
+    return _paginate(
+        req,
+        ctx,
+        [serializers.course(ctx, c, _v2_runs(ctx, c), _v2_course_programs(req, ctx, c)) for c in courses],
+    )
 
 
 def _internal_courses(req: Request, ctx: AppContext, key: str | None) -> Response:
@@ -166,8 +200,49 @@ def _internal_courses(req: Request, ctx: AppContext, key: str | None) -> Respons
     return _paginate(
         req,
         ctx,
-        [serializers.course(ctx, c, repo.runs_of_course(ctx.db, c.id, usable_only=False)) for c in courses],
+        [
+            serializers.course(
+                ctx, c, repo.runs_of_course(ctx.db, c.id, usable_only=False), _internal_course_programs(ctx, c)
+            )
+            for c in courses
+        ],
     )
+
+
+# Programs -----------------------------------------------------------------------------
+
+
+def _program_filter(req: Request, ctx: AppContext, item: Program) -> bool:
+    """``ProgramFilterSet``: ``id`` (comma-separated), ``live``, ``readable_id``,
+    ``page__live``. Callers are anonymous here (the view takes no API key), so
+    ``org_id`` and ``contract_id`` only keep the programs that are not ``b2b_only``,
+    as the view does without them: a ``b2b_only`` program is never listed."""
+    if item.b2b_only:
+        return False
+    if (ids := req.arg("id")) is not None and str(item.id) not in ids.split(","):
+        return False
+    if (readable_id := req.arg("readable_id")) is not None and item.readable_id != readable_id:
+        return False
+    if (live := req.arg("live")) is not None and item.live != _truthy(live):
+        return False
+    if (page_live := req.arg("page__live")) is not None:
+        page = programs.page_of_program(ctx.db, item.id)
+        if page is None or page.live != _truthy(page_live):
+            return False
+    return True
+
+
+def _v2_programs(req: Request, ctx: AppContext, key: str | None) -> Response:
+    """``ProgramViewSet`` (AllowAny reads; paginated like v2 courses; by id): a detail is
+    looked up by id when numeric, else by readable id, through the same filters."""
+    found = [p for p in repo.fetch(Program, ctx.db) if _program_filter(req, ctx, p)]
+    if key is not None:
+        match = [p for p in found if (p.id == int(key) if key.isdigit() else p.readable_id == key)]
+        if not match:
+            return _not_found("Program")
+        return Response(200, serializers.program(ctx, match[0], include_programs=True))
+    include = req.arg("readable_id") is not None
+    return _paginate(req, ctx, [serializers.program(ctx, p, include_programs=include) for p in found])
 
 
 # B2B --------------------------------------------------------------------------------
@@ -268,6 +343,7 @@ def _pages(req: Request, ctx: AppContext, page_id: str | None) -> Response:
 ROUTES = (
     _Route(r"^/api/v2/courses/(?:(?P<key>[^/]+)/)?$", _v2_courses, api_key=False),
     _Route(r"^/api/internal/courses/$", _internal_courses, api_key=True),
+    _Route(r"^/api/v2/programs/(?:(?P<key>[^/]+)/)?$", _v2_programs, api_key=False),
     _Route(r"^/api/v0/b2b/organizations/(?:(?P<key>[^/]+)/)?$", _organizations, api_key=True),
     _Route(r"^/api/v0/b2b/contracts/(?:(?P<key>[^/]+)/)?$", _contracts, api_key=True),
     _Route(r"^/api/v2/pages/(?:(?P<key>\d+)/)?$", _pages, api_key=False, wagtail=True),

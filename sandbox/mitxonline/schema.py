@@ -176,4 +176,86 @@ CREATE TABLE IF NOT EXISTS mitx_clone_task (
     created_at TEXT NOT NULL,
     finished_at TEXT
 );
+CREATE TABLE IF NOT EXISTS mitx_program (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    title TEXT NOT NULL,
+    readable_id TEXT NOT NULL UNIQUE,
+    live INTEGER NOT NULL DEFAULT 0,
+    b2b_only INTEGER NOT NULL DEFAULT 0,
+    display_mode TEXT,
+    program_type TEXT DEFAULT 'Series',
+    availability TEXT NOT NULL DEFAULT 'anytime',
+    start_date TEXT,
+    end_date TEXT,
+    enrollment_start TEXT,
+    enrollment_end TEXT,
+    created_on TEXT NOT NULL,
+    updated_on TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS mitx_program_department (
+    program_id INTEGER NOT NULL REFERENCES mitx_program(id),
+    department_id INTEGER NOT NULL REFERENCES mitx_department(id),
+    PRIMARY KEY (program_id, department_id)
+);
+CREATE TABLE IF NOT EXISTS mitx_program_mode (
+    program_id INTEGER NOT NULL REFERENCES mitx_program(id),
+    mode_id INTEGER NOT NULL REFERENCES mitx_enrollment_mode(id),
+    PRIMARY KEY (program_id, mode_id)
+);
+CREATE TABLE IF NOT EXISTS mitx_related_program (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    first_program_id INTEGER NOT NULL REFERENCES mitx_program(id),
+    second_program_id INTEGER NOT NULL REFERENCES mitx_program(id)
+);
+-- courses.ProgramRequirement, a treebeard materialized-path tree (steplen 4): one root
+-- per program, operator nodes under it, course nodes under the operators.
+CREATE TABLE IF NOT EXISTS mitx_program_requirement (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    path TEXT NOT NULL UNIQUE,
+    depth INTEGER NOT NULL,
+    numchild INTEGER NOT NULL DEFAULT 0,
+    node_type TEXT,
+    operator TEXT,
+    operator_value TEXT,
+    program_id INTEGER NOT NULL REFERENCES mitx_program(id),
+    course_id INTEGER REFERENCES mitx_course(id),
+    required_program_id INTEGER REFERENCES mitx_program(id),
+    title TEXT DEFAULT '',
+    elective_flag INTEGER DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS mitx_program_page (
+    id INTEGER PRIMARY KEY REFERENCES mitx_page(id),
+    program_id INTEGER UNIQUE REFERENCES mitx_program(id),
+    title TEXT NOT NULL,
+    slug TEXT NOT NULL,
+    live INTEGER NOT NULL,
+    description TEXT NOT NULL,
+    length TEXT NOT NULL,
+    min_weekly_hours TEXT NOT NULL,
+    max_weekly_hours TEXT NOT NULL,
+    include_in_learn_catalog INTEGER NOT NULL DEFAULT 0,
+    first_published_at TEXT,
+    last_published_at TEXT
+);
+-- b2b.ContractProgramItem (an Orderable).
+CREATE TABLE IF NOT EXISTS mitx_contract_program (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    contract_id INTEGER NOT NULL REFERENCES mitx_contract(id),
+    program_id INTEGER NOT NULL REFERENCES mitx_program(id),
+    sort_order INTEGER,
+    UNIQUE (contract_id, program_id)
+);
+-- b2b.tasks.create_program_contract_runs, queued by a ContractProgramItem saved without
+-- skip_run_creation.
+CREATE TABLE IF NOT EXISTS mitx_program_task (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    contract_id INTEGER NOT NULL,
+    program_id INTEGER NOT NULL,
+    org_prefix TEXT,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+    eta REAL NOT NULL,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    finished_at TEXT
+);
 """

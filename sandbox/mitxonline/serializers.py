@@ -7,9 +7,20 @@ from datetime import datetime
 from typing import Any
 
 from sandbox.context import AppContext
-from sandbox.mitxonline import repo
+from sandbox.mitxonline import programs, repo
 from sandbox.mitxonline.keys import InvalidKeyError, parse_course_key
-from sandbox.mitxonline.models import Contract, Course, CoursePage, CourseRun, Organization, now, to_sql
+from sandbox.mitxonline.models import (
+    Contract,
+    Course,
+    CoursePage,
+    CourseRun,
+    Organization,
+    Program,
+    ProgramPage,
+    ProgramRequirement,
+    now,
+    to_sql,
+)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -115,8 +126,11 @@ def variant_options(db: sqlite3.Connection, owner_type: str, owner_id: int) -> l
     ]
 
 
-def course(ctx: AppContext, item: Course, runs: list[CourseRun]) -> dict[str, Any]:
-    """v2 / internal course (docs/platforms/mitxonline.md §6); ``runs`` are already chosen by the caller's manager."""
+def course(
+    ctx: AppContext, item: Course, runs: list[CourseRun], in_programs: list[Program] | None = None
+) -> dict[str, Any]:
+    """v2 / internal course (docs/platforms/mitxonline.md §6); ``runs`` and ``in_programs``
+    (the programs the caller's view shows, ``BaseProgramSerializer``) are chosen by the caller."""
     page = repo.page_of_course(ctx.db, item.id)
     at = now()
     upcoming = sorted(
@@ -130,7 +144,7 @@ def course(ctx: AppContext, item: Course, runs: list[CourseRun]) -> dict[str, An
         "next_run_id": upcoming[0].id if upcoming else None,
         "departments": [{"name": name} for name in repo.department_names(ctx.db, item.id)],
         "page": _page_summary(page),
-        "programs": [],
+        "programs": [base_program(p) for p in in_programs or []],
         "topics": [],
         "certificate_type": "Certificate of Completion",
         "required_prerequisites": False,
@@ -161,7 +175,8 @@ def contract(ctx: AppContext, item: Contract) -> dict[str, Any]:
         "slug": item.slug,
         "welcome_message": item.welcome_message,
         "welcome_message_extra": item.welcome_message_extra,
-        "programs": [],
+        # The contract's program ids, by sort_order (``contract_program_ids``).
+        "programs": [link.program_id for link in programs.contract_programs(ctx.db, item.id)],
         "variant_options": variant_options(ctx.db, "contract", item.id),
     }
 
@@ -241,3 +256,148 @@ def page(ctx: AppContext, item: CoursePage, all_fields: bool) -> dict[str, Any]:
         show_stay_updated=False,
     )
     return body
+
+
+# Programs (courses/serializers/v2/programs.py) ---------------------------------------
+
+
+def base_program(item: Program) -> dict[str, Any]:
+    """``BaseProgramSerializer``: how a course lists its programs."""
+    return {
+        "title": item.title,
+        "readable_id": item.readable_id,
+        "id": item.id,
+        "type": "program",
+        "display_mode": item.display_mode,
+    }
+
+
+def _program_page(item: Program, page: ProgramPage | None) -> dict[str, Any] | None:
+    """``ProgramPageSerializer``."""
+    if page is None:
+        return None
+    return {
+        "feature_image_src": None,
+        "page_url": f"/programs/{item.readable_id}",
+        "financial_assistance_form_url": "",
+        "description": page.description,
+        "live": page.live,
+        "include_in_learn_catalog": page.include_in_learn_catalog,
+        "length": page.length,
+        "effort": None,
+        "price": None,
+        "list_price": None,
+    }
+
+
+def _req_node(node: ProgramRequirement, children: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": node.id,
+        "data": {
+            "node_type": node.node_type,
+            "course": node.course_id,
+            "program": node.program_id,
+            "required_program": node.required_program_id,
+            "title": node.title,
+            "operator": node.operator,
+            "operator_value": node.operator_value,
+            "elective_flag": bool(node.elective_flag),
+        },
+        "children": children,
+    }
+
+
+def req_tree(nodes: list[ProgramRequirement]) -> list[dict[str, Any]]:
+    """``ProgramRequirementTreeSerializer``: the root's children, each with its own, in path order."""
+
+    def children_of(parent: ProgramRequirement) -> list[dict[str, Any]]:
+        return [
+            _req_node(n, children_of(n))
+            for n in nodes
+            if n.depth == parent.depth + 1 and n.path.startswith(parent.path)
+        ]
+
+    roots = [n for n in nodes if n.depth == 1]
+    return children_of(roots[0]) if roots else []
+
+
+def program(ctx: AppContext, item: Program, *, include_programs: bool) -> dict[str, Any]:
+    """``ProgramDetailSerializer`` of ``/api/v2/programs/``.
+
+    ``programs`` (the programs that require this one) is ``null`` unless the caller
+    asked for one program or filtered by ``readable_id``; the sandbox makes no program
+    requirements of programs, so it is then ``[]``.
+    """
+    db = ctx.db
+    page = programs.page_of_program(db, item.id)
+    requirements = programs.course_requirements(db, item.id)
+    courses = [r.course for r in requirements]
+    modes = repo.rows(
+        db,
+        "SELECT m.mode_slug, m.mode_display_name, m.requires_payment FROM mitx_enrollment_mode m "
+        "JOIN mitx_program_mode pm ON pm.mode_id = m.id WHERE pm.program_id = ? ORDER BY m.id",
+        [item.id],
+    )
+    at = now()
+    upcoming = sorted(
+        (
+            r
+            for c in courses
+            for r in repo.runs_of_course(db, c.id, usable_only=True)
+            if r.live and r.start_date is not None and r.start_date > at
+        ),
+        key=lambda r: r.start_date or at,
+    )
+    return {
+        "title": item.title,
+        "readable_id": item.readable_id,
+        "id": item.id,
+        "courses": [c.id for c in courses if c.live],
+        "collections": [],
+        "programs": [] if include_programs else None,
+        "requirements": {
+            "courses": {
+                "required": [
+                    {"id": r.course.id, "readable_id": r.course.readable_id} for r in requirements if not r.elective
+                ],
+                "electives": [
+                    {"id": r.course.id, "readable_id": r.course.readable_id} for r in requirements if r.elective
+                ],
+            },
+            "programs": {"required": [], "electives": []},
+        },
+        "req_tree": req_tree(programs.tree(db, item.id)),
+        "page": _program_page(item, page),
+        "program_type": item.program_type,
+        "certificate_type": (
+            "MicroMasters Credential" if "MicroMasters" in (item.program_type or "") else "Certificate of Completion"
+        ),
+        "certificate_available": any(m["requires_payment"] for m in modes),
+        "departments": [{"name": name} for name in programs.program_department_names(db, item.id)],
+        "live": item.live,
+        "display_mode": item.display_mode,
+        "topics": [],
+        "availability": item.availability,
+        "start_date": _iso(upcoming[0].start_date) if upcoming else _iso(item.start_date),
+        "end_date": _iso(item.end_date),
+        "enrollment_start": _iso(item.enrollment_start),
+        "enrollment_end": _iso(item.enrollment_end),
+        "required_prerequisites": False,
+        "duration": page.length if page else None,
+        "min_weeks": None,
+        "max_weeks": None,
+        "min_price": 0 if page else None,
+        "max_price": 0 if page else None,
+        "time_commitment": None,
+        "min_weekly_hours": page.min_weekly_hours if page else None,
+        "max_weekly_hours": page.max_weekly_hours if page else None,
+        "enrollment_modes": [
+            {
+                "mode_slug": m["mode_slug"],
+                "mode_display_name": m["mode_display_name"],
+                "requires_payment": bool(m["requires_payment"]),
+            }
+            for m in modes
+        ],
+        "products": [],
+    }

@@ -22,7 +22,7 @@ import traceback
 import httpx
 
 from sandbox.context import AppContext
-from sandbox.mitxonline import openedx, repo
+from sandbox.mitxonline import openedx, programs, repo
 from sandbox.mitxonline.models import CloneTask, CourseRun
 from sandbox.store import transaction
 
@@ -69,7 +69,11 @@ def next_due(db: sqlite3.Connection) -> float | None:
 
 
 def tick(ctx: AppContext) -> None:
-    """Run every task due now, one after another, in this thread."""
+    """Run every task due now, one after another, in this thread.
+
+    Program tasks (``create_program_contract_runs``) run first: the clones they queue
+    then wait for the clone delay like any other."""
+    programs.run_due_tasks(ctx)
     now = time.time()
     while (task := claim(ctx.db, now)) is not None:
         run(ctx, task)

@@ -16,7 +16,16 @@ import yaml
 from acceptance import __main__ as acceptance_main
 from acceptance import real_mitxonline
 from acceptance.report import Report, ScenarioResult, markdown
-from acceptance.scenarios import COMMAND_LINE, RETRY_LINE, SCENARIOS, Record, Step, diagnostics, starts
+from acceptance.scenarios import (
+    COMMAND_LINE,
+    RETRY_LINE,
+    SCENARIOS,
+    Record,
+    Step,
+    diagnostics,
+    is_write,
+    starts,
+)
 from acceptance.target import NO_TARGET, TARGET_ENV, NoTarget, Prefix, load_target, new_prefix
 from provider import catalog as catalog_schema
 from provider.rules import org_key_problem
@@ -111,6 +120,20 @@ def test_the_prefix_renames_everything_a_shipped_catalog_makes(stack: str) -> No
     assert shipped == config["courseware:catalog"]  # the shipped catalog is left alone
 
 
+def test_the_prefix_renames_the_program_workflow_s_programs_and_their_courses() -> None:
+    shipped = yaml.safe_load((REPO / "stacks" / "Pulumi.program-contract.yaml").read_text())["config"]
+    prefix = Prefix("TABCDE").scenario("J")
+    renamed = prefix.catalog(shipped["courseware:catalog"])
+    catalog_schema.Catalog.model_validate(renamed)
+    program = renamed["programs"][0]
+    assert program["readable_id"] == "program-v1:UAI+TABCDEJAIP"
+    declared = {c["course_key"].rsplit("+", 1)[0] for c in renamed["source_courses"]}
+    required, elective = program["requirements"]["required"], program["requirements"]["elective"]
+    assert set(required) | set(elective) == declared
+    assert all("+TABCDE" in key for key in declared)
+    assert [c["programs"] for c in renamed["contracts"]] == [["program-v1:UAI+TABCDEJAIP"]] * 2
+
+
 def test_each_scenario_names_its_own_organizations_and_shares_the_run_s_source_course() -> None:
     run, drift, seats = Prefix("TABCDE"), Prefix("TABCDE").scenario("B"), Prefix("TABCDE").scenario("C")
     assert (drift.org_key("BIGCO"), seats.org_key("BIGCO")) == ("TABCDEBBIGCO", "TABCDECBIGCO")
@@ -141,6 +164,21 @@ def test_the_provider_command_lines_are_counted_once_from_the_diagnostics() -> N
     assert len(RETRY_LINE.findall(lines)) == 1
 
 
+def test_a_shell_that_writes_a_program_counts_as_a_write_and_one_that_reads_does_not() -> None:
+    said = (
+        "\nDiagnostics:\n"
+        "    INFO provider.mitxonline.transport: update MITx Online program program-v1:UAI+P: "
+        "shell --no-imports -c <program: write_program('program-v1:UAI+P', 'T', True, False, [], [])> "
+        "exited 0 in 0.2 s\n"
+        "    INFO provider.mitxonline.transport: read program program-v1:UAI+P: "
+        "shell --no-imports -c <program: print_program('program-v1:UAI+P')> exited 0 in 0.1 s\n"
+        "    INFO provider.mitxonline.transport: read contract 7: b2b_contract export 7 exited 0 in 0.3 s\n"
+        "    INFO provider.mitxonline.transport: add: b2b_courseware add 7 program-v1:UAI+P exited 0 in 1.0 s\n"
+    )
+    found = [(m["command"], is_write(m)) for m in COMMAND_LINE.finditer(diagnostics(said))]
+    assert found == [("shell", True), ("shell", False), ("b2b_contract export", False), ("b2b_courseware add", True)]
+
+
 def test_the_report_says_per_scenario_pass_or_fail_time_commands_and_starts(tmp_path: Path) -> None:
     record = Record(
         "seats", steps=[Step(["pulumi", "up"], 0, 12.34, commands=3, writes=2)], left=["organization TABCDEBIGCO"]
@@ -163,8 +201,11 @@ def test_the_report_says_per_scenario_pass_or_fail_time_commands_and_starts(tmp_
 
 
 def test_the_scenarios_come_in_the_issue_s_order() -> None:
+    # The issue's nine, then the program workflow of issue 26 last, so each earlier
+    # scenario keeps its letter in the names a run makes.
     assert list(SCENARIOS) == [
         "workflows", "drift", "seats", "protection", "adopt", "sessions", "sigkill", "env-stripped", "learner",
+        "programs",
     ]  # fmt: skip
 
 

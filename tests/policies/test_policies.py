@@ -40,6 +40,7 @@ def test_every_policy_has_a_name_description_and_level() -> None:
         "contract-never-replaced",
         "contract-course-removal",
         "live-course-has-published-page",
+        "program-in-contract-has-required-source",
     }
     for policy in pack.POLICIES:
         assert policy.description and policy.enforcement_level is not None
@@ -117,3 +118,43 @@ def test_removing_a_course_from_a_contract_is_flagged() -> None:
     [message] = violations("contract-course-removal", rules.COURSEWARE, dropping)
     assert "drops course-v1:UAI_SOURCE+B" in message and "stop working" in message
     assert POLICIES["contract-course-removal"].enforcement_level.value == "advisory"
+
+
+A, B = "course-v1:UAI_SOURCE+A.0001x", "course-v1:UAI_SOURCE+A.0002x"
+AI = "program-v1:UAI+AI"
+
+
+def _program_stack(required: list[str], elective: list[str], *, existing: list[str] | None = None) -> list[Any]:
+    return [
+        (
+            rules.MITX_RUN,
+            {"course": A, "is_source_run": True, "courseware_id": f"{A}+SOURCE"},
+        ),
+        (rules.PROGRAM, {"readable_id": AI, "required": required, "elective": elective}),
+        (rules.COURSEWARE, {"contract_id": 1, "programs": [AI], "existing_courses": existing or []}),
+    ]
+
+
+def test_a_program_in_a_contract_needs_a_required_course_with_a_source_run() -> None:
+    assert stack_violations("program-in-contract-has-required-source", _program_stack([A], [])) == []
+    assert stack_violations("program-in-contract-has-required-source", _program_stack([B], [], existing=[B])) == []
+    [found] = stack_violations("program-in-contract-has-required-source", _program_stack([], [A]))
+    assert AI in found and "requirements.required" in found
+    [found] = stack_violations("program-in-contract-has-required-source", _program_stack([B], [A]))
+    assert "none of its required courses has a source run" in found
+
+
+def test_a_program_no_contract_sells_is_not_checked() -> None:
+    resources = _program_stack([], [A])[:2]
+    assert stack_violations("program-in-contract-has-required-source", resources) == []
+
+
+def test_removing_a_program_says_whether_learners_keep_its_runs() -> None:
+    kept = violations("contract-course-removal", rules.COURSEWARE, {"programs_removed": [AI]})
+    assert kept == [
+        f"the contract unlinks program {AI}; its runs stay and learners keep them (remove_program_runs: false)"
+    ]
+    [retired] = violations(
+        "contract-course-removal", rules.COURSEWARE, {"programs_removed": [AI], "remove_program_runs": True}
+    )
+    assert "runs of its courses are retired" in retired

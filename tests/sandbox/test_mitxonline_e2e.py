@@ -338,3 +338,53 @@ def test_remove_pushes_title_and_pacing_to_edx_without_a_schedule(box: Sandbox) 
     ]
     puts = [e for e in box.log()[before:] if e["kind"] == "http" and e["method"] == "PUT"]
     assert [e["path"] for e in puts] == [f"/api/v1/course_runs/{key}/"]
+
+
+# Programs (docs/platforms/mitxonline.md §3, §9, §13) -------------------------------------
+
+
+def test_program_workflow_import_by_program_add_and_the_admin_link(box: Sandbox) -> None:
+    """A program's courses made with ``--program``, their source runs imported with
+    ``import_courserun --program``, then the program sold to two contracts: through
+    ``b2b_courseware add`` (runs at once) and through the admin's link (runs made by the
+    Celery task); every run is cloned in edX after the delay."""
+    numbers = [unique("P."), unique("P.")]
+    with box.studio() as studio:
+        for number in numbers:
+            created = studio.post(
+                "/api/v1/course_runs/",
+                json={"org": "UAI_SOURCE", "number": number, "run": "SOURCE", "title": f"Course {number}",
+                      "pacing_type": "self_paced"},
+            )  # fmt: skip
+            assert created.status_code == 201, created.text
+    program = f"program-v1:UAI+{unique('Prog')}"
+    manage(box, "create_courseware", "program", program, "Program", "--live", "--create-page")
+    courses = [f"course-v1:UAI_SOURCE+{number}" for number in numbers]
+    for course, flag in zip(courses, ("--required", "--elective"), strict=True):
+        manage(box, "create_courseware", "course", course, f"Course {course}", "--live", "--program", program, flag)
+    imported = manage(box, "import_courserun", "--program", program, "--run-tag", "SOURCE", "--source-course", "--live")
+    assert imported[-1] == "2 course runs created"
+    assert [f"Created new run {c}+SOURCE in course {c}" for c in courses] == [
+        line for line in imported if line.startswith("Created new run")
+    ]
+
+    org_key = unique("PORG").upper()
+    manage(
+        box, "b2b_contract", "create", f"Org {org_key}", f"Added {org_key}", "code", "--create", "--org-key", org_key
+    )
+    manage(box, "b2b_contract", "create", org_key, f"Linked {org_key}", "managed")
+    added, linked = contract_id(box, f"Added {org_key}"), contract_id(box, f"Linked {org_key}")
+
+    lines = manage(box, "b2b_courseware", "add", str(added), program)
+    assert lines[-1] == "Managed 2 courseware items for 1 specified courseware IDs."
+    manage(box, "sandbox_program_admin", "link", str(linked), program)
+    for contract in (added, linked):
+        for course, number in zip(courses, numbers, strict=True):
+            key = f"course-v1:UAI_{org_key}+{number}+1T{contract}C{YEAR}_en"
+            # The linked contract's runs exist once the worker ran the program task.
+            wait_for(lambda key=key, course=course: key in internal_runs(box, course))
+            wait_for(lambda key=key: studio_get(box, key).status_code == 200)
+    exported = json.loads("\n".join(manage(box, "b2b_contract", "export", str(linked))))
+    assert [(p["readable_id"], [c["readable_id"] for c in p["courses"]]) for p in exported["programs"]] == [
+        (program, courses)
+    ]

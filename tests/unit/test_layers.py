@@ -55,6 +55,7 @@ FOUNDATIONS = (
     "provider.mitxonline.remote.codes",
     "provider.mitxonline.remote.environment",
     "provider.mitxonline.remote.listings",
+    "provider.mitxonline.remote.programs",
     "provider.mitxonline.remote.session",
 )
 
@@ -82,6 +83,7 @@ RESOURCE_MODULES = (
     "provider.mitxonline.course_run",
     "provider.mitxonline.enrollment_codes",
     "provider.mitxonline.organization",
+    "provider.mitxonline.program",
 )
 RESOURCES = ("provider.base", "provider.resource", "provider.mitxonline._common", *RESOURCE_MODULES)
 

@@ -199,6 +199,41 @@ def test_a_course_removal_says_which_run_and_how_many_codes() -> None:
     assert text.index("**Learners lose access**") < text.index("#### update")
 
 
+def _program_digest(new: dict[str, Any]) -> dict[str, Any]:
+    runs = {"course-v1:U+A": ["course-v1:UAI_X+A+1T21"], "course-v1:U+B": ["course-v1:UAI_X+B+1T21"]}
+    old = {
+        "courses": ["course-v1:U+B"],
+        "programs": ["program-v1:U+P"],
+        "program_courses": {"program-v1:U+P": ["course-v1:U+A", "course-v1:U+B"]},
+        "contract_runs": runs,
+    }
+    return {"steps": [step("update", COURSEWARE, "X/C", old, new)]}
+
+
+def test_a_program_leaving_a_contract_keeps_its_runs_unless_declared_otherwise() -> None:
+    kept = {"courses": ["course-v1:U+B"], "programs": [], "program_courses": {}}
+    [line] = reports.learner_losses(_program_digest(kept))
+    assert line == (
+        "`X/C` unlinks program `program-v1:U+P`: its contract run(s) `course-v1:UAI_X+A+1T21` stay live and learners "
+        "keep them and their codes (remove_program_runs: false)."
+    )
+    # Retired: only the course the contract no longer declares; B stays, declared alone.
+    [line] = reports.learner_losses(_program_digest({**kept, "remove_program_runs": True}))
+    assert line.startswith(
+        "`X/C` drops `course-v1:U+A` (through program `program-v1:U+P`, remove_program_runs: true): contract run "
+        "`course-v1:UAI_X+A+1T21` is retired"
+    )
+
+
+def test_a_course_still_in_a_program_is_not_lost_when_dropped_alone() -> None:
+    stays = {
+        "courses": [],
+        "programs": ["program-v1:U+P"],
+        "program_courses": {"program-v1:U+P": ["course-v1:U+A", "course-v1:U+B"]},
+    }
+    assert reports.learner_losses(_program_digest(stays)) == []
+
+
 def test_adoptions_are_listed_and_plan_notes_are_never_drift() -> None:
     digest = {"steps": [step("create", CONTRACT, "X/C", None, {"name": "C", "adopts": "contract 21"})]}
     [line] = reports.adoptions(digest)

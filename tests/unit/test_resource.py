@@ -20,6 +20,7 @@ from provider.mitxonline.course_page import CoursePage
 from provider.mitxonline.course_run import CourseRun as MitxCourseRun
 from provider.mitxonline.enrollment_codes import EnrollmentCodes
 from provider.mitxonline.organization import Organization
+from provider.mitxonline.program import Program
 from provider.resource import DeclaredResource
 
 # Type token -> every property in state, as the code before provider/resource.py wrote them.
@@ -57,7 +58,13 @@ STATE_PROPERTIES: dict[type[DeclaredResource], tuple[str, set[str]]] = {
         {"contract_id", "courses", "make_codes", "clone_timeout", "contract_active", "contract_start"}
         | {"contract_end", "contract_runs", "run_keys"}
         # Added by issue 28; an older state without it reads as no existing course.
-        | {"existing_courses"},
+        | {"existing_courses"}
+        # Added by issue 26; an older state without them reads as a contract with no program.
+        | {"programs", "program_courses", "remove_program_runs"},
+    ),
+    Program: (
+        "pulumi-python:dynamic/mitxonline:Program",
+        {"readable_id", "title", "live", "b2b_only", "required", "elective", "adopt", "program_id"},
     ),
     EnrollmentCodes: (
         "pulumi-python:dynamic/mitxonline:EnrollmentCodes",

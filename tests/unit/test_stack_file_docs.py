@@ -20,8 +20,9 @@ EXAMPLES = [block for block in re.findall(r"```yaml\n(.*?)```", DOC, re.S) if "c
 
 
 def test_the_reference_has_an_example_per_workflow() -> None:
-    # One per workflow, and the new partner of the walkthrough (tests/e2e/walkthrough/).
-    assert len(EXAMPLES) == 5
+    # One per workflow (the program workflow of issue 26 included), and the new partner
+    # of the walkthrough (tests/e2e/walkthrough/).
+    assert len(EXAMPLES) == 6
 
 
 @pytest.mark.parametrize("example", EXAMPLES)
@@ -54,7 +55,7 @@ MANAGE_COMMANDS = _manage_command_examples()
 
 
 def test_the_docs_and_stack_headers_show_manage_commands() -> None:
-    assert len([where for where, _ in MANAGE_COMMANDS if where.startswith("stacks/")]) == 4
+    assert len([where for where, _ in MANAGE_COMMANDS if where.startswith("stacks/")]) == 5
 
 
 @pytest.mark.parametrize(("where", "argv"), MANAGE_COMMANDS, ids=[where for where, _ in MANAGE_COMMANDS])

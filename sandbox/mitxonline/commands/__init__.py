@@ -32,6 +32,7 @@ from sandbox.mitxonline.commands import (
     django_modules,
     import_courserun,
     keycloak,
+    program_admin,
     shell,
     sync_courserun,
 )
@@ -56,6 +57,7 @@ COMMANDS: dict[str, Command] = {
         b2b_codes,
         b2b_list,
         keycloak,
+        program_admin,
         shell,
     )
     for command in module.COMMANDS

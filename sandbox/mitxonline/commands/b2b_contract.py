@@ -14,20 +14,24 @@ import argparse
 import json
 import sqlite3
 import sys
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sandbox.context import CommandContext
-from sandbox.mitxonline import api, repo
+from sandbox.mitxonline import api, programs, repo
 from sandbox.mitxonline.commands.base import Command, CommandError, CommandParser
 from sandbox.mitxonline.console import EmulatedException, Output
 from sandbox.mitxonline.models import (
     DEFAULT_ORG_KEY_PREFIX,
     MEMBERSHIP_TYPES,
     Contract,
+    Course,
+    CourseRun,
     Organization,
+    Program,
     now,
     to_sql,
 )
@@ -245,12 +249,105 @@ def _variant_dicts(db: sqlite3.Connection, owner_type: str, owner_id: int) -> li
     ]
 
 
-def export_document(db: sqlite3.Connection, contract: Contract) -> dict[str, Any]:
-    """The ``version: 1`` export (docs/platforms/mitxonline.md §5, formats of docs/platforms/mitxonline.md §5).
+def _serialize_run(
+    db: sqlite3.Connection, run: CourseRun, *, force_source: bool = False, language: str | None = None
+) -> dict[str, Any]:
+    """``_serialize_run``: dates in ``isoformat()`` (``+00:00``), the run's mode slugs."""
+    modes = repo.rows(
+        db,
+        "SELECT m.mode_slug FROM mitx_enrollment_mode m JOIN mitx_course_run_mode rm ON rm.mode_id = m.id "
+        "WHERE rm.run_id = ? ORDER BY m.id",
+        [run.id],
+    )
+    return {
+        "courseware_id": run.courseware_id,
+        "run_tag": run.run_tag,
+        "title": run.title,
+        "is_source_run": True if force_source else run.is_source_run,
+        "is_primary_language": run.is_primary_language,
+        "language": language if language is not None else (run.language or ""),
+        "variant_industry": run.variant_industry or "",
+        "variant_length": run.variant_length or "",
+        **{
+            name: value.isoformat() if value is not None else None
+            for name, value in (
+                ("start_date", run.start_date),
+                ("end_date", run.end_date),
+                ("enrollment_start", run.enrollment_start),
+                ("enrollment_end", run.enrollment_end),
+            )
+        },
+        "live": run.live,
+        "is_self_paced": run.is_self_paced,
+        "has_courseware_url": run.has_courseware_url,
+        "enrollment_modes": [row["mode_slug"] for row in modes],
+    }
 
-    Programs are not emulated, so ``programs`` is always ``[]``: what a real export
-    gives for a contract with only courses attached (docs/platforms/mitxonline.md §3).
-    """
+
+def _export_source_runs(db: sqlite3.Connection, course: Course, warn: Callable[[str], None]) -> list[dict[str, Any]]:
+    """The course's source runs (flag or ``SOURCE`` tag), else the newest non-B2B run per
+    variant, flagged as source, with a warning (docs/platforms/mitxonline.md §5)."""
+    runs = repo.runs_of_course(db, course.id, usable_only=False)
+    designated = [r for r in runs if r.counts_as_source]
+    if designated:
+        return [_serialize_run(db, r) for r in designated]
+    default = next((v for v in repo.variants_of(db, "course", course.id) if v.default_variant), None)
+    default_lang = default.language if default else None
+    seen: set[tuple[str, str, str]] = set()
+    fallback: list[tuple[CourseRun, str]] = []
+    for run in sorted((r for r in runs if r.b2b_contract_id is None), key=lambda r: -r.id):
+        language = run.language or default_lang or ""
+        key = (language, run.variant_industry or "", run.variant_length or "")
+        if key not in seen:
+            seen.add(key)
+            fallback.append((run, language))
+    if fallback:
+        warn(
+            f"  Course {course.readable_id}: no designated source runs; using {len(fallback)} most-recent non-B2B "
+            "run(s) as fallback (will be flagged is_source_run=True on import)"
+        )
+    else:
+        warn(
+            f"  Course {course.readable_id} has no source runs and no non-B2B runs — contract runs cannot be "
+            "recreated on import."
+        )
+    return [_serialize_run(db, run, force_source=True, language=lang or None) for run, lang in fallback]
+
+
+def _export_programs(db: sqlite3.Connection, contract: Contract, warn: Callable[[str], None]) -> list[dict[str, Any]]:
+    """The contract's programs by ``sort_order``, each with its course requirements in
+    tree (path) order; courses attached without a program are not exported."""
+    exported = []
+    for item in programs.contract_programs(db, contract.id):
+        program = programs.program_by_id(db, item.program_id)
+        assert program is not None
+        courses = [
+            {
+                "readable_id": requirement.course.readable_id,
+                "title": requirement.course.title,
+                "departments": repo.department_names(db, requirement.course.id),
+                "variant_options": _variant_dicts(db, "course", requirement.course.id),
+                "source_runs": _export_source_runs(db, requirement.course, warn),
+            }
+            for requirement in programs.course_requirements(db, program.id)
+        ]
+        exported.append(
+            {
+                "readable_id": program.readable_id,
+                "title": program.title,
+                "sort_order": item.sort_order,
+                "departments": programs.program_department_names(db, program.id),
+                "courses": courses,
+            }
+        )
+    return exported
+
+
+def export_document(
+    db: sqlite3.Connection, contract: Contract, warn: Callable[[str], None] = lambda _: None
+) -> dict[str, Any]:
+    """The ``version: 1`` export (docs/platforms/mitxonline.md §5); ``warn`` takes the
+    lines the command writes on stderr (courses without a designated source run)."""
     org = repo.organization_by_id(db, contract.organization_id)
     return {
         "version": EXPORT_VERSION,
@@ -279,7 +376,7 @@ def export_document(db: sqlite3.Connection, contract: Contract) -> dict[str, Any
             "google_sheet_target_tab": contract.google_sheet_target_tab,
             "variant_options": _variant_dicts(db, "contract", contract.id),
         },
-        "programs": [],
+        "programs": _export_programs(db, contract, warn),
     }
 
 
@@ -287,7 +384,7 @@ def _export(args: argparse.Namespace, ctx: CommandContext, out: Output) -> None:
     found = repo.contracts_by_id_or_slug(ctx.db, args.contract)
     if not found:
         raise CommandError(f"Contract '{args.contract}' not found.")
-    text = json.dumps(export_document(ctx.db, found[0]), indent=2)
+    text = json.dumps(export_document(ctx.db, found[0], out.err), indent=2)
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
         out.err(f"Contract '{found[0].slug}' exported to {args.output}")
@@ -349,10 +446,9 @@ def _apply_import(document: dict[str, Any], args: argparse.Namespace, ctx: Comma
         out.out(f"  Organization exists: {org.org_key}")
 
     out.out("\nStep 2: Programs and courses")
-    for program in document["programs"]:
-        out.out(f"  Program not emulated by the sandbox, its courses only: {program['readable_id']}")
-        for course_doc in program.get("courses", []):
-            _import_course(ctx, out, course_doc)
+    programs_with_order = [
+        (_import_program(ctx, out, program_doc), program_doc["sort_order"]) for program_doc in document["programs"]
+    ]
 
     out.out("\nStep 3: Contract")
     contract_doc = document["contract"]
@@ -392,14 +488,69 @@ def _apply_import(document: dict[str, Any], args: argparse.Namespace, ctx: Comma
 
     if args.skip_runs:
         out.out("\nStep 5: Linking programs (--skip-runs set)")
+        for program, sort_order in programs_with_order:
+            if programs.contract_program_item(db, contract.id, program.id) is None:
+                programs.link_program(ctx, contract, program, sort_order, skip_run_creation=True)
+                out.out(f"  Linked {program.readable_id}")
     else:
-        # Programs are not emulated, so no program makes a contract run.
-        out.out("\nStep 5: Contract runs")
-        out.out("  Created 0 contract run(s), 0 course(s) without source runs skipped")
+        _create_contract_runs(ctx, out, contract, programs_with_order)
     return contract
 
 
-def _import_course(ctx: CommandContext, out: Output, course_doc: dict[str, Any]) -> None:
+def _import_program(ctx: CommandContext, out: Output, program_doc: dict[str, Any]) -> Program:
+    """``_import_program``: get or create by readable id (new ones live), departments, a
+    live page, then each course; a course not yet in the tree is added as **required**,
+    whatever it was in the exported program."""
+    db = ctx.db
+    program = programs.program_by_readable_id(db, program_doc["readable_id"])
+    if program is None:
+        program = programs.create_program(db, program_doc["readable_id"], program_doc["title"], live=True)
+        out.out(f"  Created program: {program.readable_id}")
+    else:
+        out.out(f"  Program exists: {program.readable_id}")
+    for name in program_doc.get("departments", []):
+        programs.add_program_department(db, program.id, repo.get_or_create_department(db, name))
+    programs.ensure_live_program_page(db, program)
+    in_tree = {c.id for c in programs.program_courses(db, program.id)}
+    for course_doc in program_doc.get("courses", []):
+        course = _import_course(ctx, out, course_doc)
+        if course.id not in in_tree:
+            programs.add_course_requirement(db, program.id, course.id, elective=False)
+            in_tree.add(course.id)
+    return program
+
+
+def _create_contract_runs(
+    ctx: CommandContext, out: Output, contract: Contract, programs_with_order: list[tuple[Program, int]]
+) -> None:
+    """``add_program_courses(order=sort_order, skip_edx=True, no_reruns=True)`` per program,
+    filtered by the contract's variant options; never calls edX. A program whose course
+    has no matching source run is still linked."""
+    db = ctx.db
+    out.out("\nStep 5: Contract runs")
+    filters = api.RunFilters(contract_variants=tuple(v.variant for v in repo.variants_of(db, "contract", contract.id)))
+    total_created = total_no_source = 0
+    for program, sort_order in programs_with_order:
+        out.out(f"  Program: {program.readable_id}")
+        try:
+            created, no_source = programs.add_program_courses(
+                ctx, out, contract, program, order=sort_order, skip_edx=True, allow_reruns=False, filters=filters
+            )
+        except EmulatedException as exc:
+            if not exc.qualified_name.endswith("SourceCourseIncompleteError"):
+                raise
+            out.out(f"    Skipped (no source run): {exc.message}")
+            if programs.contract_program_item(db, contract.id, program.id) is None:
+                programs.link_program(ctx, contract, program, sort_order, skip_run_creation=True)
+            continue
+        total_created += created
+        total_no_source += no_source
+        if no_source:
+            out.out(f"    {no_source} course(s) had no source run and were skipped")
+    out.out(f"  Created {total_created} contract run(s), {total_no_source} course(s) without source runs skipped")
+
+
+def _import_course(ctx: CommandContext, out: Output, course_doc: dict[str, Any]) -> Course:
     db = ctx.db
     course = repo.course_by_readable_id(db, course_doc["readable_id"])
     if course is None:
@@ -458,6 +609,7 @@ def _import_course(ctx: CommandContext, out: Output, course_doc: dict[str, Any])
     variants_created = _ensure_variants(db, "course", course.id, course_doc.get("variant_options", []))
     if variants_created:
         out.out(f"      Created {variants_created} variant option(s)")
+    return course
 
 
 def _ensure_variants(db: sqlite3.Connection, owner_type: str, owner_id: int, variants: list[dict[str, Any]]) -> int:

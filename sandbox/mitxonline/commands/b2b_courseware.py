@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from sandbox.context import CommandContext
-from sandbox.mitxonline import api, codes, keys, openedx, repo
+from sandbox.mitxonline import api, codes, keys, openedx, programs, repo
 from sandbox.mitxonline.commands.base import Command, CommandError, CommandParser
 from sandbox.mitxonline.commands.options import LANGUAGES
 from sandbox.mitxonline.console import EmulatedException, Output
-from sandbox.mitxonline.models import Contract, Course, CourseRun, now
+from sandbox.mitxonline.models import Contract, Course, CourseRun, Program, now
 
 
 def _also_only(top: CommandParser) -> type[argparse.Action]:
@@ -85,17 +85,15 @@ def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
     if args.subcommand == "add":
         _add(args, ctx, out, found[0], ids)
     else:
-        _remove(ctx, out, found[0], ids)
+        _remove(ctx, out, found[0], ids, remove_program_runs=args.remove_program_runs)
     return 0
 
 
-def resolve_courseware(ctx: CommandContext, courseware_id: str) -> Course | CourseRun | None:
-    """``resolve_courseware_object_from_id``: a usable run, else a course (docs/platforms/mitxonline.md §9).
-
-    Programs are not emulated, so ``program-…`` ids never resolve.
-    """
+def resolve_courseware(ctx: CommandContext, courseware_id: str) -> Program | Course | CourseRun | None:
+    """``resolve_courseware_object_from_id``: a ``program-…`` id as a program; anything else
+    as a usable run, else a course (docs/platforms/mitxonline.md §9)."""
     if courseware_id.startswith("program-"):
-        return None
+        return programs.program_by_readable_id(ctx.db, courseware_id)
     return repo.run_by_courseware_id(ctx.db, courseware_id, usable_only=True) or repo.course_by_readable_id(
         ctx.db, courseware_id
     )
@@ -120,6 +118,8 @@ def _add(args: argparse.Namespace, ctx: CommandContext, out: Output, contract: C
         target = resolve_courseware(ctx, courseware_id)
         if target is None and args.import_depts is not None:
             managed += _import_and_add(args, ctx, out, contract, courseware_id, filters)
+        elif isinstance(target, Program):
+            managed += _add_program(args, ctx, out, contract, target, filters)
         elif isinstance(target, CourseRun):
             managed += _attach_run(args, ctx, out, contract, target)
         elif isinstance(target, Course):
@@ -128,6 +128,37 @@ def _add(args: argparse.Namespace, ctx: CommandContext, out: Output, contract: C
         out.out(f"Queueing enrollment code check for {contract}")
         codes.ensure_enrollment_codes_exist(ctx.db, contract, out)
     out.out(f"Managed {managed} courseware items for {len(ids)} specified courseware IDs.")
+
+
+def _add_program(
+    args: argparse.Namespace,
+    ctx: CommandContext,
+    out: Output,
+    contract: Contract,
+    program: Program,
+    filters: api.RunFilters,
+) -> int:
+    """The program path (docs/platforms/mitxonline.md §9, §13): ``add_program_courses``
+    makes the runs, with the ``UAI_`` prefix and no ``--prefix``, then links the program.
+    It counts the runs it made, not the program, in ``Managed <n> courseware items``."""
+    out.out(f"'{program.readable_id}' is a program, so creating runs for all of its courses.")
+    created, no_source = programs.add_program_courses(
+        ctx,
+        out,
+        contract,
+        program,
+        skip_edx=args.no_create_runs,
+        allow_reruns=args.allow_reruns,
+        filters=filters,
+    )
+    if no_source > 0:
+        out.out(
+            f"Program '{program.readable_id}' has {no_source} courses with no source runs; cannot create contract "
+            "runs for these courses."
+        )
+    api.save_contract(ctx.db, contract, {})
+    out.out(f"Added {program.readable_id} to {contract}.")
+    return created
 
 
 def _attach_run(args: argparse.Namespace, ctx: CommandContext, out: Output, contract: Contract, run: CourseRun) -> int:
@@ -209,9 +240,11 @@ def _import_and_add(
     return 0
 
 
-def _remove(ctx: CommandContext, out: Output, contract: Contract, ids: list[str]) -> None:
-    """A course adds its contract runs to the end of the list being worked through, with
-    a line saying so; the runs are then deactivated in list order (issue #18 point 5)."""
+def _remove(ctx: CommandContext, out: Output, contract: Contract, ids: list[str], *, remove_program_runs: bool) -> None:
+    """A course (and a program with ``--remove-program-runs``) adds its contract runs to
+    the end of the list being worked through, with a line saying so; the runs are then
+    deactivated in list order (issue #18 point 5). A program's link is deleted when the
+    program is reached (docs/platforms/mitxonline.md §9)."""
     runs: list[CourseRun] = []
     for courseware_id in ids:
         target = resolve_courseware(ctx, courseware_id)
@@ -220,6 +253,20 @@ def _remove(ctx: CommandContext, out: Output, contract: Contract, ids: list[str]
             raise EmulatedException("AttributeError", "'NoneType' object has no attribute 'is_program'")
         if isinstance(target, CourseRun):
             runs.append(target)
+            continue
+        if isinstance(target, Program):
+            if remove_program_runs:
+                # CourseRun.objects: the contract's usable runs of the program's courses.
+                found = programs.program_contract_runs(ctx.db, contract, target)
+                runs += found
+                out.out(
+                    f"{target.readable_id} is a program and --remove-program-runs set, so adding {len(found)} "
+                    "course runs"
+                )
+            ctx.db.execute(
+                "DELETE FROM mitx_contract_program WHERE contract_id = ? AND program_id = ?", (contract.id, target.id)
+            )
+            out.out(f"Removed program {target.readable_id} from contract {contract}.")
             continue
         # `course.courseruns` is the reverse relation: every run (docs/platforms/mitxonline.md §13).
         found = [

@@ -12,7 +12,7 @@ import csv
 from pathlib import Path
 
 from sandbox.context import CommandContext
-from sandbox.mitxonline import repo
+from sandbox.mitxonline import programs, repo
 from sandbox.mitxonline.commands.base import Command, CommandError, CommandParser
 from sandbox.mitxonline.commands.tables import Column, console_width, date_cell, render
 from sandbox.mitxonline.console import EmulatedException, Output
@@ -99,19 +99,18 @@ def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
             Column("Readable ID", no_wrap=True),
             *(Column(h) for h in ("Name", "Start", "End")),
         ]
-        body = [
-            [
-                str(r.id),
-                f"{contract.organization_name}\n{contract.name}",
-                "CR",
-                r.courseware_id,
-                r.title,
-                date_cell(r.start_date),
-                date_cell(r.end_date),
+        body = []
+        for contract in _contracts(ctx, args):
+            where = f"{contract.organization_name}\n{contract.name}"
+            # The contract's programs first (by sort_order, no dates), then its runs.
+            for link in programs.contract_programs(db, contract.id):
+                program = programs.program_by_id(db, link.program_id)
+                assert program is not None
+                body.append([str(program.id), where, "PROG", program.readable_id, program.title, "---", "---"])
+            body += [
+                [str(r.id), where, "CR", r.courseware_id, r.title, date_cell(r.start_date), date_cell(r.end_date)]
+                for r in repo.contract_runs(db, contract.id)
             ]
-            for contract in _contracts(ctx, args)
-            for r in repo.contract_runs(db, contract.id)
-        ]
     else:
         learners = _learners(ctx, args)
         title = f"Learners for {learners[0]}"

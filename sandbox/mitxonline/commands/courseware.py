@@ -12,10 +12,10 @@ import argparse
 from datetime import timedelta
 
 from sandbox.context import CommandContext
-from sandbox.mitxonline import api, repo
+from sandbox.mitxonline import api, programs, repo
 from sandbox.mitxonline.commands.base import Command, CommandExit, CommandParser
 from sandbox.mitxonline.commands.options import add_language
-from sandbox.mitxonline.console import Output
+from sandbox.mitxonline.console import EmulatedException, Output
 from sandbox.mitxonline.models import Course, now, parse_datetime
 
 EXIT_MINUS_ONE = 255  # exit(-1) as the shell sees it
@@ -60,9 +60,21 @@ def _refuse(out: Output, message: str) -> CommandExit:
 
 
 def handle_create(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
+    """Object creation runs inside ``transaction.atomic()``: a refusal or an exception
+    after it started leaves nothing behind (docs/platforms/mitxonline.md §3)."""
+    ctx.db.execute("SAVEPOINT create_courseware")
+    try:
+        status = _handle_create(args, ctx, out)
+    except BaseException:
+        ctx.db.execute("ROLLBACK TO create_courseware")
+        ctx.db.execute("RELEASE create_courseware")
+        raise
+    ctx.db.execute("RELEASE create_courseware")
+    return status
+
+
+def _handle_create(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
     db = ctx.db
-    if args.type == "program":
-        raise _refuse(out, "The sandbox does not emulate programs.")
     if not args.courseware_id.startswith(("course", "program")) and not args.force:
         raise _refuse(
             out,
@@ -72,6 +84,8 @@ def handle_create(args: argparse.Namespace, ctx: CommandContext, out: Output) ->
     missing_depts = [d for d in args.depts if repo.department_by_name(db, d) is None]
     if missing_depts and not args.create_depts:
         raise _refuse(out, "The departments specified do not currently exist.")
+    if args.type == "program":
+        return _create_program(args, ctx, out)
     if args.type == "course":
         if repo.course_by_readable_id(db, args.courseware_id) is not None:
             raise _refuse(out, f"Course with ID {args.courseware_id} already exists.")
@@ -81,7 +95,15 @@ def handle_create(args: argparse.Namespace, ctx: CommandContext, out: Output) ->
         out.out(f"Created Course {course.id}: {course.title} ({course.readable_id}).")
         if args.run_tag:
             _create_run(args, ctx, out, course)
-        if not args.program:
+        if args.force:
+            # Printed under --force (with or without --live); --live alone prints nothing here.
+            out.err(
+                f"WARNING: creating a requirement for {course.readable_id} anyway since you specified --force. "
+                "This will probably break the Django Admin until you set the course to Live."
+            )
+        if args.program:
+            _add_to_program(args, ctx, out, course)
+        else:
             # Printed whenever no --program is given, --live or not (issue #18 point 4).
             out.out(f"Live flag not specified for {course.readable_id}, ignoring any requirements flags")
         if args.create_page:
@@ -96,6 +118,66 @@ def handle_create(args: argparse.Namespace, ctx: CommandContext, out: Output) ->
         )
     _create_run(args, ctx, out, found)
     return 0
+
+
+def _create_program(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
+    """``_handle_program`` (docs/platforms/mitxonline.md §3): the program, its tree's
+    root, departments, relations, the optional CMS page and enrollment modes."""
+    db = ctx.db
+    if programs.program_by_readable_id(db, args.courseware_id) is not None:
+        raise _refuse(out, f"Program with ID {args.courseware_id} already exists.")
+    program = programs.create_program(
+        db,
+        args.courseware_id,
+        args.title,
+        live=args.live,
+        b2b_only=args.b2b_only,
+        display_mode="course" if args.program_course else None,
+    )
+    for name in args.depts:
+        programs.add_program_department(db, program.id, repo.get_or_create_department(db, name))
+    out.out(f"Created Program {program.id}: {program.title} ({program.readable_id}).")
+    for readable_id in args.related:
+        related = programs.program_by_readable_id(db, readable_id)
+        if related is None:
+            out.err(f"Can't add relationship for {readable_id}: program not found.")
+            continue
+        programs.add_related_program(db, program.id, related.id)
+        out.out(f"Added relationship for {readable_id}.")
+    out.out(f"Added {len(programs.related_program_ids(db, program.id))} program relationships.")
+    if args.create_page:
+        # Always live and in the Learn catalog, whatever --live says (cms/api.py).
+        out.out(f"Creating placeholder CMS page for {program.readable_id}.")
+        page = programs.create_default_program_page(db, program, live=True, include_in_learn_catalog=True)
+        out.out(f"Created CMS page {page.title}.")
+    for flag, mode in ((args.mode_audit, "audit"), (args.mode_verified, "verified")):
+        if flag:
+            programs.attach_program_mode(db, program.id, mode)
+    return 0
+
+
+def _add_to_program(args: argparse.Namespace, ctx: CommandContext, out: Output, course: Course) -> None:
+    """``--program ID --required|--elective`` (docs/platforms/mitxonline.md §3).
+
+    A numeric value is looked up as the program's id only, anything else as its
+    readable id. In MITx Online the requirement variable is set only under ``--live``
+    or ``--force``; without either, a program not found (or neither flag) reads it
+    unset and the command dies with ``UnboundLocalError`` after the course was made.
+    """
+    db = ctx.db
+    if args.program.isdigit():
+        program = programs.program_by_id(db, int(args.program))
+    else:
+        program = programs.program_by_readable_id(db, args.program)
+    title: str | None = None
+    if program is not None and (args.required or args.elective):
+        title = programs.add_course_requirement(db, program.id, course.id, elective=args.elective)
+    elif not (args.live or args.force):
+        raise EmulatedException(
+            "UnboundLocalError", "cannot access local variable 'new_req' where it is not associated with a value"
+        )
+    if program is not None and title is not None:
+        out.out(f"Added {course.readable_id} to {program.readable_id}'s {title} requirements.")
 
 
 def _create_run(args: argparse.Namespace, ctx: CommandContext, out: Output, course: Course) -> None:

@@ -86,10 +86,14 @@ def modules(call: CallCommand) -> dict[str, types.ModuleType]:
     return {module.__name__: module for module in (django, db, core, management, base)}
 
 
-def builtins_for(call: CallCommand) -> dict[str, Any]:
+def builtins_for(call: CallCommand, extra: Mapping[str, types.ModuleType] | None = None) -> dict[str, Any]:
     """The builtins for one ``exec``: the real ones, with an ``__import__`` that finds
-    the ``django`` modules of `modules(call)`."""
-    return {**vars(builtins), "__import__": _importer(modules(call))}
+    the ``django`` modules of `modules(call)` and the `extra` ones (``courses_modules``:
+    ``courses.*``, ``rest_framework.exceptions``, ``django.db.transaction``)."""
+    found = {**modules(call), **(extra or {})}
+    if "django.db.transaction" in found:
+        found["django.db"].transaction = found["django.db.transaction"]  # type: ignore[attr-defined]
+    return {**vars(builtins), "__import__": _importer(found)}
 
 
 def _importer(found: Mapping[str, types.ModuleType]) -> Callable[..., Any]:
@@ -102,12 +106,13 @@ def _importer(found: Mapping[str, types.ModuleType]) -> Callable[..., Any]:
         fromlist: tuple[str, ...] | list[str] | None = (),
         level: int = 0,
     ) -> types.ModuleType:
-        if level == 0 and (name == "django" or name.startswith("django.")):
+        top = name.partition(".")[0]
+        if level == 0 and top in found:
             module = found.get(name)
             if module is None:
                 raise ModuleNotFoundError(f"No module named {name!r}", name=name)
             # `import django.core.management` binds `django`; `from ... import x` wants the module itself.
-            return module if fromlist else found["django"]
+            return module if fromlist else found[top]
         return ordinary(name, globals, locals, fromlist or (), level)
 
     return import_

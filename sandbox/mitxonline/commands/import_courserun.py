@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from sandbox.context import CommandContext
-from sandbox.mitxonline import api, openedx, repo
+from sandbox.mitxonline import api, openedx, programs, repo
 from sandbox.mitxonline.commands.base import Command, CommandParser
 from sandbox.mitxonline.commands.options import add_variant_fields
 from sandbox.mitxonline.console import Output
@@ -46,16 +46,38 @@ def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
         # The only effect of --contract: an unknown one aborts (docs/platforms/mitxonline.md §3, §7).
         out.out(f"Contract '{args.contract}' not found or B2B module not available.")
         return 0
-    if not args.courserun:
-        # Programs are not emulated, so every --program lookup fails like an unknown one.
-        out.out(f"Program {args.program} not found.")
-        return 0
-    try:
-        # The command reads the detail first and stops at an error, before any count.
-        openedx.course_detail(ctx, args.courserun)
-    except openedx.EdxError as exc:
-        out.out(f"Could not retrieve data for {args.courserun}: {exc}")
-        return 0
+    keys: list[str] = []
+    if args.courserun:
+        try:
+            # The command reads the detail first and stops at an error, before any count.
+            openedx.course_detail(ctx, args.courserun)
+        except openedx.EdxError as exc:
+            out.out(f"Could not retrieve data for {args.courserun}: {exc}")
+            return 0
+        keys.append(args.courserun)
+    elif args.program is not None and args.run_tag is not None:
+        program = (
+            programs.program_by_id(ctx.db, int(args.program))
+            if args.program.isnumeric()
+            else programs.program_by_readable_id(ctx.db, args.program)
+        )
+        if program is None:
+            out.out(f"Program {args.program} not found.")
+            return 0
+        # Program.courses: the tree's courses; a course with a run of that tag (any
+        # manager) is skipped, the others are read from edX (docs/platforms/mitxonline.md §3).
+        for requirement in programs.course_requirements(ctx.db, program.id):
+            course = requirement.course
+            key = f"{course.readable_id}+{args.run_tag}"
+            if any(r.run_tag == args.run_tag for r in repo.runs_of_course(ctx.db, course.id, usable_only=False)):
+                out.out(f"{key} appears to exist in MITx Online, skipping it")
+                continue
+            try:
+                openedx.course_detail(ctx, key)
+            except openedx.EdxError as exc:
+                out.out(f"Could not retrieve data for {key}, skipping it: {exc}")
+                continue
+            keys.append(key)
     options = api.ImportOptions(
         live=args.live,
         use_specific_course=args.use_specific_course,
@@ -72,9 +94,18 @@ def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
         variant_length=args.length,
         variant_industry=args.industry,
     )
-    run = api.import_courserun_from_edx(ctx, out, args.courserun, options)
+    created = 0
+    for key in keys:
+        created += _import_one(ctx, out, args, key, options)
+    out.out(f"{created} course runs created")
+    return 0
+
+
+def _import_one(
+    ctx: CommandContext, out: Output, args: argparse.Namespace, key: str, options: api.ImportOptions
+) -> int:
+    run = api.import_courserun_from_edx(ctx, out, key, options)
     if run is None:
-        out.out("0 course runs created")
         return 0
     if args.run_tag:
         repo.update(ctx.db, "mitx_course_run", run.id, {"run_tag": args.run_tag})
@@ -90,8 +121,7 @@ def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
             f"Created run {run.courseware_id} is not a valid variant for course {course.readable_id}. "
             "Consider adjusting the run settings or course variant options."
         )
-    out.out("1 course runs created")
-    return 0
+    return 1
 
 
 COMMANDS = (Command("import_courserun", configure, handle, app="courses"),)

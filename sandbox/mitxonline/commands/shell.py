@@ -22,7 +22,7 @@ import traceback
 from typing import Any
 
 from sandbox.context import CommandContext
-from sandbox.mitxonline.commands import django_modules
+from sandbox.mitxonline.commands import courses_modules, django_modules
 from sandbox.mitxonline.commands.base import Command, CommandError, CommandParser
 from sandbox.mitxonline.console import Output
 
@@ -54,7 +54,7 @@ def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
 
     namespace: dict[str, object] = {
         "__name__": "__main__",
-        "__builtins__": django_modules.builtins_for(call_command),
+        "__builtins__": django_modules.builtins_for(call_command, courses_modules.modules(ctx.db)),
     }
     with contextlib.redirect_stdout(ctx.stdout), contextlib.redirect_stderr(ctx.stderr):
         try:

@@ -12,7 +12,8 @@ from sandbox.mitxonline.models import CourseRun
 
 
 def configure(parser: CommandParser) -> None:
-    target = parser.add_mutually_exclusive_group()
+    # Required, as in MITx Online: without --run or --all argparse exits 2 (docs/platforms/mitxonline.md §3).
+    target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--run", help="courseware_id of one run (source runs cannot be synced)")
     # type=bool: a value is required and any non-empty string, "False" included, is true (docs/platforms/mitxonline.md
     # §3).
@@ -37,6 +38,7 @@ def handle(args: argparse.Namespace, ctx: CommandContext, out: Output) -> int:
             [stamp],
         )
     else:
+        # `--all ""` (type=bool gives False) or `--run ""`: nothing to sync.
         runs = []
     updated, failures = api.sync_runs(ctx, runs)
     out.out(f"Sync complete: {updated} updated, {failures} failures")

@@ -21,7 +21,14 @@ def shipped(tmp_path: Path, stack: str, sandbox: Sandbox) -> PulumiProject:
 
 
 def test_every_workflow_and_the_sandbox_are_shipped() -> None:
-    assert SHIPPED == ["codes-contract", "idp-contract", "sandbox", "single-course", "uai-source"]
+    assert SHIPPED == [
+        "codes-contract",
+        "idp-contract",
+        "program-contract",
+        "sandbox",
+        "single-course",
+        "uai-source",
+    ]
 
 
 @pytest.fixture(scope="module")

@@ -459,3 +459,32 @@ def test_codes_outlive_a_course_import_but_not_a_validate(fake: FakeMitx, client
     client.write(commands.codes_validate(7), "validate")
     client.all_codes()
     assert len(reads) == 2
+
+
+def test_a_programs_add_or_remove_forgets_every_course_read_and_the_contracts(
+    fake: FakeMitx, client: MitxOnline
+) -> None:
+    """Issue 26: `add <program>` makes runs of courses its command line does not name,
+    and links the program, which REST's contracts show: both reads are stale after it."""
+    a = "course-v1:UAI_SOURCE+A.0001x"
+    fake.add_course(a)
+    fake.accept("b2b_courseware add", "b2b_courseware remove")
+
+    def contract_reads() -> int:
+        return len([r for r in fake.http if r.url.path == "/api/v0/b2b/contracts/"])
+
+    client.course(a)
+    client.rest_contracts()
+    for invocation in (
+        commands.courseware_add(7, ["program-v1:UAI+AI"], make_codes=False),
+        commands.courseware_remove(7, ["program-v1:UAI+AI"]),
+    ):
+        client.write(invocation, "program")
+        client.course(a)
+        client.rest_contracts()
+    assert _course_reads(fake) == [a, a, a]
+    assert contract_reads() == 3
+    # A course's add names its course and keeps the contracts' read.
+    client.write(commands.courseware_add(7, [a], make_codes=False), "add")
+    client.rest_contracts()
+    assert contract_reads() == 3
