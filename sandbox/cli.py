@@ -66,6 +66,11 @@ def main() -> None:
 @click.option("--port-base", type=click.IntRange(1, 65533), help="LMS on N, Studio on N+1, MITx Online on N+2.")
 @click.option("--command-delay", type=click.FloatRange(min=0), help="Seconds each `manage` command sleeps first.")
 @click.option("--clone-delay", type=click.FloatRange(min=0), help="Seconds before an asynchronous edX clone runs.")
+@click.option(
+    "--celery-concurrency",
+    type=click.IntRange(min=1),
+    help="Clone tasks MITx Online's Celery worker runs at once (default 4; 1 runs them one by one).",
+)
 @click.option("--edx-client-id", help="Use this OAuth client id instead of a generated one (new state only).")
 @click.option("--edx-client-secret", help="Use this OAuth client secret instead of a generated one (new state only).")
 @click.option("--mitxonline-api-key", help="Use this API key instead of a generated one (new state only).")
@@ -74,6 +79,7 @@ def start(
     port_base: int | None,
     command_delay: float | None,
     clone_delay: float | None,
+    celery_concurrency: int | None,
     edx_client_id: str | None,
     edx_client_secret: str | None,
     mitxonline_api_key: str | None,
@@ -94,6 +100,8 @@ def start(
             set_value(db, "command_delay", str(command_delay))
         if clone_delay is not None:
             set_value(db, "clone_delay", str(clone_delay))
+        if celery_concurrency is not None:
+            set_value(db, "celery_concurrency", str(celery_concurrency))
         try:
             lifecycle.start(state_dir, port_base)
         except lifecycle.StartError as exc:

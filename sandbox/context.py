@@ -39,6 +39,9 @@ class Credentials:
 class Settings:
     command_delay: float  # seconds slept before each `manage` command (docs/platforms/mitxonline.md §2)
     clone_delay: float  # seconds before the asynchronous edX clone runs (docs/platforms/mitxonline.md §9)
+    # Clone tasks the emulated Celery worker runs at once, as a real worker's pool of
+    # processes does (docs/decisions.md §35).
+    celery_concurrency: int
     credentials: Credentials
 
 

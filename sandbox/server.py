@@ -1,5 +1,6 @@
 """The sandbox server process: three ports (edX LMS, edX Studio, MITx Online) served by
-stdlib ThreadingHTTPServers, the fault layer, the request log and the worker thread.
+stdlib ThreadingHTTPServers, the fault layer, the request log and MITx Online's Celery
+worker (the asynchronous edX clones).
 
 Started detached by `courseware-sandbox start`; runs until SIGTERM (`stop`).
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
 import signal
 import socket
 import sqlite3
@@ -24,7 +26,8 @@ from sandbox.context import AppContext
 from sandbox.edx import lms, studio
 from sandbox.faults import FaultRule
 from sandbox.http import App, Request, Response
-from sandbox.mitxonline import rest, worker
+from sandbox.mitxonline import programs, rest, worker
+from sandbox.mitxonline.models import CloneTask
 from sandbox.settings import get_value, load_context, set_value
 from sandbox.state import prepare_state
 from sandbox.store import connect, transaction
@@ -34,7 +37,10 @@ PID_FILE = "server.pid"
 LOG_FILE = "server.log"
 # Answered by every port without logging or faults, so `start` can wait for readiness.
 PING_PATH = "/__sandbox__/ping"
-WORKER_INTERVAL = 0.2
+# How often an idle Celery worker looks for a due clone task. Tasks are queued by
+# `manage` processes, which cannot wake the server; a real worker hears of a task from its
+# broker at once, so the look is frequent: one small query.
+WORKER_POLL = 0.05
 APPS: tuple[tuple[str, str, App], ...] = (
     ("lms", "edx_lms_url", lms.handle),
     ("studio", "edx_studio_url", studio.handle),
@@ -63,6 +69,10 @@ class _AppServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # The headers and the body go out in two writes: with Nagle's algorithm the body waited
+    # for the client's delayed ACK of the headers, about 40 ms per request on a kept-alive
+    # connection. TCP_NODELAY, as gunicorn and nginx in front of the real platforms set it.
+    disable_nagle_algorithm = True
     server: _AppServer
 
     def log_message(self, format: str, *args: object) -> None:
@@ -172,14 +182,78 @@ def _bind(
     return _AppServer(0, name, app, state_dir)
 
 
-def _worker_loop(state_dir: Path, stop: threading.Event) -> None:
-    """Calls the MITx Online worker (due asynchronous edX clones) every 0.2 s."""
-    db = connect(state_dir)
-    while not stop.wait(WORKER_INTERVAL):
-        try:
-            worker.tick(load_context(db, state_dir))
-        except Exception:
-            traceback.print_exc(file=sys.stderr)
+class _CeleryWorker:
+    """MITx Online's Celery worker: up to `celery_concurrency` clone tasks at once, as the
+    processes of a real worker's pool run them (docs/decisions.md §35).
+
+    One thread, the consumer, runs the due program tasks, and claims due clone tasks while
+    a place in the pool is free and hands them to the pool's threads; each has its own
+    store connection and HTTP client, as each pool process has its own. Pool threads
+    start as they are first needed. All are
+    daemons: a server stop cuts off the tasks in flight, and the next start makes them due
+    again (`worker.requeue_cut_off`, acks_late). The concurrency is read at each look, so
+    `start --celery-concurrency` applies to a running server too.
+    """
+
+    def __init__(self, state_dir: Path, stop: threading.Event) -> None:
+        self.state_dir = state_dir
+        self.stop = stop
+        self.claimed: queue.SimpleQueue[CloneTask] = queue.SimpleQueue()
+        self.slot_freed = threading.Condition()
+        self.busy = 0  # tasks claimed and not finished, guarded by `slot_freed`
+        self.threads = 0
+
+    def consume(self) -> None:
+        db = connect(self.state_dir)
+        worker.requeue_cut_off(db)
+        while not self.stop.is_set():
+            try:
+                wait = self._hand_out(db)
+            except Exception:
+                traceback.print_exc(file=sys.stderr)
+                wait = WORKER_POLL
+            if wait:
+                self.stop.wait(wait)
+
+    def _hand_out(self, db: sqlite3.Connection) -> float:
+        """Run the due program tasks, then hand one due clone task to the pool if a place
+        is free; the seconds to wait before the next look."""
+        ctx = load_context(db, self.state_dir)
+        # `create_program_contract_runs` only writes MITx Online's store (the clones it
+        # queues are clone tasks), so it runs here, one after another, as it did in the
+        # single worker thread.
+        programs.run_due_tasks(ctx)
+        with self.slot_freed:
+            if self.busy >= ctx.settings.celery_concurrency:
+                self.slot_freed.wait(WORKER_POLL)  # notified when a task ends
+                return 0.0
+        due = worker.next_due(db)
+        now = time.time()
+        if due is None or due > now:
+            return WORKER_POLL if due is None else min(WORKER_POLL, due - now)
+        task = worker.claim(db, now)
+        if task is None:
+            return WORKER_POLL
+        with self.slot_freed:
+            self.busy += 1
+            if self.threads < self.busy:
+                self.threads += 1
+                threading.Thread(target=self._work, name=f"celery-{self.threads}", daemon=True).start()
+        self.claimed.put(task)
+        return 0.0
+
+    def _work(self) -> None:
+        db = connect(self.state_dir)
+        while True:
+            task = self.claimed.get()
+            try:
+                worker.run(load_context(db, self.state_dir), task)
+            except Exception:
+                traceback.print_exc(file=sys.stderr)
+            finally:
+                with self.slot_freed:
+                    self.busy -= 1
+                    self.slot_freed.notify()
 
 
 def serve(state_dir: Path, port_base: int | None) -> None:
@@ -194,7 +268,7 @@ def serve(state_dir: Path, port_base: int | None) -> None:
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
     threads = [threading.Thread(target=server.serve_forever, daemon=True) for server in servers]
-    threads.append(threading.Thread(target=_worker_loop, args=(state_dir, stop), daemon=True))
+    threads.append(threading.Thread(target=_CeleryWorker(state_dir, stop).consume, name="celery", daemon=True))
     for thread in threads:
         thread.start()
     pid_file = state_dir / PID_FILE

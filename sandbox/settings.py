@@ -13,6 +13,9 @@ from sandbox.context import AppContext, Credentials, SandboxUrls, Settings
 
 DEFAULT_COMMAND_DELAY = 0.0
 DEFAULT_CLONE_DELAY = 1.0
+# Celery's own default is the worker host's CPU count; a fixed 4 keeps the sandbox's
+# clone throughput the same on every machine (docs/decisions.md §35).
+DEFAULT_CELERY_CONCURRENCY = 4
 
 
 def get_value(db: sqlite3.Connection, key: str) -> str | None:
@@ -43,6 +46,7 @@ def load_settings(db: sqlite3.Connection) -> Settings:
     return Settings(
         command_delay=float(get_value(db, "command_delay") or DEFAULT_COMMAND_DELAY),
         clone_delay=float(get_value(db, "clone_delay") or DEFAULT_CLONE_DELAY),
+        celery_concurrency=int(get_value(db, "celery_concurrency") or DEFAULT_CELERY_CONCURRENCY),
         credentials=Credentials(
             edx_client_id=_required(db, "edx_client_id"),
             edx_client_secret=_required(db, "edx_client_secret"),

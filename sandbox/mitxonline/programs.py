@@ -435,7 +435,8 @@ def program_contract_runs(db: sqlite3.Connection, contract: Contract, program: P
 
 
 def run_due_tasks(ctx: AppContext) -> None:
-    """Run each pending ``create_program_contract_runs``; called by the worker's tick."""
+    """Run each pending ``create_program_contract_runs``; called by the server's Celery
+    worker at each look for due tasks, and by ``worker.tick``."""
     for task in repo.fetch(ProgramTask, ctx.db, "r.status = 'pending' AND r.eta <= ?", [clock.time()], order="r.id"):
         values: dict[str, object] = {"finished_at": repo.now_iso()}
         log = io.StringIO()

@@ -1,22 +1,30 @@
 """The Celery side of ``b2b_courseware add``: ``openedx.tasks.clone_courserun`` (docs/platforms/mitxonline.md §9).
 
-``tick`` runs every due clone task the way ``process_course_run_clone`` does, over HTTP
-to the sandbox's edX (docs/platforms/mitxonline.md §9): JWT; GET source (must succeed); GET target (must fail);
+A task runs the way ``process_course_run_clone`` does, over HTTP to the sandbox's edX
+(docs/platforms/mitxonline.md §9): JWT; GET source (must succeed); GET target (must fail);
 POST clone; new JWT, GET target; new JWT, PUT title and pacing (plus the schedule only
 when the run has start and end); then the LMS course modes. HTTP failures are retried
 like the real task (docs/platforms/mitxonline.md §9); "already in edX" and "couldn't clone" are not.
+
+The server runs several tasks at once, as a Celery worker's pool does (decisions §35):
+each worker takes a due task with ``claim``, which no two workers can both win, and
+runs it with ``run``. ``tick`` runs every due task one after another in the calling thread.
 """
 
 from __future__ import annotations
 
 import random
+import sqlite3
+import sys
 import time
+import traceback
 
 import httpx
 
 from sandbox.context import AppContext
 from sandbox.mitxonline import openedx, programs, repo
 from sandbox.mitxonline.models import CloneTask, CourseRun
+from sandbox.store import transaction
 
 MAX_RETRIES = 5  # OPENEDX_COURSE_CLONE_MAX_RETRIES
 RETRY_DELAY = 300.0  # OPENEDX_COURSE_CLONE_RETRY_DELAY, seconds, times the attempt
@@ -27,28 +35,52 @@ class CloneRefused(Exception):
     """The task's ``ValueError``: logged, never retried."""
 
 
+def requeue_cut_off(db: sqlite3.Connection) -> int:
+    """Tasks a stopped server left ``running`` are due again; how many.
+
+    The task is ``acks_late``: a worker that dies mid-task never acknowledged it, so the
+    broker hands it out again. Called when the server starts, before any worker claims:
+    then no task can still be running.
+    """
+    return db.execute("UPDATE mitx_clone_task SET status = 'pending' WHERE status = 'running'").rowcount
+
+
+def claim(db: sqlite3.Connection, now: float | None = None) -> CloneTask | None:
+    """The earliest due task, marked ``running`` for this worker; None when none is due.
+
+    Chosen and marked under the store's write lock (``BEGIN IMMEDIATE``), so two workers,
+    threads or processes, never both take the same task.
+    """
+    with transaction(db):
+        due = db.execute(
+            "SELECT id FROM mitx_clone_task WHERE status = 'pending' AND eta <= ? ORDER BY eta, id LIMIT 1",
+            (time.time() if now is None else now,),
+        ).fetchone()
+        if due is None:
+            return None
+        db.execute("UPDATE mitx_clone_task SET status = 'running' WHERE id = ?", (due["id"],))
+        return repo.first(CloneTask, db, "r.id = ?", [due["id"]])
+
+
+def next_due(db: sqlite3.Connection) -> float | None:
+    """When the earliest pending task is due (``time.time()`` scale); None when none is pending."""
+    row = db.execute("SELECT min(eta) FROM mitx_clone_task WHERE status = 'pending'").fetchone()
+    return None if row[0] is None else float(row[0])
+
+
 def tick(ctx: AppContext) -> None:
-    """Run every pending clone whose time has come; called by the server about every 0.2 s.
+    """Run every task due now, one after another, in this thread.
 
     Program tasks (``create_program_contract_runs``) run first: the clones they queue
     then wait for the clone delay like any other."""
     programs.run_due_tasks(ctx)
-    # Ticks run one after another in the server's single worker thread, so a task still
-    # "running" here was cut off by a server stop: like Celery with acks_late, run it again.
-    due = repo.fetch(
-        CloneTask, ctx.db, "r.status IN ('pending', 'running') AND r.eta <= ?", [time.time()], order="r.eta, r.id"
-    )
-    for task in due:
-        claimed = ctx.db.execute(
-            "UPDATE mitx_clone_task SET status = 'running' WHERE id = ? AND status IN ('pending', 'running')",
-            (task.id,),
-        ).rowcount
-        ctx.db.commit()
-        if claimed:
-            _run(ctx, task)
+    now = time.time()
+    while (task := claim(ctx.db, now)) is not None:
+        run(ctx, task)
 
 
-def _run(ctx: AppContext, task: CloneTask) -> None:
+def run(ctx: AppContext, task: CloneTask) -> None:
+    """One attempt at a claimed task, and its outcome: done, failed for good, or due again later."""
     attempts = task.attempts + 1
     values: dict[str, object] = {"attempts": attempts}
     try:
@@ -66,8 +98,12 @@ def _run(ctx: AppContext, task: CloneTask) -> None:
         else:
             countdown = RETRY_DELAY * attempts + random.uniform(0, RETRY_JITTER)
             values.update(status="pending", last_error=str(exc), eta=time.time() + countdown)
+    except Exception as exc:
+        # Any other exception fails a Celery task for good (it is acknowledged, not retried):
+        # a bug here must not leave the task `running`, where no worker would take it again.
+        traceback.print_exc(file=sys.stderr)
+        values.update(status="failed", last_error=f"{type(exc).__name__}: {exc}", finished_at=repo.now_iso())
     repo.update(ctx.db, "mitx_clone_task", task.id, values)
-    ctx.db.commit()
 
 
 def _clone(ctx: AppContext, task: CloneTask) -> None:

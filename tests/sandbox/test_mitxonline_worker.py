@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from sandbox.mitxonline import worker
+from sandbox.store import connect
 from tests.sandbox.mitxonline_helpers import SOURCE_COURSE, Local, local_store
 
 
@@ -45,8 +48,66 @@ def test_retries_end_after_max_retries(tmp_path: Path) -> None:
     assert error.startswith("clone_courserun exhausted retries")
 
 
-def test_a_task_cut_off_by_a_server_stop_is_run_again(tmp_path: Path) -> None:
+def test_a_running_task_is_not_taken_again_until_the_server_starts(tmp_path: Path) -> None:
+    """Under concurrency a `running` task may be another worker's; only a server start,
+    before any worker claims, hands back those a stopped server cut off (acks_late)."""
     local = _queued(tmp_path)
     local.ctx.db.execute("UPDATE mitx_clone_task SET eta = 0, status = 'running'")
     worker.tick(local.ctx)
+    assert local.scalar("SELECT status || '/' || attempts FROM mitx_clone_task") == "running/0"
+    assert worker.requeue_cut_off(local.ctx.db) == 1
+    worker.tick(local.ctx)
     assert local.scalar("SELECT attempts FROM mitx_clone_task") == 1
+
+
+def test_tasks_are_claimed_in_due_order_and_once(tmp_path: Path) -> None:
+    local = _queued(tmp_path)
+    second = local.contract("OtherCo", "OtherCo Contract", "code", org_key="OTHERCO")
+    local.ok("b2b_courseware", "add", str(second), SOURCE_COURSE)
+    local.ctx.db.execute("UPDATE mitx_clone_task SET eta = CASE WHEN id = 1 THEN 2 ELSE 1 END")
+    first, then = worker.claim(local.ctx.db), worker.claim(local.ctx.db)
+    assert first is not None and then is not None
+    assert (first.id, then.id) == (2, 1)
+    assert worker.claim(local.ctx.db) is None
+
+
+def test_concurrent_claims_never_take_one_task_twice(tmp_path: Path) -> None:
+    """Workers in threads (and processes) of their own, each on its own connection, race
+    for the same due tasks: every task is taken exactly once."""
+    local = _queued(tmp_path)
+    for index in range(59):  # copies of the queued task, for other targets
+        local.ctx.db.execute(
+            "INSERT INTO mitx_clone_task (run_id, source_courseware_id, target_courseware_id, status, eta, created_at)"
+            " SELECT run_id, source_courseware_id, ?, status, eta, created_at FROM mitx_clone_task WHERE id = 1",
+            (f"course-v1:X+Y+{index}",),
+        )
+    local.ctx.db.execute("UPDATE mitx_clone_task SET eta = 0")
+    start = threading.Barrier(6)
+    taken: list[int] = []
+
+    def claim_all() -> None:
+        db = connect(local.ctx.state_dir)
+        start.wait()
+        while (task := worker.claim(db)) is not None:
+            taken.append(task.id)
+
+    threads = [threading.Thread(target=claim_all) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(taken) == list(range(1, 61))
+    assert local.scalar("SELECT count(*) FROM mitx_clone_task WHERE status = 'running'") == 60
+
+
+def test_an_unexpected_error_fails_the_task_instead_of_leaving_it_running(tmp_path: Path) -> None:
+    local = _queued(tmp_path)
+    local.ctx.db.execute("UPDATE mitx_clone_task SET eta = 0")
+    task = worker.claim(local.ctx.db)
+    assert task is not None
+    local.ctx.db.execute("DELETE FROM settings WHERE key = 'edx_lms_url'")
+    broken = replace(local.ctx, urls=None)  # type: ignore[arg-type]
+    worker.run(broken, task)
+    status, error = local.ctx.db.execute("SELECT status, last_error FROM mitx_clone_task").fetchone()
+    assert status == "failed"
+    assert error.startswith("AttributeError")
