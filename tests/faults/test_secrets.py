@@ -16,8 +16,9 @@ from pathlib import Path
 from tests.e2e.harness import STACKS, PulumiProject
 from tests.sandbox.helpers import Sandbox
 
-# uai-source first: the contract stacks need its source course (stack file comments).
-ORDER = ["sandbox", "uai-source", "idp-contract", "codes-contract", "single-course"]
+# uai-source first: the contract stacks need its source course (stack file comments);
+# program-contract declares its own.
+ORDER = ["sandbox", "uai-source", "idp-contract", "codes-contract", "single-course", "program-contract"]
 JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}")
 
 
