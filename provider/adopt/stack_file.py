@@ -194,7 +194,38 @@ def write_catalog(stack_file: Path, adoption: Adoption, header: Sequence[str] = 
     old_config, new_config = dict(old.get("config") or {}), dict(new.get("config") or {})
     old_config.pop(CATALOG_KEY, None)
     catalog = new_config.pop(CATALOG_KEY, None)
-    same = {k: v for k, v in old.items() if k != "config"} == {k: v for k, v in new.items() if k != "config"}
-    if not same or old_config != new_config or catalog != json.loads(json.dumps(adoption.catalog)):
-        raise AdoptError(f"could not rewrite the catalog of {stack_file} without touching its other keys")
+    outside = ({k: v for k, v in old.items() if k != "config"}, {k: v for k, v in new.items() if k != "config"})
+    where = (
+        first_difference(outside[0], outside[1], "")
+        or first_difference(old_config, new_config, "config")
+        or first_difference(json.loads(json.dumps(adoption.catalog)), catalog, f"config.{CATALOG_KEY}")
+    )
+    if where is not None:
+        # The file is left as it was; the message names the first key that would not
+        # read back as it should, so the cause can be found.
+        raise AdoptError(f"could not rewrite the catalog of {stack_file} without touching its other keys: {where}")
     stack_file.write_text(after)
+
+
+def first_difference(before: Any, after: Any, path: str) -> str | None:
+    """The first key under `path` whose value differs between `before` and `after`, with
+    both values; None when they are equal."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        for key in [*before, *(k for k in after if k not in before)]:
+            if key not in after or key not in before:
+                return f"`{path}.{key}`".replace("`.", "`") + (
+                    " would be dropped" if key in before else " would appear"
+                )
+            found = first_difference(before[key], after[key], f"{path}.{key}")
+            if found is not None:
+                return found
+        return None
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        for index, (old, new) in enumerate(zip(before, after, strict=True)):
+            found = first_difference(old, new, f"{path}[{index}]")
+            if found is not None:
+                return found
+        return None
+    if before == after:
+        return None
+    return f"`{path}`".replace("`.", "`") + f" would read back as {after!r} instead of {before!r}"

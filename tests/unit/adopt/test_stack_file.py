@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from provider.adopt import CATALOG_KEY, AdoptError, Adoption, render_catalog, replace_catalog, write_catalog
+from provider.adopt import CATALOG_KEY, AdoptError, Adoption, render_catalog, replace_catalog, stack_file, write_catalog
 from provider.catalog import load_catalog
 
 # Everything around the catalog, in the operator's layout: a comment on top, end-of-line
@@ -150,3 +150,30 @@ def test_the_dry_run_prints_the_catalog_key_with_its_comments() -> None:
     text = render_catalog(adoption(), ["header"])
     assert text.startswith(f"{CATALOG_KEY}:\n  # header\n")
     assert yaml.safe_load(text) == {CATALOG_KEY: adoption().catalog}
+
+
+def test_the_first_difference_names_the_key_and_both_values() -> None:
+    before = {"config": {"a": 1, "catalog": {"organizations": [{"org_key": "X", "name": "yes"}]}}}
+    after = {"config": {"a": 1, "catalog": {"organizations": [{"org_key": "X", "name": True}]}}}
+    assert stack_file.first_difference(before, before, "") is None
+    assert stack_file.first_difference(before, after, "") == (
+        "`config.catalog.organizations[0].name` would read back as True instead of 'yes'"
+    )
+    assert stack_file.first_difference({"a": 1}, {}, "config") == "`config.a` would be dropped"
+    assert stack_file.first_difference({}, {"b": 2}, "") == "`b` would appear"
+
+
+def test_a_catalog_that_would_not_read_back_is_refused_with_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "Pulumi.s.yaml"
+    path.write_text("config:\n  courseware:other: 1\n")
+    catalog = {"organizations": [{"org_key": "ADOPTU", "name": "Adopt University"}]}
+    # A writer that changes another key, as a YAML round trip gone wrong would.
+    real = stack_file.replace_catalog
+    monkeypatch.setattr(
+        stack_file, "replace_catalog", lambda text, adoption, header=(): real(text, adoption, header).replace("1", "2")
+    )
+    with pytest.raises(AdoptError, match=r"`config\.courseware:other` would read back as 2 instead of 1"):
+        write_catalog(path, Adoption(catalog=catalog))
+    assert path.read_text() == "config:\n  courseware:other: 1\n"
