@@ -73,6 +73,10 @@ class _Handler(BaseHTTPRequestHandler):
     # for the client's delayed ACK of the headers, about 40 ms per request on a kept-alive
     # connection. TCP_NODELAY, as gunicorn and nginx in front of the real platforms set it.
     disable_nagle_algorithm = True
+    # The response waits in this buffer until the request is logged: http.server flushes
+    # it when the handler returns, so a client that reads the log right after a response
+    # always finds the request there (without Nagle's delay, it could read the log first).
+    wbufsize = 1 << 20
     server: _AppServer
 
     def log_message(self, format: str, *args: object) -> None:
