@@ -44,7 +44,7 @@ ROOT = "catalog"
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 class MitxOnlineCourseDeclaration(_Entry):

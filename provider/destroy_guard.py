@@ -31,7 +31,7 @@ GUARD_ID = "destroy-guard"
 
 
 class DestroyGuardArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
     # The contracts whose entry says `protect: true` (the default), as `ORG/Name`.
     protected: list[str] = Field(default_factory=list)

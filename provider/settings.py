@@ -39,7 +39,7 @@ CONFIG_KEYS = ("edx", "edxClientSecret", "mitxonline", "mitxonlineApiKey")
 
 
 class _Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", populate_by_name=True, frozen=True)
 
 
 class EdxSettings(_Settings):

@@ -29,9 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from provider import journal
 from provider.attempts import Retry, attempt, backoff_pause
@@ -49,6 +47,12 @@ from provider.errors import (
 )
 from provider.logs import logger
 from provider.settings import EdxSettings
+
+if TYPE_CHECKING:
+    # httpx is imported where a request is made, not with this module: the Pulumi program
+    # imports it (through the resources it registers) and never sends a request, and
+    # importing httpx costs about 0.1 s of CPU per process (docs/ci.md).
+    import httpx
 
 log = logger("edx.client")
 
@@ -106,8 +110,11 @@ def _error(response: httpx.Response, step: str, keys: ConfigKeys) -> HttpError:
     )
 
 
-# Errors raised before the request left this machine: repeating them is always safe.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+def _not_sent(exc: httpx.TransportError) -> bool:
+    """Raised before the request left this machine: repeating it is always safe."""
+    import httpx
+
+    return isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
 
 
 class EdxClient:
@@ -124,6 +131,8 @@ class EdxClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        import httpx
+
         self._settings = settings
         self._lms = str(settings.lms_url).rstrip("/")
         self._studio = str(settings.studio_url).rstrip("/")
@@ -148,12 +157,14 @@ class EdxClient:
     # -- transport ---------------------------------------------------------------------
 
     def _send_once(self, request: httpx.Request, step: str, keys: ConfigKeys) -> httpx.Response:
+        import httpx
+
         try:
             response = self._http.send(request)
         except httpx.TransportError as exc:
             reason = f"{type(exc).__name__}: {exc}"
             raise Unreachable(
-                request.method, str(request.url), reason, step, sent=not isinstance(exc, _NOT_SENT), key=keys.url
+                request.method, str(request.url), reason, step, sent=not _not_sent(exc), key=keys.url
             ) from exc
         if response.is_success:
             return response
@@ -218,6 +229,8 @@ class EdxClient:
         params: dict[str, Any] | None = None,
         timeout: httpx.Timeout | None = None,
     ) -> httpx.Response:
+        import httpx
+
         token = self._current_token()
 
         def build() -> httpx.Request:
@@ -316,6 +329,8 @@ class EdxClient:
         return StudioCourseRun.model_validate(response.json())
 
     def _copy_timeout(self) -> httpx.Timeout:
+        import httpx
+
         return httpx.Timeout(self._timeouts.copy, connect=self._timeouts.connect)
 
 

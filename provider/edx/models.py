@@ -75,7 +75,7 @@ class CourseRunArgs(BaseModel):
     fills in the other form, so state always holds all four.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     course_key: CourseKeyText | None = None
     org: Org | None = None
@@ -112,7 +112,7 @@ class CourseRunArgs(BaseModel):
 class ManagedFields(BaseModel):
     """The fields of a run that live in Studio: what is compared, patched and read back."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     title: Title
     start: UtcDateTime | None
@@ -146,7 +146,7 @@ class ManagedFields(BaseModel):
 
 
 class StudioSchedule(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
 
     start: UtcDateTime | None = None
     end: UtcDateTime | None = None
@@ -157,7 +157,7 @@ class StudioSchedule(BaseModel):
 class StudioCourseRun(BaseModel):
     """A run as `GET /api/v1/course_runs/{key}/` answers it (docs/platforms/edx.md §7); other fields ignored."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
 
     id: CourseKeyText
     title: str

@@ -24,9 +24,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from provider.attempts import Retry, attempt
 from provider.errors import (
@@ -54,6 +52,10 @@ from provider.mitxonline.run_keys import code_contract
 from provider.mitxonline.session import SessionPool
 from provider.mitxonline.transport import Completed, ManageCommand, Runner, run_subprocess
 from provider.settings import MitxOnlineSettings
+
+if TYPE_CHECKING:
+    # httpx is imported where a request is made (see provider/edx/client.py).
+    import httpx
 
 _log = logger("mitxonline.client")
 

@@ -114,7 +114,7 @@ OrderedPrograms = Annotated[list[ProgramId], AfterValidator(_once)]
 class Declared(BaseModel):
     """Base of the declared inputs: unknown properties are errors (base.check_declared)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 class PageFlags(Declared):
@@ -265,7 +265,7 @@ class EnrollmentCodesArgs(Declared):
 
 
 class Live(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True)
 
 
 class ContractRow(Live):
@@ -392,7 +392,7 @@ _CONTRACT_NAMED = re.compile(r"(\d+) - ")
 class CodeRow(Live):
     """A row of `b2b_codes output --format json` (docs/platforms/mitxonline.md §3)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True, populate_by_name=True)
 
     contract: str = Field(alias="Contract", default="")
     course_run: str = Field(alias="Course Run", default="")

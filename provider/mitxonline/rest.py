@@ -23,14 +23,16 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from provider.attempts import Retry, attempt, backoff_pause
 from provider.errors import ConfigKeys, HttpError, NotFound, Unreachable, http_error, retryable_http
 from provider.logs import logger
 from provider.mitxonline.models import RestContract, RestCourse, RestOrganization, RestProgram
+
+if TYPE_CHECKING:
+    # httpx is imported where a request is made (see provider/edx/client.py).
+    import httpx
 
 _log = logger("mitxonline.rest")
 
@@ -71,6 +73,8 @@ class MitxOnlineRest:
         attempts: int = 4,
         sleep: Callable[[float], None] | None = None,
     ) -> None:
+        import httpx
+
         self._base = url.rstrip("/")
         # Every call here is a GET: repeating it is harmless.
         self._retry = Retry(
@@ -94,6 +98,8 @@ class MitxOnlineRest:
         self._http.close()
 
     def _get_once(self, path: str, params: dict[str, Any], step: str) -> Any:
+        import httpx
+
         url = f"{self._base}{path}"
         try:
             response = self._http.get(url, params=params)

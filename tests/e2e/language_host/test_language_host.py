@@ -5,6 +5,7 @@ refused by name instead of being silently ignored."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -31,6 +32,22 @@ def test_pulumi_about_reports_the_host_and_the_projects_interpreter(tmp_path: Pa
     # The host resolved the interpreter the project runs with (PULUMI_PYTHON_CMD) and
     # listed its packages.
     assert "courseware-as-code" in about.stdout and "pulumi" in about.stdout, about
+
+
+def test_the_runtime_in_update_metadata_is_the_projects_interpreter(tmp_path: Path) -> None:
+    # The engine asks the host's About for every preview, update and refresh; the host
+    # answers from one interpreter start (no `pip --version`), and the answer must still
+    # be the interpreter the project runs with and its version.
+    project = skeleton_project(tmp_path)
+    runtime = json.loads(project.run("about", "--json").stdout)["runtime"]
+    interpreter = project.env["PULUMI_PYTHON_CMD"]
+    executable, version = subprocess.run(
+        [interpreter, "-c", "import platform, sys; print(sys.executable); print(platform.python_version())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert runtime == {"language": "python", "executable": executable, "version": version}, runtime
 
 
 def test_a_policy_pack_preview_runs_the_pack_through_the_host(tmp_path: Path) -> None:
