@@ -17,7 +17,8 @@ def test_the_program_imports_no_http_client() -> None:
         [
             sys.executable,
             "-c",
-            "import sys, provider.program; print(' '.join(m for m in ('httpx', 'rich', 'pygments') if m in sys.modules))",
+            "import sys, provider.program\n"
+            "print(' '.join(m for m in ('httpx', 'rich', 'pygments') if m in sys.modules))",
         ],
         cwd=REPO,
         capture_output=True,
