@@ -19,7 +19,7 @@ from typing import Any
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
-from provider import journal, platforms
+from provider import journal, platforms, server_threads
 from provider.errors import ProviderError
 from provider.logs import log_to_stderr, logger
 from provider.settings import settings_from_config
@@ -116,4 +116,6 @@ class ProviderBase(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         log_to_stderr()
         render_provider_errors()
+        # The SDK's server runs 4 calls at once; the engine sends up to 4 per core.
+        server_threads.serve_more_calls_at_once()
         platforms.configure(settings_from_config(req.config))

@@ -1,4 +1,4 @@
-"""Two costs of the Pulumi Python SDK that a large catalog pays, removed on the pinned SDK,
+"""Three costs of the Pulumi Python SDK that a large catalog pays, removed on the pinned SDK,
 and one traceback it prints for nothing.
 
 Measured on a no-op preview at 1,000 resources (docs/benchmarks.md, decisions §14): the
@@ -28,14 +28,24 @@ program spent most of its time not in this project's code but in two places of t
    SDK turn `CANCELLED` into a `pulumi.RunError` whose one line says so, as the SDK
    already does for `UNAVAILABLE` (the engine shutting down).
 
-All three reach into SDK internals that no release promises to keep, so the tuning applies
+4. **Every resource's state holds the whole Python stack that registered it.** The SDK
+   sends each registration the stack trace from the resource's constructor down to the
+   interpreter's first frame (about 17 frames: the program, the SDK's runtime,
+   `asyncio`, the language host's script), and the engine keeps it in the resource's
+   state as `stackTrace`: about 1.6 KB a resource, a third of this project's state at
+   425 resources. The engine writes the whole state after every step, so each step of a
+   first `up` writes every earlier resource's stack again (docs/benchmarks.md, issue 27).
+   `tune_sdk()` keeps the first frame, the line of this project that made the resource:
+   the same frame the SDK takes as the resource's `sourcePosition`, which is unchanged.
+
+All four reach into SDK internals that no release promises to keep, so the tuning applies
 only to the exact SDK version it was written and measured against (`TUNED_SDK`, the pin
 of pyproject.toml); on any other version the program runs the stock SDK, slower but
 never wrong. `tests/unit/test_sdk_tuning.py` fails when the pin moves without this
 module, and runs the SDK's own final wait to show the tuning takes effect. The program
 says in one line on the engine's debug channel (`pulumi preview --debug`, the place
 where the quieted messages would have been) whether the tuning is on.
-`COURSEWARE_SDK_TUNING=off` turns all three off.
+`COURSEWARE_SDK_TUNING=off` turns all four off.
 """
 
 from __future__ import annotations
@@ -49,10 +59,12 @@ from typing import Any
 import grpc
 import pulumi
 import pulumi.log
+import pulumi.runtime.resource as sdk_resource
 import pulumi.runtime.settings as sdk_settings
 import pulumi.runtime.stack as sdk_stack
+from pulumi.runtime.proto import source_pb2
 
-# The SDK version whose internals the two changes were written and measured against.
+# The SDK version whose internals the changes were written and measured against.
 TUNED_SDK = "3.272.0"
 
 
@@ -96,6 +108,17 @@ def grpc_error_to_exception(exn: grpc.RpcError) -> Exception:
     return STOCK_GRPC_ERROR_TO_EXCEPTION(exn)
 
 
+# The SDK's own stack trace of a registration, whole.
+STOCK_GET_STACK_TRACE = sdk_resource._get_stack_trace
+
+
+def stack_trace_of_one_frame() -> source_pb2.StackTrace:
+    """`pulumi.runtime.resource._get_stack_trace` after tuning: the SDK's trace cut to its
+    first frame, the one the resource's source position is read from (item 4)."""
+    whole = STOCK_GET_STACK_TRACE()
+    return source_pb2.StackTrace(frames=whole.frames[:1])
+
+
 def installed_sdk() -> str:
     """The version of the Pulumi SDK this process imports."""
     return importlib.metadata.version("pulumi")
@@ -107,7 +130,7 @@ def is_tuned() -> bool:
 
 
 def tune_sdk() -> bool:
-    """Apply the three changes to this process's SDK when it is `TUNED_SDK`; True when they are
+    """Apply the four changes to this process's SDK when it is `TUNED_SDK`; True when they are
     in place. Says which in one line on the engine's debug channel."""
     say = pulumi.log.debug if pulumi.log.debug is not _quiet_debug else None
     version = installed_sdk()
@@ -126,7 +149,7 @@ def tune_sdk() -> bool:
         debug = "kept (COURSEWARE_SDK_DEBUG=1)" if keep_debug else "off (COURSEWARE_SDK_DEBUG=1 keeps them)"
         say(
             f"courseware: SDK tuning on for pulumi {version}: debug messages {debug}, one final wait for all outputs, "
-            "a cancelled registration said in one line"
+            "a cancelled registration said in one line, one stack frame per registration"
         )
     if not keep_debug:
         pulumi.log.debug = _quiet_debug
@@ -134,4 +157,6 @@ def tune_sdk() -> bool:
     # `handle_grpc_error`, which every RPC of the SDK calls, looks this name up in its
     # module at each call, so replacing it there reaches every RPC.
     sdk_settings.grpc_error_to_exception = grpc_error_to_exception
+    # Looked up in its module at each registration, like the name above.
+    setattr(sdk_resource, "_get_stack_trace", stack_trace_of_one_frame)  # noqa: B010 (a private name of the SDK)
     return True

@@ -25,12 +25,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 
-# The first look after an add when no clone of this process has been seen yet: the
-# sandbox clones about a second after the add; a real Studio takes longer, which the
-# first observed clone teaches.
-PRIOR_S = 1.0
-# The shortest pause between two looks.
-MIN_PAUSE_S = 0.5
+# The first look after an add when no clone of this process has been seen yet: short,
+# because a look that finds the run at once can only bring the estimate down slowly
+# (`FOUND_AT_ONCE`), while a miss teaches a longer clone time at once. The sandbox clones
+# in a few hundredths of a second; a real Studio takes seconds, which the first observed
+# clone teaches.
+PRIOR_S = 0.25
+# The shortest pause between two looks: fast clones are seen a tenth of a second late
+# at most, and slow ones pause longer anyway (half the expected clone time, doubling).
+MIN_PAUSE_S = 0.1
 # A run found at the first look counts as this share of the time it was looked for: it
 # may have landed earlier, so the estimate can come down as well as go up.
 FOUND_AT_ONCE = 0.9

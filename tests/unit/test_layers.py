@@ -75,6 +75,7 @@ COMPOSITION_ROOT = ("provider.platforms",)
 # The modules that define a resource, and what they share (base, resource, _common).
 RESOURCE_MODULES = (
     "provider.destroy_guard",
+    "provider.server_threads",
     "provider.edx.course_run",
     "provider.mitxonline.contract",
     "provider.mitxonline.contract_courseware",

@@ -14,6 +14,7 @@ from typing import Any
 import grpc
 import pulumi
 import pulumi.log
+import pulumi.runtime.resource as sdk_resource
 import pulumi.runtime.settings as sdk_settings
 import pulumi.runtime.stack as sdk_stack
 import pytest
@@ -32,6 +33,7 @@ def untouched_sdk(monkeypatch: pytest.MonkeyPatch) -> None:
     # The SDK's own mapping, even when a test of another file (the program's build) tuned
     # this process before.
     monkeypatch.setattr(sdk_settings, "grpc_error_to_exception", sdk_tuning.STOCK_GRPC_ERROR_TO_EXCEPTION)
+    monkeypatch.setattr(sdk_resource, "_get_stack_trace", sdk_tuning.STOCK_GET_STACK_TRACE)
     monkeypatch.delenv("COURSEWARE_SDK_TUNING", raising=False)
     monkeypatch.delenv("COURSEWARE_SDK_DEBUG", raising=False)
 
@@ -247,3 +249,38 @@ def test_the_program_tunes_the_sdk() -> None:
         pulumi.runtime.test(the_program)()
     assert sdk_tuning.is_tuned()
     assert pulumi.log.debug is sdk_tuning._quiet_debug
+
+
+class _Registered:
+    """Three constructors deep, as a resource class under `CustomResource` and `Resource`
+    is when the SDK takes its stack trace."""
+
+    def __init__(self) -> None:
+        self.trace = self._middle()
+
+    def _middle(self) -> Any:
+        return _Custom().trace
+
+
+class _Custom:
+    def __init__(self) -> None:
+        self.trace = _Base().trace
+
+
+class _Base:
+    def __init__(self) -> None:
+        self.trace = sdk_resource._get_stack_trace()
+
+
+def _made_here() -> Any:
+    return _Registered().trace
+
+
+def test_a_registration_sends_one_stack_frame_the_one_its_source_position_names() -> None:
+    stock = _made_here()
+    assert len(stock.frames) > 1
+    assert sdk_tuning.tune_sdk()
+    tuned = _made_here()
+    assert list(tuned.frames) == list(stock.frames[:1])
+    assert sdk_resource._get_source_position(tuned) == sdk_resource._get_source_position(stock)
+    assert tuned.frames[0].pc.uri.endswith("test_sdk_tuning.py")

@@ -68,6 +68,13 @@ def test_contract_lifecycle(project: PulumiProject, sandbox: Sandbox) -> None:
     project.up()
     contract = project.outputs()[f"contract:{declared.label}"]
     assert len(contract["run_keys"]) == 2 and contract["code_count"] == 30
+    # Each resource's state keeps one frame of the stack that registered it: the line of
+    # this project its source position names (provider/sdk_tuning.py, item 4).
+    ours = [r for r in project.export()["deployment"]["resources"] if r["type"].startswith("pulumi-python:dynamic/")]
+    assert ours
+    for resource in ours:
+        frames = [frame.get("sourcePosition") for frame in resource["stackTrace"]]
+        assert frames == [resource["sourcePosition"]] and "/provider/" in frames[0], resource
 
     # A second up changes nothing and costs no command.
     start = len(sandbox.log())
