@@ -55,7 +55,6 @@ class SourceCourse(pulumi.ComponentResource):
             entry.course_key, opts=pulumi.ResourceOptions(parent=self), **properties.edx_course_run(declared)
         )
         self.mitxonline_run = None
-        outputs: dict[str, Any] = {"edx_run": self.edx_run.course_key}
         mitx = entry.mitxonline
         if mitx is not None:
             # The course takes the run's title when it is created; MITx Online has no command
@@ -76,15 +75,13 @@ class SourceCourse(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.edx_run, course]),
                 **properties.mitxonline_course_run(declared),
             )
-            outputs["mitxonline_course"] = course.readable_id
             if mitx.page is not None:
-                page = CoursePage(
+                CoursePage(
                     entry.course_id,
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[course, self.mitxonline_run]),
                     **properties.mitxonline_course_page(declared),
                 )
-                outputs["page_live"] = page.live
-        self.register_outputs(outputs)
+        # No `register_outputs`: see `B2BContract`.
 
 
 class B2BContract(pulumi.ComponentResource):
@@ -147,8 +144,12 @@ class B2BContract(pulumi.ComponentResource):
                 )
                 outputs["code_count"] = codes.count
                 outputs["codes"] = codes.codes
+        # What the program exports. Not registered as the component's outputs: nothing
+        # reads a component's outputs (the stack's outputs are what operators and
+        # `courseware codes` read), and each registration is one more write of the whole
+        # state, late in a first `up` when the state is largest (docs/benchmarks.md,
+        # issue 27), with one more copy of the codes' ciphertext in it.
         self.outputs = outputs
-        self.register_outputs(outputs)
 
 
 def build(config: pulumi.Config) -> None:

@@ -11,6 +11,7 @@ import pytest
 from provider.errors import CommandFailed, CommandRefused, UnreadableOutput, retryable_command
 from provider.mitxonline import commands, outputs
 from provider.mitxonline.client import MitxOnline
+from provider.mitxonline.clone_wait import MIN_PAUSE_S
 from provider.mitxonline.listing import upsert_contract
 from provider.mitxonline.reads import SharedReads
 from provider.mitxonline.retries import WITHHELD
@@ -374,9 +375,12 @@ def test_wait_for_edx_looks_again_soon_then_less_often_until_the_clone_appears(
     fake.sleep = sleep  # type: ignore[method-assign]
     waiting = fake.client()
     assert waiting.wait_for_edx(keys, timeout=60, poll=5) == []
-    # Half a second first, doubling up to the poll interval.
-    assert pauses == [0.5, 1, 2, 4, 5, 5]
-    assert fake.now == 17.5
+    # The shortest pause first, doubling up to the poll interval, until the clone appears
+    # (at 15 s).
+    doubling = [MIN_PAUSE_S * 2**i for i in range(6)]
+    assert pauses[: len(doubling)] == pytest.approx(doubling) and set(pauses[len(doubling) :]) == {5}
+    # Seen at the first look after it appeared.
+    assert fake.now == pytest.approx(sum(pauses)) and sum(pauses[:-1]) < 15 <= sum(pauses)
 
 
 def test_wait_for_edx_gives_up_at_the_deadline(fake: FakeMitx, client: MitxOnline) -> None:
