@@ -10,6 +10,9 @@ private file backend (`tests/e2e/harness.PulumiProject`):
 
 Operations, in order: the first `up`, a no-op `preview`, a no-op `up`, a `refresh`
 (`up` and `refresh` with `--skip-preview`, so each is one pass over the resources).
+The no-op preview, a few seconds that one run's noise moves by a third, then runs
+`PREVIEW_RUNS - 1` more times on each stack, the two stacks alternating; its wall is the
+median of its runs (`Operation.walls` holds them all).
 
 HTTP requests are counted by caller (the log's `caller`): the provider's own, and the
 calls the emulated MITx Online makes to edX itself inside its commands and clone task
@@ -28,11 +31,12 @@ import json
 import os
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +50,8 @@ BASELINE_PROGRAM = Path(__file__).resolve().parent / "baseline_program"
 PROBE = Path(__file__).resolve().parent / "probe.py"
 STACK = "bench"
 OPERATIONS = ("up", "preview", "noop_up", "refresh")
+# Runs of the no-op preview per stack (the first within `run_all`, then alternating).
+PREVIEW_RUNS = 3
 # An operation that takes longer than this is a hung engine, not a slow one.
 OPERATION_TIMEOUT = 3600
 
@@ -125,11 +131,13 @@ class Operation:
     provider: ProcessCost
     program: ProcessCost
     calls: PlatformCalls
+    # Every run's wall when the operation ran more than once (`wall_s` is then their median).
+    walls: list[float] = field(default_factory=list)
 
     def projected_s(self, costs: Costs) -> float:
         """Wall time on a real deployment: each `manage` process start pays
         `costs.session_start_s` and each command `costs.command_s`, one after the other
-        (an upper bound: the engine may overlap up to 4). The sandbox's own time for the
+        (an upper bound: the engine overlaps up to 4 per core). The sandbox's own time for the
         commands is in `wall_s` too, so the commands are counted twice, a few ms each."""
         return self.wall_s + self.calls.process_starts * costs.session_start_s + self.calls.commands * costs.command_s
 
@@ -376,24 +384,41 @@ class SizeResult:
 def measure_size(
     size: Size, workdir: Path, wrapper: Path, clone_delay: float, session: bool | int = True
 ) -> SizeResult:
-    """Both stacks of one size; the provider stack on a sandbox of its own."""
+    """Both stacks of one size; the provider stack on a sandbox of its own, which also runs
+    (idle) while the two stacks' no-op previews alternate."""
     here = workdir / f"r{size.resources:05d}"
     shutil.rmtree(here, ignore_errors=True)
     here.mkdir(parents=True)
+    base = Stack(here / "baseline", BASELINE_PROGRAM, wrapper, None)
+    base.project.set_config("count", size.resources)
+    baseline = base.run_all()
     sandbox = start_sandbox(here / "sandbox", "--command-delay", "0", "--clone-delay", str(clone_delay))
     try:
         stack = Stack(here / "provider", PROGRAM, wrapper, sandbox)
         use_sandbox(stack.project, sandbox.info, session)
         stack.project.set_config("catalog", catalog(size))
         provider = stack.run_all()
+        provider["preview"], baseline["preview"] = preview_again(stack, base, provider["preview"], baseline["preview"])
         blobs = stack.provider_blobs()
         provider_state = stack.state_bytes()
     finally:
         sandbox.cli("stop")
-    base = Stack(here / "baseline", BASELINE_PROGRAM, wrapper, None)
-    base.project.set_config("count", size.resources)
-    baseline = base.run_all()
     return SizeResult(size, provider, baseline, provider_state, base.state_bytes(), blobs)
+
+
+def preview_again(stack: Stack, base: Stack, first: Operation, first_base: Operation) -> tuple[Operation, Operation]:
+    """Each stack's no-op preview with its wall the median of `PREVIEW_RUNS` runs, the
+    stacks alternating (provider, baseline, then baseline, provider, ...) so that a
+    change of the machine's load falls on both. The other figures are the first run's."""
+    walls = {id(stack): [first.wall_s], id(base): [first_base.wall_s]}
+    for run in range(1, PREVIEW_RUNS):
+        for one in (base, stack) if run % 2 else (stack, base):
+            again = one.operation(f"preview-{run + 1}", "preview", "--expect-no-changes", expect=(0, 7))
+            walls[id(one)].append(again.wall_s)
+    return (
+        replace(first, wall_s=statistics.median(walls[id(stack)]), walls=walls[id(stack)]),
+        replace(first_base, wall_s=statistics.median(walls[id(base)]), walls=walls[id(base)]),
+    )
 
 
 def environment_note() -> dict[str, str]:

@@ -13,7 +13,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from bench.measure import OPERATIONS, Costs, Operation, SizeResult
+from bench.measure import OPERATIONS, PREVIEW_RUNS, Costs, Operation, SizeResult
 
 LABELS = {"up": "first up", "preview": "no-op preview", "noop_up": "no-op up", "refresh": "refresh"}
 
@@ -165,8 +165,9 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "### Time and CPU per operation",
         "",
-        "Wall: the `pulumi` command, end to end. Provider CPU: user + system of the dynamic-provider "
-        "process (`python -m pulumi.dynamic`). Program CPU: the Python program. Commands: management "
+        "Wall: the `pulumi` command, end to end; for the no-op preview, the median of "
+        f"{PREVIEW_RUNS} runs per stack, the two stacks alternating. Provider CPU: user + system of the "
+        "dynamic-provider process (`python -m pulumi.dynamic`). Program CPU: the Python program. Commands: management "
         "commands seen by the sandbox (their own processes' CPU is not in provider CPU). Starts: `manage` "
         "processes started (one per command without command sessions). Projected: wall (which holds the "
         f"commands' own time) + starts x {start_s:g} s + commands x {command_s * 1000:g} ms (serial, an upper "

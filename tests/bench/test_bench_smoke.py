@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bench.catalogs import SMOKE
-from bench.measure import OPERATIONS, REPO
+from bench.measure import OPERATIONS, PREVIEW_RUNS, REPO
 from tests.e2e.harness import toolchain_bin
 
 # The runbook for the smoke catalog (1 source course, 1 code contract): 1 import_courserun
@@ -64,6 +65,11 @@ def test_smoke_report_structure_and_counts(tmp_path: Path) -> None:
         assert ops[name]["baseline"]["calls"]["http"] == 0
         assert ops[name]["baseline"]["calls"]["commands"] == 0
         assert ops[name]["baseline"]["provider"]["process_starts"] == 0
+
+    # The no-op preview ran PREVIEW_RUNS times per stack; its wall is their median.
+    for side in ("provider", "baseline"):
+        preview = ops["preview"][side]
+        assert len(preview["walls"]) == PREVIEW_RUNS and preview["wall_s"] == statistics.median(preview["walls"])
 
     # A no-op preview and a no-op up: no platform write, no management command.
     for name in ("preview", "noop_up"):
