@@ -5,9 +5,10 @@ defaults to 4 times GOMAXPROCS: 8 on a 2-core machine), but the SDK's dynamic pr
 server (`python -m pulumi.dynamic`) hands its gRPC calls to a thread pool of 4. A call
 of this project often waits without working: for a clone to appear in edX, for a
 command session another call is using, for a platform's answer. With 4 threads, four
-contracts waiting for their clones hold every thread, and the engine's other four calls,
-ready to run, queue behind them; measured at 425 resources, the first `up` spent most of
-its wall time there (docs/benchmarks.md, "Issue 27").
+contracts waiting for their clones hold every thread, and the engine's other calls,
+ready to run, queue behind them: at 425 resources the first `up`'s Create calls took 61 s
+of wall summed with 4 threads and 36 s with more (docs/benchmarks.md, "Issue 27, the
+engine's state writes").
 
 `serve_more_calls_at_once()` raises that pool's size to `SERVER_THREADS`, so the engine's
 own limit is the one that holds (`--parallel` still lowers it, and `--parallel 1` still
