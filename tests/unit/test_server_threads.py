@@ -17,9 +17,10 @@ from provider.server_threads import SERVER_THREADS, serve_more_calls_at_once
 BARRIER_TIMEOUT_S = 30.0
 
 
-def _all_at_once(pool: ThreadPoolExecutor, calls: int) -> bool:
-    """True when `calls` calls submitted together all ran at the same time."""
-    barrier = threading.Barrier(calls, timeout=BARRIER_TIMEOUT_S)
+def _all_at_once(pool: ThreadPoolExecutor, calls: int, timeout: float = BARRIER_TIMEOUT_S) -> bool:
+    """True when `calls` calls submitted together all ran at the same time (each waits
+    up to `timeout` for the others)."""
+    barrier = threading.Barrier(calls, timeout=timeout)
 
     def call() -> bool:
         try:
@@ -43,17 +44,7 @@ def test_a_call_of_the_pool_widens_its_own_pool() -> None:
 def test_a_pool_left_alone_runs_four_at_once_and_no_more() -> None:
     """The control: without the widening, 5 calls never meet (the barrier breaks)."""
     with ThreadPoolExecutor(max_workers=4) as pool:
-        barrier = threading.Barrier(5, timeout=0.5)
-
-        def call() -> bool:
-            try:
-                barrier.wait()
-            except threading.BrokenBarrierError:
-                return False
-            return True
-
-        results = [future.result() for future in [pool.submit(call) for _ in range(5)]]
-        assert not all(results)
+        assert not _all_at_once(pool, 5, timeout=0.5)
 
 
 def test_a_wider_pool_is_never_narrowed() -> None:
