@@ -410,14 +410,14 @@ def preview_again(stack: Stack, base: Stack, first: Operation, first_base: Opera
     """Each stack's no-op preview with its wall the median of `PREVIEW_RUNS` runs, the
     stacks alternating (provider, baseline, then baseline, provider, ...) so that a
     change of the machine's load falls on both. The other figures are the first run's."""
-    walls = {id(stack): [first.wall_s], id(base): [first_base.wall_s]}
+    walls = {stack: [first.wall_s], base: [first_base.wall_s]}
     for run in range(1, PREVIEW_RUNS):
         for one in (base, stack) if run % 2 else (stack, base):
             again = one.operation(f"preview-{run + 1}", "preview", "--expect-no-changes", expect=(0, 7))
-            walls[id(one)].append(again.wall_s)
+            walls[one].append(again.wall_s)
     return (
-        replace(first, wall_s=statistics.median(walls[id(stack)]), walls=walls[id(stack)]),
-        replace(first_base, wall_s=statistics.median(walls[id(base)]), walls=walls[id(base)]),
+        replace(first, wall_s=statistics.median(walls[stack]), walls=walls[stack]),
+        replace(first_base, wall_s=statistics.median(walls[base]), walls=walls[base]),
     )
 
 
