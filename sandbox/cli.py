@@ -14,10 +14,11 @@ from typing import Any
 
 import click
 
-from sandbox import faults, lifecycle
+from sandbox import faults
 from sandbox import log as request_log
 from sandbox.edx import admin
 from sandbox.faults import APPS
+from sandbox.http import without_httpx_command_line
 from sandbox.manage import run_manage
 from sandbox.settings import load_context, load_settings, set_value
 from sandbox.state import CredentialsMismatch, prepare_state
@@ -28,6 +29,12 @@ StateDir = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     help="Directory holding the sandbox's SQLite store, pid file and server log.",
 )
+
+
+# _lifecycle_imported_late: `start`, `stop` and `status` import sandbox.lifecycle, and with
+# it the server and httpx (about 0.15 s of CPU), inside the command. The provider starts
+# one `manage` process for each of its own processes that writes to MITx Online, and the
+# test suite thousands; they need none of it (docs/ci.md, "Where the time goes").
 
 
 def _emit(value: Any) -> None:
@@ -59,6 +66,7 @@ def _connection_info(state_dir: Path) -> dict[str, Any]:
 @click.group()
 def main() -> None:
     """A local stand-in for edX (LMS, Studio) and MITx Online."""
+    without_httpx_command_line()
 
 
 @main.command()
@@ -85,6 +93,8 @@ def start(
     mitxonline_api_key: str | None,
 ) -> None:
     """Start the server in the background (once) and print its connection line."""
+    from sandbox import lifecycle  # see _lifecycle_imported_late
+
     state_dir = state_dir.resolve()
     seed = {
         "edx_client_id": edx_client_id or "",
@@ -113,6 +123,8 @@ def start(
 @StateDir
 def stop(state_dir: Path) -> None:
     """Stop the server of this state directory (the state stays)."""
+    from sandbox import lifecycle  # see _lifecycle_imported_late
+
     state_dir = state_dir.resolve()
     with lifecycle.state_lock(state_dir):
         stopped = lifecycle.stop(state_dir)
@@ -123,6 +135,8 @@ def stop(state_dir: Path) -> None:
 @StateDir
 def status(state_dir: Path) -> None:
     """Whether the server runs, its connection line and the LMS service-worker credentials."""
+    from sandbox import lifecycle  # see _lifecycle_imported_late
+
     state_dir = state_dir.resolve()
     pid = lifecycle.running_pid(state_dir)
     credentials = load_settings(prepare_state(state_dir)).credentials

@@ -8,6 +8,7 @@ the transport and can be called directly in unit tests.
 from __future__ import annotations
 
 import json as _json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,15 @@ from urllib.parse import parse_qs
 
 if TYPE_CHECKING:
     from sandbox.context import AppContext
+
+
+def without_httpx_command_line() -> None:
+    """Make a later `import httpx` in this process skip httpx's own command-line client,
+    which it imports because click and rich are installed (about 0.1 s of CPU for each
+    `start`, `stop` and server process); docs/decisions.md §38. httpx catches the failed
+    import, and nothing here runs `httpx.main`."""
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 
 @dataclass

@@ -25,7 +25,7 @@ from sandbox import faults, log
 from sandbox.context import AppContext
 from sandbox.edx import lms, studio
 from sandbox.faults import FaultRule
-from sandbox.http import App, Request, Response
+from sandbox.http import App, Request, Response, without_httpx_command_line
 from sandbox.mitxonline import programs, rest, worker
 from sandbox.mitxonline.models import CloneTask
 from sandbox.settings import get_value, load_context, set_value
@@ -290,6 +290,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--state-dir", type=Path, required=True)
     parser.add_argument("--port-base", type=int)
     args = parser.parse_args(argv)
+    without_httpx_command_line()  # before the first clone imports httpx
     serve(args.state_dir.resolve(), args.port_base)
 
 

@@ -13,8 +13,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-
 from sandbox.edx import models
 from sandbox.http import Request
 from sandbox.settings import set_value_once
@@ -115,6 +113,8 @@ def issue_jwt(db: sqlite3.Connection, lms_url: str, client: Client, scopes: list
         )
     if "email" in scopes:
         claims["email"] = f"{client.username}@example.com"
+    import jwt  # see _jwt_principal
+
     return jwt.encode(claims, signing_key(db), algorithm="HS256")
 
 
@@ -138,6 +138,11 @@ def _split_authorization(req: Request) -> tuple[str, str] | None:
 
 
 def _jwt_principal(db: sqlite3.Connection, lms_url: str, token: str) -> Principal:
+    # PyJWT (about 45 ms of CPU) is imported where a token is made or read: the CLI's
+    # `edx` commands import this module for its constants, and every `manage` process
+    # imports the CLI.
+    import jwt
+
     try:
         claims = jwt.decode(
             token,

@@ -18,13 +18,15 @@ import sqlite3
 import sys
 import time
 import traceback
-
-import httpx
+from typing import TYPE_CHECKING
 
 from sandbox.context import AppContext
 from sandbox.mitxonline import openedx, programs, repo
 from sandbox.mitxonline.models import CloneTask, CourseRun
 from sandbox.store import transaction
+
+if TYPE_CHECKING:
+    import httpx
 
 MAX_RETRIES = 5  # OPENEDX_COURSE_CLONE_MAX_RETRIES
 RETRY_DELAY = 300.0  # OPENEDX_COURSE_CLONE_RETRY_DELAY, seconds, times the attempt

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FOUNDATIONS = (
     "provider",
     "provider.logs",
+    "provider.lean_httpx",
     "provider.journal",
     "provider.errors",
     "provider.settings",

@@ -18,9 +18,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
 
-from rich.console import Console
-from rich.table import Table
-
 DEFAULT_WIDTH = 80
 
 
@@ -47,6 +44,11 @@ def date_cell(value: date | datetime | None) -> str:
 
 def render(title: str, columns: Sequence[Column], body: Sequence[Sequence[str]], width: int) -> str:
     """The table as ``Console().print(table)`` writes it to a non-terminal ``width`` wide."""
+    # rich is imported here, not at the top: it costs about 80 ms of CPU, and most
+    # `manage` processes (one per provider process that writes) never draw a table.
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title=title)
     for column in columns:
         table.add_column(column.header, justify=column.justify, overflow=column.overflow, no_wrap=column.no_wrap)
