@@ -36,6 +36,51 @@ COMMAND_TIMEOUT = 600
 SESSION_SWITCH = os.environ.get("COURSEWARE_TEST_SESSION", "")
 
 
+class _Ciphertexts:
+    """The encryption salt and secret ciphertexts the real CLI wrote for a passphrase,
+    kept by this test process for its later projects (docs/ci.md, "Where the time goes").
+
+    A project whose stack file already holds a salt is initialized with it (`stack init`
+    keeps a salt it finds, as on a second clone of a repository with a committed stack
+    file), and a secret the CLI already encrypted under that salt and passphrase is
+    written as the same `secure:` value: one `pulumi config set-all`, with its start-up and
+    its passphrase key derivation, fewer per project. Whatever is not kept yet goes through
+    the CLI, which is how it gets kept.
+    """
+
+    def __init__(self) -> None:
+        self.salts: dict[str, str] = {}
+        self.secure: dict[tuple[str, str, str], str] = {}
+
+    def salt(self, passphrase: str | None) -> str | None:
+        return self.salts.get(passphrase) if passphrase else None
+
+    def keep_salt(self, passphrase: str | None, salt: str | None) -> None:
+        if passphrase and salt:
+            self.salts.setdefault(passphrase, salt)
+
+    def known(self, salt: str | None, values: dict[str, str]) -> dict[str, str] | None:
+        """Each key's kept ciphertext under `salt`, or None when one of them is not kept."""
+        if salt is None:
+            return None
+        found: dict[str, str] = {}
+        for key, value in values.items():
+            ciphertext = self.secure.get((salt, key, value))
+            if ciphertext is None:
+                return None
+            found[key] = ciphertext
+        return found
+
+    def keep(self, salt: str | None, values: dict[str, str], config: dict[str, Any]) -> None:
+        for key, value in values.items():
+            entry = config.get(f"courseware:{key}")
+            if salt and isinstance(entry, dict) and isinstance(entry.get("secure"), str):
+                self.secure[(salt, key, value)] = entry["secure"]
+
+
+_CIPHERTEXTS = _Ciphertexts()
+
+
 def session_setting(switch: str) -> bool | int | None:
     """The `session` value the switch asks for; None: leave the setting out."""
     if switch in ("", "on"):
@@ -107,7 +152,21 @@ class PulumiProject:
             "NO_COLOR": "1",
             **(env or {}),
         }
+        passphrase = self.env.get("PULUMI_CONFIG_PASSPHRASE")
+        salt = _CIPHERTEXTS.salt(passphrase)
+        if create and stack_file is None and salt is not None:
+            self._stack_file().write_text(yaml.safe_dump({"encryptionsalt": salt}))
         self.run("stack", "init" if create else "select", stack)
+        if create and stack_file is None:
+            _CIPHERTEXTS.keep_salt(passphrase, self._stack_data().get("encryptionsalt"))
+
+    def _stack_file(self) -> Path:
+        return self.root / f"Pulumi.{self.stack}.yaml"
+
+    def _stack_data(self) -> dict[str, Any]:
+        path = self._stack_file()
+        data = yaml.safe_load(path.read_text()) if path.exists() else None
+        return data or {}
 
     def run(self, *args: str, expect: int | None = 0, env: dict[str, str] | None = None) -> Result:
         # A global flag, placed first so that it stays a flag after a `--` in `args`.
@@ -183,9 +242,20 @@ class PulumiProject:
 
     def set_secrets(self, **values: str) -> None:
         """Set `courseware:<key>` secrets in one `pulumi config set-all`: one CLI start-up
-        (and one passphrase key derivation) for all of them, not one per secret."""
+        (and one passphrase key derivation) for all of them, not one per secret; none when
+        the CLI already encrypted these values under this stack's salt (`_Ciphertexts`)."""
+        data = self._stack_data()
+        salt = data.get("encryptionsalt")
+        known = _CIPHERTEXTS.known(salt, values)
+        if known is not None:
+            config = data.setdefault("config", {})
+            for key, ciphertext in known.items():
+                config[f"courseware:{key}"] = {"secure": ciphertext}
+            self._stack_file().write_text(yaml.safe_dump(data, sort_keys=True))
+            return
         pairs = [flag for key, value in values.items() for flag in ("--secret", f"courseware:{key}={value}")]
         self.run("config", "set-all", *pairs)
+        _CIPHERTEXTS.keep(salt, values, self._stack_data().get("config") or {})
 
     def config_value(self, key: str) -> Any:
         data = yaml.safe_load((self.root / f"Pulumi.{self.stack}.yaml").read_text()) or {}
