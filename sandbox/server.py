@@ -206,6 +206,9 @@ class _CeleryWorker:
         self.slot_freed = threading.Condition()
         self.busy = 0  # tasks claimed and not finished, guarded by `slot_freed`
         self.threads = 0
+        # After a look that found nothing due: the store's `data_version` then, and when
+        # the earliest pending task falls due (None: no task pending). See `_quiet`.
+        self.quiet: tuple[int, float | None] | None = None
 
     def consume(self) -> None:
         db = connect(self.state_dir)
@@ -219,9 +222,25 @@ class _CeleryWorker:
             if wait:
                 self.stop.wait(wait)
 
+    def _quiet(self, version: int, now: float) -> bool:
+        """Whether nothing can have become due since the last look that found nothing:
+        no other connection committed to the store since (SQLite's `data_version`, which
+        changes only on another connection's commit: a queued task, a settings change, a
+        fault, a finished clone), and the earliest pending task is not yet due. Then a
+        look costs one pragma instead of the queries below (about 0.13 ms, twenty times a
+        second, in every sandbox a test suite keeps running)."""
+        if self.quiet is None or self.quiet[0] != version:
+            return False
+        wake_at = self.quiet[1]
+        return wake_at is None or now < wake_at
+
     def _hand_out(self, db: sqlite3.Connection) -> float:
         """Run the due program tasks, then hand one due clone task to the pool if a place
         is free; the seconds to wait before the next look."""
+        version = db.execute("PRAGMA data_version").fetchone()[0]
+        if self._quiet(version, time.time()):
+            return WORKER_POLL
+        self.quiet = None
         ctx = load_context(db, self.state_dir)
         # `create_program_contract_runs` only writes MITx Online's store (the clones it
         # queues are clone tasks), so it runs here, one after another, as it did in the
@@ -234,6 +253,8 @@ class _CeleryWorker:
         due = worker.next_due(db)
         now = time.time()
         if due is None or due > now:
+            pending = [at for at in (due, programs.next_due(db)) if at is not None]
+            self.quiet = (version, min(pending) if pending else None)
             return WORKER_POLL if due is None else min(WORKER_POLL, due - now)
         task = worker.claim(db, now)
         if task is None:

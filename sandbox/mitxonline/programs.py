@@ -434,6 +434,13 @@ def program_contract_runs(db: sqlite3.Connection, contract: Contract, program: P
 # The Celery task -----------------------------------------------------------------
 
 
+def next_due(db: sqlite3.Connection) -> float | None:
+    """When the earliest pending ``create_program_contract_runs`` is due (``time.time()``
+    scale); None when none is pending."""
+    row = db.execute("SELECT min(eta) FROM mitx_program_task WHERE status = 'pending'").fetchone()
+    return None if row[0] is None else float(row[0])
+
+
 def run_due_tasks(ctx: AppContext) -> None:
     """Run each pending ``create_program_contract_runs``; called by the server's Celery
     worker at each look for due tasks, and by ``worker.tick``."""

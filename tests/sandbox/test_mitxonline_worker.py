@@ -7,7 +7,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from sandbox.mitxonline import worker
+from sandbox.server import _CeleryWorker
+from sandbox.settings import set_value
 from sandbox.store import connect
 from tests.sandbox.mitxonline_helpers import SOURCE_COURSE, Local, local_store
 
@@ -111,3 +115,33 @@ def test_an_unexpected_error_fails_the_task_instead_of_leaving_it_running(tmp_pa
     status, error = local.ctx.db.execute("SELECT status, last_error FROM mitx_clone_task").fetchone()
     assert status == "failed"
     assert error.startswith("AttributeError")
+
+
+def test_the_celery_worker_reads_the_store_again_only_after_a_commit_or_when_a_task_falls_due(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between looks that find nothing to do, the server's worker runs one pragma, not its
+    queries (sandbox/server.py, `_CeleryWorker._quiet`); another connection's commit (a
+    task queued, a setting changed) and a pending task falling due each bring a full look."""
+    local = _queued(tmp_path)
+    due_at = time.time() + 0.6
+    local.ctx.db.execute("UPDATE mitx_clone_task SET eta = ?", (due_at,))
+    consumer = _CeleryWorker(tmp_path / "state", threading.Event())
+    db = connect(tmp_path / "state")
+    statements: list[str] = []
+    db.set_trace_callback(statements.append)
+    claims: list[float | None] = []
+    monkeypatch.setattr(worker, "claim", lambda db, now=None: claims.append(now))
+
+    def look() -> list[str]:
+        statements.clear()
+        consumer._hand_out(db)
+        return list(statements)
+
+    assert len(look()) > 1
+    assert look() == ["PRAGMA data_version"]
+    set_value(local.ctx.db, "celery_concurrency", "3")  # another connection commits
+    assert len(look()) > 1
+    assert look() == ["PRAGMA data_version"] and claims == []
+    time.sleep(max(0.0, due_at - time.time()) + 0.05)
+    assert len(look()) > 1 and len(claims) == 1  # the task fell due: the worker tries to claim it
