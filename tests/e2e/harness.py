@@ -168,6 +168,9 @@ class PulumiProject:
         data = yaml.safe_load(path.read_text()) if path.exists() else None
         return data or {}
 
+    def _write_stack_data(self, data: dict[str, Any]) -> None:
+        self._stack_file().write_text(yaml.safe_dump(data, sort_keys=True))
+
     def run(self, *args: str, expect: int | None = 0, env: dict[str, str] | None = None) -> Result:
         # A global flag, placed first so that it stays a flag after a `--` in `args`.
         argv = ["pulumi", "--non-interactive", *args]
@@ -251,25 +254,23 @@ class PulumiProject:
             config = data.setdefault("config", {})
             for key, ciphertext in known.items():
                 config[f"courseware:{key}"] = {"secure": ciphertext}
-            self._stack_file().write_text(yaml.safe_dump(data, sort_keys=True))
+            self._write_stack_data(data)
             return
         pairs = [flag for key, value in values.items() for flag in ("--secret", f"courseware:{key}={value}")]
         self.run("config", "set-all", *pairs)
         _CIPHERTEXTS.keep(salt, values, self._stack_data().get("config") or {})
 
     def config_value(self, key: str) -> Any:
-        data = yaml.safe_load((self.root / f"Pulumi.{self.stack}.yaml").read_text()) or {}
+        data = yaml.safe_load(self._stack_file().read_text()) or {}
         return (data.get("config") or {}).get(f"courseware:{key}")
 
     def _set_structured(self, key: str, value: Any, *, secret: bool) -> None:
         # Structured values are written into the stack file, as an operator would; the
         # CLI's `config set --path` would turn every leaf into a string.
         assert not secret, "structured secrets are not used by this project"
-        path = self.root / f"Pulumi.{self.stack}.yaml"
-        data = yaml.safe_load(path.read_text()) if path.exists() else {}
-        data = data or {}
+        data = self._stack_data()
         data.setdefault("config", {})[f"courseware:{key}"] = value
-        path.write_text(yaml.safe_dump(data, sort_keys=True))
+        self._write_stack_data(data)
 
     # Operations ------------------------------------------------------------------
     def up(self, *extra: str, expect: int | None = 0) -> Result:
